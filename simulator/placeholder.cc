@@ -1,0 +1,2 @@
+// Keeps the simulator library non-empty until its modules land.
+namespace bdb::sim {}

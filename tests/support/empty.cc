@@ -1,0 +1,1 @@
+// Keeps the test_support library non-empty.
