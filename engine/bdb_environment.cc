@@ -1,0 +1,379 @@
+// LiveEnvironment and InspectEnvironment: the engine's view of a live BDB home.
+#include "engine/bdb_environment.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "engine/log_names.h"
+
+namespace bdb {
+namespace {
+
+std::string Quote(const std::string& s) { return "'" + s + "'"; }
+
+std::string Trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return "";
+  size_t e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+std::string AbsoluteIn(const std::string& home, const std::string& dir) {
+  return NormalizePath(dir.front() == '/' ? dir : JoinPath(home, dir));
+}
+
+// Reads DB_CONFIG's directory lines into layout (home already set).
+Status ParseDbConfig(const std::string& path, const std::string& contents, EnvironmentLayout* layout) {
+  std::istringstream in(contents);
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    line = Trim(line);
+    if (line.empty() || line[0] == '#') continue;
+    size_t space = line.find_first_of(" \t");
+    std::string name = line.substr(0, space);
+    if (name != "set_lg_dir" && name != "set_data_dir" && name != "add_data_dir") continue;
+    std::string value = space == std::string::npos ? "" : Trim(line.substr(space));
+    if (value.empty()) {
+      return Status::InvalidArgument("unable to parse " + Quote(path) + " line " + std::to_string(line_no) +
+                                     ": " + name + " needs a directory");
+    }
+    if (name == "set_lg_dir") {
+      layout->log_dir = AbsoluteIn(layout->home, value);
+    } else {
+      layout->data_dirs.push_back(AbsoluteIn(layout->home, value));
+    }
+  }
+  return Status::OK();
+}
+
+bool HasLogFiles(FileIO* io, const std::string& dir) {
+  std::vector<std::string> names;
+  if (!io->ListDir(dir, &names).ok()) return false;
+  uint32_t n = 0;
+  return std::any_of(names.begin(), names.end(), [&](const std::string& s) { return ParseLogFileName(s, &n); });
+}
+
+uint32_t ByteSwap(uint32_t v) {
+  return (v >> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24);
+}
+
+// The path of `abs` relative to home, or abs itself if it is outside home.
+std::string RelativeToHome(const std::string& home, const std::string& abs) {
+  std::string prefix = home == "/" ? "/" : home + "/";
+  if (abs.compare(0, prefix.size(), prefix) == 0) return abs.substr(prefix.size());
+  return abs;
+}
+
+// Counts, per process, the mappings of region_path (realpath) in /proc/*/maps.
+std::vector<std::pair<pid_t, int>> ProcessesMapping(const std::string& region_path) {
+  std::vector<std::pair<pid_t, int>> out;
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return out;
+  while (struct dirent* e = ::readdir(proc)) {
+    char* end = nullptr;
+    long pid = std::strtol(e->d_name, &end, 10);
+    if (end == e->d_name || *end != '\0' || pid <= 0) continue;
+    std::ifstream maps(std::string("/proc/") + e->d_name + "/maps");
+    std::string line;
+    int count = 0;
+    while (std::getline(maps, line)) {
+      size_t slash = line.find('/');
+      if (slash != std::string::npos && line.compare(slash, std::string::npos, region_path) == 0) ++count;
+    }
+    if (count > 0) out.emplace_back(static_cast<pid_t>(pid), count);
+  }
+  ::closedir(proc);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string Plural(int n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+}  // namespace
+
+std::string NormalizePath(const std::string& path) {
+  std::string full = path;
+  if (full.empty() || full.front() != '/') {
+    char cwd[PATH_MAX];
+    std::string base = ::getcwd(cwd, sizeof(cwd)) != nullptr ? cwd : "/";
+    full = base + "/" + full;
+  }
+  std::vector<std::string> parts;
+  std::istringstream in(full);
+  std::string part;
+  while (std::getline(in, part, '/')) {
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+      continue;
+    }
+    parts.push_back(part);
+  }
+  std::string out;
+  for (const auto& p : parts) out += "/" + p;
+  return out.empty() ? "/" : out;
+}
+
+Status InspectEnvironment(FileIO* io, const std::string& home, EnvironmentLayout* layout) {
+  FileInfo info;
+  BDB_RETURN_IF_ERROR(io->Stat(home, &info));
+  if (!info.exists) return Status::NotFound("environment home " + Quote(home) + " does not exist");
+  if (!info.is_dir) return Status::InvalidArgument("environment home " + Quote(home) + " is not a directory");
+  EnvironmentLayout result;
+  result.home = NormalizePath(home);
+  const std::string config = JoinPath(result.home, "DB_CONFIG");
+  FileInfo config_info;
+  BDB_RETURN_IF_ERROR(io->Stat(config, &config_info));
+  if (config_info.exists) {
+    result.has_db_config = true;
+    std::string contents;
+    BDB_RETURN_IF_ERROR(ReadWholeFile(io, config, &contents));
+    BDB_RETURN_IF_ERROR(ParseDbConfig(config, contents, &result));
+  }
+  if (result.log_dir.empty()) result.log_dir = result.home;
+  if (result.data_dirs.empty()) result.data_dirs.push_back(result.home);
+  FileInfo region;
+  BDB_RETURN_IF_ERROR(io->Stat(JoinPath(result.home, "__db.001"), &region));
+  if (!region.exists && !HasLogFiles(io, result.log_dir)) {
+    return Status::InvalidArgument(Quote(home) + " is not a Berkeley DB environment: no region files and no log files");
+  }
+  *layout = std::move(result);
+  return Status::OK();
+}
+
+bool HasDatabaseMagic(const char* head, size_t n) {
+  constexpr size_t kMagicOffset = 12;
+  if (n < kMagicOffset + 4) return false;
+  uint32_t magic;
+  std::memcpy(&magic, head + kMagicOffset, sizeof(magic));
+  for (uint32_t m : {magic, ByteSwap(magic)}) {
+    if (m == DB_BTREEMAGIC || m == DB_HASHMAGIC || m == DB_QAMMAGIC || m == DB_HEAPMAGIC) return true;
+  }
+  return false;
+}
+
+// --- BdbErrorText ---
+
+void BdbErrorText::Attach(DB_ENV* env) {
+  env->app_private = this;
+  env->set_errcall(env, &BdbErrorText::OnError);
+}
+
+void BdbErrorText::OnError(const DB_ENV* env, const char* /*prefix*/, const char* msg) {
+  auto* self = static_cast<BdbErrorText*>(env->app_private);
+  if (self == nullptr || msg == nullptr) return;
+  std::lock_guard<std::mutex> lock(self->mu_);
+  self->messages_.emplace_back(msg);
+}
+
+void BdbErrorText::Clear() {
+  std::lock_guard<std::mutex> lock(mu_);
+  messages_.clear();
+}
+
+std::string BdbErrorText::Take(int ret) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string text;
+  for (const auto& m : messages_) text += (text.empty() ? "" : "; ") + m;
+  messages_.clear();
+  return text.empty() ? db_strerror(ret) : text;
+}
+
+// --- LiveEnvironment ---
+
+LiveEnvironment::LiveEnvironment(EnvironmentLayout layout, DB_ENV* env, std::unique_ptr<BdbErrorText> errors)
+    : layout_(std::move(layout)), env_(env), errors_(std::move(errors)) {}
+
+LiveEnvironment::~LiveEnvironment() {
+  if (env_ != nullptr) env_->close(env_, 0);
+}
+
+Status LiveEnvironment::Open(FileIO* io, const std::string& home, std::unique_ptr<LiveEnvironment>* out) {
+  EnvironmentLayout layout;
+  BDB_RETURN_IF_ERROR(InspectEnvironment(io, home, &layout));
+  FileInfo region;
+  BDB_RETURN_IF_ERROR(io->Stat(JoinPath(layout.home, "__db.001"), &region));
+  DB_ENV* env = nullptr;
+  int ret = db_env_create(&env, 0);
+  if (ret != 0) return Status::IOError("unable to open environment " + Quote(home) + ": " + db_strerror(ret));
+  auto errors = std::make_unique<BdbErrorText>();
+  errors->Attach(env);
+  const uint32_t flags = region.exists ? DB_JOINENV
+                                       : DB_CREATE | DB_INIT_MPOOL | DB_INIT_LOG | DB_INIT_TXN | DB_INIT_LOCK | DB_THREAD;
+  ret = env->open(env, layout.home.c_str(), flags, 0);
+  if (ret != 0) {
+    std::string why = errors->Take(ret);
+    env->close(env, 0);
+    return Status::IOError("unable to open environment " + Quote(home) + ": " + why);
+  }
+  out->reset(new LiveEnvironment(std::move(layout), env, std::move(errors)));
+  (*out)->io_ = io;
+  return Status::OK();
+}
+
+Status LiveEnvironment::Checkpoint() {
+  errors_->Clear();
+  int ret = env_->txn_checkpoint(env_, 0, 0, DB_FORCE);
+  if (ret != 0) return Status::IOError("unable to checkpoint environment " + Quote(layout_.home) + ": " + errors_->Take(ret));
+  return Status::OK();
+}
+
+Status LiveEnvironment::FlushLog() {
+  errors_->Clear();
+  int ret = env_->log_flush(env_, nullptr);
+  if (ret != 0) return Status::IOError("unable to flush the log of " + Quote(layout_.home) + ": " + errors_->Take(ret));
+  return Status::OK();
+}
+
+Status LiveEnvironment::ListLogs(uint32_t flags, const char* what, std::vector<uint32_t>* numbers) {
+  errors_->Clear();
+  char** list = nullptr;
+  int ret = env_->log_archive(env_, &list, flags);
+  if (ret != 0) {
+    return Status::IOError(std::string("unable to list ") + what + " of " + Quote(layout_.home) + ": " +
+                           errors_->Take(ret));
+  }
+  numbers->clear();
+  Status status;
+  for (char** p = list; p != nullptr && *p != nullptr; ++p) {
+    uint32_t n = 0;
+    if (!ParseLogFileName(BaseName(*p), &n)) {
+      status = Status::IOError(std::string("unable to list ") + what + " of " + Quote(layout_.home) +
+                               ": unexpected log file name " + Quote(*p));
+      break;
+    }
+    numbers->push_back(n);
+  }
+  ::free(list);  // one allocation holds the array and the strings
+  std::sort(numbers->begin(), numbers->end());
+  return status;
+}
+
+Status LiveEnvironment::ListAllLogs(std::vector<uint32_t>* numbers) {
+  return ListLogs(DB_ARCH_LOG, "log files", numbers);
+}
+
+Status LiveEnvironment::ListRemovableLogs(std::vector<uint32_t>* numbers) {
+  return ListLogs(0, "removable log files", numbers);
+}
+
+Status LiveEnvironment::ListDatabaseFiles(std::vector<std::string>* rel_paths) {
+  std::set<std::string> found;
+  std::vector<std::string> dirs = {layout_.home};
+  for (const auto& d : layout_.data_dirs) {
+    if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(d);
+  }
+  for (const auto& dir : dirs) {
+    FileInfo dir_info;
+    BDB_RETURN_IF_ERROR(io_->Stat(dir, &dir_info));
+    if (!dir_info.exists || !dir_info.is_dir) continue;  // BDB creates data dirs lazily
+    std::vector<std::string> names;
+    BDB_RETURN_IF_ERROR(io_->ListDir(dir, &names));
+    for (const auto& name : names) {
+      uint32_t n = 0;
+      if (name.rfind("__db.", 0) == 0 || name == "DB_CONFIG" || ParseLogFileName(name, &n)) continue;
+      const std::string path = JoinPath(dir, name);
+      FileInfo info;
+      BDB_RETURN_IF_ERROR(io_->Stat(path, &info));
+      if (!info.exists || info.is_dir || info.is_symlink) continue;
+      std::unique_ptr<ReadableFile> file;
+      Status s = io_->OpenForRead(path, &file);
+      if (s.IsNotFound()) continue;  // removed since the listing
+      BDB_RETURN_IF_ERROR(s);
+      char head[16];
+      size_t got = 0;
+      BDB_RETURN_IF_ERROR(file->Pread(0, sizeof(head), head, &got));
+      if (HasDatabaseMagic(head, got)) found.insert(RelativeToHome(layout_.home, path));
+    }
+  }
+  rel_paths->assign(found.begin(), found.end());
+  return Status::OK();
+}
+
+Status LiveEnvironment::CurrentLsn(Lsn* lsn) {
+  errors_->Clear();
+  DB_LOG_STAT* stat = nullptr;
+  int ret = env_->log_stat(env_, &stat, 0);
+  if (ret != 0) return Status::IOError("unable to read the log position of " + Quote(layout_.home) + ": " + errors_->Take(ret));
+  lsn->file = stat->st_cur_file;
+  lsn->offset = stat->st_cur_offset;
+  ::free(stat);
+  return Status::OK();
+}
+
+Status LiveEnvironment::RegionReferences(int* refs) {
+  // stat_print reports through the msgcall; we capture into a thread-local buffer.
+  static thread_local std::string* sink = nullptr;
+  std::string output;
+  sink = &output;
+  auto on_message = [](const DB_ENV*, const char* msg) {
+    if (sink != nullptr && msg != nullptr) sink->append(msg).append("\n");
+  };
+  env_->set_msgcall(env_, on_message);
+  errors_->Clear();
+  int ret = env_->stat_print(env_, 0);
+  env_->set_msgcall(env_, nullptr);
+  sink = nullptr;
+  if (ret != 0) {
+    return Status::IOError("unable to read the region reference count of " + Quote(layout_.home) + ": " +
+                           errors_->Take(ret));
+  }
+  std::istringstream in(output);
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t tab = line.find('\t');
+    if (tab == std::string::npos || line.compare(tab + 1, std::string::npos, "References") != 0) continue;
+    *refs = std::atoi(line.substr(0, tab).c_str());
+    return Status::OK();
+  }
+  return Status::IOError("unable to read the region reference count of " + Quote(layout_.home) +
+                         ": stat_print printed no References line");
+}
+
+Status LiveEnvironment::CountOtherUsers(int* others, std::string* detail) {
+  int refs = 0;
+  BDB_RETURN_IF_ERROR(RegionReferences(&refs));
+  *others = std::max(refs - 1, 0);
+  char resolved[PATH_MAX];
+  std::string region = JoinPath(layout_.home, "__db.001");
+  if (::realpath(region.c_str(), resolved) != nullptr) region = resolved;
+  const pid_t self = ::getpid();
+  std::vector<pid_t> pids;
+  int live_handles = 0;
+  for (const auto& [pid, count] : ProcessesMapping(region)) {
+    int handles = pid == self ? count - 1 : count;  // one mapping is our own handle
+    if (handles <= 0) continue;
+    pids.push_back(pid);
+    live_handles += handles;
+  }
+  std::string pid_list;
+  for (pid_t p : pids) pid_list += (pid_list.empty() ? "" : ", ") + std::to_string(p);
+  const std::string who = " (" + std::string(pids.size() == 1 ? "pid " : "pids ") + pid_list + ")";
+  const int stale = *others - live_handles;
+  if (*others == 0) {
+    *detail = "no other process";
+  } else if (stale <= 0) {
+    *detail = Plural(*others, "other process", "other processes") + who;
+  } else if (live_handles == 0) {
+    *detail = Plural(stale, "stale region reference", "stale region references") +
+              " and no process maps the regions; run db5.3_recover";
+  } else {
+    *detail = Plural(live_handles, "other process", "other processes") + who + " and " +
+              Plural(stale, "stale region reference", "stale region references") + "; run db5.3_recover";
+  }
+  return Status::OK();
+}
+
+}  // namespace bdb
