@@ -1,0 +1,101 @@
+// Repository: a backup repository on disk (DESIGN.md "Repository"): the
+// bdbackup.repo marker, the lock file, archive/ (logs + checksum sidecars),
+// backups/<ID>/ (published) and backups/<ID>.partial/ (being written), and
+// standby/. Directories are created 0700, files 0600; every access goes through
+// the FileIO given to Open, so fault injection sees it.
+// Thread-safety: one Repository per command in one thread; processes exclude
+// each other with Lock().
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/file_io.h"
+#include "engine/manifest.h"
+#include "engine/status.h"
+
+namespace bdb {
+
+// The newest repository format this build reads and the one it creates.
+inline constexpr int kRepositoryFormatVersion = 1;
+inline constexpr char kRepositoryMarkerName[] = "bdbackup.repo";
+
+// One log file in archive/, as recorded by its sidecar "log.NNNNNNNNNN.json".
+struct ArchivedLog {
+  uint32_t number = 0;
+  std::string path;  // absolute: <repo>/archive/log.NNNNNNNNNN
+  uint64_t size = 0;
+  std::string xxh3;  // 16 lowercase hex digits
+  int64_t archived_unix_ms = 0;  // 0 in RecordArchivedLog means "now"
+};
+
+class Repository {
+ public:
+  // Opens root; with create_if_missing creates root (if its parent exists),
+  // the marker, archive/ and backups/. Errors: NotFound "repository '<dir>'
+  // does not exist"; InvalidArgument "'<dir>' is not a bdbackup repository: no
+  // bdbackup.repo marker" (a directory without marker, unless empty and
+  // creating) or "repository '<dir>' format version N is newer than this
+  // bdbackup supports (1)".
+  static Status Open(FileIO* io, const std::string& root, bool create_if_missing, std::unique_ptr<Repository>* out);
+
+  const std::string& root() const { return root_; }
+  std::string archive_dir() const;
+  std::string backups_dir() const;
+  std::string standby_dir() const;
+  std::string BackupDir(const std::string& id) const;   // backups/<id>
+  std::string PartialDir(const std::string& id) const;  // backups/<id>.partial
+
+  // Exclusive lock for the command's duration. Polls every 100 ms for up to
+  // wait_seconds, then Busy "repository '<dir>' is locked by another bdbackup process".
+  Status Lock(int wait_seconds, std::unique_ptr<FileLock>* lock);
+
+  // REQUIRES: lock held. Removes leftover <ID>.partial dirs of killed runs;
+  // *removed gets their names ("<ID>.partial").
+  Status RemoveStalePartials(std::vector<std::string>* removed);
+
+  // A fresh ID for a backup started at unix_ms: unique among published and
+  // partial backups and sorting after all of them (if the clock went back, the
+  // ID takes the newest existing second with a higher uniquifier).
+  Status NewBackupId(int64_t unix_ms, const std::string& mode, std::string* id);
+  // REQUIRES: lock held. Creates backups/<id>.partial (0700) and syncs backups/.
+  Status BeginBackup(const std::string& id, std::string* partial_dir);
+  // REQUIRES: BeginBackup(id); m.id == id. Writes manifest.json into the
+  // partial dir (fsynced), renames it to backups/<id>, syncs backups/.
+  Status PublishBackup(const std::string& id, const Manifest& m);
+  // Removes backups/<id>.partial (OK if it is gone).
+  Status AbandonBackup(const std::string& id);
+
+  // Published backups only, sorted oldest first.
+  Status ListBackupIds(std::vector<std::string>* ids);
+  // "latest" = newest published. NotFound "backup 'X' not found in repository
+  // '<dir>'" or "repository '<dir>' has no backups".
+  Status LoadManifest(const std::string& id_or_latest, Manifest* m);
+  // The chain ending at id ("latest" allowed): the full (cold/hot) backup and
+  // its incrementals, oldest first. Corruption if a parent is missing or a
+  // parent is not older than its child.
+  Status LoadChain(const std::string& id, std::vector<Manifest>* chain);
+
+  // Archived logs with a sidecar, ascending by number. A log without a sidecar
+  // (a crashed archive step) is ignored; a sidecar that does not parse is
+  // Corruption. A sidecar whose log is missing is listed (readers then fail
+  // naming the file).
+  Status ListArchivedLogs(std::vector<ArchivedLog>* logs);
+  // REQUIRES: the log is already at archive/log.NNNNNNNNNN and synced, with
+  // log.size bytes. Writes its sidecar atomically.
+  Status RecordArchivedLog(const ArchivedLog& log);
+
+ private:
+  Repository(FileIO* io, std::string root) : io_(io), root_(std::move(root)) {}
+  Status CheckMarker(const std::string& marker_path);
+  Status Create();
+  // Names of backups/ entries (published IDs and "<ID>.partial"); empty if backups/ is missing.
+  Status ListBackupsDir(std::vector<std::string>* names);
+
+  FileIO* io_;
+  std::string root_;
+};
+
+}  // namespace bdb
