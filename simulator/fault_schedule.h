@@ -1,0 +1,67 @@
+// Seeded fault decisions and the fault timeline of one trial.
+// SeededRng is splitmix64 with its own bounded draw, so a seed yields the same
+// numbers on every platform and standard library (std distributions do not).
+// FaultSchedule hands out one independent stream per named injector, so adding
+// draws to one injector never shifts another's. FaultLog is the thread-safe
+// list of faults that fired, shown in the trial report as the fault timeline.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bdb::sim {
+
+// splitmix64. Not thread-safe; a value type (copies continue independently).
+class SeededRng {
+ public:
+  explicit SeededRng(uint64_t seed) : state_(seed) {}
+  uint64_t Next();
+  // Uniform in [0, bound). REQUIRES: bound > 0. Rejection sampling: no modulo bias.
+  uint64_t Below(uint64_t bound);
+  // True with probability numerator/denominator. REQUIRES: denominator > 0.
+  bool Chance(uint64_t numerator, uint64_t denominator);
+
+ private:
+  uint64_t state_;
+};
+
+// The per-trial source of all fault decisions. Thread-safety: const methods only.
+class FaultSchedule {
+ public:
+  explicit FaultSchedule(uint64_t seed) : seed_(seed) {}
+  uint64_t seed() const { return seed_; }
+  // An independent stream for the injector called `name` ("torn_read", "io_error").
+  SeededRng Stream(std::string_view name) const;
+  // `count` distinct values drawn from [0, limit), sorted. count is capped at limit.
+  static std::vector<uint64_t> DrawDistinct(SeededRng* rng, uint64_t count, uint64_t limit);
+
+ private:
+  uint64_t seed_;
+};
+
+struct FaultEvent {
+  int64_t at_ms = 0;  // milliseconds since the log was created (steady clock)
+  std::string kind;   // "torn_read", "mmap_fault", "io_error", ...
+  std::string detail;
+};
+
+// Thread-safe, append-only.
+class FaultLog {
+ public:
+  FaultLog() : start_(std::chrono::steady_clock::now()) {}
+  void Record(std::string kind, std::string detail);
+  // A copy of the events in the order they were recorded.
+  std::vector<FaultEvent> Events() const;
+  size_t Size() const;
+
+ private:
+  const std::chrono::steady_clock::time_point start_;
+  mutable std::mutex mu_;
+  std::vector<FaultEvent> events_;
+};
+
+}  // namespace bdb::sim
