@@ -1,0 +1,77 @@
+// AckLedger: the harness's record of what the workload process said on its
+// protocol pipe, kept OUTSIDE the environment under test. Every line gets the
+// next ledger sequence number as it arrives, so "acked before the backup
+// started" is "ack_seq <= Cutoff() taken when the backup started".
+// Protocol lines: "S <txn>" (commit about to be called), "A <txn>" (commit
+// returned 0), "X <txn>" (aborted on purpose), "C" (checkpoint), "R" (ready),
+// "D" (target reached). Thread-safe: one reader thread feeds it while test or
+// harness threads query and wait on it.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/status.h"
+
+namespace bdb::sim {
+
+struct TxnRecord {
+  uint64_t txn = 0;
+  uint32_t thread = 0;
+  uint64_t start_seq = 0;  // ledger seq of "S" (0: never seen)
+  uint64_t ack_seq = 0;    // ledger seq of "A" (0: not acknowledged)
+  bool aborted = false;    // "X" seen
+};
+
+class AckLedger {
+ public:
+  // Records one protocol line (without the newline). InvalidArgument
+  // "bad workload protocol line '<line>'" for anything else; the line still
+  // consumes a sequence number so ordering stays honest.
+  Status Consume(std::string_view line);
+  // Marks the stream closed (the process exited or was killed); wakes waiters.
+  void Close();
+
+  // The current ledger sequence: every line consumed so far has seq <= it.
+  uint64_t Cutoff() const;
+  uint64_t AckedCount() const;
+  uint64_t AbortedCount() const;
+  uint64_t CheckpointCount() const;
+  bool ready() const;
+  bool done() const;
+  bool closed() const;
+  // The first protocol error, if any.
+  Status error() const;
+  // Every txn seen, ordered by txn id.
+  std::vector<TxnRecord> Snapshot() const;
+
+  // Waits until pred(*this) holds (true), the stream closes or the timeout
+  // passes (false, unless pred holds by then). pred runs under the lock and
+  // must only call the *Locked accessors below.
+  bool WaitUntil(std::chrono::milliseconds timeout, const std::function<bool()>& pred_locked);
+  uint64_t acked_locked() const { return acked_; }
+  bool ready_locked() const { return ready_; }
+  bool done_locked() const { return done_; }
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t seq_ = 0;
+  uint64_t acked_ = 0;
+  uint64_t aborted_ = 0;
+  uint64_t checkpoints_ = 0;
+  bool ready_ = false;
+  bool done_ = false;
+  bool closed_ = false;
+  Status error_;
+  std::map<uint64_t, TxnRecord> txns_;
+};
+
+}  // namespace bdb::sim

@@ -1,0 +1,71 @@
+// Power-loss simulation for the workload's environment. Inside the workload
+// process, InstallIoHooks routes BDB's file I/O through db_env_set_func_*
+// hooks that append, before every write, the range's OLD and NEW bytes and the
+// file's size to an undo/redo journal (append-only, never fsynced: it lives
+// outside the environment and survives SIGKILL in the page cache), and record
+// each fsync that returned 0. The hooks can also SIGKILL the process at the
+// n-th write (a seeded logical crash point). After the kill, the harness calls
+// ApplyPowerLoss to rewrite the environment's files to what a power cut would
+// have left: their content at their last fsync plus all, none, or a seeded
+// subset of the later writes (torn at 512-byte sectors).
+// Hooks are process-global and thread-safe (one mutex serializes hooked
+// writes so journal order is write order). ApplyPowerLoss is a plain function.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/status.h"
+
+namespace bdb::sim {
+
+struct IoHookOptions {
+  std::string home;            // paths in the journal are relative to it when inside it
+  std::string journal_path;    // "" = do not journal (counting / crash only)
+  uint64_t crash_at_write = 0; // 0 = never; else SIGKILL self before the n-th hooked write
+};
+
+// Installs the open, pwrite, write, ftruncate, fsync, rename and unlink hooks.
+// REQUIRES: called once, before the first DB_ENV is created. Writes to region
+// files (__db.*) are passed through without journaling or counting.
+// IOError "unable to open file '<journal>': <why>".
+Status InstallIoHooks(const IoHookOptions& options);
+
+// Hooked writes (pwrite + write + ftruncate to non-region files) so far.
+uint64_t HookedWriteCount();
+// Successful hooked fsyncs so far.
+uint64_t HookedSyncCount();
+
+enum class PowerLossMode { kAll, kNone, kSubset };
+// "all", "none", "subset"; InvalidArgument "unknown power loss mode '<m>'".
+Status ParsePowerLossMode(const std::string& text, PowerLossMode* mode);
+const char* PowerLossModeName(PowerLossMode mode);
+
+// A range of a file that a power cut lost (relative to home when inside it).
+struct LostRange {
+  std::string file;
+  uint64_t offset = 0;
+  uint64_t bytes = 0;
+  bool torn = false;  // part of a write whose other sectors survived
+};
+
+struct PowerLossResult {
+  uint64_t journal_records = 0;
+  uint64_t unsynced_writes = 0;   // writes after their file's last fsync
+  uint64_t kept_writes = 0;       // of those, kept whole
+  uint64_t torn_writes = 0;       // kept in part
+  uint64_t dropped_writes = 0;    // lost whole
+  uint64_t ignored_tail_bytes = 0;// an incomplete last record (its write never ran)
+  std::vector<LostRange> lost;    // in journal order
+  std::string Describe() const;   // one line for reports
+};
+
+// Rewrites the files under home (the environment the journal was recorded in,
+// its workload dead) as a power cut would leave them. Same (journal, seed,
+// mode) -> same result. Corruption "power loss journal '<p>' is corrupt at
+// byte <n>: <why>"; IOError naming the file it could not rewrite.
+Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, uint64_t seed, PowerLossMode mode,
+                      PowerLossResult* result);
+
+}  // namespace bdb::sim

@@ -1,0 +1,51 @@
+// WorkloadConfig: everything the bdbsim-workload process needs to run one
+// trial's transactional workload, written by the harness as a JSON file and
+// read back by the workload (and by the oracle, which regenerates expected
+// values from it). A plain value; copies are independent.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/status.h"
+
+namespace bdb::sim {
+
+struct WorkloadConfig {
+  uint64_t seed = 1;
+  std::string home;                     // environment directory (created if missing)
+  uint64_t txns = 1000;                 // acknowledged-commit target
+  uint32_t threads = 2;
+  uint32_t keys_per_txn_min = 1;        // fresh keys per txn (plus one slot key per database)
+  uint32_t keys_per_txn_max = 4;
+  uint32_t value_bytes_min = 16;        // raised to the payload header size if smaller
+  uint32_t value_bytes_max = 512;
+  uint32_t abort_percent = 10;          // txns aborted on purpose
+  uint32_t page_size = 4096;
+  bool checksums = true;                // DB_CHKSUM
+  uint64_t cache_bytes = 262144;
+  uint64_t checkpoint_every_txns = 50;  // 0: never
+  uint64_t log_file_bytes = 262144;
+  std::string durability = "sync";      // sync | write_nosync | nosync
+  std::string journal_path;             // "" = no power-loss recording
+  uint64_t crash_at_write = 0;          // 0 = none; else SIGKILL self at the n-th hooked write
+  bool hold_after_done = false;         // stay alive after "D" until killed
+  std::string pause_file;               // while it exists, writers pause before each txn
+};
+
+// Serializes to a JSON document (keys_per_txn and value_bytes as [min, max]).
+std::string WorkloadConfigToJson(const WorkloadConfig& config);
+
+// Parses JSON; missing keys keep their defaults. InvalidArgument
+// "invalid workload config: <why>" on bad JSON, types or values.
+Status WorkloadConfigFromJson(const std::string& json, WorkloadConfig* config);
+
+// Checks ranges and names: InvalidArgument "invalid workload config: <why>".
+Status ValidateWorkloadConfig(const WorkloadConfig& config);
+
+// Writes / reads the JSON file. IOError "unable to write file '<p>': <why>",
+// NotFound "unable to open file '<p>': No such file or directory".
+Status SaveWorkloadConfig(const WorkloadConfig& config, const std::string& path);
+Status LoadWorkloadConfig(const std::string& path, WorkloadConfig* config);
+
+}  // namespace bdb::sim
