@@ -185,10 +185,26 @@ void BdbErrorText::Clear() {
 
 std::string BdbErrorText::Take(int ret) {
   std::lock_guard<std::mutex> lock(mu_);
-  std::string text;
-  for (const auto& m : messages_) text += (text.empty() ? "" : "; ") + m;
+  const std::string generic = db_strerror(ret);
+  auto ends_with_generic = [&](const std::string& m) {
+    return m.size() >= generic.size() && m.compare(m.size() - generic.size(), generic.size(), generic) == 0;
+  };
+  std::vector<std::string> kept;
+  for (const auto& m : messages_) {
+    if (m.find("PANIC:") != std::string::npos) break;  // what follows a panic is its consequence
+    if (std::find(kept.begin(), kept.end(), m) == kept.end()) kept.push_back(m);
+  }
+  if (ret < 0 && kept.size() > 1) {  // "<file>: BDB0090 DB_VERIFY_BAD: ..." adds nothing to the specific messages
+    kept.erase(std::remove_if(kept.begin(), kept.end(), ends_with_generic), kept.end());
+  }
+  if (kept.empty() && !messages_.empty()) kept.push_back(messages_.front());
   messages_.clear();
-  return text.empty() ? db_strerror(ret) : text;
+  if (kept.empty()) return generic;
+  constexpr size_t kMaxMessages = 3;
+  std::string text;
+  for (size_t i = 0; i < kept.size() && i < kMaxMessages; ++i) text += (i == 0 ? "" : "; ") + kept[i];
+  if (kept.size() > kMaxMessages) text += " (and " + std::to_string(kept.size() - kMaxMessages) + " more)";
+  return text;
 }
 
 // --- LiveEnvironment ---

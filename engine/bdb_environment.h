@@ -9,6 +9,7 @@
 //   DB_ENV handle in every process, this one included.
 // - A SIGKILLed process never decrements refcnt: the count stays high until db_recover (or a
 //   DB_RECOVER open) rebuilds the regions; so refcnt alone cannot tell live users from dead ones.
+// - DB_JOINENV on a short or truncated __db.001 retries the join for ~18 s before failing.
 // - Each open DB_ENV handle mmaps the home's __db.001 once (MAP_SHARED), visible in /proc/<pid>/maps.
 // - log_archive(DB_ARCH_LOG) and log_archive(0) return bare names ("log.0000000001") even with
 //   set_lg_dir, which is what db5.3_archive -l / db5.3_archive print.
@@ -64,7 +65,11 @@ class BdbErrorText {
   void Attach(DB_ENV* env);
   // Forgets the messages collected so far.
   void Clear();
-  // The collected messages joined with "; ", or db_strerror(ret) if none; clears.
+  // The collected messages joined with "; " (at most 3, then "(and N more)"),
+  // without duplicates, without what follows a PANIC message and without a
+  // "<file>: <db_strerror(ret)>" for BDB's own (negative) codes such as
+  // DB_VERIFY_BAD when more specific messages exist;
+  // db_strerror(ret) if BDB said nothing. Clears.
   std::string Take(int ret);
 
  private:

@@ -29,8 +29,18 @@ Status RemoveRegionFiles(const std::string& home, const std::string& what) {
   return Status::OK();
 }
 
+// NotFound "environment home '<dir>' does not exist" unless home is a directory
+// (BDB would otherwise create a private environment out of nothing).
+Status CheckHomeExists(const std::string& home) {
+  FileInfo info;
+  BDB_RETURN_IF_ERROR(DefaultFileIO()->Stat(home, &info));
+  if (!info.exists || !info.is_dir) return Status::NotFound("environment home " + Quote(home) + " does not exist");
+  return Status::OK();
+}
+
 Status Recover(const std::string& home, uint32_t recover_flag, std::optional<int64_t> until,
                const std::string& what) {
+  BDB_RETURN_IF_ERROR(CheckHomeExists(home));
   DB_ENV* env = nullptr;
   int ret = db_env_create(&env, 0);
   if (ret != 0) return Status::IOError(what + " " + Quote(home) + ": " + db_strerror(ret));
@@ -63,6 +73,7 @@ Status RecoverNormal(const std::string& home) {
 }
 
 Status VerifyDatabases(const std::string& home, const std::vector<std::string>& rel_paths) {
+  BDB_RETURN_IF_ERROR(CheckHomeExists(home));
   DB_ENV* env = nullptr;
   int ret = db_env_create(&env, 0);
   if (ret != 0) return Status::IOError("unable to open environment " + Quote(home) + ": " + db_strerror(ret));

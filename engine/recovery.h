@@ -1,17 +1,22 @@
 // Recovery and verification of a restored copy of an environment: NOT a live
 // environment; the caller guarantees nobody else uses the directory. Each call
-// opens its own private DB_ENV (no region files), honours the home's DB_CONFIG,
+// opens its own private DB_ENV (DB_PRIVATE: no region files), honours the home's DB_CONFIG,
 // closes it, and removes any __db.* region files so the directory is a clean,
 // ready environment (db5.3_verify and db5.3_dump work on it as is).
+// Every function returns NotFound "environment home '<dir>' does not exist" if
+// home is not a directory.
 // Thread-safety: free functions; concurrent calls must use different homes.
 //
 // BDB facts relied on (checked against db 5.3.28):
-// - DB_RECOVER / DB_RECOVER_FATAL with DB_PRIVATE keep the regions in heap memory: no __db.* file is
-//   created; stale __db.* files copied in with a backup are left alone, so we remove them (DB_ENV->remove).
-// - Recovery writes a checkpoint at the end of the log: the log grows, nothing else is added.
+// - DB_RECOVER / DB_RECOVER_FATAL remove stale __db.* files found in the home (copied in with a
+//   backup) even with DB_PRIVATE, and with DB_PRIVATE create none; DB_ENV->remove(DB_FORCE) afterwards
+//   is a cheap guarantee that none are left.
+// - Recovery appends to the last log file (a checkpoint) and leaves databases, DB_CONFIG and logs in place.
+// - Log files are extended to their full set_lg_max size at creation (sparse): size is not content.
 // - set_tx_timestamp must be called before DB_ENV->open; seconds since the Epoch, compared with the
 //   seconds-resolution timestamps of commit records; transactions committed after it are rolled back.
-// - set_tx_timestamp earlier than the first log's first commit fails the open with EINVAL (BDB says so).
+// - set_tx_timestamp earlier than the logs reach fails the open: "BDB1509 Invalid recovery timestamp
+//   <time>; earliest time is <time>" (local time), then a PANIC of the private environment.
 // - DB->verify reports problems through the errcall ("Page 7: ..."), returns DB_VERIFY_BAD, and destroys
 //   the DB handle whatever the outcome.
 #pragma once
@@ -36,8 +41,9 @@ Status RecoverNormal(const std::string& home);
 
 // DB->verify of every database (paths relative to home) in the recovered
 // environment at home. CheckFailed "database 'a.db' failed verification:
-// <BDB text>" (BDB's text names the page); IOError if the environment cannot
-// be opened.
+// <BDB text>" (BDB's text names the page), stopping at the first bad one;
+// NotFound "database 'x.db' failed verification: <path>: No such file or
+// directory"; IOError "unable to open environment '<home>': <BDB text>".
 Status VerifyDatabases(const std::string& home, const std::vector<std::string>& rel_paths);
 
 }  // namespace bdb
