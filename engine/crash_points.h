@@ -12,9 +12,9 @@
 namespace bdb {
 
 inline constexpr std::array<std::string_view, 14> kCrashPoints = {
-    "archive/after_copy_before_sync",
-    "archive/after_sync_before_rename",
-    "archive/after_rename_before_remove",
+    "archive/after_copy_before_rename",
+    "archive/after_rename_before_record",
+    "archive/after_record_before_remove",
     "archive/after_remove",
     "backup/after_partial_dir",
     "backup/after_database_files",

@@ -1,1 +1,138 @@
-int main() { return 0; }
+// bdbackup: the engine's command line (DESIGN.md). Parses flags and the
+// optional --config file, runs one command, prints its result (text or one
+// JSON document) and maps its Status to the exit code.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "engine/crash_points.h"
+#include "tools/bdbackup/commands.h"
+#include "tools/bdbackup/config_file.h"
+#include "tools/bdbackup/terminal_progress.h"
+#include "version.h"
+
+namespace {
+
+int Fail(const bdb::Status& s) {
+  std::fprintf(stderr, "bdbackup: error: %s\n", s.message().c_str());
+  return bdb::ExitCodeFor(s);
+}
+
+struct Parsed {
+  bdb::CommandOptions options;
+  bool json = false;
+  std::string config;
+  int lock_wait_seconds = 0;
+};
+
+// Flags each command accepts; --config may only supply these.
+void AddCommon(CLI::App* cmd, Parsed* p) {
+  cmd->add_flag("--json", p->json, "print one JSON document on stdout");
+  cmd->add_option("--config", p->config, "TOML file with defaults for these flags");
+}
+
+std::vector<std::string> FlagNames(CLI::App* cmd) {
+  std::vector<std::string> names;
+  for (const CLI::Option* opt : cmd->get_options()) {
+    for (const auto& n : opt->get_lnames()) names.push_back("--" + n);
+  }
+  return names;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bdb::InitFaultPoints();
+  Parsed p;
+  CLI::App app{"bdbackup " BDBACKUP_VERSION ": backups for Berkeley DB 5.3 transactional environments", "bdbackup"};
+  app.set_version_flag("--version", BDBACKUP_VERSION);
+  app.require_subcommand(1);
+  auto& o = p.options;
+
+  CLI::App* archive = app.add_subcommand("archive", "move finished log files into the repository archive");
+  archive->add_option("--home", o.home, "environment home")->required();
+  archive->add_option("--repo", o.repo, "repository directory")->required();
+  archive->add_option("--lock-wait", p.lock_wait_seconds, "seconds to wait for the repository lock");
+
+  CLI::App* backup = app.add_subcommand("backup", "take a cold, hot or incremental backup");
+  backup->add_option("--home", o.home, "environment home")->required();
+  backup->add_option("--repo", o.repo, "repository directory")->required();
+  backup->add_option("--mode", o.mode, "cold | hot | incremental")->required();
+  backup->add_flag("--checkpoint", o.checkpoint, "checkpoint the environment first");
+  backup->add_flag("--recover-as-you-go", o.recover_as_you_go, "also bring REPO/standby up to date");
+  backup->add_option("--lock-wait", p.lock_wait_seconds, "seconds to wait for the repository lock");
+
+  CLI::App* list = app.add_subcommand("list", "list backups and archived logs");
+  list->add_option("--repo", o.repo, "repository directory")->required();
+
+  CLI::App* verify = app.add_subcommand("verify", "check a backup and prove it restores");
+  verify->add_option("--repo", o.repo, "repository directory")->required();
+  verify->add_option("--backup", o.backup, "backup id or 'latest'");
+
+  CLI::App* restore = app.add_subcommand("restore", "rebuild an environment from a backup");
+  restore->add_option("--repo", o.repo, "repository directory")->required();
+  restore->add_option("--target", o.target, "empty directory to restore into")->required();
+  restore->add_option("--backup", o.backup, "backup id or 'latest'");
+  restore->add_option("--until", o.until, "point in time (UTC, e.g. 2026-11-23T18:15:00Z)");
+  restore->add_option("--live-logs", o.live_logs, "also roll forward through this live environment's logs");
+  restore->add_flag("--force", o.force, "overwrite a non-empty target");
+  restore->add_option("--lock-wait", p.lock_wait_seconds, "seconds to wait for the repository lock");
+
+  for (CLI::App* cmd : {archive, backup, list, verify, restore}) AddCommon(cmd, &p);
+
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    app.parse(argc, argv);
+    if (!p.config.empty()) {
+      CLI::App* chosen = app.get_subcommands().front();
+      std::vector<std::string> extra;
+      bdb::Status s = bdb::ArgsFromConfigFile(p.config, chosen->get_name(), FlagNames(chosen), args, &extra);
+      if (!s.ok()) return Fail(s);
+      if (!extra.empty()) {
+        std::vector<std::string> all = args;
+        all.insert(all.begin() + 1, extra.begin(), extra.end());
+        std::vector<const char*> cargs = {argv[0]};
+        for (const auto& a : all) cargs.push_back(a.c_str());
+        app.clear();
+        p = Parsed();
+        app.parse(static_cast<int>(cargs.size()), const_cast<char**>(cargs.data()));
+      }
+    }
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "bdbackup: error: bad usage: %s\n", e.what());
+    return 2;
+  }
+
+  bdb::TerminalProgress progress(!p.json && ::isatty(STDERR_FILENO));
+  bdb::EngineContext ctx = bdb::DefaultEngineContext();
+  ctx.progress = &progress;
+  ctx.lock_wait_seconds = p.lock_wait_seconds;
+  bdb::CommandResult result;
+  bdb::Status s;
+  CLI::App* chosen = app.get_subcommands().front();
+  if (chosen == archive) s = bdb::RunArchiveCommand(ctx, o, &result);
+  if (chosen == backup) s = bdb::RunBackupCommand(ctx, o, &result);
+  if (chosen == list) s = bdb::RunListCommand(ctx, o, &result);
+  if (chosen == verify) s = bdb::RunVerifyCommand(ctx, o, &result);
+  if (chosen == restore) s = bdb::RunRestoreCommand(ctx, o, &result);
+  progress.Finish();
+  if (p.json) {
+    result.json["ok"] = s.ok();
+    if (!s.ok()) {
+      result.json["error"] = {{"code", s.CodeName()}, {"message", s.message()}, {"exit_code", bdb::ExitCodeFor(s)}};
+    }
+    std::cout << result.json.dump(2) << std::endl;
+  } else if (s.ok()) {
+    std::cout << result.text << std::flush;
+  }
+  if (!s.ok()) return Fail(s);
+  return 0;
+}

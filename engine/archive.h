@@ -1,0 +1,29 @@
+// ArchiveFinishedLogs: the seeds' "log archive" procedure. Checkpoints the
+// live environment, then moves every log file no longer needed by any
+// transaction into the repository's archive/: copy, fsync, record its
+// checksum, re-read and verify the copy, and only then remove it from the
+// environment. A crash at any instant loses no log; re-running is safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/engine_context.h"
+
+namespace bdb {
+
+struct ArchiveRequest {
+  std::string home;
+  std::string repo;
+};
+
+struct ArchiveOutcome {
+  std::vector<uint32_t> archived;          // copied and removed this run
+  std::vector<uint32_t> already_archived;  // found in the archive (earlier crashed run); removed
+  uint64_t bytes = 0;
+};
+
+Status ArchiveFinishedLogs(const EngineContext& ctx, const ArchiveRequest& request, ArchiveOutcome* outcome);
+
+}  // namespace bdb

@@ -1,0 +1,244 @@
+#include "engine/backup.h"
+
+#include <sys/stat.h>
+
+#include "engine/bdb_environment.h"
+#include "engine/crash_points.h"
+#include "engine/log_locator.h"
+#include "engine/log_names.h"
+#include "engine/repository.h"
+#include "engine/standby.h"
+#include "engine/verified_copy.h"
+#include "version.h"
+
+namespace bdb {
+namespace {
+
+constexpr uint32_t kLogChunkBytes = 64 * 1024;
+
+// The path of `path` relative to `base`, or "" when it is not inside base.
+std::string RelativeInside(const std::string& base, const std::string& path) {
+  if (path == base) return "";
+  const std::string prefix = base.back() == '/' ? base : base + "/";
+  if (path.compare(0, prefix.size(), prefix) == 0) return path.substr(prefix.size());
+  return "";
+}
+
+// Copies files into a partial backup directory and records each in the manifest.
+class BackupWriter {
+ public:
+  BackupWriter(const EngineContext& ctx, std::string partial_dir, Manifest* manifest, BackupOutcome* outcome)
+      : ctx_(ctx), partial_dir_(std::move(partial_dir)), manifest_(manifest), outcome_(outcome) {}
+
+  Status CopyDatabase(const std::string& src, const std::string& rel) {
+    std::string dst;
+    BDB_RETURN_IF_ERROR(Destination(rel, &dst));
+    DatabaseFileInfo info;
+    BDB_RETURN_IF_ERROR(ReadDatabaseFileInfo(ctx_.io, src, &info));
+    CopyOptions options;
+    options.unit_bytes = info.page_size;
+    options.verification = ctx_.verification;
+    if (options.verification == PageVerification::kChecksum && !info.checksummed)
+      options.verification = PageVerification::kStableReread;
+    options.progress = ctx_.progress;
+    CopyResult copied;
+    ctx_.progress->StartFile(rel, 0);
+    BDB_RETURN_IF_ERROR(ctx_.copy_database(ctx_.io, src, dst, options, &copied));
+    outcome_->page_rereads += copied.rereads;
+    Record(rel, "database", copied, info.page_size, info.checksummed);
+    return Status::OK();
+  }
+
+  Status CopyLog(const LocatedLog& log, const std::string& rel) {
+    std::string dst;
+    BDB_RETURN_IF_ERROR(Destination(rel, &dst));
+    CopyOptions options;
+    options.unit_bytes = kLogChunkBytes;
+    options.verification = PageVerification::kStableReread;
+    options.growing_file = !log.from_archive;
+    options.progress = ctx_.progress;
+    CopyResult copied;
+    ctx_.progress->StartFile(rel, 0);
+    BDB_RETURN_IF_ERROR(CopyLogFile(ctx_.io, log.path, dst, options, &copied));
+    if (log.from_archive && (copied.xxh3_hex != log.archived_xxh3 || copied.bytes != log.archived_size)) {
+      return Status::Corruption("archived log '" + log.path + "' has checksum " + copied.xxh3_hex +
+                                ", the archive recorded " + log.archived_xxh3);
+    }
+    Record(rel, "log", copied, 0, false);
+    return Status::OK();
+  }
+
+  Status CopyConfig(const std::string& src, const std::string& rel) {
+    std::string dst;
+    BDB_RETURN_IF_ERROR(Destination(rel, &dst));
+    CopyOptions options;
+    options.unit_bytes = 4096;
+    options.verification = PageVerification::kStableReread;
+    CopyResult copied;
+    BDB_RETURN_IF_ERROR(CopyLogFile(ctx_.io, src, dst, options, &copied));
+    Record(rel, "config", copied, 0, false);
+    return Status::OK();
+  }
+
+ private:
+  // Creates the parent directories of rel inside the partial directory.
+  Status Destination(const std::string& rel, std::string* dst) {
+    std::string dir = partial_dir_;
+    size_t start = 0;
+    for (size_t slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', start)) {
+      dir = JoinPath(dir, rel.substr(start, slash - start));
+      BDB_RETURN_IF_ERROR(ctx_.io->MakeDir(dir, 0700));
+      start = slash + 1;
+    }
+    *dst = JoinPath(partial_dir_, rel);
+    return Status::OK();
+  }
+
+  void Record(const std::string& rel, const std::string& kind, const CopyResult& copied, uint32_t page_size,
+              bool checksummed) {
+    ManifestFile file;
+    file.path = rel;
+    file.kind = kind;
+    file.size = copied.bytes;
+    file.xxh3 = copied.xxh3_hex;
+    file.page_size = page_size;
+    file.checksummed = checksummed;
+    manifest_->files.push_back(file);
+    outcome_->bytes += copied.bytes;
+  }
+
+  const EngineContext& ctx_;
+  std::string partial_dir_;
+  Manifest* manifest_;
+  BackupOutcome* outcome_;
+};
+
+Status ValidateRequest(const BackupRequest& request) {
+  if (request.mode != "cold" && request.mode != "hot" && request.mode != "incremental")
+    return Status::InvalidArgument("unknown backup mode '" + request.mode + "': expected cold, hot or incremental");
+  return Status::OK();
+}
+
+// Copies the logs [first, last] into the backup, each from the environment or the archive.
+Status CopyLogRange(BackupWriter* writer, LogLocator* locator, const std::string& log_dir_rel, uint32_t first,
+                    uint32_t last) {
+  for (uint32_t n = first; n <= last && n != 0; ++n) {
+    LocatedLog log;
+    Status s = locator->Locate(n, &log);
+    if (s.IsNotFound()) return Status::CheckFailed("log chain has a gap: " + s.message());
+    BDB_RETURN_IF_ERROR(s);
+    BDB_RETURN_IF_ERROR(writer->CopyLog(log, JoinPath(log_dir_rel, LogFileName(n))));
+  }
+  return Status::OK();
+}
+
+// The body of a backup once the repository is locked and the partial directory exists.
+Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, LiveEnvironment* env,
+                       Repository* repo, const Manifest* parent, const std::string& partial_dir,
+                       Manifest* manifest, BackupOutcome* outcome) {
+  const EnvironmentLayout& layout = env->layout();
+  std::string log_dir_rel = RelativeInside(layout.home, layout.log_dir);
+  manifest->log_dir_rel = log_dir_rel;
+  BackupWriter writer(ctx, partial_dir, manifest, outcome);
+  LogLocator locator(ctx.io, layout.log_dir, repo);
+
+  std::vector<uint32_t> logs_at_start;
+  BDB_RETURN_IF_ERROR(env->ListAllLogs(&logs_at_start));
+
+  if (request.mode != "incremental") {
+    if (layout.has_db_config) BDB_RETURN_IF_ERROR(writer.CopyConfig(JoinPath(layout.home, "DB_CONFIG"), "DB_CONFIG"));
+    std::vector<std::string> databases;
+    BDB_RETURN_IF_ERROR(env->ListDatabaseFiles(&databases));
+    ctx.progress->Phase("copying database files", 0);
+    for (const auto& rel : databases) BDB_RETURN_IF_ERROR(writer.CopyDatabase(JoinPath(layout.home, rel), rel));
+    CrashPoint("backup/after_database_files");
+  }
+
+  // Logs last, so recovery can redo or undo whatever the database copies caught half done.
+  BDB_RETURN_IF_ERROR(env->FlushLog());
+  Lsn end;
+  BDB_RETURN_IF_ERROR(env->CurrentLsn(&end));
+  manifest->end_lsn = ManifestLsn{end.file, end.offset};
+  uint32_t first = 0;
+  if (request.mode == "cold") {
+    first = end.file;  // the seeds: after a checkpoint of a quiet environment, the last log suffices
+  } else if (request.mode == "hot") {
+    first = logs_at_start.empty() ? end.file : logs_at_start.front();
+  } else {
+    first = parent->last_log;  // again: it has grown since the parent copied it
+  }
+  ctx.progress->Phase("copying log files", 0);
+  BDB_RETURN_IF_ERROR(CopyLogRange(&writer, &locator, log_dir_rel, first, end.file));
+  manifest->first_log = first;
+  manifest->last_log = end.file;
+  CrashPoint("backup/after_log_files");
+  return Status::OK();
+}
+
+}  // namespace
+
+Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupOutcome* outcome) {
+  *outcome = BackupOutcome();
+  BDB_RETURN_IF_ERROR(ValidateRequest(request));
+  EnvironmentLayout layout;
+  BDB_RETURN_IF_ERROR(InspectEnvironment(ctx.io, request.home, &layout));
+  std::unique_ptr<Repository> repo;
+  BDB_RETURN_IF_ERROR(Repository::Open(ctx.io, request.repo, /*create_if_missing=*/true, &repo));
+  std::unique_ptr<FileLock> lock;
+  BDB_RETURN_IF_ERROR(repo->Lock(ctx.lock_wait_seconds, &lock));
+  CrashPoint("lock/after_acquire");
+  BDB_RETURN_IF_ERROR(repo->RemoveStalePartials(&outcome->removed_partials));
+
+  Manifest parent;
+  if (request.mode == "incremental") {
+    Status s = repo->LoadManifest("latest", &parent);
+    if (s.IsNotFound())
+      return Status::InvalidArgument("incremental backup needs a full backup in repository '" + request.repo +
+                                     "': take a hot or cold backup first");
+    BDB_RETURN_IF_ERROR(s);
+  }
+
+  std::unique_ptr<LiveEnvironment> env;
+  BDB_RETURN_IF_ERROR(LiveEnvironment::Open(ctx.io, request.home, &env));
+  if (request.mode == "cold") {
+    int others = 0;
+    std::string detail;
+    BDB_RETURN_IF_ERROR(env->CountOtherUsers(&others, &detail));
+    if (others > 0)
+      return Status::Busy("environment '" + layout.home + "' is in use: " + detail +
+                          "; a cold backup needs it idle (use --mode hot)");
+  }
+
+  Manifest manifest;
+  manifest.mode = request.mode;
+  manifest.parent = request.mode == "incremental" ? parent.id : "";
+  manifest.source_home = layout.home;
+  manifest.tool_version = BDBACKUP_VERSION;
+  manifest.start_unix_ms = ctx.now_unix_ms();
+  if (request.checkpoint || request.mode == "cold") BDB_RETURN_IF_ERROR(env->Checkpoint());
+
+  BDB_RETURN_IF_ERROR(repo->NewBackupId(manifest.start_unix_ms, request.mode, &manifest.id));
+  std::string partial_dir;
+  BDB_RETURN_IF_ERROR(repo->BeginBackup(manifest.id, &partial_dir));
+  CrashPoint("backup/after_partial_dir");
+  Status s = CopyIntoPartial(ctx, request, env.get(), repo.get(), request.mode == "incremental" ? &parent : nullptr,
+                             partial_dir, &manifest, outcome);
+  manifest.end_unix_ms = ctx.now_unix_ms();
+  if (s.ok()) s = repo->PublishBackup(manifest.id, manifest);
+  if (!s.ok()) {
+    repo->AbandonBackup(manifest.id);  // best effort; a leftover .partial is never read and is removed next run
+    return s;
+  }
+  outcome->manifest = manifest;
+  outcome->dir = repo->BackupDir(manifest.id);
+  env.reset();
+
+  if (request.recover_as_you_go) {
+    BDB_RETURN_IF_ERROR(UpdateStandby(ctx, repo.get(), manifest.id).WithContext(
+        "backup '" + manifest.id + "' was published, but the standby was not updated"));
+    outcome->standby_updated = true;
+  }
+  return Status::OK();
+}
+
+}  // namespace bdb

@@ -1,0 +1,40 @@
+// RunBackup: the seeds' cold, hot and incremental backups, published into a
+// repository atomically (written under backups/<ID>.partial, manifest fsynced,
+// renamed, backups/ fsynced). A failed or killed run leaves nothing that list,
+// verify or restore would take for a backup.
+//   cold: refuses while another process has the environment open; checkpoint;
+//         every database file, then the last log file.
+//   hot:  writers keep running; every database file first (pages verified as
+//         copied), then every log file from the first present to the end.
+//   incremental: the logs written since the parent (the latest backup),
+//         including the parent's last log again; missing ones come from the
+//         archive; a gap fails the backup.
+#pragma once
+
+#include <string>
+
+#include "engine/engine_context.h"
+#include "engine/manifest.h"
+
+namespace bdb {
+
+struct BackupRequest {
+  std::string home;
+  std::string repo;
+  std::string mode;  // "cold" | "hot" | "incremental"
+  bool checkpoint = false;         // force a checkpoint first (always for cold)
+  bool recover_as_you_go = false;  // also bring standby/ up to date
+};
+
+struct BackupOutcome {
+  Manifest manifest;
+  std::string dir;  // published backup directory
+  uint64_t bytes = 0;
+  uint64_t page_rereads = 0;  // torn or changing pages read again
+  std::vector<std::string> removed_partials;
+  bool standby_updated = false;
+};
+
+Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupOutcome* outcome);
+
+}  // namespace bdb

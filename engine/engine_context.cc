@@ -1,0 +1,21 @@
+#include "engine/engine_context.h"
+
+#include <chrono>
+
+namespace bdb {
+
+int64_t WallClockUnixMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+EngineContext DefaultEngineContext() {
+  EngineContext ctx;
+  ctx.io = DefaultFileIO();
+  ctx.progress = NullProgress();
+  ctx.copy_database = CopyDatabaseFile;
+  ctx.now_unix_ms = WallClockUnixMs;
+  return ctx;
+}
+
+}  // namespace bdb

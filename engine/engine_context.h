@@ -1,0 +1,37 @@
+// EngineContext: what every engine procedure runs with: the file-I/O layer,
+// where progress goes, the clock, and the database-file copier. Production
+// uses DefaultEngineContext(); the simulator swaps the FileIO (torn reads,
+// I/O errors) or the copier (unsafe negative controls) without touching the
+// procedures. Thread-safety: a context is read-only while a procedure runs.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "engine/file_io.h"
+#include "engine/progress.h"
+#include "engine/verified_copy.h"
+
+namespace bdb {
+
+using DatabaseCopyFunction =
+    std::function<Status(FileIO*, const std::string& src, const std::string& dst, const CopyOptions&, CopyResult*)>;
+
+struct EngineContext {
+  FileIO* io = nullptr;
+  Progress* progress = nullptr;
+  // How database pages are verified as they are copied (kNone only for negative controls).
+  PageVerification verification = PageVerification::kChecksum;
+  DatabaseCopyFunction copy_database;   // CopyDatabaseFile unless replaced
+  std::function<int64_t()> now_unix_ms;  // wall clock
+  int lock_wait_seconds = 0;             // how long to wait for the repository lock
+};
+
+// POSIX I/O, no progress, the verified copier, the real clock.
+EngineContext DefaultEngineContext();
+
+// Milliseconds since the epoch from the real clock.
+int64_t WallClockUnixMs();
+
+}  // namespace bdb

@@ -1,0 +1,121 @@
+#include "engine/restore.h"
+
+#include <chrono>
+
+#include "engine/backup_id.h"
+#include "engine/bdb_environment.h"
+#include "engine/crash_points.h"
+#include "engine/recovery.h"
+#include "engine/repository.h"
+#include "engine/restore_plan.h"
+
+namespace bdb {
+namespace {
+
+constexpr const char* kIncompleteMarker = ".bdbackup-restore-incomplete";
+
+std::string Normalize(const std::string& path) {
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  return p;
+}
+
+bool IsInside(const std::string& path, const std::string& dir) {
+  const std::string p = Normalize(path), d = Normalize(dir);
+  return p == d || p.compare(0, d.size() + 1, d + "/") == 0;
+}
+
+Status ClearDirectory(FileIO* io, const std::string& dir) {
+  std::vector<std::string> names;
+  BDB_RETURN_IF_ERROR(io->ListDir(dir, &names));
+  for (const auto& name : names) BDB_RETURN_IF_ERROR(RemoveTree(io, JoinPath(dir, name)));
+  return Status::OK();
+}
+
+Status ResolveUntil(const std::string& until, const Manifest& full, std::optional<int64_t>* until_ms) {
+  if (until.empty()) return Status::OK();
+  int64_t ms = 0;
+  Status s = ParseUtcTimestamp(until, &ms);
+  if (!s.ok())
+    return Status::InvalidArgument("--until '" + until +
+                                   "' is not a time: expected UTC like 2026-11-23T18:15:00Z");
+  if (ms < full.start_unix_ms)
+    return Status::InvalidArgument("--until " + FormatUtcTimestamp(ms) + " is before backup '" + full.id +
+                                   "' started (" + FormatUtcTimestamp(full.start_unix_ms) + ")");
+  *until_ms = ms;
+  return Status::OK();
+}
+
+}  // namespace
+
+Status CheckRestoreTarget(FileIO* io, const std::string& target, bool force) {
+  if (target.empty()) return Status::InvalidArgument("--target is required");
+  FileInfo info;
+  BDB_RETURN_IF_ERROR(io->Stat(target, &info));
+  if (!info.exists) return Status::OK();
+  if (info.is_symlink) return Status::InvalidArgument("restore target '" + target + "' is a symbolic link");
+  if (!info.is_dir) return Status::InvalidArgument("restore target '" + target + "' is not a directory");
+  std::vector<std::string> names;
+  BDB_RETURN_IF_ERROR(io->ListDir(target, &names));
+  if (!names.empty() && !force)
+    return Status::InvalidArgument("restore target '" + target + "' is not empty: use --force to overwrite it");
+  return Status::OK();
+}
+
+Status RunRestore(const EngineContext& ctx, const RestoreRequest& request, RestoreOutcome* outcome) {
+  *outcome = RestoreOutcome();
+  BDB_RETURN_IF_ERROR(CheckRestoreTarget(ctx.io, request.target, request.force));
+  std::unique_ptr<Repository> repo;
+  BDB_RETURN_IF_ERROR(Repository::Open(ctx.io, request.repo, /*create_if_missing=*/false, &repo));
+  if (IsInside(request.target, repo->root()))
+    return Status::InvalidArgument("restore target '" + request.target + "' is inside the repository");
+  Manifest chosen;
+  BDB_RETURN_IF_ERROR(repo->LoadManifest(request.backup, &chosen));
+  std::vector<Manifest> chain;
+  BDB_RETURN_IF_ERROR(repo->LoadChain(chosen.id, &chain));
+  for (const auto& m : chain) outcome->chain.push_back(m.id);
+  outcome->backup_id = chosen.id;
+  BDB_RETURN_IF_ERROR(ResolveUntil(request.until, chain.front(), &outcome->until_unix_ms));
+
+  std::string live_log_dir;
+  if (!request.live_logs_home.empty()) {
+    EnvironmentLayout live;
+    BDB_RETURN_IF_ERROR(InspectEnvironment(ctx.io, request.live_logs_home, &live));
+    if (IsInside(request.target, live.home) || IsInside(live.home, request.target))
+      return Status::InvalidArgument("restore target '" + request.target + "' overlaps the live environment '" +
+                                     live.home + "'");
+    live_log_dir = live.log_dir;
+  }
+  for (const auto& m : chain) {
+    if (!m.source_home.empty() && IsInside(request.target, m.source_home))
+      return Status::InvalidArgument("restore target '" + request.target +
+                                     "' is inside the backed-up environment '" + m.source_home + "'");
+  }
+  RestorePlan plan;
+  BDB_RETURN_IF_ERROR(PlanRestore(ctx.io, repo.get(), chain, live_log_dir, &plan));
+  outcome->notes = plan.notes;
+  outcome->first_log = plan.first_log;
+  outcome->last_log = plan.last_log;
+  for (const auto& f : plan.files) outcome->bytes += f.size;
+
+  // Only now, with every input checked, is anything written.
+  BDB_RETURN_IF_ERROR(ctx.io->MakeDir(request.target, 0700));
+  if (request.force) BDB_RETURN_IF_ERROR(ClearDirectory(ctx.io, request.target));
+  const std::string marker = JoinPath(request.target, kIncompleteMarker);
+  BDB_RETURN_IF_ERROR(WriteFileAtomically(ctx.io, marker, "restore from " + chosen.id + " in progress\n", 0600));
+  BDB_RETURN_IF_ERROR(ExecuteRestorePlan(ctx, plan, request.target));
+  CrashPoint("restore/after_copy_before_recovery");
+
+  ctx.progress->Phase("catastrophic recovery", 0);
+  const auto started = std::chrono::steady_clock::now();
+  std::optional<int64_t> until_seconds;
+  if (outcome->until_unix_ms) until_seconds = *outcome->until_unix_ms / 1000;
+  BDB_RETURN_IF_ERROR(RecoverCatastrophic(request.target, until_seconds));
+  outcome->recovery_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  CrashPoint("restore/after_recovery");
+  BDB_RETURN_IF_ERROR(ctx.io->RemoveFile(marker));
+  return ctx.io->SyncDir(request.target);
+}
+
+}  // namespace bdb

@@ -1,0 +1,42 @@
+// RunRestore: rebuilds a ready environment from a backup: the chosen backup,
+// its chain of incrementals, archived logs and optionally the live
+// environment's logs, then catastrophic recovery (DB_RECOVER_FATAL) to the end
+// of the logs or to a point in time. Refuses a non-empty target unless forced
+// and never touches the source environment.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/engine_context.h"
+
+namespace bdb {
+
+struct RestoreRequest {
+  std::string repo;
+  std::string target;
+  std::string backup = "latest";
+  std::string until;            // "" = to the end; else an ISO 8601 UTC time
+  std::string live_logs_home;   // "" = none
+  bool force = false;
+};
+
+struct RestoreOutcome {
+  std::string backup_id;
+  std::vector<std::string> chain;  // ids, full backup first
+  uint32_t first_log = 0, last_log = 0;
+  uint64_t bytes = 0;
+  std::optional<int64_t> until_unix_ms;
+  double recovery_ms = 0;
+  std::vector<std::string> notes;
+};
+
+Status RunRestore(const EngineContext& ctx, const RestoreRequest& request, RestoreOutcome* outcome);
+
+// Checks a restore target: absent, or an empty directory (unless force).
+// InvalidArgument "restore target '<dir>' is not empty: use --force to overwrite it".
+Status CheckRestoreTarget(FileIO* io, const std::string& target, bool force);
+
+}  // namespace bdb

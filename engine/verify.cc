@@ -1,0 +1,119 @@
+#include "engine/verify.h"
+
+#include <cstdlib>
+#include <vector>
+
+#include "engine/content_hash.h"
+#include "engine/crash_points.h"
+#include "engine/database_file.h"
+#include "engine/page_checksum.h"
+#include "engine/recovery.h"
+#include "engine/repository.h"
+#include "engine/restore_plan.h"
+#include "engine/safe_path.h"
+
+namespace bdb {
+namespace {
+
+// For a checksummed database whose file hash is wrong, names the first page
+// that fails BDB's own checksum (or "" when every page passes).
+std::string FirstBadPage(FileIO* io, const std::string& path, const ManifestFile& f) {
+  if (!f.checksummed || f.page_size == 0) return "";
+  DatabaseFileInfo info;
+  if (!ReadDatabaseFileInfo(io, path, &info).ok()) return "page 0 (the meta page) is unreadable";
+  std::unique_ptr<ReadableFile> file;
+  if (!io->OpenForRead(path, &file).ok()) return "";
+  std::vector<char> page(f.page_size);
+  for (uint64_t pgno = 0;; ++pgno) {
+    size_t got = 0;
+    if (!file->Pread(pgno * f.page_size, f.page_size, page.data(), &got).ok() || got < f.page_size) return "";
+    if (CheckPageChecksum(page.data(), f.page_size, info) == PageCheck::kInvalid)
+      return "page " + std::to_string(pgno) + " fails its checksum";
+  }
+}
+
+Status CheckFile(FileIO* io, const std::string& backup_dir, const std::string& id, const ManifestFile& f,
+                 uint64_t* bytes) {
+  const std::string where = "file '" + f.path + "' of backup '" + id + "'";
+  std::string path;
+  Status s = ResolveInside(io, backup_dir, f.path, &path);
+  if (!s.ok()) return Status::Corruption(where + ": " + s.message());
+  FileInfo info;
+  BDB_RETURN_IF_ERROR(io->Stat(path, &info));
+  if (!info.exists) return Status::Corruption(where + " is missing");
+  if (info.is_dir) return Status::Corruption(where + " is a directory");
+  if (info.size != f.size)
+    return Status::Corruption(where + " is " + std::to_string(info.size) + " bytes, the manifest says " +
+                              std::to_string(f.size));
+  std::string hash;
+  uint64_t size = 0;
+  BDB_RETURN_IF_ERROR(HashFile(io, path, &hash, &size));
+  if (hash != f.xxh3) {
+    std::string page = FirstBadPage(io, path, f);
+    return Status::Corruption(where + " has checksum " + hash + ", the manifest says " + f.xxh3 +
+                              (page.empty() ? "" : " (" + page + ")"));
+  }
+  *bytes += size;
+  return Status::OK();
+}
+
+Status MakeScratchDir(const std::string& parent, std::string* dir) {
+  std::string base = parent;
+  if (base.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    base = tmp && *tmp ? tmp : "/tmp";
+  }
+  std::string templ = JoinPath(base, "bdbackup-verify-XXXXXX");
+  std::vector<char> buf(templ.begin(), templ.end());
+  buf.push_back('\0');
+  if (::mkdtemp(buf.data()) == nullptr) return Status::FromErrno(errno, "unable to create scratch directory in '" + base + "'");
+  *dir = buf.data();
+  return Status::OK();
+}
+
+}  // namespace
+
+Status RunVerify(const EngineContext& ctx, const VerifyRequest& request, VerifyOutcome* outcome) {
+  *outcome = VerifyOutcome();
+  std::unique_ptr<Repository> repo;
+  BDB_RETURN_IF_ERROR(Repository::Open(ctx.io, request.repo, /*create_if_missing=*/false, &repo));
+  Manifest chosen;
+  BDB_RETURN_IF_ERROR(repo->LoadManifest(request.backup, &chosen));
+  std::vector<Manifest> chain;
+  BDB_RETURN_IF_ERROR(repo->LoadChain(chosen.id, &chain));
+  outcome->backup_id = chosen.id;
+  std::vector<std::string> databases;
+  ctx.progress->Phase("checking files against manifests", 0);
+  for (const Manifest& m : chain) {
+    outcome->chain.push_back(m.id);
+    for (const ManifestFile& f : m.files) {
+      BDB_RETURN_IF_ERROR(CheckFile(ctx.io, repo->BackupDir(m.id), m.id, f, &outcome->bytes_checked));
+      ++outcome->files_checked;
+      if (f.kind == "database" && &m == &chain.front()) databases.push_back(f.path);
+    }
+  }
+  RestorePlan plan;
+  BDB_RETURN_IF_ERROR(PlanRestore(ctx.io, repo.get(), chain, "", &plan));
+  outcome->first_log = plan.first_log;
+  outcome->last_log = plan.last_log;
+
+  std::string scratch;
+  BDB_RETURN_IF_ERROR(MakeScratchDir(request.scratch_dir, &scratch));
+  Status s = ExecuteRestorePlan(ctx, plan, scratch);
+  CrashPoint("verify/during_trial_restore");
+  if (s.ok()) {
+    ctx.progress->Phase("trial restore: catastrophic recovery", 0);
+    s = RecoverCatastrophic(scratch, std::nullopt);
+    if (!s.ok()) s = Status::CheckFailed("trial restore of backup '" + chosen.id + "' failed: " + s.message());
+  }
+  if (s.ok()) {
+    ctx.progress->Phase("trial restore: verifying databases", 0);
+    s = VerifyDatabases(scratch, databases);
+    if (!s.ok()) s = s.WithContext("backup '" + chosen.id + "'");
+  }
+  if (s.ok()) outcome->databases_verified = databases;
+  RemoveTree(ctx.io, scratch);  // best effort
+  return s;
+}
+
+}  // namespace bdb

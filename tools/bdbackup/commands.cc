@@ -1,0 +1,159 @@
+#include "tools/bdbackup/commands.h"
+
+#include <fmt/format.h>
+
+#include "engine/archive.h"
+#include "engine/backup.h"
+#include "engine/backup_id.h"
+#include "engine/log_names.h"
+#include "engine/repository.h"
+#include "engine/restore.h"
+#include "engine/verify.h"
+
+namespace bdb {
+namespace {
+
+std::string Size(uint64_t bytes) {
+  if (bytes >= (1ull << 30)) return fmt::format("{:.1f} GiB", bytes / double(1ull << 30));
+  if (bytes >= (1ull << 20)) return fmt::format("{:.1f} MiB", bytes / double(1ull << 20));
+  if (bytes >= 1024) return fmt::format("{:.1f} KiB", bytes / 1024.0);
+  return fmt::format("{} B", bytes);
+}
+
+uint64_t ManifestBytes(const Manifest& m) {
+  uint64_t total = 0;
+  for (const auto& f : m.files) total += f.size;
+  return total;
+}
+
+std::string LogRange(uint32_t first, uint32_t last) {
+  if (first == 0) return "-";
+  return first == last ? LogFileName(first) : LogFileName(first) + ".." + LogFileName(last).substr(4);
+}
+
+nlohmann::json ManifestSummary(const Manifest& m) {
+  return {{"id", m.id},
+          {"mode", m.mode},
+          {"parent", m.parent},
+          {"start_time", FormatUtcTimestamp(m.start_unix_ms)},
+          {"end_time", FormatUtcTimestamp(m.end_unix_ms)},
+          {"files", m.files.size()},
+          {"bytes", ManifestBytes(m)},
+          {"first_log", m.first_log},
+          {"last_log", m.last_log},
+          {"end_lsn", {{"file", m.end_lsn.file}, {"offset", m.end_lsn.offset}}}};
+}
+
+}  // namespace
+
+Status RunArchiveCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
+  ArchiveOutcome out;
+  BDB_RETURN_IF_ERROR(ArchiveFinishedLogs(ctx, ArchiveRequest{o.home, o.repo}, &out));
+  r->json = {{"command", "archive"}, {"archived", out.archived}, {"already_archived", out.already_archived},
+             {"bytes", out.bytes}};
+  if (out.archived.empty() && out.already_archived.empty()) {
+    r->text = "no finished log files to archive\n";
+  } else {
+    r->text = fmt::format("archived {} log files ({}){}\n", out.archived.size(), Size(out.bytes),
+                          out.already_archived.empty()
+                              ? ""
+                              : fmt::format("; removed {} already archived by an earlier run",
+                                            out.already_archived.size()));
+    for (uint32_t n : out.archived) r->text += "  " + LogFileName(n) + "\n";
+  }
+  return Status::OK();
+}
+
+Status RunBackupCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
+  BackupRequest request{o.home, o.repo, o.mode, o.checkpoint, o.recover_as_you_go};
+  BackupOutcome out;
+  BDB_RETURN_IF_ERROR(RunBackup(ctx, request, &out));
+  r->json = ManifestSummary(out.manifest);
+  r->json["command"] = "backup";
+  r->json["dir"] = out.dir;
+  r->json["page_rereads"] = out.page_rereads;
+  r->json["standby_updated"] = out.standby_updated;
+  r->json["removed_partials"] = out.removed_partials;
+  const Manifest& m = out.manifest;
+  r->text = fmt::format("backup {} published: {} backup, {} files, {}, logs {}{}\n", m.id, m.mode, m.files.size(),
+                        Size(out.bytes), LogRange(m.first_log, m.last_log),
+                        m.parent.empty() ? "" : ", parent " + m.parent);
+  if (out.page_rereads > 0) r->text += fmt::format("  {} pages changed while read and were read again\n", out.page_rereads);
+  if (out.standby_updated) r->text += "  standby brought up to date by catastrophic recovery\n";
+  for (const auto& p : out.removed_partials) r->text += "  removed unfinished backup " + p + " left by a killed run\n";
+  return Status::OK();
+}
+
+Status RunListCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
+  std::unique_ptr<Repository> repo;
+  BDB_RETURN_IF_ERROR(Repository::Open(ctx.io, o.repo, /*create_if_missing=*/false, &repo));
+  std::vector<std::string> ids;
+  BDB_RETURN_IF_ERROR(repo->ListBackupIds(&ids));
+  nlohmann::json backups = nlohmann::json::array();
+  r->text = fmt::format("{:<34} {:<12} {:<34} {:>10}  {:<26} {}\n", "ID", "MODE", "PARENT", "SIZE", "LOGS", "STARTED");
+  for (const auto& id : ids) {
+    Manifest m;
+    Status s = repo->LoadManifest(id, &m);
+    if (!s.ok()) {
+      backups.push_back({{"id", id}, {"error", s.message()}});
+      r->text += fmt::format("{:<34} unreadable manifest: {}\n", id, s.message());
+      continue;
+    }
+    backups.push_back(ManifestSummary(m));
+    r->text += fmt::format("{:<34} {:<12} {:<34} {:>10}  {:<26} {}\n", m.id, m.mode, m.parent.empty() ? "-" : m.parent,
+                           Size(ManifestBytes(m)), LogRange(m.first_log, m.last_log),
+                           FormatUtcTimestamp(m.start_unix_ms));
+  }
+  std::vector<ArchivedLog> archived;
+  BDB_RETURN_IF_ERROR(repo->ListArchivedLogs(&archived));
+  uint64_t archived_bytes = 0;
+  for (const auto& a : archived) archived_bytes += a.size;
+  r->json = {{"command", "list"}, {"repository", repo->root()}, {"backups", backups}};
+  r->json["archive"] = {{"logs", archived.size()},
+                        {"bytes", archived_bytes},
+                        {"first_log", archived.empty() ? 0 : archived.front().number},
+                        {"last_log", archived.empty() ? 0 : archived.back().number}};
+  if (ids.empty()) r->text += "(no backups)\n";
+  r->text += archived.empty() ? "archive: empty\n"
+                              : fmt::format("archive: {} log files, {}, {}\n", archived.size(), Size(archived_bytes),
+                                            LogRange(archived.front().number, archived.back().number));
+  return Status::OK();
+}
+
+Status RunVerifyCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
+  VerifyOutcome out;
+  Status s = RunVerify(ctx, VerifyRequest{o.repo, o.backup, ""}, &out);
+  r->json = {{"command", "verify"}, {"backup", out.backup_id}, {"chain", out.chain}, {"ok", s.ok()},
+             {"files_checked", out.files_checked}, {"bytes_checked", out.bytes_checked},
+             {"first_log", out.first_log}, {"last_log", out.last_log},
+             {"databases_verified", out.databases_verified}};
+  if (!s.ok()) {
+    r->json["problem"] = s.message();
+    return s;
+  }
+  r->text = fmt::format(
+      "backup {} verified: {} files ({}) match their manifests, logs {} have no gap, trial restore recovered and "
+      "{} databases passed DB->verify\n",
+      out.backup_id, out.files_checked, Size(out.bytes_checked), LogRange(out.first_log, out.last_log),
+      out.databases_verified.size());
+  return Status::OK();
+}
+
+Status RunRestoreCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
+  RestoreRequest request{o.repo, o.target, o.backup, o.until, o.live_logs, o.force};
+  RestoreOutcome out;
+  BDB_RETURN_IF_ERROR(RunRestore(ctx, request, &out));
+  r->json = {{"command", "restore"}, {"backup", out.backup_id}, {"chain", out.chain}, {"target", o.target},
+             {"first_log", out.first_log}, {"last_log", out.last_log}, {"bytes", out.bytes},
+             {"recovery_ms", out.recovery_ms}, {"notes", out.notes}};
+  if (out.until_unix_ms) r->json["until"] = FormatUtcTimestamp(*out.until_unix_ms);
+  r->text = fmt::format("restored {} into {}: {} backups in the chain, logs {}, {}; catastrophic recovery {} took {:.0f} ms\n",
+                        out.backup_id, o.target, out.chain.size(), LogRange(out.first_log, out.last_log),
+                        Size(out.bytes),
+                        out.until_unix_ms ? "to " + FormatUtcTimestamp(*out.until_unix_ms) : "to the end of the logs",
+                        out.recovery_ms);
+  for (const auto& n : out.notes) r->text += "  note: " + n + "\n";
+  return Status::OK();
+}
+
+}  // namespace bdb

@@ -1,0 +1,29 @@
+// The bdbackup commands as functions from parsed options to a Status plus a
+// result (a JSON document for --json, or lines of text). main() only parses
+// the command line and turns the Status into an exit code.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "engine/engine_context.h"
+
+namespace bdb {
+
+struct CommandOptions {
+  std::string home, repo, mode = "hot", target, backup = "latest", until, live_logs;
+  bool checkpoint = false, recover_as_you_go = false, force = false;
+};
+
+struct CommandResult {
+  nlohmann::json json = nlohmann::json::object();
+  std::string text;  // what a person reads on stdout
+};
+
+Status RunArchiveCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r);
+Status RunBackupCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r);
+Status RunListCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r);
+Status RunVerifyCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r);
+Status RunRestoreCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r);
+
+}  // namespace bdb

@@ -1,0 +1,85 @@
+#include "tools/bdbackup/config_file.h"
+
+#include <algorithm>
+#include <toml++/toml.h>
+
+namespace bdb {
+namespace {
+
+bool Given(const std::vector<std::string>& args, const std::string& flag) {
+  const std::string eq = flag + "=";
+  return std::any_of(args.begin(), args.end(),
+                     [&](const std::string& a) { return a == flag || a.compare(0, eq.size(), eq) == 0; });
+}
+
+Status AddKey(const std::string& path, const std::string& key, const toml::node& value,
+              const std::vector<std::string>& known_flags, const std::vector<std::string>& given,
+              std::vector<std::string>* extra) {
+  const std::string line = std::to_string(value.source().begin.line);
+  std::string flag = "--" + key;
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  if (std::find(known_flags.begin(), known_flags.end(), flag) == known_flags.end())
+    return Status::InvalidArgument("config file '" + path + "':" + line + ": key '" + key +
+                                   "' is not an option of this command");
+  if (Given(given, flag)) return Status::OK();
+  if (auto b = value.value<bool>()) {
+    if (*b) extra->push_back(flag);
+    return Status::OK();
+  }
+  if (auto s = value.value<std::string>()) {
+    extra->push_back(flag);
+    extra->push_back(*s);
+    return Status::OK();
+  }
+  if (auto i = value.value<int64_t>()) {
+    extra->push_back(flag);
+    extra->push_back(std::to_string(*i));
+    return Status::OK();
+  }
+  return Status::InvalidArgument("config file '" + path + "':" + line + ": key '" + key +
+                                 "' must be a string, an integer or a boolean");
+}
+
+}  // namespace
+
+Status ArgsFromConfigFile(const std::string& path, const std::string& command,
+                          const std::vector<std::string>& known_flags, const std::vector<std::string>& given_args,
+                          std::vector<std::string>* extra) {
+  extra->clear();
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& err) {
+    return Status::InvalidArgument("config file '" + path + "':" + std::to_string(err.source().begin.line) + ": " +
+                                   std::string(err.description()));
+  }
+  static const std::vector<std::string> kCommands = {"archive", "backup", "list", "verify", "restore"};
+  for (const auto& [key, value] : root) {
+    const std::string k(key.str());
+    if (value.is_table()) {
+      if (std::find(kCommands.begin(), kCommands.end(), k) == kCommands.end())
+        return Status::InvalidArgument("config file '" + path + "':" + std::to_string(value.source().begin.line) +
+                                       ": table '" + k + "' is not a bdbackup command");
+      if (k != command) continue;
+      for (const auto& [sub_key, sub_value] : *value.as_table())
+        BDB_RETURN_IF_ERROR(AddKey(path, std::string(sub_key.str()), sub_value, known_flags, given_args, extra));
+      continue;
+    }
+    // Top-level keys apply to every command that has the flag.
+    std::string flag = "--" + k;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    if (std::find(known_flags.begin(), known_flags.end(), flag) == known_flags.end()) {
+      static const std::vector<std::string> kAnyCommandKeys = {
+          "--home", "--repo", "--mode", "--checkpoint", "--recover-as-you-go", "--backup", "--target",
+          "--until", "--live-logs", "--force", "--json", "--lock-wait"};
+      if (std::find(kAnyCommandKeys.begin(), kAnyCommandKeys.end(), flag) == kAnyCommandKeys.end())
+        return Status::InvalidArgument("config file '" + path + "':" + std::to_string(value.source().begin.line) +
+                                       ": key '" + k + "' is not a bdbackup option");
+      continue;  // an option of another command
+    }
+    BDB_RETURN_IF_ERROR(AddKey(path, k, value, known_flags, given_args, extra));
+  }
+  return Status::OK();
+}
+
+}  // namespace bdb
