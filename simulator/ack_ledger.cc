@@ -20,7 +20,7 @@ Status AckLedger::Consume(std::string_view line) {
   else if (line == "D") done_ = true;
   else if (line == "C") ++checkpoints_;
   else {
-    if (line.size() < 3 || line[1] != ' ') return bad();
+    if (line.size() < 3 || line[1] != ' ' || (line[0] != 'S' && line[0] != 'A' && line[0] != 'X')) return bad();
     uint64_t txn = 0;
     auto [end, ec] = std::from_chars(line.data() + 2, line.data() + line.size(), txn);
     if (ec != std::errc() || end != line.data() + line.size()) return bad();
@@ -35,12 +35,10 @@ Status AckLedger::Consume(std::string_view line) {
         if (r.ack_seq == 0) ++acked_;
         r.ack_seq = seq;
         break;
-      case 'X':
+      default:  // 'X'
         if (!r.aborted) ++aborted_;
         r.aborted = true;
         break;
-      default:
-        return bad();
     }
   }
   cv_.notify_all();

@@ -12,13 +12,14 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include <fmt/format.h>
 
 namespace bdb::sim {
 namespace {
 
-enum RecordType : uint32_t { kWrite = 1, kSync = 2, kTruncate = 3, kRename = 4, kUnlink = 5 };
+enum RecordType : uint32_t { kWrite = 1, kSync = 2, kTruncate = 3, kRename = 4, kUnlink = 5, kCreate = 6 };
 constexpr uint32_t kRecordMagic = 0x4A4C5031;  // "1PLJ"
 
 // Fixed part of a journal record; followed by path, then old bytes, then new
@@ -169,12 +170,20 @@ int HookOpen(const char* path, int flags, ...) {
     mode = static_cast<mode_t>(va_arg(ap, int));
     va_end(ap);
   }
+  // Serialized with the writes so a create record precedes the file's writes.
+  std::lock_guard<std::mutex> lock(g_state->mu);
+  struct stat st;
+  bool existed = (flags & O_CREAT) == 0 || ::stat(path, &st) == 0;
   int fd = ::open(path, flags, mode);
   if (fd >= 0) {
-    std::lock_guard<std::mutex> lock(g_state->mu);
     g_state->fd_paths.erase(fd);
     std::string p;
     LookupPath(fd, &p);  // resolves through /proc so the path is absolute
+    if (!existed && !IsRegionFile(p)) {
+      RecordHeader h{};
+      h.type = kCreate;
+      AppendRecord(h, p, {}, nullptr, 0);
+    }
   }
   return fd;
 }
@@ -329,7 +338,7 @@ Status ParseJournal(const std::string& journal_path, std::string* buf, std::vect
     if (buf->size() - at < sizeof(RecordHeader)) break;
     ParsedRecord r;
     std::memcpy(&r.h, buf->data() + at, sizeof(RecordHeader));
-    if (r.h.magic != kRecordMagic || r.h.type < kWrite || r.h.type > kUnlink)
+    if (r.h.magic != kRecordMagic || r.h.type < kWrite || r.h.type > kCreate)
       return Status::Corruption(fmt::format("power loss journal '{}' is corrupt at byte {}: bad record header",
                                             journal_path, at));
     uint64_t body = uint64_t{r.h.path_len} + r.h.old_len + ((r.h.type == kWrite || r.h.type == kRename) ? r.h.length : 0);
@@ -456,6 +465,27 @@ Status Redo(FileRewriter* files, const std::string& buf, const ParsedRecord& r, 
 
 }  // namespace
 
+Status ReadJournalStats(const std::string& journal_path, JournalStats* stats) {
+  *stats = JournalStats();
+  std::string buf;
+  std::vector<ParsedRecord> records;
+  uint64_t tail = 0;
+  BDB_RETURN_IF_ERROR(ParseJournal(journal_path, &buf, &records, &tail));
+  std::set<std::string> files;
+  for (const ParsedRecord& r : records) {
+    switch (r.h.type) {
+      case kWrite: ++stats->writes; files.insert(r.path); break;
+      case kSync: ++stats->syncs; break;
+      case kTruncate: ++stats->truncates; files.insert(r.path); break;
+      case kCreate: ++stats->creates; break;
+      case kRename: ++stats->renames; break;
+      case kUnlink: ++stats->unlinks; break;
+    }
+  }
+  stats->files.assign(files.begin(), files.end());
+  return Status::OK();
+}
+
 Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, uint64_t seed, PowerLossMode mode,
                       PowerLossResult* result) {
   *result = PowerLossResult();
@@ -478,8 +508,23 @@ Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, 
     return Status::OK();
   }
   FileRewriter files(home);
+  std::set<std::string> removed;
   for (auto it = unsynced.rbegin(); it != unsynced.rend(); ++it) BDB_RETURN_IF_ERROR(Undo(&files, buf, **it));
+  for (const ParsedRecord& r : records) {
+    // BDB never fsyncs a directory: a file whose data was never synced since
+    // its creation has no durable directory entry either.
+    if (r.h.type != kCreate || synced_upto.count(r.path) != 0) continue;
+    std::string full = r.path[0] == '/' ? r.path : home + "/" + r.path;
+    if (::unlink(full.c_str()) != 0 && errno != ENOENT)
+      return Status::FromErrno(errno, fmt::format("unable to remove file '{}'", full));
+    removed.insert(r.path);
+    result->lost.push_back({r.path, 0, 0, false});
+  }
   for (const ParsedRecord* r : unsynced) {
+    if (removed.count(r->path) != 0) {
+      ++result->dropped_writes;
+      continue;
+    }
     if (mode == PowerLossMode::kNone) {
       ++result->dropped_writes;
       result->lost.push_back({r->path, r->h.offset, r->h.type == kWrite ? r->h.length : 0, false});

@@ -37,6 +37,19 @@ uint64_t HookedWriteCount();
 // Successful hooked fsyncs so far.
 uint64_t HookedSyncCount();
 
+// What a journal holds, for tests and reports.
+struct JournalStats {
+  uint64_t writes = 0;     // pwrite and write records
+  uint64_t syncs = 0;
+  uint64_t truncates = 0;
+  uint64_t creates = 0;    // files the workload created
+  uint64_t renames = 0;
+  uint64_t unlinks = 0;
+  std::vector<std::string> files;  // every file written, sorted
+};
+// Corruption / IOError as for ApplyPowerLoss.
+Status ReadJournalStats(const std::string& journal_path, JournalStats* stats);
+
 enum class PowerLossMode { kAll, kNone, kSubset };
 // "all", "none", "subset"; InvalidArgument "unknown power loss mode '<m>'".
 Status ParsePowerLossMode(const std::string& text, PowerLossMode* mode);
@@ -62,7 +75,9 @@ struct PowerLossResult {
 };
 
 // Rewrites the files under home (the environment the journal was recorded in,
-// its workload dead) as a power cut would leave them. Same (journal, seed,
+// its workload dead) as a power cut would leave them. BDB never fsyncs a
+// directory, so a file the workload created and never fsynced is removed
+// (modes none and subset; listed in lost with 0 bytes). Same (journal, seed,
 // mode) -> same result. Corruption "power loss journal '<p>' is corrupt at
 // byte <n>: <why>"; IOError naming the file it could not rewrite.
 Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, uint64_t seed, PowerLossMode mode,
