@@ -572,6 +572,8 @@ class ScheduleCheck {
       case A::kBackup: {
         bool crash = armed_.erase(CrashTarget::kBackup) > 0;
         ++count_[CrashTarget::kBackup];
+        // With faults.power_loss a crash is the whole machine's: the workload dies too.
+        if (crash && s_.faults.power_loss) crashed_ = true;
         if (step.mode == BackupMode::kCold && !quiesced_) {
           return Fail(i, "mode", "\"cold\" needs a quiesce step before it");
         }
@@ -583,7 +585,7 @@ class ScheduleCheck {
         break;
       }
       case A::kArchive:
-        armed_.erase(CrashTarget::kArchive);
+        if (armed_.erase(CrashTarget::kArchive) > 0 && s_.faults.power_loss) crashed_ = true;
         ++count_[CrashTarget::kArchive];
         break;
       case A::kCrash:
