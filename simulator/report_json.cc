@@ -99,7 +99,10 @@ class ObjectReader {
   Status Uint(const char* key, uint64_t* out) const {
     const json* v = nullptr;
     BDB_RETURN_IF_ERROR(Get(key, &v));
-    if (!v->is_number_unsigned()) return Error(Path(key), "must be a non-negative integer");
+    // Parsed text holds non-negative integers as unsigned; built JSON may hold them signed.
+    if (!v->is_number_integer() || (!v->is_number_unsigned() && v->get<int64_t>() < 0)) {
+      return Error(Path(key), "must be a non-negative integer");
+    }
     *out = v->get<uint64_t>();
     return Status::OK();
   }
