@@ -61,10 +61,15 @@ std::string AbsolutePathOf(const char* path) {
   return std::string(buf) + "/" + path;
 }
 
+// Region files are "__db.001" and the like; "__db.<hex>.<hex>" are BDB's
+// temporary database files (created, written, synced, then renamed).
 bool IsRegionFile(const std::string& path) {
   size_t slash = path.rfind('/');
   std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  return base.compare(0, 5, "__db.") == 0;
+  if (base.compare(0, 5, "__db.") != 0 || base.size() == 5) return false;
+  for (size_t i = 5; i < base.size(); ++i)
+    if (base[i] < '0' || base[i] > '9') return false;
+  return true;
 }
 
 // REQUIRES: g_state->mu held.
@@ -351,6 +356,19 @@ Status ParseJournal(const std::string& journal_path, std::string* buf, std::vect
     at = p + body;
   }
   *ignored_tail = buf->size() - at;
+  // Name every record after the file's final name, so a file written under a
+  // temporary name and then renamed (how BDB creates databases) is one file.
+  std::map<std::string, std::string> fate;
+  for (auto it = records->rbegin(); it != records->rend(); ++it) {
+    if (it->h.type == kRename) {
+      std::string to = buf->substr(it->new_at, it->h.length);
+      auto later = fate.find(to);
+      fate[it->path] = later != fate.end() ? later->second : to;
+      continue;
+    }
+    auto f = fate.find(it->path);
+    if (f != fate.end()) it->path = f->second;
+  }
   return Status::OK();
 }
 
@@ -514,6 +532,8 @@ Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, 
     // BDB never fsyncs a directory: a file whose data was never synced since
     // its creation has no durable directory entry either.
     if (r.h.type != kCreate || synced_upto.count(r.path) != 0) continue;
+    // subset: the file system may have committed the directory entry anyway.
+    if (mode == PowerLossMode::kSubset && (Mix(seed ^ std::hash<std::string>{}(r.path)) & 1) != 0) continue;
     std::string full = r.path[0] == '/' ? r.path : home + "/" + r.path;
     if (::unlink(full.c_str()) != 0 && errno != ENOENT)
       return Status::FromErrno(errno, fmt::format("unable to remove file '{}'", full));

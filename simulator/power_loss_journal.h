@@ -77,7 +77,7 @@ struct PowerLossResult {
 // Rewrites the files under home (the environment the journal was recorded in,
 // its workload dead) as a power cut would leave them. BDB never fsyncs a
 // directory, so a file the workload created and never fsynced is removed
-// (modes none and subset; listed in lost with 0 bytes). Same (journal, seed,
+// (mode none; in mode subset, by a seeded draw), listed in lost with 0 bytes. Same (journal, seed,
 // mode) -> same result. Corruption "power loss journal '<p>' is corrupt at
 // byte <n>: <why>"; IOError naming the file it could not rewrite.
 Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, uint64_t seed, PowerLossMode mode,
