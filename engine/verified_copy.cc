@@ -21,10 +21,10 @@ namespace {
 
 // How a unit is accepted.
 enum class Rule {
-  kChecksum,           // BDB's checksum matches
-  kChecksumAndStable,  // checksum matches and two consecutive reads agree (big meta pages)
-  kStable,             // two consecutive reads agree
-  kNone,               // first read accepted
+  kChecksum,  // BDB's checksum matches. On metadata pages it covers the first
+              // 512 bytes only; BDB never reads the rest, so a tear there is harmless.
+  kStable,    // two consecutive reads agree
+  kNone,      // first read accepted
 };
 
 // Bound on rounds of "the file grew, copy the new part" for growing files.
@@ -110,9 +110,6 @@ class Copier {
         if (second != nullptr && std::memcmp(data, second, unit_len) == 0) return Status::OK();
         prev = second != nullptr ? second : data;
         break;
-      case Rule::kChecksumAndStable:
-        prev = data;  // compared with the next read
-        break;
     }
     return Reread(offset, unit_len, rule, prev, data, final_len);
   }
@@ -126,9 +123,7 @@ class Copier {
     }
     if (unit_len < unit_) return Rule::kStable;  // a short tail has no checksum
     *check = CheckPageChecksum(data, unit_, info_);
-    if (*check == PageCheck::kUnchecked) return Rule::kStable;
-    if (!ChecksumCoversWholePage(data, unit_)) return Rule::kChecksumAndStable;
-    return Rule::kChecksum;
+    return *check == PageCheck::kUnchecked ? Rule::kStable : Rule::kChecksum;
   }
 
   // Re-reads one unit up to max_rereads times. prev: the previous read of it
@@ -140,6 +135,7 @@ class Copier {
       std::memcpy(page_b_.data(), prev, unit_len);
       prev_len = unit_len;
     }
+    bool checksum_failed = false;  // what the last read failed: checksum or sameness
     for (int attempt = 1; attempt <= options_.max_rereads; ++attempt) {
       Backoff(attempt);
       size_t got = 0;
@@ -149,8 +145,9 @@ class Copier {
       PageCheck check = PageCheck::kUnchecked;
       Rule now = rule == Rule::kStable ? Rule::kStable : RuleFor(page_a_.data(), got, &check);
       bool ok = true;
-      if (now == Rule::kChecksum || now == Rule::kChecksumAndStable) ok = check == PageCheck::kValid;
-      if (now == Rule::kStable || now == Rule::kChecksumAndStable) {
+      if (now == Rule::kChecksum) ok = check == PageCheck::kValid;
+      checksum_failed = !ok;
+      if (now == Rule::kStable) {
         ok = ok && have_prev && prev_len == got && std::memcmp(page_a_.data(), page_b_.data(), got) == 0;
       }
       if (ok) {
@@ -163,7 +160,7 @@ class Copier {
       have_prev = true;
     }
     const uint64_t index = offset / unit_;
-    if (rule == Rule::kChecksum) {
+    if (checksum_failed) {
       return Status::Corruption(fmt::format("{} {} of {} failed its checksum after {} re-reads", unit_name_, index,
                                             Quote(in_->path()), options_.max_rereads));
     }
