@@ -50,6 +50,13 @@ std::string FormatMs(double ms) {
   return fmt::format("{:.1f} min", ms / 60000);
 }
 
+// An axis label: no decimals when none are needed ("30 ms", "1.5 s").
+std::string AxisMs(double ms) {
+  if (ms < 1000) return ms == std::floor(ms) ? fmt::format("{:.0f} ms", ms) : fmt::format("{:.1f} ms", ms);
+  double sec = ms / 1000;
+  return sec == std::floor(sec) ? fmt::format("{:.0f} s", sec) : fmt::format("{:g} s", sec);
+}
+
 // 1, 2 or 5 times a power of ten, at least x.
 double NiceStep(double x) {
   double p = std::pow(10.0, std::floor(std::log10(x)));
@@ -94,6 +101,7 @@ td.num { text-align:right; font-variant-numeric:tabular-nums; }
 svg text { font:11px system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif; fill:#5d6878; }
 .trial { border-top:1px solid var(--line); padding:12px 0 4px; }
 .trial:first-of-type { border-top:none; }
+table.faults { margin-bottom:8px; } table.faults tr:last-child td { border-bottom:none; }
 pre.replay { background:#1d2430; color:#e8edf4; padding:6px 10px; border-radius:5px; margin:6px 0 8px;
   overflow-x:auto; font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace; }
 table.faults td, table.faults th { padding:3px 8px; font-size:13px; }
@@ -195,7 +203,7 @@ std::string RecoveryHistogram(const RunReport& report) {
   auto at = [&](double q) { return values[std::min(values.size() - 1, static_cast<size_t>(q * values.size()))]; };
   out += fmt::format("<p class=\"note\">{} recoveries: median {}, 95th percentile {}, max {}</p>", values.size(),
                      FormatMs(at(0.5)), FormatMs(at(0.95)), FormatMs(max));
-  constexpr double kW = 760, kH = 220, kLeft = 44, kRight = 12, kTop = 12, kBottom = 34;
+  constexpr double kW = 760, kH = 220, kLeft = 44, kRight = 36, kTop = 12, kBottom = 34;
   double plot_w = kW - kLeft - kRight, plot_h = kH - kTop - kBottom, bar_w = plot_w / bins;
   out += fmt::format("<svg class=\"histogram\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" role=\"img\" "
                      "aria-label=\"histogram of recovery times\">",
@@ -215,7 +223,7 @@ std::string RecoveryHistogram(const RunReport& report) {
   int label_every = std::max(1, bins / 6);
   for (int b = 0; b <= bins; b += label_every) {
     out += fmt::format("<text x=\"{:.2f}\" y=\"{}\" text-anchor=\"middle\">{}</text>", kLeft + b * bar_w,
-                       kTop + plot_h + 16, FormatMs(b * step));
+                       kTop + plot_h + 16, AxisMs(b * step));
   }
   out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">recovery time (catastrophic recovery of the "
                      "restored backup)</text>",
@@ -301,7 +309,10 @@ std::string Timeline(const TrialResult& t) {
 
 std::string TrialBlock(const ScenarioResult& s, const TrialResult& t) {
   const OutcomeStyle& st = StyleOf(t.outcome);
-  std::string tag = t.outcome == Outcome::kDetected ? (t.explained ? " (explained)" : " (unexplained)") : "";
+  // Explained or not matters only where a detection can fail the scenario.
+  std::string tag = t.outcome == Outcome::kDetected && s.expect == "pass"
+                        ? (t.explained ? " (explained)" : " (unexplained)")
+                        : "";
   std::string out = fmt::format(
       "<div class=\"trial\" id=\"trial-{}-{}\"><h3>{} &middot; trial {} &middot; <span class=\"badge o-{}\">{}</span>{}"
       "{}</h3>",
@@ -376,9 +387,9 @@ std::string RenderHtml(const RunReport& report) {
   html += "<p class=\"meta\">" + meta + "</p>\n";
   html += SummarySection(report);
   html += ScenarioSection(report);
-  html += TrialsSection(report);
   html += RecoveryHistogram(report);
   html += CommitRateSection(report);
+  html += TrialsSection(report);
   html += SettingsSection(report);
   html += "</main>\n</body>\n</html>\n";
   return html;
