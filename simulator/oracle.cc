@@ -3,6 +3,7 @@
 #include <db.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <set>
@@ -20,6 +21,7 @@ std::string OracleViolation::Describe() const {
   if (txn != 0) where += fmt::format(" txn {}", txn);
   if (!database.empty()) where += " " + database;
   if (!key.empty()) where += " '" + key + "'";
+  if (where.empty()) return fmt::format("rule {}: {}", rule, detail);
   return fmt::format("rule {}:{}: {}", rule, where, detail);
 }
 
@@ -215,6 +217,11 @@ OracleReport CheckEnvironment(const std::string& recovered_home, const AckLedger
                               const WorkloadConfig& config, bool allow_lost_suffix) {
   OracleReport report;
   Checker checker(ledger, cutoff_seq, config, allow_lost_suffix, &report);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(recovered_home, ec)) {
+    report.Add({4, 0, "", "", fmt::format("environment home '{}' does not exist", recovered_home)});
+    return report;
+  }
   DB_ENV* env = nullptr;
   BdbErrorText errors;
   int ret = db_env_create(&env, 0);
