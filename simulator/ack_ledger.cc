@@ -19,6 +19,8 @@ Status AckLedger::Consume(std::string_view line) {
   if (line == "R") ready_ = true;
   else if (line == "D") done_ = true;
   else if (line == "C") ++checkpoints_;
+  else if (line == "P") paused_ = true;
+  else if (line == "U") paused_ = false;
   else {
     if (line.size() < 3 || line[1] != ' ' || (line[0] != 'S' && line[0] != 'A' && line[0] != 'X')) return bad();
     uint64_t txn = 0;
@@ -57,6 +59,7 @@ uint64_t AckLedger::AbortedCount() const { std::lock_guard<std::mutex> l(mu_); r
 uint64_t AckLedger::CheckpointCount() const { std::lock_guard<std::mutex> l(mu_); return checkpoints_; }
 bool AckLedger::ready() const { std::lock_guard<std::mutex> l(mu_); return ready_; }
 bool AckLedger::done() const { std::lock_guard<std::mutex> l(mu_); return done_; }
+bool AckLedger::paused() const { std::lock_guard<std::mutex> l(mu_); return paused_; }
 bool AckLedger::closed() const { std::lock_guard<std::mutex> l(mu_); return closed_; }
 Status AckLedger::error() const { std::lock_guard<std::mutex> l(mu_); return error_; }
 

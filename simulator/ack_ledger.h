@@ -4,7 +4,8 @@
 // started" is "ack_seq <= Cutoff() taken when the backup started".
 // Protocol lines: "S <txn>" (commit about to be called), "A <txn>" (commit
 // returned 0), "X <txn>" (aborted on purpose), "C" (checkpoint), "R" (ready),
-// "D" (target reached). Thread-safe: one reader thread feeds it while test or
+// "D" (target reached), "P" (every writer paused by the pause file, no txn
+// open), "U" (writers resumed). Thread-safe: one reader thread feeds it while test or
 // harness threads query and wait on it.
 #pragma once
 
@@ -46,6 +47,7 @@ class AckLedger {
   uint64_t CheckpointCount() const;
   bool ready() const;
   bool done() const;
+  bool paused() const;  // the last of P / U was P
   bool closed() const;
   // The first protocol error, if any.
   Status error() const;
@@ -59,6 +61,7 @@ class AckLedger {
   uint64_t acked_locked() const { return acked_; }
   bool ready_locked() const { return ready_; }
   bool done_locked() const { return done_; }
+  bool paused_locked() const { return paused_; }
 
  private:
   mutable std::mutex mu_;
@@ -69,6 +72,7 @@ class AckLedger {
   uint64_t checkpoints_ = 0;
   bool ready_ = false;
   bool done_ = false;
+  bool paused_ = false;
   bool closed_ = false;
   Status error_;
   std::map<uint64_t, TxnRecord> txns_;

@@ -47,6 +47,10 @@ struct Run {
   std::atomic<bool> stop{false};
   std::mutex error_mu;
   Status error;
+  std::mutex pause_mu;
+  uint32_t paused = 0;    // writers waiting on the pause file
+  uint32_t finished = 0;  // writers that reached the target
+  bool announced = false; // "P" sent and no "U" since
 
   void Fail(const Status& s) {
     std::lock_guard<std::mutex> lock(error_mu);
@@ -121,14 +125,30 @@ void RunTxn(Run* run, uint64_t txn_id) {
   }
 }
 
+// Announces "P" once every writer is paused (or finished, with at least one
+// paused) and "U" when one leaves the pause. delta_*: this writer's change.
+void UpdatePause(Run* run, int delta_paused, int delta_finished) {
+  std::lock_guard<std::mutex> lock(run->pause_mu);
+  run->paused += delta_paused;
+  run->finished += delta_finished;
+  bool all = run->paused > 0 && run->paused + run->finished == run->config->threads;
+  if (all && !run->announced) run->Emit("P");
+  if (!all && run->announced) run->Emit("U");
+  run->announced = all;
+}
+
 void Writer(Run* run, uint32_t thread) {
   const WorkloadConfig& c = *run->config;
   for (uint32_t seq = 1; !run->stop && run->acked < c.txns; ++seq) {
     // Quiescence for cold backups: no txn is open while the pause file exists.
-    while (!c.pause_file.empty() && FileExists(c.pause_file) && !run->stop)
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (!c.pause_file.empty() && FileExists(c.pause_file)) {
+      UpdatePause(run, 1, 0);
+      while (FileExists(c.pause_file) && !run->stop) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      UpdatePause(run, -1, 0);
+    }
     RunTxn(run, MakeTxnId(thread, seq));
   }
+  UpdatePause(run, 0, 1);
 }
 
 Status OpenDatabase(DB_ENV* env, const WorkloadConfig& c, const char* file, DBTYPE type, DB** out) {

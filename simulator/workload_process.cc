@@ -109,6 +109,16 @@ Status WorkloadProcess::WaitDone(std::chrono::milliseconds timeout) {
   return Awaited(ok, "done", timeout);
 }
 
+Status WorkloadProcess::WaitPaused(std::chrono::milliseconds timeout) {
+  bool ok = ledger_.WaitUntil(timeout, [&] { return ledger_.paused_locked() || ledger_.done_locked(); });
+  return Awaited(ok, "writers to pause", timeout);
+}
+
+Status WorkloadProcess::WaitResumed(std::chrono::milliseconds timeout) {
+  bool ok = ledger_.WaitUntil(timeout, [&] { return !ledger_.paused_locked() || ledger_.done_locked(); });
+  return Awaited(ok, "writers to resume", timeout);
+}
+
 Status WorkloadProcess::Reap(bool block, bool* reaped) {
   *reaped = reaped_;
   if (reaped_) return Status::OK();

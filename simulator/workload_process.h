@@ -45,6 +45,11 @@ class WorkloadProcess {
   Status WaitReady(std::chrono::milliseconds timeout);
   Status WaitForAcks(uint64_t n, std::chrono::milliseconds timeout);
   Status WaitDone(std::chrono::milliseconds timeout);
+  // After the harness created the pause file: every writer is paused with no
+  // txn open ("P"), or the workload is done.
+  Status WaitPaused(std::chrono::milliseconds timeout);
+  // After the harness removed the pause file: writers resumed ("U") or done.
+  Status WaitResumed(std::chrono::milliseconds timeout);
 
   // SIGKILL (a real crash); then reaps the child. Safe to call twice.
   void Kill();

@@ -115,11 +115,17 @@ TEST(WorkloadTest, PauseFileHoldsWritersAndWaitsAreBounded) {
   std::ofstream(c.pause_file) << "x";
   auto p = StartWorkload(dir, c);
   ASSERT_TRUE(p->WaitReady(kLong).ok());
+  ASSERT_TRUE(p->WaitPaused(kLong).ok());
+  EXPECT_TRUE(p->ledger().paused());
   Status s = p->WaitForAcks(1, milliseconds(300));
   EXPECT_EQ(s.message(), "workload: timed out after 300 ms waiting for 1 acks (got 0)");
   EXPECT_EQ(p->ledger().AckedCount(), 0u);
   std::filesystem::remove(c.pause_file);
+  ASSERT_TRUE(p->WaitResumed(kLong).ok());
   ASSERT_TRUE(p->WaitDone(kLong).ok());
+  // Pausing again after the target: nothing runs, so it counts as paused.
+  std::ofstream(c.pause_file) << "x";
+  EXPECT_TRUE(p->WaitPaused(milliseconds(300)).ok());
   // hold_after_done: the process stays alive until the harness kills it.
   ExitInfo exit;
   EXPECT_EQ(p->Wait(milliseconds(200), &exit).message(), "workload: still running after 200 ms");
