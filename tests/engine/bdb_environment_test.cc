@@ -7,6 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -54,6 +58,14 @@ void RemoveRegionFiles(const std::string& home) {
     if (e.path().filename().string().rfind("__db.", 0) == 0) fs::remove(e.path());
   }
 }
+
+// Ignores leaks of objects allocated during its lifetime (ASan builds only).
+struct LeaksIgnored {
+#if defined(__SANITIZE_ADDRESS__)
+  LeaksIgnored() { __lsan_disable(); }
+  ~LeaksIgnored() { __lsan_enable(); }
+#endif
+};
 
 TEST(LogNamesTest, FormatsTenDigits) {
   EXPECT_EQ(LogFileName(1), "log.0000000001");
@@ -325,6 +337,29 @@ TEST(LiveEnvironmentTest, CountOtherUsersSeesThreadsProcessesAndStaleReferences)
     EXPECT_EQ(detail, "1 other process (pid " + std::to_string(::getpid()) +
                           ") and 1 stale region reference; run db5.3_recover");
   }
+}
+
+TEST(LiveEnvironmentTest, EveryCallFailsWithBdbTextOnAPanickedEnvironment) {
+  [[maybe_unused]] LeaksIgnored ignored;  // libdb 5.3 does not free a panicked environment's handle fully
+  TempDir tmp;
+  ASSERT_TRUE(CreateTestEnvironment(tmp.path()).ok());
+  std::unique_ptr<LiveEnvironment> live;
+  ASSERT_TRUE(LiveEnvironment::Open(DefaultFileIO(), tmp.path(), &live).ok());
+  ASSERT_EQ(live->env()->set_flags(live->env(), DB_PANIC_ENVIRONMENT, 1), 0);
+  const std::string home = "'" + tmp.path() + "': ";
+  const std::string why = "BDB0060 PANIC: fatal region error detected; run recovery";
+  std::vector<uint32_t> logs;
+  Lsn lsn;
+  int others = 0;
+  std::string detail;
+  EXPECT_EQ(live->Checkpoint().message(), "unable to checkpoint environment " + home + why);
+  EXPECT_EQ(live->FlushLog().message(), "unable to flush the log of " + home + why);
+  EXPECT_EQ(live->ListAllLogs(&logs).message(), "unable to list log files of " + home + why);
+  EXPECT_EQ(live->ListRemovableLogs(&logs).message(), "unable to list removable log files of " + home + why);
+  EXPECT_EQ(live->CurrentLsn(&lsn).message(), "unable to read the log position of " + home + why);
+  EXPECT_EQ(live->CountOtherUsers(&others, &detail).message(),
+            "unable to read the region reference count of " + home + why);
+  EXPECT_EQ(live->Checkpoint().code(), Status::Code::kIOError);
 }
 
 TEST(LiveEnvironmentTest, CountOtherUsersIsZeroWhenAlone) {

@@ -6,6 +6,10 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -143,7 +147,13 @@ TEST(RecoveryTest, PointInTimeBeforeTheLogsFailsWithBdbText) {
   CopyEnvironment(home, copy);
   ::setenv("TZ", "UTC", 1);  // BDB prints the times in local time
   ::tzset();
+#if defined(__SANITIZE_ADDRESS__)
+  __lsan_disable();  // libdb 5.3 leaks 296 bytes (__env_remove_env) when this recovery panics
+#endif
   Status s = RecoverCatastrophic(copy, 1000);
+#if defined(__SANITIZE_ADDRESS__)
+  __lsan_enable();
+#endif
   EXPECT_EQ(s.code(), Status::Code::kIOError);
   const std::string prefix = "catastrophic recovery failed in '" + copy +
                              "': BDB1509 Invalid recovery timestamp Thu Jan  1 00:16:40 1970; earliest time is ";
