@@ -86,6 +86,7 @@ class TestWriter {
   // Every key/value of a.db and b.db, read through this handle.
   Status ReadAll(std::map<std::string, std::string>* a, std::map<std::string, std::string>* b);
   // Starts a thread committing continuously (one txn every `pause`) until StopBackground.
+  // REQUIRES: no background thread is running.
   void StartBackground(std::chrono::microseconds pause = std::chrono::microseconds(200));
   // Stops the thread; returns the first error it met, if any.
   Status StopBackground();
