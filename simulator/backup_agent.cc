@@ -210,6 +210,10 @@ AgentResponse RunAgentRequest(const AgentRequest& request) {
       options.tear_count = request.torn_pages;
     }
     options.order = ParseTearOrder(request.torn_order);
+    // Tear pages the workload really rewrote during the copy, and copy slowly
+    // (1 ms a page, a loaded disk) so that it does.
+    options.changed_pages_only = true;
+    options.pace_us = 1000;
     options.target_window = CountDatabasePages(request.home);
     Status s = TornReadFileIO::Create(io, options, &log, &torn_io);
     if (!s.ok()) {

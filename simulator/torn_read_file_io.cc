@@ -144,6 +144,16 @@ Status TornPageInjector::Open(ReadableFile* file, std::unique_ptr<FileCursor>* c
   // Predicts targets assuming this file is read next, from page 0 onwards; a
   // target outside the prediction still tears, using the page as first read.
   const uint64_t pages = size / page_bytes;
+  if (options_.changed_pages_only) {
+    // Remember every page as the copy found it (bounded): the "old" versions.
+    const uint64_t limit = std::min<uint64_t>(pages, options_.snapshot_bytes_max / page_bytes);
+    for (uint64_t page = 0; page < limit; ++page) {
+      std::string old_version;
+      if (ReadPage(file, page, page_bytes, &old_version)) c->old_versions[page] = std::move(old_version);
+    }
+    *cursor = std::move(c);
+    return Status::OK();
+  }
   for (const TearTarget& t : plan_) {
     if (t.page_read < first_read || t.page_read - first_read >= pages) continue;
     const uint64_t page = t.page_read - first_read;
@@ -163,6 +173,7 @@ Status TornPageInjector::OnPageRead(FileCursor* cursor, uint64_t page, char* buf
     std::lock_guard<std::mutex> lock(mu_);
     page_read = page_reads_++;
   }
+  if (options_.changed_pages_only) return OnPageReadChanged(cursor, page, page_read, buf);
   const TearTarget* target = FindTarget(page_read);
   if (target == nullptr) return Status::OK();
 
@@ -184,6 +195,36 @@ Status TornPageInjector::OnPageRead(FileCursor* cursor, uint64_t page, char* buf
     Record(tear, fmt::format("page unchanged for {} ms (harmless)", options_.settle_ms_max));
     return Status::OK();
   }
+  Splice(*target, &tear, old_version, std::move(new_version), buf);
+  return Status::OK();
+}
+
+Status TornPageInjector::OnPageReadChanged(FileCursor* cursor, uint64_t page, uint64_t page_read, char* buf) {
+  if (options_.pace_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(options_.pace_us));
+  const TearTarget* target = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (next_changed_target_ < plan_.size() && plan_[next_changed_target_].page_read <= page_read)
+      target = &plan_[next_changed_target_];
+  }
+  if (target == nullptr) return Status::OK();
+  auto it = cursor->old_versions.find(page);
+  const uint32_t p = cursor->page_bytes;
+  if (it == cursor->old_versions.end() || std::memcmp(it->second.data(), buf, p) == 0) return Status::OK();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++next_changed_target_;
+  }
+  FiredTear tear{cursor->path, page, page_read, 0, target->order, TearOutcome::kSpliced};
+  Splice(*target, &tear, it->second, std::string(buf, p), buf);
+  return Status::OK();
+}
+
+void TornPageInjector::Splice(const TearTarget& target_ref, FiredTear* tear_out, const std::string& old_version,
+                              std::string new_version, char* buf) {
+  const TearTarget* target = &target_ref;
+  FiredTear& tear = *tear_out;
+  const uint32_t p = static_cast<uint32_t>(old_version.size());
   // Split only where the result differs from both versions: after the first
   // differing byte, at or before the last one.
   size_t first_diff = 0;
@@ -198,7 +239,7 @@ Status TornPageInjector::OnPageRead(FileCursor* cursor, uint64_t page, char* buf
     tear.outcome = TearOutcome::kInvisible;
     Record(tear, fmt::format("versions differ only within bytes {}..{}, one {}-byte block (harmless)", first_diff,
                              last_diff, options_.boundary_bytes));
-    return Status::OK();
+    return;
   }
   tear.boundary = boundaries[target->boundary_draw % boundaries.size()];
   const bool old_head = target->order == TearOrder::kOldHeadNewTail;
@@ -207,7 +248,6 @@ Status TornPageInjector::OnPageRead(FileCursor* cursor, uint64_t page, char* buf
   std::memcpy(buf, head.data(), tear.boundary);
   std::memcpy(buf + tear.boundary, tail.data() + tear.boundary, p - tear.boundary);
   Record(tear, fmt::format("split at byte {}, {}", tear.boundary, TearOrderName(tear.order)));
-  return Status::OK();
 }
 
 void TornPageInjector::Record(const FiredTear& tear, const std::string& why) {

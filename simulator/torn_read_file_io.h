@@ -44,6 +44,15 @@ struct TearOptions {
   TearOrder order = TearOrder::kSeeded;
   bool include_logs = false;       // also tear reads of log files (at page_bytes granularity)
   int settle_ms_max = 200;         // how long to wait for a page that has not changed yet
+  // Changed-pages targeting: the "old" version of every page is its content
+  // when the copy opened the file; a target fires at the first page read at or
+  // after its planned position whose content has changed since (a page the
+  // workload rewrote while the copy ran), so tears land on pages that really
+  // had two versions. pace_us slows each page read (a slow copier under load),
+  // widening the window in which the workload rewrites pages.
+  bool changed_pages_only = false;
+  uint32_t pace_us = 0;
+  uint64_t snapshot_bytes_max = 64ull << 20;
   int poll_interval_ms = 2;
 };
 
@@ -103,6 +112,9 @@ class TornPageInjector {
   Status OnPageRead(FileCursor* cursor, uint64_t page, char* buf, ReadableFile* file);
 
  private:
+  Status OnPageReadChanged(FileCursor* cursor, uint64_t page, uint64_t page_read, char* buf);
+  void Splice(const TearTarget& target, FiredTear* tear, const std::string& old_version, std::string new_version,
+              char* buf);
   const TearTarget* FindTarget(uint64_t page_read) const;
   void Record(const FiredTear& tear, const std::string& why);
 
@@ -111,6 +123,7 @@ class TornPageInjector {
   std::vector<TearTarget> plan_;
   mutable std::mutex mu_;
   uint64_t page_reads_ = 0;  // guarded by mu_
+  size_t next_changed_target_ = 0;  // guarded by mu_: changed-pages targeting consumes plan_ in order
   std::vector<FiredTear> fired_;  // guarded by mu_
 };
 

@@ -125,6 +125,9 @@ void RunTxn(Run* run, uint64_t txn_id) {
   }
 }
 
+Status OpenEnvironment(const WorkloadConfig& c, Run* run);
+void CloseEnvironment(Run* run);
+
 // Announces "P" once every writer is paused (or finished, with at least one
 // paused) and "U" when one leaves the pause. delta_*: this writer's change.
 void UpdatePause(Run* run, int delta_paused, int delta_finished) {
@@ -132,8 +135,16 @@ void UpdatePause(Run* run, int delta_paused, int delta_finished) {
   run->paused += delta_paused;
   run->finished += delta_finished;
   bool all = run->paused > 0 && run->paused + run->finished == run->config->threads;
-  if (all && !run->announced) run->Emit("P");
-  if (!all && run->announced) run->Emit("U");
+  if (all && !run->announced) {
+    // Quiesced for a cold backup: close the environment so no process holds it.
+    CloseEnvironment(run);
+    run->Emit("P");
+  }
+  if (!all && run->announced) {
+    Status s = OpenEnvironment(*run->config, run);
+    if (!s.ok()) return run->Fail(s);
+    run->Emit("U");
+  }
   run->announced = all;
 }
 
@@ -177,6 +188,14 @@ Status OpenEnvironment(const WorkloadConfig& c, Run* run) {
     return Status::IOError(fmt::format("unable to open environment '{}': {}", c.home, db_strerror(ret)));
   BDB_RETURN_IF_ERROR(OpenDatabase(env, c, "a.db", DB_BTREE, &run->a));
   return OpenDatabase(env, c, "b.db", DB_HASH, &run->b);
+}
+
+void CloseEnvironment(Run* run) {
+  if (run->a != nullptr) run->a->close(run->a, 0);
+  if (run->b != nullptr) run->b->close(run->b, 0);
+  if (run->env != nullptr) run->env->close(run->env, 0);
+  run->a = run->b = nullptr;
+  run->env = nullptr;
 }
 
 }  // namespace
@@ -224,9 +243,7 @@ Status RunWorkload(const WorkloadConfig& config, int out_fd, WorkloadStats* stat
     // Held open on purpose: the harness kills the process (a crash with the env open).
     while (config.hold_after_done && getppid() == parent) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  if (run.a != nullptr) run.a->close(run.a, 0);
-  if (run.b != nullptr) run.b->close(run.b, 0);
-  if (run.env != nullptr) run.env->close(run.env, 0);
+  CloseEnvironment(&run);
   return s;
 }
 
