@@ -7,6 +7,7 @@
 #include "engine/log_locator.h"
 #include "engine/log_names.h"
 #include "engine/repository.h"
+#include "engine/restore_plan.h"
 #include "engine/standby.h"
 #include "engine/verified_copy.h"
 #include "version.h"
@@ -83,13 +84,7 @@ class BackupWriter {
  private:
   // Creates the parent directories of rel inside the partial directory.
   Status Destination(const std::string& rel, std::string* dst) {
-    std::string dir = partial_dir_;
-    size_t start = 0;
-    for (size_t slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', start)) {
-      dir = JoinPath(dir, rel.substr(start, slash - start));
-      BDB_RETURN_IF_ERROR(ctx_.io->MakeDir(dir, 0700));
-      start = slash + 1;
-    }
+    BDB_RETURN_IF_ERROR(MakeParentDirs(ctx_.io, partial_dir_, rel));
     *dst = JoinPath(partial_dir_, rel);
     return Status::OK();
   }
@@ -112,6 +107,19 @@ class BackupWriter {
   Manifest* manifest_;
   BackupOutcome* outcome_;
 };
+
+// fsyncs dir and every directory below it, so the names of the copied files
+// are durable before the backup is published.
+Status SyncDirectories(FileIO* io, const std::string& dir) {
+  std::vector<std::string> names;
+  BDB_RETURN_IF_ERROR(io->ListDir(dir, &names));
+  for (const auto& name : names) {
+    FileInfo info;
+    BDB_RETURN_IF_ERROR(io->Stat(JoinPath(dir, name), &info));
+    if (info.is_dir && !info.is_symlink) BDB_RETURN_IF_ERROR(SyncDirectories(io, JoinPath(dir, name)));
+  }
+  return io->SyncDir(dir);
+}
 
 Status ValidateRequest(const BackupRequest& request) {
   if (request.mode != "cold" && request.mode != "hot" && request.mode != "incremental")
@@ -224,6 +232,7 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
   Status s = CopyIntoPartial(ctx, request, env.get(), repo.get(), request.mode == "incremental" ? &parent : nullptr,
                              partial_dir, &manifest, outcome);
   manifest.end_unix_ms = ctx.now_unix_ms();
+  if (s.ok()) s = SyncDirectories(ctx.io, partial_dir);
   if (s.ok()) s = repo->PublishBackup(manifest.id, manifest);
   if (!s.ok()) {
     repo->AbandonBackup(manifest.id);  // best effort; a leftover .partial is never read and is removed next run

@@ -259,7 +259,16 @@ Status Repository::PublishBackup(const std::string& id, const Manifest& m) {
   CrashPoint("backup/after_manifest_before_rename");
   BDB_RETURN_IF_ERROR(io_->Rename(PartialDir(id), BackupDir(id)));
   CrashPoint("backup/after_rename_before_dir_sync");
-  return io_->SyncDir(backups_dir());
+  Status synced = io_->SyncDir(backups_dir());
+  if (!synced.ok()) {
+    // The rename may not be durable: take the backup back out of sight so a
+    // failed command never leaves a published backup (the next run removes it).
+    Status back = io_->Rename(BackupDir(id), PartialDir(id));
+    if (!back.ok()) return synced.WithContext("backup '" + id + "' is visible but its publication is not durable (" +
+                                              back.message() + ")");
+    return synced.WithContext("backup '" + id + "' was not published");
+  }
+  return Status::OK();
 }
 
 Status Repository::AbandonBackup(const std::string& id) {
