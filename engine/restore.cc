@@ -1,6 +1,8 @@
 #include "engine/restore.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 
 #include "engine/backup_id.h"
 #include "engine/bdb_environment.h"
@@ -42,6 +44,12 @@ Status ResolveUntil(const std::string& until, const Manifest& full, std::optiona
   if (ms < full.start_unix_ms)
     return Status::InvalidArgument("--until " + FormatUtcTimestamp(ms) + " is before backup '" + full.id +
                                    "' started (" + FormatUtcTimestamp(full.start_unix_ms) + ")");
+  // BDB keeps the recovery timestamp as a 32-bit time_t: later times wrap and recovery fails after the copy.
+  constexpr int64_t kLastRecoverableMs = int64_t{INT32_MAX} * 1000 + 999;
+  if (ms > kLastRecoverableMs)
+    return Status::InvalidArgument("--until " + FormatUtcTimestamp(ms) + " is after " +
+                                   FormatUtcTimestamp(kLastRecoverableMs) +
+                                   ", the last time Berkeley DB 5.3 recovery accepts");
   *until_ms = ms;
   return Status::OK();
 }
@@ -57,7 +65,9 @@ Status CheckRestoreTarget(FileIO* io, const std::string& target, bool force) {
   if (!info.is_dir) return Status::InvalidArgument("restore target '" + target + "' is not a directory");
   std::vector<std::string> names;
   BDB_RETURN_IF_ERROR(io->ListDir(target, &names));
-  if (!names.empty() && !force)
+  // A restore killed before it finished leaves its marker: the next run may redo it without --force.
+  const bool interrupted = std::find(names.begin(), names.end(), kIncompleteMarker) != names.end();
+  if (!names.empty() && !force && !interrupted)
     return Status::InvalidArgument("restore target '" + target + "' is not empty: use --force to overwrite it");
   return Status::OK();
 }
@@ -99,11 +109,25 @@ Status RunRestore(const EngineContext& ctx, const RestoreRequest& request, Resto
   for (const auto& f : plan.files) outcome->bytes += f.size;
 
   // Only now, with every input checked, is anything written.
+  FileInfo target_before;
+  BDB_RETURN_IF_ERROR(ctx.io->Stat(request.target, &target_before));
   BDB_RETURN_IF_ERROR(ctx.io->MakeDir(request.target, 0700));
-  if (request.force) BDB_RETURN_IF_ERROR(ClearDirectory(ctx.io, request.target));
   const std::string marker = JoinPath(request.target, kIncompleteMarker);
+  FileInfo leftover;
+  BDB_RETURN_IF_ERROR(ctx.io->Stat(marker, &leftover));
+  if (request.force || leftover.exists) BDB_RETURN_IF_ERROR(ClearDirectory(ctx.io, request.target));
   BDB_RETURN_IF_ERROR(WriteFileAtomically(ctx.io, marker, "restore from " + chosen.id + " in progress\n", 0600));
-  BDB_RETURN_IF_ERROR(ExecuteRestorePlan(ctx, plan, request.target));
+  Status copied = ExecuteRestorePlan(ctx, plan, request.target);
+  if (!copied.ok()) {
+    // A damaged, missing or linked backup file is found while copying: take
+    // back what was written, so a refused restore leaves the target as it was.
+    if (target_before.exists) {
+      ClearDirectory(ctx.io, request.target);  // best effort
+    } else {
+      RemoveTree(ctx.io, request.target);  // best effort
+    }
+    return copied;
+  }
   CrashPoint("restore/after_copy_before_recovery");
 
   ctx.progress->Phase("catastrophic recovery", 0);
