@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -18,6 +19,17 @@ namespace {
 int Fail(const bdb::Status& s) {
   std::fprintf(stderr, "bdbackup: error: %s\n", s.message().c_str());
   return bdb::ExitCodeFor(s);
+}
+
+// An error before any command ran (bad usage, bad --config): with --json the
+// one JSON document on stdout still describes it.
+int FailBeforeCommand(const bdb::Status& s, bool json) {
+  if (json) {
+    nlohmann::json doc = {{"ok", false},
+                          {"error", {{"code", s.CodeName()}, {"message", s.message()}, {"exit_code", bdb::ExitCodeFor(s)}}}};
+    std::cout << doc.dump(2) << std::endl;
+  }
+  return Fail(s);
 }
 
 struct Parsed {
@@ -39,6 +51,35 @@ std::vector<std::string> FlagNames(CLI::App* cmd) {
     for (const auto& n : opt->get_lnames()) names.push_back("--" + n);
   }
   return names;
+}
+
+// Names an unknown command (CLI11 would only say one is required), then
+// inserts the flags the --config file supplies right after the command,
+// before parsing, so the file can supply required flags too.
+bdb::Status CheckCommandAndApplyConfig(const std::vector<CLI::App*>& commands, std::vector<std::string>* args) {
+  auto sub = std::find_if(args->begin(), args->end(), [](const std::string& a) { return a.empty() || a[0] != '-'; });
+  if (sub == args->end()) return bdb::Status::OK();
+  auto cmd = std::find_if(commands.begin(), commands.end(), [&](CLI::App* c) { return c->get_name() == *sub; });
+  if (cmd == commands.end())
+    return bdb::Status::InvalidArgument("bad usage: unknown command '" + *sub +
+                                        "': expected archive, backup, list, verify or restore");
+  std::string config;
+  bool found = false;
+  for (auto it = sub + 1; it != args->end(); ++it) {
+    if (*it == "--config" && it + 1 != args->end()) {
+      config = *(it + 1);
+      found = true;
+    } else if (it->rfind("--config=", 0) == 0) {
+      config = it->substr(9);
+      found = true;
+    }
+  }
+  if (!found) return bdb::Status::OK();
+  if (config.empty()) return bdb::Status::InvalidArgument("bad usage: --config needs a file name");
+  std::vector<std::string> given(sub + 1, args->end()), extra;
+  BDB_RETURN_IF_ERROR(bdb::ArgsFromConfigFile(config, (*cmd)->get_name(), FlagNames(*cmd), given, &extra));
+  args->insert(sub + 1, extra.begin(), extra.end());
+  return bdb::Status::OK();
 }
 
 }  // namespace
@@ -83,23 +124,14 @@ int main(int argc, char** argv) {
   for (CLI::App* cmd : {archive, backup, list, verify, restore}) AddCommon(cmd, &p);
 
   std::vector<std::string> args(argv + 1, argv + argc);
+  bool json_wanted = std::find(args.begin(), args.end(), "--json") != args.end();
+  bdb::Status config_status = CheckCommandAndApplyConfig({archive, backup, list, verify, restore}, &args);
+  if (!config_status.ok()) return FailBeforeCommand(config_status, json_wanted);
+  json_wanted = std::find(args.begin(), args.end(), "--json") != args.end();  // the file may ask for it
+  std::vector<const char*> cargs = {argv[0]};
+  for (const auto& a : args) cargs.push_back(a.c_str());
   try {
-    app.parse(argc, argv);
-    if (!p.config.empty()) {
-      CLI::App* chosen = app.get_subcommands().front();
-      std::vector<std::string> extra;
-      bdb::Status s = bdb::ArgsFromConfigFile(p.config, chosen->get_name(), FlagNames(chosen), args, &extra);
-      if (!s.ok()) return Fail(s);
-      if (!extra.empty()) {
-        std::vector<std::string> all = args;
-        all.insert(all.begin() + 1, extra.begin(), extra.end());
-        std::vector<const char*> cargs = {argv[0]};
-        for (const auto& a : all) cargs.push_back(a.c_str());
-        app.clear();
-        p = Parsed();
-        app.parse(static_cast<int>(cargs.size()), const_cast<char**>(cargs.data()));
-      }
-    }
+    app.parse(static_cast<int>(cargs.size()), const_cast<char**>(cargs.data()));
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -107,8 +139,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "bdbackup: error: bad usage: %s\n", e.what());
-    return 2;
+    return FailBeforeCommand(bdb::Status::InvalidArgument(std::string("bad usage: ") + e.what()), json_wanted);
   }
 
   bdb::TerminalProgress progress(!p.json && ::isatty(STDERR_FILENO));
