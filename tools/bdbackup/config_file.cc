@@ -1,5 +1,7 @@
 #include "tools/bdbackup/config_file.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <toml++/toml.h>
 
@@ -46,6 +48,8 @@ Status ArgsFromConfigFile(const std::string& path, const std::string& command,
                           const std::vector<std::string>& known_flags, const std::vector<std::string>& given_args,
                           std::vector<std::string>* extra) {
   extra->clear();
+  // toml++ reports a missing file as a parse error at line 0; say what it is.
+  if (::access(path.c_str(), F_OK) != 0) return Status::NotFound("config file '" + path + "' does not exist");
   toml::table root;
   try {
     root = toml::parse_file(path);
