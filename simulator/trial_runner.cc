@@ -101,8 +101,10 @@ class Trial {
     if (workload_) workload_->Kill();
     result_.duration_ms = MsSinceStart();
     if (result_.detail.empty()) result_.detail = checks_ > 0 ? pass_detail_ : "no check ran";
-    const bool failed = Rank(result_.outcome) >= Rank(Outcome::kDetected);
-    if (failed || options_.keep_sandboxes) {
+    // Keep the sandbox of a trial that broke its scenario's expectation (or when asked).
+    ScenarioResult expectation;
+    expectation.expect = ToString(sc_.expect);
+    if (TrialFails(expectation, result_) || options_.keep_sandboxes) {
       result_.sandbox = sandbox_.path();
       sandbox_.Keep();
     }
