@@ -119,7 +119,6 @@ int main(int argc, char** argv) {
   restore->add_option("--until", o.until, "point in time (UTC, e.g. 2026-11-23T18:15:00Z)");
   restore->add_option("--live-logs", o.live_logs, "also roll forward through this live environment's logs");
   restore->add_flag("--force", o.force, "overwrite a non-empty target");
-  restore->add_option("--lock-wait", p.lock_wait_seconds, "seconds to wait for the repository lock");
 
   for (CLI::App* cmd : {archive, backup, list, verify, restore}) AddCommon(cmd, &p);
 
