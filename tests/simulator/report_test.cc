@@ -256,7 +256,7 @@ TEST(JUnitTest, XmllintAcceptsIt) {
   }
   TempDir dir;
   RunReport r = SampleReport();
-  r.scenarios[2].trials[0].detail = std::string("control \x01 and bad utf-8 \xFF", 28);
+  r.scenarios[2].trials[0].detail = "control \x01 and bad utf-8 \xFF";
   std::string path = JoinPath(dir.path(), "junit.xml");
   ASSERT_TRUE(WriteJUnit(r, path).ok());
   std::string cmd = "/usr/bin/xmllint --noout '" + path + "' 2>&1";
