@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -45,6 +46,10 @@ struct Run {
   std::atomic<uint64_t> deadlocks{0};
   std::atomic<uint64_t> checkpoints{0};
   std::atomic<bool> stop{false};
+  std::mutex checkpoint_mu;  // guards checkpoints_requested and writers_done
+  std::condition_variable checkpoint_cv;
+  uint64_t checkpoints_requested = 0;
+  bool writers_done = false;
   std::mutex error_mu;
   Status error;
   std::mutex pause_mu;
@@ -116,10 +121,11 @@ void RunTxn(Run* run, uint64_t txn_id) {
     uint64_t n = ++run->acked;
     uint64_t every = run->config->checkpoint_every_txns;
     if (every != 0 && n % every == 0) {
-      if ((ret = run->env->txn_checkpoint(run->env, 0, 0, 0)) != 0)
-        return run->Fail(BdbFailure("DB_ENV->txn_checkpoint", ret));
-      ++run->checkpoints;
-      run->Emit("C");
+      // The checkpoint runs on its own thread: inline, it stalls this writer
+      // for as long as mpool waits on pages the other writers hold pinned.
+      std::lock_guard<std::mutex> lock(run->checkpoint_mu);
+      ++run->checkpoints_requested;
+      run->checkpoint_cv.notify_one();
     }
     return;
   }
@@ -146,6 +152,26 @@ void UpdatePause(Run* run, int delta_paused, int delta_finished) {
     run->Emit("U");
   }
   run->announced = all;
+}
+
+// Runs the checkpoints the writers asked for, one at a time, until they finish.
+// Holds pause_mu while checkpointing, so it never races a quiesce closing the environment.
+void Checkpointer(Run* run) {
+  uint64_t done = 0;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(run->checkpoint_mu);
+      run->checkpoint_cv.wait(lock, [&] { return run->checkpoints_requested > done || run->writers_done; });
+      if (run->checkpoints_requested == done) return;
+      done = run->checkpoints_requested;
+    }
+    std::lock_guard<std::mutex> pause(run->pause_mu);
+    if (run->env == nullptr || run->stop) continue;
+    int ret = run->env->txn_checkpoint(run->env, 0, 0, 0);
+    if (ret != 0) return run->Fail(BdbFailure("DB_ENV->txn_checkpoint", ret));
+    ++run->checkpoints;
+    run->Emit("C");
+  }
 }
 
 void Writer(Run* run, uint32_t thread) {
@@ -229,8 +255,15 @@ Status RunWorkload(const WorkloadConfig& config, int out_fd, WorkloadStats* stat
   if (s.ok()) {
     run.Emit("R");
     std::vector<std::thread> writers;
+    std::thread checkpointer(Checkpointer, &run);
     for (uint32_t t = 0; t < config.threads; ++t) writers.emplace_back(Writer, &run, t);
     for (std::thread& w : writers) w.join();
+    {
+      std::lock_guard<std::mutex> lock(run.checkpoint_mu);
+      run.writers_done = true;
+      run.checkpoint_cv.notify_one();
+    }
+    checkpointer.join();
     s = run.error;
   }
   stats->acked = run.acked;

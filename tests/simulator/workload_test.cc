@@ -70,7 +70,9 @@ TEST(WorkloadTest, RunsToTargetAndOracleAcceptsARecoveredCopy) {
   EXPECT_GE(ledger.AckedCount(), 500u);
   EXPECT_LE(ledger.AckedCount(), 501u);  // two threads may both start the last txn
   EXPECT_GT(ledger.AbortedCount(), 0u);
-  EXPECT_EQ(ledger.CheckpointCount(), ledger.AckedCount() / 50);
+  // Checkpoints run on their own thread; requests that arrive while one runs are merged.
+  EXPECT_GE(ledger.CheckpointCount(), 1u);
+  EXPECT_LE(ledger.CheckpointCount(), ledger.AckedCount() / 50);
   EXPECT_NE(Stderr(dir).find(fmt::format("{} acked, {} aborted on purpose", ledger.AckedCount(),
                                          ledger.AbortedCount())),
             std::string::npos);
