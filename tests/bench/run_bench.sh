@@ -129,6 +129,7 @@ measure() {
 
 CONTENDERS=(bdbackup cp_sync db_hotbackup)
 BIG_BYTES_START="$(env_bytes "$BIG")"
+BIG_DB_BYTES="$(ls "$BIG"/*.db | xargs stat -c %s | awk '{s += $1} END {print s}')"
 
 # 1. Idle environment, warm cache, contenders alternating in the same window.
 for rep in $(seq "$REPS"); do
@@ -182,22 +183,7 @@ for rep in $(seq "$REPS"); do
 done
 rm -rf "$WORK/repo-incr"
 
-# 4. With a writer committing (synchronously) during every backup.
-WRITER_TXNS=""
-if [[ "$WRITER" == 1 ]]; then
-  rm -f "$WORK/stop"
-  "$WORK/bench_env" writer "$BIG" "$WORK/stop" >"$WORK/writer.txt" &
-  writer_pid=$!
-  sleep 1
-  for rep in $(seq "$REPS"); do
-    for who in "${CONTENDERS[@]}"; do measure writer "$who" warm "$rep" "$BIG"; done
-  done
-  touch "$WORK/stop"
-  wait "$writer_pid"
-  WRITER_TXNS="$(cat "$WORK/writer.txt")"
-fi
-
-# 5. Where bdbackup's time goes: syscalls (strace -c) and CPU profile (perf).
+# 4. Where bdbackup's time goes: syscalls (strace -c) and CPU profile (perf).
 if [[ "$PROFILE" == 1 ]]; then
   prepare_cache "$BIG" warm
   rm -rf "$WORK/repo-prof"
@@ -215,6 +201,21 @@ if [[ "$PROFILE" == 1 ]]; then
       grep -E '^ +[0-9]' | sed -E 's/[[:space:]-]+$//' | head -15 >"$WORK/perf-top.txt" || true
     rm -rf "$WORK/repo-prof"
   fi
+fi
+
+# 5. With a writer committing (synchronously) during every backup.
+WRITER_TXNS=""
+if [[ "$WRITER" == 1 ]]; then
+  rm -f "$WORK/stop"
+  "$WORK/bench_env" writer "$BIG" "$WORK/stop" >"$WORK/writer.txt" &
+  writer_pid=$!
+  sleep 1
+  for rep in $(seq "$REPS"); do
+    for who in "${CONTENDERS[@]}"; do measure writer "$who" warm "$rep" "$BIG"; done
+  done
+  touch "$WORK/stop"
+  wait "$writer_pid"
+  WRITER_TXNS="$(cat "$WORK/writer.txt")"
 fi
 
 # 6. Simulator throughput.
@@ -251,7 +252,7 @@ g++ -std=c++20 -O2 -g -Wall -Wextra -Werror -o "$WORK/page_hash_speed" "$SRC/tes
 
 # The report.
 export WORK RESULTS OUT SRC BUILD SIZE_MB SMALL_MB REPS FSTYPE CAN_DROP WRITER_TXNS SIM_TRIALS BIG SMALL
-export LOADAVG_START BIG_BYTES_START
+export LOADAVG_START BIG_BYTES_START BIG_DB_BYTES
 export BIG_BYTES="$(env_bytes "$BIG")" SMALL_BYTES="$(env_bytes "$SMALL")"
 export BUILD_TYPE="$(grep -E '^CMAKE_BUILD_TYPE' "$BUILD/CMakeCache.txt" | cut -d= -f2)"
 export SANITIZE="$(grep -E '^BDBACKUP_SANITIZE' "$BUILD/CMakeCache.txt" | cut -d= -f2)"

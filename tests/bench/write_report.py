@@ -65,7 +65,7 @@ p(f"Environment: a real BDB 5.3 transactional environment built by `tests/bench/
   f"`set_lg_dir log` and a 64 MiB cache, a btree and a hash database (4 KiB pages, `DB_CHKSUM`, "
   f"values of 200–1800 random bytes), 10 MiB log files, all logs kept. Size of the files copied (DB_CONFIG, "
   f"databases, logs; region files excluded): {mib(int(E['BIG_BYTES_START'])):.0f} MiB for the big environment at the "
-  f"start ({open(os.path.join(WORK, 'fill-big.txt')).read().strip()}), {mib(int(E['SMALL_BYTES'])):.0f} MiB for the "
+  f"start, of which {mib(int(E['BIG_DB_BYTES'])):.0f} MiB databases and the rest logs ({open(os.path.join(WORK, 'fill-big.txt')).read().strip()}; it grows by the 1,000-transaction runs and the writer phase, which run after the idle, memory and profile runs), {mib(int(E['SMALL_BYTES'])):.0f} MiB for the "
   f"small one.")
 p("")
 p("Page cache: **warm** for every figure unless the row says cold. Before each timed run the script runs `sync`, "
