@@ -163,9 +163,12 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, L
   }
 
   // Logs last, so recovery can redo or undo whatever the database copies caught half done.
-  BDB_RETURN_IF_ERROR(env->FlushLog());
+  // The end is read before the flush: right after a log switch BDB names the
+  // new file in its log position before the first flush creates it, so a
+  // flush taken afterwards guarantees every file up to the end is on disk.
   Lsn end;
   BDB_RETURN_IF_ERROR(env->CurrentLsn(&end));
+  BDB_RETURN_IF_ERROR(env->FlushLog());
   manifest->end_lsn = ManifestLsn{end.file, end.offset};
   uint32_t first = 0;
   if (request.mode == "cold") {

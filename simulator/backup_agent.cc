@@ -15,6 +15,7 @@
 #include "simulator/fault_schedule.h"
 #include "simulator/io_error_injector.h"
 #include "simulator/mmap_copier.h"
+#include "simulator/power_loss_journal.h"
 #include "simulator/torn_read_file_io.h"
 
 namespace bdb::sim {
@@ -112,7 +113,8 @@ std::string AgentRequestToJson(const AgentRequest& r) {
                       {"io_nth", r.io_nth},
                       {"io_errno", r.io_errno},
                       {"io_short_write", r.io_short_write},
-                      {"crash_at_read", r.crash_at_read}};
+                      {"crash_at_read", r.crash_at_read},
+                      {"power_journal", r.power_journal}};
   return j.dump();
 }
 
@@ -137,6 +139,7 @@ Status AgentRequestFromJson(const std::string& json, AgentRequest* r) {
     r->io_errno = j.at("io_errno").get<int>();
     r->io_short_write = j.at("io_short_write").get<bool>();
     r->crash_at_read = j.at("crash_at_read").get<uint64_t>();
+    r->power_journal = j.value("power_journal", std::string());
   } catch (const std::exception& e) {
     return Status::InvalidArgument(std::string("agent request: ") + e.what());
   }
@@ -263,6 +266,19 @@ int AgentMain(const std::string& request_path) {
   if (!s.ok()) {
     std::fprintf(stderr, "bdbsim agent: error: %s\n", s.message().c_str());
     return 2;
+  }
+  if (!request.power_journal.empty()) {
+    // Journal this process's writes and fsyncs of the environment too (a
+    // checkpoint flushes the workload's pages), so a later power cut honours them.
+    IoHookOptions hooks;
+    hooks.home = request.home;
+    hooks.journal_path = request.power_journal;
+    hooks.append = true;
+    s = InstallIoHooks(hooks);
+    if (!s.ok()) {
+      std::fprintf(stderr, "bdbsim agent: error: %s\n", s.message().c_str());
+      return 2;
+    }
   }
   AgentResponse response = RunAgentRequest(request);
   std::cout << AgentResponseToJson(response) << std::endl;

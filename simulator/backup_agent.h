@@ -34,6 +34,11 @@ struct AgentRequest {
   int io_errno = 0;
   bool io_short_write = false;
   uint64_t crash_at_read = 0;  // SIGKILL at the n-th file read of the procedure; 0 = never
+  // The workload's power-loss journal, "" = none. The agent (AgentMain only:
+  // the hooks are process-wide) appends its own writes and fsyncs of the
+  // environment to it, so a power cut after its checkpoint keeps what that
+  // checkpoint made durable.
+  std::string power_journal;
 };
 
 struct AgentEvent {

@@ -27,11 +27,11 @@ constexpr uint32_t kRecordMagic = 0x4A4C5031;  // "1PLJ"
 struct RecordHeader {
   uint32_t magic;
   uint32_t type;
-  uint64_t seq;        // journal order, from 1
+  uint64_t seq;        // the writing process's own order, from 1 (the journal offset orders records)
   uint64_t offset;     // write: offset; truncate: new size
   uint64_t length;     // write: bytes written (new bytes follow); rename: length of the new path
   uint64_t old_size;   // file size before the operation
-  uint64_t sync_upto;  // sync: every record with seq <= this was written before the fsync began
+  uint64_t sync_upto;  // sync: every record starting below this journal offset was written before the fsync began
   uint32_t path_len;
   uint32_t old_len;    // old bytes saved: the part of the range below old_size
 };
@@ -49,13 +49,32 @@ struct HookState {
 
 HookState* g_state = nullptr;
 
+bool IsRegionFile(const std::string& path);
+
 std::string JournalPathFor(const std::string& absolute) {
   if (absolute.compare(0, g_state->home.size(), g_state->home) == 0) return absolute.substr(g_state->home.size());
   return absolute;
 }
 
+// Journaled files are relative to home; an absolute path lies outside it
+// (a restore or standby the agent writes): a power cut of the environment
+// under test does not rewind those.
+bool IsOutsideHome(const std::string& journal_path) { return !journal_path.empty() && journal_path[0] == '/'; }
+
+// Files whose writes are neither journaled nor counted.
+bool IsUnjournaled(const std::string& journal_path) {
+  return IsOutsideHome(journal_path) || IsRegionFile(journal_path);
+}
+
+// The absolute path with its directory resolved (symlinks too), so it compares
+// with the realpath of home; the file itself may not exist.
 std::string AbsolutePathOf(const char* path) {
+  std::string p = path;
+  size_t slash = p.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : p.substr(0, slash));
+  std::string base = slash == std::string::npos ? p : p.substr(slash + 1);
   char buf[PATH_MAX];
+  if (realpath(dir.c_str(), buf) != nullptr) return std::string(buf) + (buf[1] == '\0' ? "" : "/") + base;
   if (path[0] == '/') return path;
   if (getcwd(buf, sizeof(buf)) == nullptr) return path;
   return std::string(buf) + "/" + path;
@@ -115,6 +134,18 @@ void AppendRecord(RecordHeader h, const std::string& path, const std::string& ol
   WriteAll(g_state->journal_fd, rec);
 }
 
+// The journal's size: where the next record of any process will start.
+// REQUIRES: g_state->mu held.
+uint64_t JournalEnd() {
+  if (g_state->journal_fd < 0) return 0;
+  off_t end = ::lseek(g_state->journal_fd, 0, SEEK_END);
+  if (end < 0) {
+    fmt::print(stderr, "bdbsim: power loss journal seek failed: {}\n", std::strerror(errno));
+    _exit(70);
+  }
+  return static_cast<uint64_t>(end);
+}
+
 // The bytes [offset, offset+n) clipped to the file's current size.
 std::string ReadOld(int fd, uint64_t offset, uint64_t n, uint64_t size) {
   if (offset >= size) return {};
@@ -152,7 +183,7 @@ ssize_t JournaledWrite(int fd, const void* buf, size_t n, off_t offset, bool pos
   std::string path;
   std::lock_guard<std::mutex> lock(g_state->mu);
   bool known = LookupPath(fd, &path);
-  if (known && !IsRegionFile(path)) {
+  if (known && !IsUnjournaled(path)) {
     if (!positional) offset = lseek(fd, 0, SEEK_CUR);
     CountWrite();
     if (g_state->journal_fd >= 0) {
@@ -184,7 +215,7 @@ int HookOpen(const char* path, int flags, ...) {
     g_state->fd_paths.erase(fd);
     std::string p;
     LookupPath(fd, &p);  // resolves through /proc so the path is absolute
-    if (!existed && !IsRegionFile(p)) {
+    if (!existed && !IsUnjournaled(p)) {
       RecordHeader h{};
       h.type = kCreate;
       AppendRecord(h, p, {}, nullptr, 0);
@@ -202,8 +233,8 @@ int HookFsync(int fd) {
   bool journal = false;
   {
     std::lock_guard<std::mutex> lock(g_state->mu);
-    journal = LookupPath(fd, &path) && !IsRegionFile(path);
-    upto = g_state->seq;
+    journal = LookupPath(fd, &path) && !IsUnjournaled(path);
+    upto = JournalEnd();
   }
   int ret = ::fdatasync(fd);
   if (ret == 0 && journal) {
@@ -220,7 +251,7 @@ int HookFsync(int fd) {
 int HookFtruncate(int fd, off_t size) {
   std::string path;
   std::lock_guard<std::mutex> lock(g_state->mu);
-  if (LookupPath(fd, &path) && !IsRegionFile(path)) {
+  if (LookupPath(fd, &path) && !IsUnjournaled(path)) {
     CountWrite();
     RecordHeader h{};
     h.type = kTruncate;
@@ -235,18 +266,23 @@ int HookFtruncate(int fd, off_t size) {
 int HookRename(const char* from, const char* to) {
   std::lock_guard<std::mutex> lock(g_state->mu);
   std::string f = JournalPathFor(AbsolutePathOf(from)), t = JournalPathFor(AbsolutePathOf(to));
-  RecordHeader h{};
-  h.type = kRename;
-  h.length = t.size();
-  AppendRecord(h, f, {}, t.data(), t.size());
+  if (!IsOutsideHome(f) || !IsOutsideHome(t)) {
+    RecordHeader h{};
+    h.type = kRename;
+    h.length = t.size();
+    AppendRecord(h, f, {}, t.data(), t.size());
+  }
   return ::rename(from, to);
 }
 
 int HookUnlink(const char* path) {
   std::lock_guard<std::mutex> lock(g_state->mu);
-  RecordHeader h{};
-  h.type = kUnlink;
-  AppendRecord(h, JournalPathFor(AbsolutePathOf(path)), {}, nullptr, 0);
+  std::string p = JournalPathFor(AbsolutePathOf(path));
+  if (!IsOutsideHome(p)) {
+    RecordHeader h{};
+    h.type = kUnlink;
+    AppendRecord(h, p, {}, nullptr, 0);
+  }
   return ::unlink(path);
 }
 
@@ -264,7 +300,8 @@ Status InstallIoHooks(const IoHookOptions& options) {
   state->home = std::string(buf) + "/";
   state->crash_at_write = options.crash_at_write;
   if (!options.journal_path.empty()) {
-    state->journal_fd = ::open(options.journal_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | (options.append ? 0 : O_CREAT | O_TRUNC);
+    state->journal_fd = ::open(options.journal_path.c_str(), flags, 0644);
     if (state->journal_fd < 0) {
       int err = errno;
       delete state;
@@ -323,6 +360,7 @@ namespace {
 
 struct ParsedRecord {
   RecordHeader h;
+  uint64_t at = 0;    // offset of the record in the journal: its place in the order of all processes
   std::string path;
   size_t old_at = 0;  // offsets into the journal buffer
   size_t new_at = 0;
@@ -342,6 +380,7 @@ Status ParseJournal(const std::string& journal_path, std::string* buf, std::vect
   while (at < buf->size()) {
     if (buf->size() - at < sizeof(RecordHeader)) break;
     ParsedRecord r;
+    r.at = at;
     std::memcpy(&r.h, buf->data() + at, sizeof(RecordHeader));
     if (r.h.magic != kRecordMagic || r.h.type < kWrite || r.h.type > kCreate)
       return Status::Corruption(fmt::format("power loss journal '{}' is corrupt at byte {}: bad record header",
@@ -511,14 +550,14 @@ Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, 
   std::vector<ParsedRecord> records;
   BDB_RETURN_IF_ERROR(ParseJournal(journal_path, &buf, &records, &result->ignored_tail_bytes));
   result->journal_records = records.size();
-  std::map<std::string, uint64_t> synced_upto;  // per file: records with seq <= this are durable
+  std::map<std::string, uint64_t> synced_upto;  // per file: records starting below this offset are durable
   for (const ParsedRecord& r : records)
     if (r.h.type == kSync) synced_upto[r.path] = std::max(synced_upto[r.path], r.h.sync_upto);
   std::vector<const ParsedRecord*> unsynced;
   for (const ParsedRecord& r : records) {
     if (r.h.type != kWrite && r.h.type != kTruncate) continue;
     auto it = synced_upto.find(r.path);
-    if (it == synced_upto.end() || r.h.seq > it->second) unsynced.push_back(&r);
+    if (it == synced_upto.end() || r.at >= it->second) unsynced.push_back(&r);
   }
   result->unsynced_writes = unsynced.size();
   if (mode == PowerLossMode::kAll) {
@@ -550,7 +589,7 @@ Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, 
       result->lost.push_back({r->path, r->h.offset, r->h.type == kWrite ? r->h.length : 0, false});
       continue;
     }
-    BDB_RETURN_IF_ERROR(Redo(&files, buf, *r, Mix(seed ^ Mix(r->h.seq)), result));
+    BDB_RETURN_IF_ERROR(Redo(&files, buf, *r, Mix(seed ^ Mix(r->at)), result));
   }
   return files.SyncAll();
 }

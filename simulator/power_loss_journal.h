@@ -24,11 +24,18 @@ struct IoHookOptions {
   std::string home;            // paths in the journal are relative to it when inside it
   std::string journal_path;    // "" = do not journal (counting / crash only)
   uint64_t crash_at_write = 0; // 0 = never; else SIGKILL self before the n-th hooked write
+  // Append to an existing journal instead of starting a new one: another
+  // process that works on the same environment (the backup agent's checkpoint
+  // flushes and fsyncs the workload's pages) journals into the workload's
+  // journal, so a power cut honours its fsyncs too. Records are ordered by
+  // their place in the journal (O_APPEND), not by process.
+  bool append = false;
 };
 
 // Installs the open, pwrite, write, ftruncate, fsync, rename and unlink hooks.
 // REQUIRES: called once, before the first DB_ENV is created. Writes to region
-// files (__db.*) are passed through without journaling or counting.
+// files (__db.*) and to files outside home are passed through without
+// journaling or counting.
 // IOError "unable to open file '<journal>': <why>".
 Status InstallIoHooks(const IoHookOptions& options);
 

@@ -249,6 +249,7 @@ class Trial {
     r.repo = repo_;
     r.copier = ToString(sc_.backup.copier);
     r.seed = SplitMix64(seed_ ^ Fnv1a64(op + "#" + std::to_string(ordinal)));
+    r.power_journal = config_.journal_path;
     bool crash = false;
     if (op == "backup" && armed_backup_crash_) {
       crash = true;

@@ -184,6 +184,7 @@ void Writer(Run* run, uint32_t thread) {
       UpdatePause(run, -1, 0);
     }
     RunTxn(run, MakeTxnId(thread, seq));
+    if (c.txn_pause_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(c.txn_pause_us));
   }
   UpdatePause(run, 0, 1);
 }

@@ -31,6 +31,7 @@ std::string WorkloadConfigToJson(const WorkloadConfig& c) {
       {"crash_at_write", c.crash_at_write},
       {"hold_after_done", c.hold_after_done},
       {"pause_file", c.pause_file},
+      {"txn_pause_us", c.txn_pause_us},
   };
   return j.dump(2);
 }
@@ -75,6 +76,7 @@ Status WorkloadConfigFromJson(const std::string& text, WorkloadConfig* config) {
     Read(j, "crash_at_write", &c.crash_at_write);
     Read(j, "hold_after_done", &c.hold_after_done);
     Read(j, "pause_file", &c.pause_file);
+    Read(j, "txn_pause_us", &c.txn_pause_us);
   } catch (const std::exception& e) {
     return Status::InvalidArgument(fmt::format("invalid workload config: {}", e.what()));
   }

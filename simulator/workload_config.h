@@ -31,6 +31,7 @@ struct WorkloadConfig {
   uint64_t crash_at_write = 0;          // 0 = none; else SIGKILL self at the n-th hooked write
   bool hold_after_done = false;         // stay alive after "D" until killed
   std::string pause_file;               // while it exists, writers pause before each txn
+  uint64_t txn_pause_us = 0;            // each writer sleeps this long after each txn (an application's pace)
 };
 
 // Serializes to a JSON document (keys_per_txn and value_bytes as [min, max]).

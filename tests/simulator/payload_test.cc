@@ -97,11 +97,13 @@ TEST(WorkloadConfigTest, JsonRoundTrip) {
   c.crash_at_write = 17;
   c.hold_after_done = true;
   c.pause_file = "/tmp/p";
+  c.txn_pause_us = 250;
   WorkloadConfig back;
   ASSERT_TRUE(WorkloadConfigFromJson(WorkloadConfigToJson(c), &back).ok());
   EXPECT_EQ(WorkloadConfigToJson(back), WorkloadConfigToJson(c));
   EXPECT_EQ(back.keys_per_txn_max, 9u);
   EXPECT_EQ(back.crash_at_write, 17u);
+  EXPECT_EQ(back.txn_pause_us, 250u);
 }
 
 TEST(WorkloadConfigTest, ErrorsAreExact) {
