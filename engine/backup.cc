@@ -2,6 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <deque>
+#include <memory>
+
 #include "engine/bdb_environment.h"
 #include "engine/crash_points.h"
 #include "engine/log_locator.h"
@@ -42,25 +45,31 @@ class BackupWriter {
     if (options.verification == PageVerification::kChecksum && !info.checksummed)
       options.verification = PageVerification::kStableReread;
     options.progress = ctx_.progress;
+    options.defer_sync = true;
     CopyResult copied;
     ctx_.progress->StartFile(rel, 0);
     BDB_RETURN_IF_ERROR(ctx_.copy_database(ctx_.io, src, dst, options, &copied));
+    BDB_RETURN_IF_ERROR(KeepUnsynced(&copied));
     outcome_->page_rereads += copied.rereads;
     Record(rel, "database", copied, info.page_size, info.checksummed);
     return Status::OK();
   }
 
-  Status CopyLog(const LocatedLog& log, const std::string& rel) {
+  // finished: BDB has moved on to a later log file, so this one no longer changes.
+  Status CopyLog(const LocatedLog& log, const std::string& rel, bool finished) {
     std::string dst;
     BDB_RETURN_IF_ERROR(Destination(rel, &dst));
     CopyOptions options;
     options.unit_bytes = kLogChunkBytes;
     options.verification = PageVerification::kStableReread;
-    options.growing_file = !log.from_archive;
+    options.immutable = finished || log.from_archive;  // archived copies are checked against their checksum below
+    options.growing_file = !options.immutable;
     options.progress = ctx_.progress;
+    options.defer_sync = true;
     CopyResult copied;
     ctx_.progress->StartFile(rel, 0);
     BDB_RETURN_IF_ERROR(CopyLogFile(ctx_.io, log.path, dst, options, &copied));
+    BDB_RETURN_IF_ERROR(KeepUnsynced(&copied));
     if (log.from_archive && (copied.xxh3_hex != log.archived_xxh3 || copied.bytes != log.archived_size)) {
       return Status::Corruption("archived log '" + log.path + "' has checksum " + copied.xxh3_hex +
                                 ", the archive recorded " + log.archived_xxh3);
@@ -81,7 +90,31 @@ class BackupWriter {
     return Status::OK();
   }
 
+  // fsyncs and closes every copied file not yet synced. REQUIRES: called
+  // before the backup is published.
+  Status SyncCopies() {
+    while (!unsynced_.empty()) BDB_RETURN_IF_ERROR(SyncOldest());
+    return Status::OK();
+  }
+
  private:
+  // Files are fsynced in a batch rather than each right after its copy: by
+  // the time the batch runs the kernel has written most of them back, as for
+  // `cp` followed by `sync`. At most kMaxUnsynced stay open.
+  static constexpr size_t kMaxUnsynced = 64;
+
+  Status KeepUnsynced(CopyResult* copied) {
+    if (copied->unsynced) unsynced_.push_back(std::move(copied->unsynced));
+    return unsynced_.size() > kMaxUnsynced ? SyncOldest() : Status::OK();
+  }
+
+  Status SyncOldest() {
+    std::unique_ptr<WritableFile> file = std::move(unsynced_.front());
+    unsynced_.pop_front();
+    BDB_RETURN_IF_ERROR(file->Sync());
+    return file->Close();
+  }
+
   // Creates the parent directories of rel inside the partial directory.
   Status Destination(const std::string& rel, std::string* dst) {
     BDB_RETURN_IF_ERROR(MakeParentDirs(ctx_.io, partial_dir_, rel));
@@ -106,6 +139,7 @@ class BackupWriter {
   std::string partial_dir_;
   Manifest* manifest_;
   BackupOutcome* outcome_;
+  std::deque<std::unique_ptr<WritableFile>> unsynced_;  // copied, oldest first, not yet fsynced
 };
 
 // fsyncs dir and every directory below it, so the names of the copied files
@@ -135,7 +169,7 @@ Status CopyLogRange(BackupWriter* writer, LogLocator* locator, const std::string
     Status s = locator->Locate(n, &log);
     if (s.IsNotFound()) return Status::CheckFailed("log chain has a gap: " + s.message());
     BDB_RETURN_IF_ERROR(s);
-    BDB_RETURN_IF_ERROR(writer->CopyLog(log, JoinPath(log_dir_rel, LogFileName(n))));
+    BDB_RETURN_IF_ERROR(writer->CopyLog(log, JoinPath(log_dir_rel, LogFileName(n)), /*finished=*/n < last));
   }
   return Status::OK();
 }
@@ -182,6 +216,7 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, L
   BDB_RETURN_IF_ERROR(CopyLogRange(&writer, &locator, log_dir_rel, first, end.file));
   manifest->first_log = first;
   manifest->last_log = end.file;
+  BDB_RETURN_IF_ERROR(writer.SyncCopies());
   CrashPoint("backup/after_log_files");
   return Status::OK();
 }

@@ -20,12 +20,28 @@ bool LooksLikeHole(const char* page) {
 
 }  // namespace
 
-uint32_t PageHash(const char* data, size_t n) {
-  uint32_t h = 0;
-  const auto* k = reinterpret_cast<const uint8_t*>(data);
-  for (size_t i = 0; i < n; ++i) h = (h << 5) + h + k[i];
+namespace {
+
+// Continues h = h * 33 + byte over n more bytes. Written as
+// h' = h * 33^8 + sum(k[i] * 33^(7-i)) for 8 bytes a step (arithmetic mod 2^32,
+// so the same function), which leaves one multiply per 8 bytes on the
+// dependency chain: ~2x the byte loop (tests/bench/page_hash_speed.cc).
+uint32_t ContinueHash(uint32_t h, const uint8_t* k, size_t n) {
+  constexpr uint32_t p1 = 33, p2 = p1 * 33, p3 = p2 * 33, p4 = p3 * 33, p5 = p4 * 33, p6 = p5 * 33, p7 = p6 * 33,
+                     p8 = p7 * 33;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const uint32_t step = k[i] * p7 + k[i + 1] * p6 + k[i + 2] * p5 + k[i + 3] * p4 + k[i + 4] * p3 +
+                          k[i + 5] * p2 + k[i + 6] * p1 + k[i + 7];
+    h = h * p8 + step;
+  }
+  for (; i < n; ++i) h = (h << 5) + h + k[i];
   return h;
 }
+
+}  // namespace
+
+uint32_t PageHash(const char* data, size_t n) { return ContinueHash(0, reinterpret_cast<const uint8_t*>(data), n); }
 
 PageCheck CheckPageChecksum(const char* page, uint32_t page_size, const DatabaseFileInfo& info) {
   if (AllZero(page, page_size)) return PageCheck::kValid;
@@ -39,10 +55,11 @@ PageCheck CheckPageChecksum(const char* page, uint32_t page_size, const Database
   if (info.byte_swapped) stored = __builtin_bswap32(stored);
   // Hash with the checksum bytes taken as zero, without copying the page:
   // h(prefix), then 4 zero bytes, then the rest.
-  uint32_t h = PageHash(page, offset);
-  for (int i = 0; i < 4; ++i) h = (h << 5) + h;
   const auto* k = reinterpret_cast<const uint8_t*>(page);
-  for (size_t i = offset + 4; i < summed; ++i) h = (h << 5) + h + k[i];
+  static constexpr uint8_t kZeros[4] = {0, 0, 0, 0};
+  uint32_t h = ContinueHash(0, k, offset);
+  h = ContinueHash(h, kZeros, sizeof(kZeros));
+  h = ContinueHash(h, k + offset + 4, summed - offset - 4);
   return h == stored ? PageCheck::kValid : PageCheck::kInvalid;
 }
 

@@ -202,12 +202,18 @@ Status ReadStableMetaPage(ReadableFile* in, const CopyOptions& options, Database
   return Status::OK();
 }
 
-// Runs the copy into dst, then fsyncs and closes it; removes dst on failure.
+// Runs the copy into dst, then fsyncs and closes it (or, with defer, hands it
+// over unsynced in *deferred); removes dst on failure.
 template <typename Body>
-Status CopyIntoNewFile(FileIO* io, const std::string& dst, Body body) {
+Status CopyIntoNewFile(FileIO* io, const std::string& dst, bool defer, std::unique_ptr<WritableFile>* deferred,
+                       Body body) {
   std::unique_ptr<WritableFile> out;
   BDB_RETURN_IF_ERROR(io->CreateForWrite(dst, 0600, &out));
   Status s = body(out.get());
+  if (s.ok() && defer) {
+    *deferred = std::move(out);
+    return Status::OK();
+  }
   if (s.ok()) s = out->Sync();
   if (s.ok()) s = out->Close();
   if (!s.ok()) {
@@ -273,7 +279,8 @@ Status CopyDatabaseFile(FileIO* io, const std::string& src, const std::string& d
         fmt::format("unable to copy {}: page size {} is too small for checksums", Quote(src), unit));
   }
   if (options.progress != nullptr) options.progress->StartFile(src, size);
-  Status s = CopyIntoNewFile(io, dst, [&](WritableFile* out) {
+  std::unique_ptr<WritableFile> unsynced;
+  Status s = CopyIntoNewFile(io, dst, options.defer_sync, &unsynced, [&](WritableFile* out) {
     Copier copier(in.get(), out, options, unit, mode, info, "page", result);
     Status body = CopyAll(&copier, in.get(), options, size);
     if (body.ok()) result->xxh3_hex = copier.HexDigest();
@@ -285,6 +292,7 @@ Status CopyDatabaseFile(FileIO* io, const std::string& src, const std::string& d
   }
   result->page_size = unit;
   result->verification = mode;
+  result->unsynced = std::move(unsynced);
   return Status::OK();
 }
 
@@ -296,10 +304,12 @@ Status CopyLogFile(FileIO* io, const std::string& src, const std::string& dst, c
   BDB_RETURN_IF_ERROR(io->OpenForRead(src, &in));
   uint64_t size = 0;
   BDB_RETURN_IF_ERROR(in->Size(&size));
-  PageVerification mode =
-      options.verification == PageVerification::kNone ? PageVerification::kNone : PageVerification::kStableReread;
+  PageVerification mode = options.verification == PageVerification::kNone || options.immutable
+                              ? PageVerification::kNone
+                              : PageVerification::kStableReread;
   if (options.progress != nullptr) options.progress->StartFile(src, size);
-  Status s = CopyIntoNewFile(io, dst, [&](WritableFile* out) {
+  std::unique_ptr<WritableFile> unsynced;
+  Status s = CopyIntoNewFile(io, dst, options.defer_sync, &unsynced, [&](WritableFile* out) {
     Copier copier(in.get(), out, options, options.unit_bytes, mode, DatabaseFileInfo(), "chunk", result);
     Status body = CopyAll(&copier, in.get(), options, size);
     if (body.ok()) result->xxh3_hex = copier.HexDigest();
@@ -310,6 +320,7 @@ Status CopyLogFile(FileIO* io, const std::string& src, const std::string& dst, c
     return s;
   }
   result->verification = mode;
+  result->unsynced = std::move(unsynced);
   return Status::OK();
 }
 

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "engine/database_file.h"
@@ -34,6 +35,14 @@ struct CopyOptions {
   // Databases only: learn the page size and checksum flag from page 0. When
   // false, unit_bytes is the page size and kChecksum assumes DB_CHKSUM pages.
   bool read_meta_page = true;
+  // Logs only: the file no longer changes (a log before the current one, or
+  // an archived copy), so one read of each chunk is the truth.
+  bool immutable = false;
+  // Leave dst written and closed-for-copying but not yet fsynced: the caller
+  // takes CopyResult::unsynced and fsyncs it later (a backup fsyncs its files
+  // in a batch at the end, while the kernel has already begun writing them
+  // back). Nothing may be published before that fsync.
+  bool defer_sync = false;
 };
 
 struct CopyResult {
@@ -43,6 +52,7 @@ struct CopyResult {
   uint64_t rereads = 0;  // extra reads of single units that failed verification first
   uint32_t page_size = 0;                                   // unit used (database page size)
   PageVerification verification = PageVerification::kNone;  // what actually verified the pages
+  std::unique_ptr<WritableFile> unsynced;  // with defer_sync: dst, still open, to Sync() and Close()
 };
 
 // Copies a database file: page 0 first (page size, checksum flag), then every

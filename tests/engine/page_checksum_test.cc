@@ -82,6 +82,21 @@ TEST(PageHashTest, IsChrisToreksHash) {
   EXPECT_EQ(PageHash("ab", 2), 97u * 33 + 98);
 }
 
+// The 8-bytes-a-step form equals the byte loop for every length and content.
+TEST(PageHashTest, EqualsTheByteLoopForEveryLength) {
+  std::string data;
+  uint32_t x = 12345;
+  for (int i = 0; i < 300; ++i) {
+    x = x * 1103515245u + 12345u;
+    data.push_back(static_cast<char>(x >> 24));
+  }
+  for (size_t n = 0; n <= data.size(); ++n) {
+    uint32_t h = 0;
+    for (size_t i = 0; i < n; ++i) h = h * 33 + static_cast<uint8_t>(data[i]);
+    ASSERT_EQ(PageHash(data.data(), n), h) << "length " << n;
+  }
+}
+
 using Param = std::tuple<DBTYPE, uint32_t, int>;  // access method, page size, byte order
 
 class ChecksummedDatabaseTest : public ::testing::TestWithParam<Param> {};

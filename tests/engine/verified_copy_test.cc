@@ -567,6 +567,62 @@ TEST(VerifiedCopyTest, TornLogChunkIsReread) {
   EXPECT_EQ(result.units, 5u);  // 4 whole chunks and a tail
 }
 
+// A finished log no longer changes: each chunk is read once, not twice.
+TEST(VerifiedCopyTest, ImmutableLogIsReadOnce) {
+  TempDir dir;
+  std::string src = dir.path + "/log.0000000001", dst = dir.path + "/copy";
+  const std::string bytes = Pattern(300000, 4);
+  ASSERT_TRUE(WriteFileAtomically(DefaultFileIO(), src, bytes, 0600).ok());
+  CopyOptions options;
+  options.unit_bytes = 65536;
+  options.read_batch_bytes = 65536;
+  HookedFileIO twice;
+  CopyResult result;
+  ASSERT_TRUE(CopyLogFile(&twice, src, dst, options, &result).ok());
+  EXPECT_EQ(result.verification, PageVerification::kStableReread);
+  options.immutable = true;
+  HookedFileIO once;
+  ASSERT_TRUE(CopyLogFile(&once, src, dst + "2", options, &result).ok());
+  EXPECT_TRUE(SameBytes(ReadAll(dst + "2"), bytes));
+  EXPECT_EQ(result.verification, PageVerification::kNone);
+  EXPECT_LT(once.reads, twice.reads);
+  EXPECT_GE(once.reads, 5);  // 4 whole chunks and a tail, each read at least once
+}
+
+// defer_sync hands the written file back unsynced; the caller's Sync is the
+// only fsync, and a failing one is the caller's error.
+TEST(VerifiedCopyTest, DeferredSyncLeavesTheFsyncToTheCaller) {
+  TempDir dir;
+  std::string src = dir.path + "/log.0000000001", dst = dir.path + "/copy";
+  const std::string bytes = Pattern(100000, 5);
+  ASSERT_TRUE(WriteFileAtomically(DefaultFileIO(), src, bytes, 0600).ok());
+  HookedFileIO io;
+  int syncs = 0;
+  io.hooks.on_sync = [&] {
+    ++syncs;
+    return syncs == 2 ? Status::IOError("unable to sync 'copy2': Input/output error") : Status::OK();
+  };
+  CopyOptions options;
+  options.unit_bytes = 65536;
+  options.defer_sync = true;
+  CopyResult result;
+  ASSERT_TRUE(CopyLogFile(&io, src, dst, options, &result).ok());
+  ASSERT_NE(result.unsynced, nullptr);
+  EXPECT_EQ(syncs, 0);
+  EXPECT_TRUE(result.unsynced->Sync().ok());
+  EXPECT_TRUE(result.unsynced->Close().ok());
+  EXPECT_EQ(syncs, 1);
+  EXPECT_TRUE(SameBytes(ReadAll(dst), bytes));
+
+  ASSERT_TRUE(CopyLogFile(&io, src, dst + "2", options, &result).ok());
+  EXPECT_EQ(result.unsynced->Sync().message(), "unable to sync 'copy2': Input/output error");
+  // Without defer_sync the copy syncs itself and hands nothing back.
+  options.defer_sync = false;
+  ASSERT_TRUE(CopyLogFile(&io, src, dst + "3", options, &result).ok());
+  EXPECT_EQ(result.unsynced, nullptr);
+  EXPECT_EQ(syncs, 3);
+}
+
 // ---------------------------------------------------------------------------
 // Property: whatever the page size, contents and torn positions, a copy with
 // stable re-read stores, for every page, one full version of that page.
