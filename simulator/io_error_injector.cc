@@ -136,15 +136,16 @@ IoErrorInjector::IoErrorInjector() { InitFaultPoints(); }
 
 IoErrorInjector::~IoErrorInjector() { DisarmAll(); }
 
-Status IoErrorInjector::Arm(const IoFault& fault) {
+Status IoErrorInjector::Arm(const IoFault& fault) { return ArmPoint(std::string(FaultPointFor(fault.op).name), fault); }
+
+Status IoErrorInjector::ArmPoint(const std::string& name, const IoFault& fault) {
   if (fault.nth_call == 0 || fault.fail_calls == 0)
     return Status::InvalidArgument("invalid i/o fault: nth_call and fail_calls start at 1");
   if (fault.error <= 0 || fault.error >= 0x10000)
     return Status::InvalidArgument(fmt::format("invalid i/o fault: errno {} out of range", fault.error));
   if (fault.short_write && fault.op != IoOp::kWrite)
     return Status::InvalidArgument(fmt::format("invalid i/o fault: short write on {}", OpName(fault.op)));
-  Disarm(fault.op);
-  const std::string name(FaultPointFor(fault.op).name);
+  DisarmPoint(name);
   {
     std::lock_guard<std::mutex> lock(CountdownMutex());
     Countdowns()[name] = Countdown{fault.nth_call, fault.fail_calls, 0};
@@ -152,7 +153,7 @@ Status IoErrorInjector::Arm(const IoFault& fault) {
   const uintptr_t info = static_cast<uintptr_t>(fault.error) | (fault.short_write ? kShortWriteFlag : 0);
   if (fiu_enable_external(name.c_str(), 1, reinterpret_cast<void*>(info), 0, &CountdownFails) != 0)
     return Status::IOError("unable to enable fault point '" + name + "': libfiu refused");
-  armed_.push_back(fault.op);
+  armed_.push_back(name);
   return Status::OK();
 }
 
@@ -161,26 +162,27 @@ Status IoErrorInjector::ArmRandom(IoOp op, float probability, int error) {
     return Status::InvalidArgument(fmt::format("invalid i/o fault: probability {} outside (0, 1]", probability));
   if (error <= 0 || error >= 0x10000)
     return Status::InvalidArgument(fmt::format("invalid i/o fault: errno {} out of range", error));
-  Disarm(op);
   const std::string name(FaultPointFor(op).name);
+  DisarmPoint(name);
   if (fiu_enable_random(name.c_str(), 1, reinterpret_cast<void*>(static_cast<uintptr_t>(error)), 0, probability) != 0)
     return Status::IOError("unable to enable fault point '" + name + "': libfiu refused");
-  armed_.push_back(op);
+  armed_.push_back(name);
   return Status::OK();
 }
 
-void IoErrorInjector::Disarm(IoOp op) {
-  auto it = std::find(armed_.begin(), armed_.end(), op);
+void IoErrorInjector::Disarm(IoOp op) { DisarmPoint(std::string(FaultPointFor(op).name)); }
+
+void IoErrorInjector::DisarmPoint(const std::string& name) {
+  auto it = std::find(armed_.begin(), armed_.end(), name);
   if (it == armed_.end()) return;
   armed_.erase(it);
-  const std::string name(FaultPointFor(op).name);
   fiu_disable(name.c_str());
   std::lock_guard<std::mutex> lock(CountdownMutex());
   Countdowns().erase(name);
 }
 
 void IoErrorInjector::DisarmAll() {
-  while (!armed_.empty()) Disarm(armed_.back());
+  while (!armed_.empty()) DisarmPoint(armed_.back());
 }
 
 uint64_t IoErrorInjector::Checks(IoOp op) const {

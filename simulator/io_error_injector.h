@@ -69,15 +69,19 @@ class IoErrorInjector {
   // The n-th check of the op's point (counted from now) fails, deterministically.
   // InvalidArgument "invalid i/o fault: <why>"; IOError if libfiu refuses.
   Status Arm(const IoFault& fault);
+  // The same for any libfiu point of this process (e.g. the workload's
+  // kWorkloadWritePoint), fault.op naming the kind of call it guards.
+  Status ArmPoint(const std::string& point, const IoFault& fault);
   // Each check fails with the given probability (libfiu's own PRNG: not replayable).
   Status ArmRandom(IoOp op, float probability, int error);
   void Disarm(IoOp op);
+  void DisarmPoint(const std::string& point);
   void DisarmAll();
   // Checks of the op's point seen since it was armed with Arm (0 if not armed so).
   uint64_t Checks(IoOp op) const;
 
  private:
-  std::vector<IoOp> armed_;
+  std::vector<std::string> armed_;  // point names
 };
 
 // Forwards to target; before open/read/write/fsync/rename asks libfiu whether

@@ -14,7 +14,10 @@
 #include <mutex>
 #include <set>
 
+#include <fiu.h>
 #include <fmt/format.h>
+
+#include "simulator/io_error_injector.h"
 
 namespace bdb::sim {
 namespace {
@@ -179,13 +182,34 @@ void CountWrite() {
   }
 }
 
+// True (and *error, *short_write) if libfiu says the point fails now.
+bool InjectedFailure(const char* point, int* error, bool* short_write) {
+  if (!fiu_fail(point)) return false;
+  const uintptr_t info = reinterpret_cast<uintptr_t>(fiu_failinfo());
+  *error = static_cast<int>(info & 0xffff);
+  if (*error == 0) *error = EIO;
+  *short_write = (info & kShortWriteFlag) != 0;
+  fmt::print(stderr, "bdbsim-workload: injected failure at {}: {}{}\n", point, strerrorname_np(*error),
+             *short_write ? " after a short write" : "");
+  return true;
+}
+
 ssize_t JournaledWrite(int fd, const void* buf, size_t n, off_t offset, bool positional) {
   std::string path;
   std::lock_guard<std::mutex> lock(g_state->mu);
   bool known = LookupPath(fd, &path);
+  int injected = 0;
   if (known && !IsUnjournaled(path)) {
     if (!positional) offset = lseek(fd, 0, SEEK_CUR);
     CountWrite();
+    bool short_write = false;
+    if (InjectedFailure(kWorkloadWritePoint, &injected, &short_write)) {
+      if (!short_write) {
+        errno = injected;
+        return -1;
+      }
+      n /= 2;  // half the bytes reach the file, then the write fails
+    }
     if (g_state->journal_fd >= 0) {
       RecordHeader h{};
       h.type = kWrite;
@@ -195,7 +219,12 @@ ssize_t JournaledWrite(int fd, const void* buf, size_t n, off_t offset, bool pos
       AppendRecord(h, path, ReadOld(fd, offset, n, h.old_size), static_cast<const char*>(buf), n);
     }
   }
-  return positional ? ::pwrite(fd, buf, n, offset) : ::write(fd, buf, n);
+  ssize_t written = positional ? ::pwrite(fd, buf, n, offset) : ::write(fd, buf, n);
+  if (injected != 0) {
+    errno = injected;
+    return -1;
+  }
+  return written;
 }
 
 int HookOpen(const char* path, int flags, ...) {
@@ -235,6 +264,12 @@ int HookFsync(int fd) {
     std::lock_guard<std::mutex> lock(g_state->mu);
     journal = LookupPath(fd, &path) && !IsUnjournaled(path);
     upto = JournalEnd();
+    int injected = 0;
+    bool short_write = false;
+    if (journal && InjectedFailure(kWorkloadFsyncPoint, &injected, &short_write)) {
+      errno = injected;
+      return -1;
+    }
   }
   int ret = ::fdatasync(fd);
   if (ret == 0 && journal) {

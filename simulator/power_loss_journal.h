@@ -32,6 +32,13 @@ struct IoHookOptions {
   bool append = false;
 };
 
+// libfiu points the hooks check before each journaled write and fsync (files of
+// the environment, not region files): armed with IoErrorInjector::ArmPoint,
+// the call fails with the errno of failinfo (kShortWriteFlag: a write stores
+// half its bytes first), as a failing disk would make it fail under BDB.
+inline constexpr const char* kWorkloadWritePoint = "bdbsim/workload/io/write";
+inline constexpr const char* kWorkloadFsyncPoint = "bdbsim/workload/io/fsync";
+
 // Installs the open, pwrite, write, ftruncate, fsync, rename and unlink hooks.
 // REQUIRES: called once, before the first DB_ENV is created. Writes to region
 // files (__db.*) and to files outside home are passed through without

@@ -380,7 +380,7 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
 void ReadFaults(KeyReader& r, const toml::table& top, const Scenario& s, FaultSpec* f) {
   const toml::table* t = r.Table(top, "", "faults");
   if (t == nullptr) return;
-  r.CheckKnown(*t, "faults.", {"crash", "power_loss", "torn_read", "mmap_fault", "io_error"});
+  r.CheckKnown(*t, "faults.", {"crash", "power_loss", "torn_read", "mmap_fault", "io_error", "workload_io_error"});
   if (const toml::table* c = r.Table(*t, "faults.", "crash")) {
     const std::string p = "faults.crash.";
     r.CheckKnown(*c, p, {"target", "at"});
@@ -445,6 +445,36 @@ void ReadFaults(KeyReader& r, const toml::table& top, const Scenario& s, FaultSp
     r.Enum(*c, p, "errno", kErrno, &io.error_number);
     r.Probability(*c, p, "probability", &io.probability);
     f->io_error = io;
+  }
+  if (const toml::table* c = r.Table(*t, "faults.", "workload_io_error")) {
+    const std::string p = "faults.workload_io_error.";
+    r.CheckKnown(*c, p, {"points", "errno", "at"});
+    WorkloadIoErrorFault io;
+    io.error_number = EIO;
+    if (const toml::node* node = r.Get(*c, p, "points", true)) {
+      auto array = node->as_array();
+      if (array == nullptr || array->empty()) {
+        r.Fail(node->source(), p + "points", "must be a non-empty array of \"write\", \"fsync\", got " + Shown(*node));
+      } else {
+        for (const auto& element : *array) {
+          IoPoint point;
+          if (!r.EnumNode(element, p + "points", kPoints, &point)) break;
+          if (point != IoPoint::kWrite && point != IoPoint::kFsync) {
+            r.Fail(element.source(), p + "points",
+                   "names \"" + std::string(ToString(point)) + "\": the workload's hooks fail only \"write\" or \"fsync\"");
+            break;
+          }
+          if (std::find(io.points.begin(), io.points.end(), point) != io.points.end()) {
+            r.Fail(element.source(), p + "points", "names \"" + std::string(ToString(point)) + "\" twice");
+            break;
+          }
+          io.points.push_back(point);
+        }
+      }
+    }
+    r.Enum(*c, p, "errno", kErrno, &io.error_number);
+    r.RangeKey(*c, p, "at", 1, kMaxAt, &io.at, true);
+    f->workload_io_error = io;
   }
   if (s.backup.method == BackupMethod::kCommand) {
     // External programs do not copy through the engine's FileIO, so only a
@@ -604,7 +634,10 @@ class ScheduleCheck {
         break;
       case A::kRecoverCheck:
         ++checks_;
-        if (!crashed_) return Fail(i, "action", "\"recover_check\" needs a crash or power_loss step before it");
+        // A workload I/O error stops the workload like a crash (if BDB absorbs
+        // it instead, recover_check kills the workload first).
+        if (!crashed_ && !s_.faults.workload_io_error)
+          return Fail(i, "action", "\"recover_check\" needs a crash or power_loss step before it");
         break;
       case A::kPromoteStandby:
         ++checks_;

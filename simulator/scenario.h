@@ -90,12 +90,21 @@ struct IoErrorFault {
   double probability = 0.05;
 };
 
+// An I/O error under BDB in the workload process (libfiu in its I/O hooks):
+// the n-th write or fsync of an environment file fails.
+struct WorkloadIoErrorFault {
+  std::vector<IoPoint> points;  // "write" and/or "fsync"; one is drawn per trial
+  int error_number = 0;         // EIO or ENOSPC (ENOSPC: half the writes store half their bytes first)
+  Range at{1, 1};               // the n-th call of the drawn point
+};
+
 struct FaultSpec {
   std::optional<CrashFault> crash;
   std::optional<PowerLossFault> power_loss;
   std::optional<TornReadFault> torn_read;
   std::optional<MmapFault> mmap_fault;
   std::optional<IoErrorFault> io_error;
+  std::optional<WorkloadIoErrorFault> workload_io_error;
 };
 
 // One step of the schedule. Fields not used by an action keep their defaults.

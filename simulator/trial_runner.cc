@@ -8,7 +8,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <cerrno>
+#include <cstring>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "engine/file_io.h"
 #include "engine/log_names.h"
@@ -98,6 +102,7 @@ class Trial {
         }
       }
     }
+    NoteAbsorbedWorkloadIoError();
     if (workload_) workload_->Kill();
     result_.duration_ms = MsSinceStart();
     if (result_.detail.empty()) result_.detail = checks_ > 0 ? pass_detail_ : "no check ran";
@@ -135,7 +140,8 @@ class Trial {
   }
   bool FaultsConfigured() const {
     const FaultSpec& f = sc_.faults;
-    return f.crash || f.power_loss || f.torn_read || f.mmap_fault || f.io_error || sc_.backup.copier != Copier::kVerified;
+    return f.crash || f.power_loss || f.torn_read || f.mmap_fault || f.io_error || f.workload_io_error ||
+           sc_.backup.copier != Copier::kVerified;
   }
   // Keeps the worst outcome seen; the detail of the first worst one wins.
   void Classify(Outcome o, const std::string& detail, bool explained) {
@@ -177,6 +183,7 @@ class Trial {
       config_.crash_at_write = static_cast<uint64_t>(d.InRange(sc_.faults.crash->at.min, sc_.faults.crash->at.max));
       Narrate("armed: workload SIGKILL at write #" + std::to_string(config_.crash_at_write));
     }
+    if (sc_.faults.workload_io_error) ArmWorkloadIoError(*sc_.faults.workload_io_error);
     if (sc_.faults.crash && sc_.faults.crash->target != CrashTarget::kWorkload) {
       crash_at_ = sc_.faults.crash->at;
       armed_backup_crash_ = sc_.faults.crash->target == CrashTarget::kBackup;
@@ -187,6 +194,30 @@ class Trial {
     BDB_RETURN_IF_ERROR(WorkloadProcess::Start(options_.workload_binary, config_path, sandbox_.Sub("workload.stderr"),
                                                &workload_));
     return workload_->WaitReady(kAckTimeout);
+  }
+
+  // A workload I/O error that fired without stopping the workload (BDB can
+  // absorb a failed page write in an eviction and use another buffer) is on
+  // the timeline too.
+  void NoteAbsorbedWorkloadIoError() {
+    if (config_.io_error_nth == 0 || workload_io_error_stopped_) return;
+    std::string err;
+    ReadWholeFile(DefaultFileIO(), sandbox_.Sub("workload.stderr"), &err);
+    if (err.find("injected failure at bdbsim/workload/io/") == std::string::npos) return;
+    Fault("io_error", fmt::format("workload {} #{} failed; BDB absorbed it and the workload went on",
+                                  config_.io_error_point, config_.io_error_nth));
+  }
+
+  // The n-th write or fsync of the workload's environment fails (drawn from the seed).
+  void ArmWorkloadIoError(const WorkloadIoErrorFault& f) {
+    Draws d(seed_, "io_error/workload");
+    config_.io_error_point = ToString(f.points[d.Next() % f.points.size()]);
+    config_.io_error_nth = static_cast<uint64_t>(d.InRange(f.at.min, f.at.max));
+    config_.io_error_errno = f.error_number;
+    config_.io_error_short_write = config_.io_error_point == "write" && f.error_number == ENOSPC && d.Next() % 2 == 0;
+    Fault("io_error", fmt::format("armed: workload {} #{} fails with {}{}", config_.io_error_point,
+                                  config_.io_error_nth, strerrorname_np(config_.io_error_errno),
+                                  config_.io_error_short_write ? " after a short write" : ""));
   }
 
   Status RunStep(const Step& step) {
@@ -221,6 +252,19 @@ class Trial {
     std::string tail;
     ReadWholeFile(DefaultFileIO(), sandbox_.Sub("workload.stderr"), &tail);
     if (tail.size() > 300) tail = tail.substr(tail.size() - 300);
+    if (config_.io_error_nth > 0 && info.exited && info.code != 0 &&
+        tail.find("injected failure at bdbsim/workload/io/") != std::string::npos) {
+      // BDB met the injected error and the workload stopped: from here on the
+      // trial is that of a crashed machine (recover, then every ack must be there).
+      crash_cutoff_ = workload_->ledger().Cutoff();
+      workload_dead_ = workload_io_error_stopped_ = true;
+      while (!tail.empty() && tail.back() == '\n') tail.pop_back();
+      Fault("io_error", fmt::format("workload {} #{} failed; it stopped after {} acknowledged commits ({}): {}",
+                                    config_.io_error_point, config_.io_error_nth,
+                                    workload_->ledger().AckedCount(), info.Describe(),
+                                    tail.substr(tail.rfind('\n') == std::string::npos ? 0 : tail.rfind('\n') + 1)));
+      return Status::OK();
+    }
     return Status::CheckFailed(waited.message() + " (" + info.Describe() + "; stderr: " + tail + ")");
   }
 
@@ -688,6 +732,7 @@ class Trial {
   std::vector<BackupAttempt> attempts_;
   std::map<int64_t, Mark> marks_;
   bool workload_dead_ = false, power_cut_ = false, stopped_ = false;
+  bool workload_io_error_stopped_ = false;  // the workload met its injected I/O error and stopped
   bool armed_backup_crash_ = false, armed_archive_crash_ = false;
   Range crash_at_{1, 1};
   uint64_t crash_cutoff_ = 0;

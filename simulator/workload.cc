@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "simulator/payload.h"
+#include "simulator/io_error_injector.h"
 #include "simulator/power_loss_journal.h"
 
 namespace bdb::sim {
@@ -247,8 +248,18 @@ Status PrepareWorkloadHome(const WorkloadConfig& c) {
 Status RunWorkload(const WorkloadConfig& config, int out_fd, WorkloadStats* stats) {
   BDB_RETURN_IF_ERROR(ValidateWorkloadConfig(config));
   BDB_RETURN_IF_ERROR(PrepareWorkloadHome(config));
-  if (!config.journal_path.empty() || config.crash_at_write != 0)
+  if (!config.journal_path.empty() || config.crash_at_write != 0 || config.io_error_nth != 0)
     BDB_RETURN_IF_ERROR(InstallIoHooks({config.home, config.journal_path, config.crash_at_write}));
+  IoErrorInjector io_errors;  // disarms when the run ends
+  if (config.io_error_nth != 0) {
+    IoFault fault;
+    fault.op = config.io_error_point == "write" ? IoOp::kWrite : IoOp::kFsync;
+    fault.nth_call = config.io_error_nth;
+    fault.error = config.io_error_errno;
+    fault.short_write = config.io_error_short_write;
+    BDB_RETURN_IF_ERROR(
+        io_errors.ArmPoint(fault.op == IoOp::kWrite ? kWorkloadWritePoint : kWorkloadFsyncPoint, fault));
+  }
   Run run;
   run.config = &config;
   run.out_fd = out_fd;

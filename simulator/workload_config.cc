@@ -32,6 +32,10 @@ std::string WorkloadConfigToJson(const WorkloadConfig& c) {
       {"hold_after_done", c.hold_after_done},
       {"pause_file", c.pause_file},
       {"txn_pause_us", c.txn_pause_us},
+      {"io_error_point", c.io_error_point},
+      {"io_error_nth", c.io_error_nth},
+      {"io_error_errno", c.io_error_errno},
+      {"io_error_short_write", c.io_error_short_write},
   };
   return j.dump(2);
 }
@@ -77,6 +81,10 @@ Status WorkloadConfigFromJson(const std::string& text, WorkloadConfig* config) {
     Read(j, "hold_after_done", &c.hold_after_done);
     Read(j, "pause_file", &c.pause_file);
     Read(j, "txn_pause_us", &c.txn_pause_us);
+    Read(j, "io_error_point", &c.io_error_point);
+    Read(j, "io_error_nth", &c.io_error_nth);
+    Read(j, "io_error_errno", &c.io_error_errno);
+    Read(j, "io_error_short_write", &c.io_error_short_write);
   } catch (const std::exception& e) {
     return Status::InvalidArgument(fmt::format("invalid workload config: {}", e.what()));
   }
@@ -100,6 +108,12 @@ Status ValidateWorkloadConfig(const WorkloadConfig& c) {
     return bad(fmt::format("'page_size' must be a power of two in 512..65536, not {}", c.page_size));
   if (c.durability != "sync" && c.durability != "write_nosync" && c.durability != "nosync")
     return bad(fmt::format("'durability' must be sync, write_nosync or nosync, not '{}'", c.durability));
+  if (c.io_error_nth > 0 && c.io_error_point != "write" && c.io_error_point != "fsync")
+    return bad(fmt::format("'io_error_point' must be write or fsync, not '{}'", c.io_error_point));
+  if (c.io_error_nth > 0 && (c.io_error_errno <= 0 || c.io_error_errno >= 0x10000))
+    return bad(fmt::format("'io_error_errno' must be 1..65535, not {}", c.io_error_errno));
+  if (c.io_error_short_write && c.io_error_point != "write")
+    return bad("'io_error_short_write' needs io_error_point write");
   return Status::OK();
 }
 

@@ -32,6 +32,12 @@ struct WorkloadConfig {
   bool hold_after_done = false;         // stay alive after "D" until killed
   std::string pause_file;               // while it exists, writers pause before each txn
   uint64_t txn_pause_us = 0;            // each writer sleeps this long after each txn (an application's pace)
+  // An I/O error under BDB (libfiu, see power_loss_journal.h): the io_error_nth
+  // write or fsync of an environment file fails with io_error_errno. 0 = none.
+  std::string io_error_point;           // "write" | "fsync"
+  uint64_t io_error_nth = 0;
+  int io_error_errno = 5;               // EIO
+  bool io_error_short_write = false;    // write only: half the bytes land first
 };
 
 // Serializes to a JSON document (keys_per_txn and value_bytes as [min, max]).

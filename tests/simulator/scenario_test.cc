@@ -58,7 +58,7 @@ TEST(ScenarioTest, EveryShippedScenarioLoads) {
   std::vector<Scenario> all;
   Status s = LoadScenarios({std::string(BDBACKUP_SOURCE_DIR) + "/scenarios"}, &all);
   ASSERT_TRUE(s.ok()) << s.message();
-  ASSERT_EQ(all.size(), 18u);
+  ASSERT_EQ(all.size(), 19u);
   int caught = 0;
   for (const Scenario& sc : all) {
     EXPECT_FALSE(sc.description.empty()) << sc.name;
@@ -204,6 +204,18 @@ TEST(ScenarioTest, FaultDefaults) {
   EXPECT_EQ(sc.faults.io_error->probability, 0.05);
 }
 
+TEST(ScenarioTest, WorkloadIoError) {
+  Scenario sc;
+  Status s = Load(std::string(kHead) +
+                      "[faults]\nworkload_io_error = { points = [\"write\", \"fsync\"], errno = \"ENOSPC\", at = [10, 20] }\n",
+                  &sc);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(sc.faults.workload_io_error);
+  EXPECT_EQ(sc.faults.workload_io_error->points, (std::vector<IoPoint>{IoPoint::kWrite, IoPoint::kFsync}));
+  EXPECT_EQ(sc.faults.workload_io_error->error_number, ENOSPC);
+  EXPECT_EQ(sc.faults.workload_io_error->at, (Range{10, 20}));
+}
+
 TEST(ScenarioTest, ExplicitStepsAndStepDefaults) {
   Scenario sc;
   Status s = Load(std::string(kHead) + R"([backup]
@@ -329,6 +341,16 @@ TEST(ScenarioErrorTest, WrongValues) {
             "scenarios/x.toml:5: key 'faults.io_error.probability' must be a number from 0.0 to 1.0, got 1.5");
   EXPECT_EQ(Message(std::string(kHead) + "[faults]\nio_error = { points = [\"read\"], errno = \"EPERM\" }\n"),
             "scenarios/x.toml:5: key 'faults.io_error.errno' must be \"EIO\" or \"ENOSPC\", got \"EPERM\"");
+  EXPECT_EQ(Message(std::string(kHead) + "[faults]\nworkload_io_error = { points = [\"read\"], at = [1, 9] }\n"),
+            "scenarios/x.toml:5: key 'faults.workload_io_error.points' names \"read\": the workload's hooks fail only "
+            "\"write\" or \"fsync\"");
+  EXPECT_EQ(Message(std::string(kHead) + "[faults]\nworkload_io_error = { points = [\"write\"] }\n"),
+            "scenarios/x.toml:5: key 'faults.workload_io_error.at' is required");
+  EXPECT_EQ(Message(std::string(kHead) + "[faults]\nworkload_io_error = { points = [\"fsync\"], at = [9, 1] }\n"),
+            "scenarios/x.toml:5: key 'faults.workload_io_error.at' must be [min, max] with 1 <= min <= max <= "
+            "1000000000, got [ 9, 1 ]");
+  EXPECT_EQ(Message(std::string(kHead) + "[faults]\nworkload_io_error = { points = [\"fsync\"], at = [1, 2], when = 3 }\n"),
+            "scenarios/x.toml:5: key 'faults.workload_io_error.when' is not a known key");
   EXPECT_EQ(Message(WithSteps("[[steps]]\naction = \"jump\"\n")),
             "scenarios/x.toml:5: key 'steps[1].action' must be \"wait_txns\", \"backup\", \"archive\", \"crash\", "
             "\"power_loss\", \"restore_check\", \"recover_check\", \"promote_standby\", \"quiesce\", \"resume\" "

@@ -68,6 +68,39 @@ start_after_txns = 300
 torn_read = { boundary_bytes = 512, order = "both", pages = [8, 16] }
 )";
 
+// The workload's 300th fsync under BDB fails: well after the backup (20
+// txns), well before its 2,000 sync commits end (group commit of 2 threads
+// at most halves their log fsyncs). A failed fsync is never absorbed: the
+// commit or the checkpoint that asked for it fails. (A failed page write in
+// an eviction can be: BDB picks another buffer and goes on.)
+const char* kWorkloadIoError = R"(name = "h11-workload-io"
+description = "an fsync under BDB in the workload fails"
+expect = "pass"
+
+[workload]
+txns = 2000
+
+[faults]
+workload_io_error = { points = ["fsync"], errno = "EIO", at = [300, 300] }
+
+[[steps]]
+action = "wait_txns"
+txns = 20
+
+[[steps]]
+action = "backup"
+
+[[steps]]
+action = "wait_txns"
+txns = 2000
+
+[[steps]]
+action = "restore_check"
+
+[[steps]]
+action = "recover_check"
+)";
+
 Scenario Load(const char* toml) {
   Scenario sc;
   Status s = LoadScenarioString(toml, "inline.toml", &sc);
@@ -109,6 +142,21 @@ TEST(TrialRunner, IoErrorIsACleanFailure) {
   EXPECT_NE(r.detail.find("backup failed cleanly on an injected i/o error, nothing published"), std::string::npos)
       << r.detail;
   ASSERT_FALSE(r.faults.empty());
+}
+
+// The workload meets the error and stops; the trial goes on as after a crash:
+// the backup taken before restores, recovery of the live environment keeps
+// every acknowledged commit, and the timeline shows the armed and fired fault.
+TEST(TrialRunner, WorkloadIoErrorStopsTheWorkloadAndRecoveryKeepsEveryAck) {
+  TrialResult r = RunTrial(Load(kWorkloadIoError), 3, 0, Options());
+  EXPECT_EQ(r.outcome, Outcome::kPass) << r.detail;
+  EXPECT_EQ(r.missing, 0u);
+  const std::vector<std::string> faults = Faults(r);
+  ASSERT_EQ(faults.size(), 2u) << ::testing::PrintToString(faults);
+  EXPECT_EQ(faults[0], "io_error: armed: workload fsync #300 fails with EIO");
+  EXPECT_EQ(faults[1].rfind("io_error: workload fsync #300 failed; it stopped after ", 0), 0u) << faults[1];
+  EXPECT_NE(faults[1].find("bdbsim-workload: error: "), std::string::npos) << faults[1];  // BDB's own error
+  EXPECT_NE(r.detail.find("recovery after crash: ok"), std::string::npos) << r.detail;
 }
 
 TEST(TrialRunner, SameScenarioAndSeedSameOutcomeAndFaults) {

@@ -3,6 +3,9 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include <filesystem>
 #include <fstream>
 
@@ -13,6 +16,7 @@
 #include "simulator/ack_ledger.h"
 #include "simulator/oracle.h"
 #include "simulator/workload.h"
+#include "simulator/workload_config.h"
 #include "simulator/workload_process.h"
 #include "tests/support/test_env.h"
 
@@ -107,6 +111,66 @@ TEST(WorkloadTest, SigkillMidRunThenRecoveryKeepsEveryAck) {
   EXPECT_GE(r.acked, 150u);
   EXPECT_EQ(r.missing, 0u);
   EXPECT_LE(r.extra, 3u);  // at most one in-flight commit per thread
+}
+
+// An injected I/O error under BDB (libfiu in the workload's hooks): the n-th
+// write or fsync of an environment file fails. BDB reports it, the workload
+// stops with the error, and normal recovery keeps every acknowledged commit.
+struct IoErrorCase {
+  const char* point;
+  int error;
+  bool short_write;
+};
+class WorkloadIoErrorTest : public ::testing::TestWithParam<IoErrorCase> {};
+
+TEST_P(WorkloadIoErrorTest, BdbMeetsTheErrorAndRecoveryKeepsEveryAck) {
+  const IoErrorCase e = GetParam();
+  TempDir dir("h4-workload");
+  WorkloadConfig c = SmallConfig(dir, 100000);
+  // A cache the first 300 commits fit in: no eviction writes, whose failure
+  // BDB may absorb by using another buffer; the 300th write is a log write.
+  c.cache_bytes = 8 << 20;
+  c.io_error_point = e.point;
+  c.io_error_nth = 300;
+  c.io_error_errno = e.error;
+  c.io_error_short_write = e.short_write;
+  auto p = StartWorkload(dir, c);
+  ExitInfo exit;
+  ASSERT_TRUE(p->Wait(kLong, &exit).ok());
+  const std::string err = Stderr(dir);
+  EXPECT_TRUE(exit.exited) << exit.Describe();
+  EXPECT_NE(exit.code, 0) << err;
+  EXPECT_NE(err.find(fmt::format("injected failure at bdbsim/workload/io/{}: {}", e.point, strerrorname_np(e.error))),
+            std::string::npos)
+      << err;
+  EXPECT_GT(p->ledger().AckedCount(), 10u);  // it ran before the fault
+  Status s = RecoverNormal(c.home);
+  ASSERT_TRUE(s.ok()) << s.message();
+  OracleReport r = CheckEnvironment(c.home, p->ledger(), p->ledger().Cutoff(), c, false);
+  EXPECT_TRUE(r.ok) << r.Summary();
+  EXPECT_EQ(r.missing, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Points, WorkloadIoErrorTest,
+                         ::testing::Values(IoErrorCase{"write", EIO, false}, IoErrorCase{"write", ENOSPC, true},
+                                           IoErrorCase{"fsync", EIO, false}),
+                         [](const auto& info) {
+                           return std::string(info.param.point) + (info.param.short_write ? "Short" : "") +
+                                  strerrorname_np(info.param.error);
+                         });
+
+TEST(WorkloadTest, IoErrorConfigIsValidated) {
+  WorkloadConfig c;
+  c.home = "/h";
+  c.io_error_nth = 3;
+  c.io_error_point = "rename";
+  EXPECT_EQ(ValidateWorkloadConfig(c).message(), "invalid workload config: 'io_error_point' must be write or fsync, not 'rename'");
+  c.io_error_point = "fsync";
+  c.io_error_short_write = true;
+  EXPECT_EQ(ValidateWorkloadConfig(c).message(), "invalid workload config: 'io_error_short_write' needs io_error_point write");
+  c.io_error_short_write = false;
+  c.io_error_errno = 0;
+  EXPECT_EQ(ValidateWorkloadConfig(c).message(), "invalid workload config: 'io_error_errno' must be 1..65535, not 0");
 }
 
 TEST(WorkloadTest, PauseFileHoldsWritersAndWaitsAreBounded) {
