@@ -56,7 +56,8 @@ class BackupWriter {
   }
 
   // finished: BDB has moved on to a later log file, so this one no longer changes.
-  Status CopyLog(const LocatedLog& log, const std::string& rel, bool finished) {
+  // end_offset: for the last log, the end of its flushed records (0: copy it all).
+  Status CopyLog(const LocatedLog& log, const std::string& rel, bool finished, uint64_t end_offset) {
     std::string dst;
     BDB_RETURN_IF_ERROR(Destination(rel, &dst));
     CopyOptions options;
@@ -66,6 +67,7 @@ class BackupWriter {
     options.growing_file = !options.immutable;
     options.progress = ctx_.progress;
     options.defer_sync = true;
+    options.limit_bytes = log.from_archive ? 0 : end_offset;
     CopyResult copied;
     ctx_.progress->StartFile(rel, 0);
     BDB_RETURN_IF_ERROR(CopyLogFile(ctx_.io, log.path, dst, options, &copied));
@@ -104,7 +106,10 @@ class BackupWriter {
   static constexpr size_t kMaxUnsynced = 64;
 
   Status KeepUnsynced(CopyResult* copied) {
-    if (copied->unsynced) unsynced_.push_back(std::move(copied->unsynced));
+    if (copied->unsynced) {
+      copied->unsynced->StartWriteback();  // the disk works while the next file is copied
+      unsynced_.push_back(std::move(copied->unsynced));
+    }
     return unsynced_.size() > kMaxUnsynced ? SyncOldest() : Status::OK();
   }
 
@@ -161,15 +166,19 @@ Status ValidateRequest(const BackupRequest& request) {
   return Status::OK();
 }
 
-// Copies the logs [first, last] into the backup, each from the environment or the archive.
+// Copies the logs [first, last] into the backup, each from the environment or
+// the archive; the last one up to last_end, the end of its flushed records:
+// BDB creates a log file at its full size (set_lg_max), and what lies past
+// the end LSN is either empty or was written after the backup's end.
 Status CopyLogRange(BackupWriter* writer, LogLocator* locator, const std::string& log_dir_rel, uint32_t first,
-                    uint32_t last) {
+                    uint32_t last, uint64_t last_end) {
   for (uint32_t n = first; n <= last && n != 0; ++n) {
     LocatedLog log;
     Status s = locator->Locate(n, &log);
     if (s.IsNotFound()) return Status::CheckFailed("log chain has a gap: " + s.message());
     BDB_RETURN_IF_ERROR(s);
-    BDB_RETURN_IF_ERROR(writer->CopyLog(log, JoinPath(log_dir_rel, LogFileName(n)), /*finished=*/n < last));
+    BDB_RETURN_IF_ERROR(
+        writer->CopyLog(log, JoinPath(log_dir_rel, LogFileName(n)), /*finished=*/n < last, n == last ? last_end : 0));
   }
   return Status::OK();
 }
@@ -213,7 +222,7 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, L
     first = parent->last_log;  // again: it has grown since the parent copied it
   }
   ctx.progress->Phase("copying log files", 0);
-  BDB_RETURN_IF_ERROR(CopyLogRange(&writer, &locator, log_dir_rel, first, end.file));
+  BDB_RETURN_IF_ERROR(CopyLogRange(&writer, &locator, log_dir_rel, first, end.file, end.offset));
   manifest->first_log = first;
   manifest->last_log = end.file;
   BDB_RETURN_IF_ERROR(writer.SyncCopies());

@@ -36,6 +36,10 @@ class WritableFile {
   virtual Status Append(const char* data, size_t n) = 0;
   // fsync(2): data and metadata are durable when this returns OK.
   virtual Status Sync() = 0;
+  // A hint, not a durability point: start writing back what was appended so
+  // far (sync_file_range SYNC_FILE_RANGE_WRITE), so a later Sync waits less.
+  // Errors are ignored; Sync reports any that matter.
+  virtual void StartWriteback() {}
   virtual Status Close() = 0;
   virtual const std::string& path() const = 0;
 };

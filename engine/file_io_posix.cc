@@ -71,6 +71,9 @@ class PosixWritableFile : public WritableFile {
     if (::fsync(fd_) != 0) return Status::FromErrno(errno, "unable to sync file " + Quote(path_));
     return Status::OK();
   }
+  void StartWriteback() override {
+    if (fd_ >= 0) ::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
+  }
   Status Close() override {
     if (fd_ < 0) return Status::OK();
     int fd = fd_;

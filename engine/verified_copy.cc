@@ -304,14 +304,19 @@ Status CopyLogFile(FileIO* io, const std::string& src, const std::string& dst, c
   BDB_RETURN_IF_ERROR(io->OpenForRead(src, &in));
   uint64_t size = 0;
   BDB_RETURN_IF_ERROR(in->Size(&size));
+  CopyOptions bounded = options;
+  if (options.limit_bytes > 0 && size >= options.limit_bytes) {
+    size = options.limit_bytes;
+    bounded.growing_file = false;  // everything wanted is already there
+  }
   PageVerification mode = options.verification == PageVerification::kNone || options.immutable
                               ? PageVerification::kNone
                               : PageVerification::kStableReread;
   if (options.progress != nullptr) options.progress->StartFile(src, size);
   std::unique_ptr<WritableFile> unsynced;
   Status s = CopyIntoNewFile(io, dst, options.defer_sync, &unsynced, [&](WritableFile* out) {
-    Copier copier(in.get(), out, options, options.unit_bytes, mode, DatabaseFileInfo(), "chunk", result);
-    Status body = CopyAll(&copier, in.get(), options, size);
+    Copier copier(in.get(), out, bounded, options.unit_bytes, mode, DatabaseFileInfo(), "chunk", result);
+    Status body = CopyAll(&copier, in.get(), bounded, size);
     if (body.ok()) result->xxh3_hex = copier.HexDigest();
     return body;
   });

@@ -43,6 +43,10 @@ struct CopyOptions {
   // in a batch at the end, while the kernel has already begun writing them
   // back). Nothing may be published before that fsync.
   bool defer_sync = false;
+  // Logs only: copy at most this many bytes from the start (0: the whole
+  // file). BDB creates each log file at its full size; a backup needs the
+  // last log only up to the end of the flushed records.
+  uint64_t limit_bytes = 0;
 };
 
 struct CopyResult {

@@ -96,6 +96,7 @@ class FiuWritableFile : public WritableFile {
       return Status::FromErrno(err, "unable to sync file " + Quote(path()));
     return file_->Sync();
   }
+  void StartWriteback() override { file_->StartWriteback(); }
   Status Close() override { return file_->Close(); }
   const std::string& path() const override { return file_->path(); }
 
@@ -172,7 +173,8 @@ Status IoErrorInjector::ArmRandom(IoOp op, float probability, int error) {
 
 void IoErrorInjector::Disarm(IoOp op) { DisarmPoint(std::string(FaultPointFor(op).name)); }
 
-void IoErrorInjector::DisarmPoint(const std::string& name) {
+void IoErrorInjector::DisarmPoint(const std::string& point) {
+  const std::string name = point;  // point may be an element of armed_, erased below
   auto it = std::find(armed_.begin(), armed_.end(), name);
   if (it == armed_.end()) return;
   armed_.erase(it);
@@ -182,7 +184,10 @@ void IoErrorInjector::DisarmPoint(const std::string& name) {
 }
 
 void IoErrorInjector::DisarmAll() {
-  while (!armed_.empty()) DisarmPoint(armed_.back());
+  while (!armed_.empty()) {
+    const std::string name = armed_.back();  // a copy: DisarmPoint erases the element
+    DisarmPoint(name);
+  }
 }
 
 uint64_t IoErrorInjector::Checks(IoOp op) const {

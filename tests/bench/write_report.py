@@ -55,8 +55,8 @@ p("")
 p(f"Produced by `tests/bench/run_bench.sh {os.path.relpath(E['BUILD'], E['SRC'])}` on {now}, commit {E['COMMIT']}, "
   f"build type {E['BUILD_TYPE'] or 'default (RelWithDebInfo)'}, sanitizers {E['SANITIZE'] or 'OFF'}.")
 p("")
-p(f"**Machine: shared.** {os.cpu_count()} cores ({cpu}), {uname}; other engineers were compiling and running "
-  f"tests on it during the run (load average {E['LOADAVG_START']} at the start, {E['LOADAVG']} at the end). "
+p(f"**Machine:** {os.cpu_count()} cores ({cpu}), {uname}; possibly shared with other work "
+  f"(load average {E['LOADAVG_START']} at the start, {E['LOADAVG']} at the end). "
   f"Every contender ran alternately in the same time window (rep 1 of each, then rep 2 of each, ...), so the load "
   f"hit them alike; the spread columns show how much it moved the figures. Scratch files on {E['FSTYPE']} "
   f"(virtio disk), not tmpfs.")
@@ -75,8 +75,8 @@ p("Page cache: **warm** for every figure unless the row says cold. Before each t
 p("")
 p("Contenders (each into a fresh, empty destination, removed after the run):")
 p("- `bdbackup backup --mode hot` into a new repository: pread in 1 MiB batches, every database page checked "
-  "against its BDB checksum, logs read twice until stable, each file fsynced, directories fsynced, manifest, "
-  "atomic publish.")
+  "against its BDB checksum, the last (growing) log read twice until stable and finished logs once, files "
+  "fsynced in a batch after the copy, directories fsynced, manifest, atomic publish.")
 p("- `cp -r DB_CONFIG *.db log/ DEST/` then `sync DEST DEST/* DEST/log/*` (coreutils fsyncs each named file, as "
   "bdbackup does; a global `sync` would also flush other users' dirty pages on this shared machine).")
 p("- `db5.3_hotbackup -h HOME -b DEST -D`: copies the databases and logs (through BDB, page by page), then runs "
@@ -115,8 +115,8 @@ def ratio_lines(phase, cache, label):
 
 
 p("`cp_fsync_each` is an experiment, not a contender: the same `cp`, but each file fsynced right after it "
-  "is copied, one after the other, the order bdbackup uses (copy, fsync, next file); `cp_sync` writes "
-  "everything first and fsyncs at the end, while the kernel already writes back in the background.")
+  "is copied, one after the other (bdbackup's order before commit f5b713f); `cp_sync` writes everything "
+  "first and fsyncs at the end, while the kernel already writes back in the background, as bdbackup now does.")
 p("")
 ratio_lines("idle", "warm", "Warm cache")
 ratio_lines("idle", "cold", "Cold cache")
@@ -262,9 +262,9 @@ hs = os.path.join(WORK, "hash-speed.txt")
 if os.path.exists(hs):
     v = dict(l.split("\t") for l in open(hs).read().splitlines())
     p("Page checksum speed (`tests/bench/page_hash_speed.cc`, g++ -O2, 256 MiB of random 4 KiB pages, one core, "
-      "shared machine): BDB 5.3's `DB_CHKSUM` hash for unencrypted databases as `engine/page_checksum.cc` computes it "
-      f"(`h = h*33 + byte`, a byte at a time): **{v['serial_hash_mibs']} MiB/s**; the same function computed 8 bytes "
-      f"a step (h·33⁸ + Σ byte·33ᵏ, identical results checked on every page): **{v['eightway_hash_mibs']} MiB/s**; "
+      "shared machine): BDB 5.3's `DB_CHKSUM` hash for unencrypted databases as `engine/page_checksum.cc` computed it "
+      f"before commit f5b713f (`h = h*33 + byte`, a byte at a time): **{v['serial_hash_mibs']} MiB/s**; the same function computed 8 bytes "
+      f"a step (h·33⁸ + Σ byte·33ᵏ, identical results checked on every page; what the engine computes now): **{v['eightway_hash_mibs']} MiB/s**; "
       f"XXH3 (what the manifest uses): {v['xxh3_mibs']} MiB/s; memcpy: {v['memcpy_mibs']} MiB/s.")
     p("")
 

@@ -11,6 +11,7 @@
 #include "engine/backup.h"
 #include "engine/backup_id.h"
 #include "engine/log_names.h"
+#include "engine/recovery.h"
 #include "engine/repository.h"
 #include "engine/restore.h"
 #include "engine/standby.h"
@@ -139,6 +140,50 @@ TEST_F(BackupRestoreTest, HotBackupRightAfterALogSwitchCopiesTheNewFile) {
   BackupOutcome hot = Backup("hot");
   EXPECT_EQ(hot.manifest.last_log, end_file);
   ExpectPresent(Restore(hot.manifest.id), before);
+}
+
+// BDB creates each log file at its full size (set_lg_max); the backup copies
+// the last log only up to the end of its flushed records. The restored
+// environment must still take new commits in that shorter last log, and a
+// later incremental re-copies the log further.
+TEST_F(BackupRestoreTest, LastLogIsCopiedUpToTheEndLsnAndTheRestoreKeepsWriting) {
+  ASSERT_TRUE(writer_->Commit(60).ok());
+  Snapshot before = writer_->acked();
+  BackupOutcome hot = Backup("hot");
+  const std::string last_rel = "log/" + LogFileName(hot.manifest.last_log);
+  uint64_t copied = 0;
+  for (const ManifestFile& f : hot.manifest.files)
+    if (f.path == last_rel) copied = f.size;
+  FileInfo live;
+  ASSERT_TRUE(DefaultFileIO()->Stat(home_ + "/" + last_rel, &live).ok());
+  EXPECT_EQ(copied, hot.manifest.end_lsn.offset);
+  EXPECT_LT(copied, live.size) << "the live log is no longer than its records: the test proves nothing";
+
+  ASSERT_TRUE(writer_->Commit(40).ok());
+  BackupOutcome inc = Backup("incremental");
+  EXPECT_EQ(inc.manifest.first_log, hot.manifest.last_log);
+  for (const ManifestFile& f : inc.manifest.files) {
+    if (f.path == "log/" + LogFileName(inc.manifest.last_log)) {
+      EXPECT_EQ(f.size, inc.manifest.end_lsn.offset);
+    }
+  }
+  Snapshot all = writer_->acked();
+  writer_.reset();
+
+  const std::string target = Restore(hot.manifest.id);
+  ExpectPresent(target, before);
+  ExpectPresent(Restore(inc.manifest.id), all);
+  // The application goes on in the restored environment: new commits append
+  // to the short last log, survive a clean close and a normal recovery.
+  std::unique_ptr<TestWriter> again;
+  ASSERT_TRUE(TestWriter::Open(target, &again).ok());
+  ASSERT_TRUE(again->Commit(100).ok());  // ids count from 1 again: keys 1..60 rewritten, 61..100 new
+  again.reset();
+  ASSERT_TRUE(RecoverNormal(target).ok());
+  std::map<std::string, std::string> a;
+  ASSERT_TRUE(ReadDatabase(target, kBtreeDb, &a).ok());
+  EXPECT_EQ(a.size(), 100u);
+  EXPECT_EQ(a[TestKey(100)], TestValue(100));
 }
 
 TEST_F(BackupRestoreTest, ColdBackupOfAQuietEnvironment) {

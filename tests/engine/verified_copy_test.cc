@@ -589,6 +589,26 @@ TEST(VerifiedCopyTest, ImmutableLogIsReadOnce) {
   EXPECT_GE(once.reads, 5);  // 4 whole chunks and a tail, each read at least once
 }
 
+// limit_bytes copies a prefix (the last log up to its end LSN), even of a
+// growing file, and never more than the file holds.
+TEST(VerifiedCopyTest, LimitCopiesAPrefix) {
+  TempDir dir;
+  std::string src = dir.path + "/log.0000000001", dst = dir.path + "/copy";
+  const std::string bytes = Pattern(300000, 6);
+  ASSERT_TRUE(WriteFileAtomically(DefaultFileIO(), src, bytes, 0600).ok());
+  CopyOptions options;
+  options.unit_bytes = 65536;
+  options.growing_file = true;
+  options.limit_bytes = 100001;
+  CopyResult result;
+  ASSERT_TRUE(CopyLogFile(DefaultFileIO(), src, dst, options, &result).ok());
+  EXPECT_EQ(result.bytes, 100001u);
+  EXPECT_TRUE(SameBytes(ReadAll(dst), bytes.substr(0, 100001)));
+  options.limit_bytes = 400000;  // past the end: the whole file
+  ASSERT_TRUE(CopyLogFile(DefaultFileIO(), src, dst + "2", options, &result).ok());
+  EXPECT_EQ(result.bytes, bytes.size());
+}
+
 // defer_sync hands the written file back unsynced; the caller's Sync is the
 // only fsync, and a failing one is the caller's error.
 TEST(VerifiedCopyTest, DeferredSyncLeavesTheFsyncToTheCaller) {
