@@ -249,11 +249,11 @@ class Trial {
       if (sc_.faults.power_loss) return PowerCut(ToString(sc_.faults.power_loss->mode));
       return Status::OK();
     }
-    std::string tail;
-    ReadWholeFile(DefaultFileIO(), sandbox_.Sub("workload.stderr"), &tail);
-    if (tail.size() > 300) tail = tail.substr(tail.size() - 300);
+    std::string err;
+    ReadWholeFile(DefaultFileIO(), sandbox_.Sub("workload.stderr"), &err);
+    std::string tail = err.size() > 300 ? err.substr(err.size() - 300) : err;
     if (config_.io_error_nth > 0 && info.exited && info.code != 0 &&
-        tail.find("injected failure at bdbsim/workload/io/") != std::string::npos) {
+        err.find("injected failure at bdbsim/workload/io/") != std::string::npos) {
       // BDB met the injected error and the workload stopped: from here on the
       // trial is that of a crashed machine (recover, then every ack must be there).
       crash_cutoff_ = workload_->ledger().Cutoff();
@@ -553,8 +553,13 @@ class Trial {
       attempt = &attempts_[step.backup_index - 1];
     }
     if (attempt == nullptr || !attempt->published) {
-      if (Rank(result_.outcome) == 0)
-        Classify(Outcome::kCleanFailure, "no backup was published (the backup was stopped by its fault)", true);
+      if (Rank(result_.outcome) == 0) {
+        Classify(Outcome::kCleanFailure,
+                 attempts_.empty() && workload_dead_
+                     ? "no backup was taken: the workload stopped on its fault before the backup step"
+                     : "no backup was published (the backup was stopped by its fault)",
+                 true);
+      }
       return Status::OK();
     }
     const std::string target = sandbox_.Sub("restore-" + std::to_string(k));
