@@ -198,13 +198,19 @@ uint64_t IoErrorInjector::Checks(IoOp op) const {
 
 FiuFileIO::FiuFileIO(FileIO* target, FaultLog* log) : FileIOWrapper(target), log_(log) { InitFaultPoints(); }
 
-bool FiuFileIO::PointFails(IoOp op, const std::string& what, int* error, bool* short_write) {
-  const IoFaultPoint& point = FaultPointFor(op);
-  if (!fiu_fail(std::string(point.name).c_str())) return false;
+bool FiuPointFails(const char* point, int* error, bool* short_write) {
+  if (!fiu_fail(point)) return false;
   const uintptr_t info = reinterpret_cast<uintptr_t>(fiu_failinfo());
   *error = static_cast<int>(info & 0xffff);
   if (*error == 0) *error = EIO;
-  *short_write = op == IoOp::kWrite && (info & kShortWriteFlag) != 0;
+  *short_write = (info & kShortWriteFlag) != 0;
+  return true;
+}
+
+bool FiuFileIO::PointFails(IoOp op, const std::string& what, int* error, bool* short_write) {
+  const IoFaultPoint& point = FaultPointFor(op);
+  if (!FiuPointFails(std::string(point.name).c_str(), error, short_write)) return false;
+  *short_write = *short_write && op == IoOp::kWrite;
   if (log_ != nullptr)
     log_->Record("io_error", fmt::format("{}: {} failed with {}{}", point.name, what, ErrnoName(*error),
                                          *short_write ? " after a short write" : ""));

@@ -43,6 +43,10 @@ const IoFaultPoint& FaultPointFor(IoOp op);
 // plus kShortWriteFlag to make a write store half its data before failing.
 inline constexpr uintptr_t kShortWriteFlag = 0x10000;
 
+// True if libfiu fails `point` now; then *error is failinfo's errno (EIO if
+// 0) and *short_write its kShortWriteFlag. The one decoder of that failinfo.
+bool FiuPointFails(const char* point, int* error, bool* short_write);
+
 struct IoFault {
   IoOp op = IoOp::kRead;
   uint64_t nth_call = 1;    // 1-based: the n-th check of the point fails

@@ -14,4 +14,8 @@ Status ApplyPowerCut(const std::string& journal_path, const std::string& home, u
   return Status::OK();
 }
 
+bool ShowsInjectedWorkloadFailure(const std::string& workload_stderr) {
+  return workload_stderr.find(std::string(kInjectedFailureMarker) + "bdbsim/workload/io/") != std::string::npos;
+}
+
 }  // namespace bdb::sim

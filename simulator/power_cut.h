@@ -1,5 +1,6 @@
-// A narrow entry to the power-loss journal for the trial runner: applies a
-// power cut to a dead workload's environment by mode name. (The journal's own
+// A narrow entry to the power-loss journal and its I/O hooks for the trial
+// runner: applies a power cut to a dead workload's environment by mode name,
+// and recognizes the hooks' injected-failure line. (The journal's own
 // header and the scenario header both name a PowerLossMode; this keeps the
 // runner from needing both.)
 #pragma once
@@ -14,5 +15,8 @@ namespace bdb::sim {
 // mode: "all" | "none" | "subset". *description: one line for the fault timeline.
 Status ApplyPowerCut(const std::string& journal_path, const std::string& home, uint64_t seed, const std::string& mode,
                      std::string* description);
+
+// True if the workload's stderr shows one of its hooks' libfiu points fired.
+bool ShowsInjectedWorkloadFailure(const std::string& workload_stderr);
 
 }  // namespace bdb::sim

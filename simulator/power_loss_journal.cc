@@ -14,7 +14,6 @@
 #include <mutex>
 #include <set>
 
-#include <fiu.h>
 #include <fmt/format.h>
 
 #include "simulator/io_error_injector.h"
@@ -184,12 +183,8 @@ void CountWrite() {
 
 // True (and *error, *short_write) if libfiu says the point fails now.
 bool InjectedFailure(const char* point, int* error, bool* short_write) {
-  if (!fiu_fail(point)) return false;
-  const uintptr_t info = reinterpret_cast<uintptr_t>(fiu_failinfo());
-  *error = static_cast<int>(info & 0xffff);
-  if (*error == 0) *error = EIO;
-  *short_write = (info & kShortWriteFlag) != 0;
-  fmt::print(stderr, "bdbsim-workload: injected failure at {}: {}{}\n", point, strerrorname_np(*error),
+  if (!FiuPointFails(point, error, short_write)) return false;
+  fmt::print(stderr, "bdbsim-workload: {}{}: {}{}\n", kInjectedFailureMarker, point, strerrorname_np(*error),
              *short_write ? " after a short write" : "");
   return true;
 }

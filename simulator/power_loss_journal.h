@@ -38,6 +38,8 @@ struct IoHookOptions {
 // half its bytes first), as a failing disk would make it fail under BDB.
 inline constexpr const char* kWorkloadWritePoint = "bdbsim/workload/io/write";
 inline constexpr const char* kWorkloadFsyncPoint = "bdbsim/workload/io/fsync";
+// Starts the stderr line the hooks print when one of those points fires.
+inline constexpr const char* kInjectedFailureMarker = "injected failure at ";
 
 // Installs the open, pwrite, write, ftruncate, fsync, rename and unlink hooks.
 // REQUIRES: called once, before the first DB_ENV is created. Writes to region

@@ -377,6 +377,35 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
   }
 }
 
+// Reads `points` (required) at prefix p: a non-empty array of distinct names
+// from kPoints; for the workload only "write" and "fsync", the calls its
+// hooks can fail.
+void ReadIoPoints(KeyReader& r, const toml::table& c, const std::string& p, bool workload,
+                  std::vector<IoPoint>* points) {
+  const toml::node* node = r.Get(c, p, "points", true);
+  if (node == nullptr) return;
+  auto array = node->as_array();
+  if (array == nullptr || array->empty()) {
+    const std::string choices = workload ? "\"write\", \"fsync\"" : ChoiceList(kPoints);
+    r.Fail(node->source(), p + "points", "must be a non-empty array of " + choices + ", got " + Shown(*node));
+    return;
+  }
+  for (const auto& element : *array) {
+    IoPoint point;
+    if (!r.EnumNode(element, p + "points", kPoints, &point)) return;
+    const std::string name = "names \"" + std::string(ToString(point)) + "\"";
+    if (workload && point != IoPoint::kWrite && point != IoPoint::kFsync) {
+      r.Fail(element.source(), p + "points", name + ": the workload's hooks fail only \"write\" or \"fsync\"");
+      return;
+    }
+    if (std::find(points->begin(), points->end(), point) != points->end()) {
+      r.Fail(element.source(), p + "points", name + " twice");
+      return;
+    }
+    points->push_back(point);
+  }
+}
+
 void ReadFaults(KeyReader& r, const toml::table& top, const Scenario& s, FaultSpec* f) {
   const toml::table* t = r.Table(top, "", "faults");
   if (t == nullptr) return;
@@ -425,23 +454,7 @@ void ReadFaults(KeyReader& r, const toml::table& top, const Scenario& s, FaultSp
     r.CheckKnown(*c, p, {"points", "errno", "probability"});
     IoErrorFault io;
     io.error_number = EIO;
-    if (const toml::node* node = r.Get(*c, p, "points", true)) {
-      auto array = node->as_array();
-      if (array == nullptr || array->empty()) {
-        r.Fail(node->source(), p + "points",
-               "must be a non-empty array of " + ChoiceList(kPoints) + ", got " + Shown(*node));
-      } else {
-        for (const auto& element : *array) {
-          IoPoint point;
-          if (!r.EnumNode(element, p + "points", kPoints, &point)) break;
-          if (std::find(io.points.begin(), io.points.end(), point) != io.points.end()) {
-            r.Fail(element.source(), p + "points", "names \"" + std::string(ToString(point)) + "\" twice");
-            break;
-          }
-          io.points.push_back(point);
-        }
-      }
-    }
+    ReadIoPoints(r, *c, p, /*workload=*/false, &io.points);
     r.Enum(*c, p, "errno", kErrno, &io.error_number);
     r.Probability(*c, p, "probability", &io.probability);
     f->io_error = io;
@@ -451,27 +464,7 @@ void ReadFaults(KeyReader& r, const toml::table& top, const Scenario& s, FaultSp
     r.CheckKnown(*c, p, {"points", "errno", "at"});
     WorkloadIoErrorFault io;
     io.error_number = EIO;
-    if (const toml::node* node = r.Get(*c, p, "points", true)) {
-      auto array = node->as_array();
-      if (array == nullptr || array->empty()) {
-        r.Fail(node->source(), p + "points", "must be a non-empty array of \"write\", \"fsync\", got " + Shown(*node));
-      } else {
-        for (const auto& element : *array) {
-          IoPoint point;
-          if (!r.EnumNode(element, p + "points", kPoints, &point)) break;
-          if (point != IoPoint::kWrite && point != IoPoint::kFsync) {
-            r.Fail(element.source(), p + "points",
-                   "names \"" + std::string(ToString(point)) + "\": the workload's hooks fail only \"write\" or \"fsync\"");
-            break;
-          }
-          if (std::find(io.points.begin(), io.points.end(), point) != io.points.end()) {
-            r.Fail(element.source(), p + "points", "names \"" + std::string(ToString(point)) + "\" twice");
-            break;
-          }
-          io.points.push_back(point);
-        }
-      }
-    }
+    ReadIoPoints(r, *c, p, /*workload=*/true, &io.points);
     r.Enum(*c, p, "errno", kErrno, &io.error_number);
     r.RangeKey(*c, p, "at", 1, kMaxAt, &io.at, true);
     f->workload_io_error = io;

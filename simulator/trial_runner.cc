@@ -203,7 +203,7 @@ class Trial {
     if (config_.io_error_nth == 0 || workload_io_error_stopped_) return;
     std::string err;
     ReadWholeFile(DefaultFileIO(), sandbox_.Sub("workload.stderr"), &err);
-    if (err.find("injected failure at bdbsim/workload/io/") == std::string::npos) return;
+    if (!ShowsInjectedWorkloadFailure(err)) return;
     Fault("io_error", fmt::format("workload {} #{} failed; BDB absorbed it and the workload went on",
                                   config_.io_error_point, config_.io_error_nth));
   }
@@ -253,7 +253,7 @@ class Trial {
     ReadWholeFile(DefaultFileIO(), sandbox_.Sub("workload.stderr"), &err);
     std::string tail = err.size() > 300 ? err.substr(err.size() - 300) : err;
     if (config_.io_error_nth > 0 && info.exited && info.code != 0 &&
-        err.find("injected failure at bdbsim/workload/io/") != std::string::npos) {
+        ShowsInjectedWorkloadFailure(err)) {
       // BDB met the injected error and the workload stopped: from here on the
       // trial is that of a crashed machine (recover, then every ack must be there).
       crash_cutoff_ = workload_->ledger().Cutoff();
