@@ -70,9 +70,9 @@ torn_read = { boundary_bytes = 512, order = "both", pages = [8, 16] }
 
 // The workload's 300th fsync under BDB fails: well after the backup (20
 // txns), well before its 2,000 sync commits end (group commit of 2 threads
-// at most halves their log fsyncs). A failed fsync is never absorbed: the
-// commit or the checkpoint that asked for it fails. (A failed page write in
-// an eviction can be: BDB picks another buffer and goes on.)
+// at most halves their log fsyncs). Usually the commit or checkpoint that
+// asked for it fails and the workload stops; rarely BDB absorbs it (its
+// RETRY_CHK retries EIO and the retry succeeds; seen once in a fresh-clone run).
 const char* kWorkloadIoError = R"(name = "h11-workload-io"
 description = "an fsync under BDB in the workload fails"
 expect = "pass"
@@ -152,13 +152,18 @@ TEST(TrialRunner, WorkloadIoErrorStopsTheWorkloadAndRecoveryKeepsEveryAck) {
   EXPECT_EQ(r.outcome, Outcome::kPass) << r.detail;
   EXPECT_EQ(r.missing, 0u);
   const std::vector<std::string> faults = Faults(r);
-  ASSERT_EQ(faults.size(), 2u) << ::testing::PrintToString(faults);
+  ASSERT_GE(faults.size(), 2u) << ::testing::PrintToString(faults);
   EXPECT_EQ(faults[0], "io_error: armed: workload fsync #300 fails with EIO");
-  EXPECT_EQ(faults[1].rfind("io_error: workload fsync #300 failed; it stopped after ", 0), 0u) << faults[1];
+  // The fault fired, and the timeline says how the workload took it.
+  const std::string& fired = faults.back();
+  const bool stopped = fired.rfind("io_error: workload fsync #300 failed; it stopped after ", 0) == 0;
+  const bool absorbed = fired == "io_error: workload fsync #300 failed; BDB absorbed it and the workload went on";
+  EXPECT_TRUE(stopped || absorbed) << ::testing::PrintToString(faults);
   // How it stopped: BDB's error and exit code 4, or (rarely) BDB dying in its error path.
-  EXPECT_TRUE(faults[1].find("(exit code ") != std::string::npos ||
-              faults[1].find("(killed by signal ") != std::string::npos)
-      << faults[1];
+  if (stopped) {
+    EXPECT_TRUE(fired.find("(exit code ") != std::string::npos || fired.find("(killed by signal ") != std::string::npos)
+        << fired;
+  }
   EXPECT_NE(r.detail.find("recovery after crash: ok"), std::string::npos) << r.detail;
 }
 
