@@ -15,14 +15,16 @@ constexpr uint32_t kLogChunkBytes = 64 * 1024;
 // Copies one finished log into the archive under a temporary name, records its
 // checksum, renames it into place and verifies the archived bytes.
 Status ArchiveOneLog(const EngineContext& ctx, Repository* repo, const std::string& src, uint32_t number,
-                     uint64_t* bytes) {
+                     CopyBuffers* buffers, uint64_t* bytes) {
   const std::string name = LogFileName(number);
   const std::string dst = JoinPath(repo->archive_dir(), name);
   const std::string tmp = dst + ".tmp";
   CopyOptions options;
   options.unit_bytes = kLogChunkBytes;
   options.verification = PageVerification::kStableReread;
+  options.immutable = true;  // BDB no longer writes a log it lists as removable
   options.progress = ctx.progress;
+  options.buffers = buffers;
   CopyResult copied;
   BDB_RETURN_IF_ERROR(CopyLogFile(ctx.io, src, tmp, options, &copied));  // fsyncs tmp
   CrashPoint("archive/after_copy_before_rename");
@@ -88,6 +90,7 @@ Status ArchiveFinishedLogs(const EngineContext& ctx, const ArchiveRequest& reque
   BDB_RETURN_IF_ERROR(repo->ListArchivedLogs(&archived));
 
   ctx.progress->Phase("archiving log files", 0);
+  CopyBuffers buffers;  // one set for every log
   for (uint32_t number : removable) {
     const std::string src = JoinPath(env->layout().log_dir, LogFileName(number));
     bool done_before = false;
@@ -95,7 +98,7 @@ Status ArchiveFinishedLogs(const EngineContext& ctx, const ArchiveRequest& reque
     if (done_before) {
       outcome->already_archived.push_back(number);
     } else {
-      BDB_RETURN_IF_ERROR(ArchiveOneLog(ctx, repo.get(), src, number, &outcome->bytes));
+      BDB_RETURN_IF_ERROR(ArchiveOneLog(ctx, repo.get(), src, number, &buffers, &outcome->bytes));
       outcome->archived.push_back(number);
     }
     CrashPoint("archive/after_record_before_remove");

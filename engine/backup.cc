@@ -19,6 +19,15 @@ namespace bdb {
 namespace {
 
 constexpr uint32_t kLogChunkBytes = 64 * 1024;
+// Copies are fsynced in a batch before the publish, and the kernel is asked
+// to start writing each one back as soon as it is copied. In the first
+// kEarlyWritebackBytes of a backup it is asked every kWritebackEveryBytes as
+// well: a small backup (an incremental) otherwise spends a third of its time
+// in that final fsync. A large one keeps the disk busy anyway, and frequent
+// hints there only make the copier wait on a full device queue (measured on
+// the 400 MiB benchmark: 0.43 s without, 0.48-0.56 s with a hint every MiB).
+constexpr uint64_t kWritebackEveryBytes = 1 << 20;
+constexpr uint64_t kEarlyWritebackBytes = 32 << 20;
 
 // The path of `path` relative to `base`, or "" when it is not inside base.
 std::string RelativeInside(const std::string& base, const std::string& path) {
@@ -46,6 +55,8 @@ class BackupWriter {
       options.verification = PageVerification::kStableReread;
     options.progress = ctx_.progress;
     options.defer_sync = true;
+    options.buffers = &buffers_;
+    SetEarlyWriteback(&options);
     CopyResult copied;
     ctx_.progress->StartFile(rel, 0);
     BDB_RETURN_IF_ERROR(ctx_.copy_database(ctx_.io, src, dst, options, &copied));
@@ -67,7 +78,9 @@ class BackupWriter {
     options.growing_file = !options.immutable;
     options.progress = ctx_.progress;
     options.defer_sync = true;
-    options.limit_bytes = log.from_archive ? 0 : end_offset;
+    options.limit_bytes = log.from_archive ? 0 : end_offset;  // flushed before the copy (CopyIntoPartial)
+    options.buffers = &buffers_;
+    SetEarlyWriteback(&options);
     CopyResult copied;
     ctx_.progress->StartFile(rel, 0);
     BDB_RETURN_IF_ERROR(CopyLogFile(ctx_.io, log.path, dst, options, &copied));
@@ -104,6 +117,12 @@ class BackupWriter {
   // the time the batch runs the kernel has written most of them back, as for
   // `cp` followed by `sync`. At most kMaxUnsynced stay open.
   static constexpr size_t kMaxUnsynced = 64;
+
+  void SetEarlyWriteback(CopyOptions* options) const {
+    if (outcome_->bytes >= kEarlyWritebackBytes) return;
+    options->writeback_every_bytes = kWritebackEveryBytes;
+    options->writeback_until_bytes = kEarlyWritebackBytes - outcome_->bytes;
+  }
 
   Status KeepUnsynced(CopyResult* copied) {
     if (copied->unsynced) {
@@ -145,6 +164,7 @@ class BackupWriter {
   Manifest* manifest_;
   BackupOutcome* outcome_;
   std::deque<std::unique_ptr<WritableFile>> unsynced_;  // copied, oldest first, not yet fsynced
+  CopyBuffers buffers_;  // one set of read buffers for every file of the backup
 };
 
 // fsyncs dir and every directory below it, so the names of the copied files
@@ -193,8 +213,8 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, L
   BackupWriter writer(ctx, partial_dir, manifest, outcome);
   LogLocator locator(ctx.io, layout.log_dir, repo);
 
-  std::vector<uint32_t> logs_at_start;
-  BDB_RETURN_IF_ERROR(env->ListAllLogs(&logs_at_start));
+  std::vector<uint32_t> logs_at_start;  // hot: where its log range begins
+  if (request.mode == "hot") BDB_RETURN_IF_ERROR(env->ListAllLogs(&logs_at_start));
 
   if (request.mode != "incremental") {
     if (layout.has_db_config) BDB_RETURN_IF_ERROR(writer.CopyConfig(JoinPath(layout.home, "DB_CONFIG"), "DB_CONFIG"));

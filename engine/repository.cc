@@ -239,8 +239,9 @@ Status Repository::BeginBackup(const std::string& id, std::string* partial_dir) 
       return Status::InvalidArgument("backup '" + id + "' already exists in repository " + Quote(root_));
     }
   }
+  // Not fsynced: a .partial lost to a power cut is as good as one removed;
+  // PublishBackup syncs backups/ after the rename that matters.
   BDB_RETURN_IF_ERROR(io_->MakeDir(PartialDir(id), kDirMode));
-  BDB_RETURN_IF_ERROR(io_->SyncDir(backups_dir()));
   *partial_dir = PartialDir(id);
   return Status::OK();
 }

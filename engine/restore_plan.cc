@@ -105,6 +105,7 @@ Status ExecuteRestorePlan(const EngineContext& ctx, const RestorePlan& plan, con
   uint64_t total = 0;
   for (const auto& f : plan.files) total += f.size;
   ctx.progress->Phase("restoring files", total);
+  CopyBuffers buffers;  // one set for every file
   for (const PlannedFile& f : plan.files) {
     const std::string where = "file '" + f.rel + "' of " + f.origin;
     FileInfo info;
@@ -117,6 +118,7 @@ Status ExecuteRestorePlan(const EngineContext& ctx, const RestorePlan& plan, con
     options.unit_bytes = kCopyChunkBytes;
     options.verification = PageVerification::kNone;  // a repository file does not change while read
     options.progress = ctx.progress;
+    options.buffers = &buffers;
     ctx.progress->StartFile(f.rel, f.size);
     CopyResult copied;
     BDB_RETURN_IF_ERROR(CopyLogFile(ctx.io, f.src, dst, options, &copied));

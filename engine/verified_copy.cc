@@ -49,8 +49,9 @@ class Copier {
         result_(result) {
     size_t units_per_batch = std::max<size_t>(1, options.read_batch_bytes / unit);
     batch_bytes_ = units_per_batch * unit;
-    first_.resize(batch_bytes_);
-    if (mode_ == PageVerification::kStableReread) second_.resize(batch_bytes_);
+    CopyBuffers* buffers = options.buffers != nullptr ? options.buffers : &own_buffers_;
+    first_ = buffers->Get(0, batch_bytes_);
+    if (mode_ == PageVerification::kStableReread) second_ = buffers->Get(1, batch_bytes_);
     page_a_.resize(unit);
     page_b_.resize(unit);
   }
@@ -62,9 +63,9 @@ class Copier {
     while (offset < end) {
       size_t len = static_cast<size_t>(std::min<uint64_t>(batch_bytes_, end - offset));
       size_t got1 = 0, got2 = 0;
-      BDB_RETURN_IF_ERROR(in_->Pread(offset, len, first_.data(), &got1));
+      BDB_RETURN_IF_ERROR(in_->Pread(offset, len, first_, &got1));
       if (mode_ == PageVerification::kStableReread) {
-        BDB_RETURN_IF_ERROR(in_->Pread(offset, len, second_.data(), &got2));
+        BDB_RETURN_IF_ERROR(in_->Pread(offset, len, second_, &got2));
       }
       bool eof = got1 < len;
       size_t good = 0;  // verified bytes of first_
@@ -80,9 +81,10 @@ class Copier {
           break;
         }
       }
-      BDB_RETURN_IF_ERROR(out_->Append(first_.data(), good));
-      hash_.Update(first_.data(), good);
+      BDB_RETURN_IF_ERROR(out_->Append(first_, good));
+      hash_.Update(first_, good);
       result_->bytes += good;
+      MaybeStartWriteback(good);
       if (options_.progress != nullptr) options_.progress->AddBytes(good);
       offset += good;
       if (eof) break;
@@ -94,6 +96,14 @@ class Copier {
   std::string HexDigest() const { return hash_.HexDigest(); }
 
  private:
+  void MaybeStartWriteback(size_t appended) {
+    if (options_.writeback_every_bytes == 0 || result_->bytes > options_.writeback_until_bytes) return;
+    unhinted_bytes_ += appended;
+    if (unhinted_bytes_ < options_.writeback_every_bytes) return;
+    out_->StartWriteback();
+    unhinted_bytes_ = 0;
+  }
+
   // Verifies the unit at `data` (unit_len bytes read at offset); `second` is
   // a second read of it or null. Re-reads until it verifies; the good bytes end
   // up in data, *final_len < unit_len only if the file shrank.
@@ -177,8 +187,12 @@ class Copier {
   const char* unit_name_;
   CopyResult* result_;
   size_t batch_bytes_ = 0;
-  std::vector<char> first_, second_, page_a_, page_b_;
+  CopyBuffers own_buffers_;  // used when options.buffers is null
+  char* first_ = nullptr;    // batch buffers, from options.buffers or own_buffers_
+  char* second_ = nullptr;
+  std::vector<char> page_a_, page_b_;
   ContentHash hash_;
+  uint64_t unhinted_bytes_ = 0;  // appended since the last writeback hint
 };
 
 // Reads the first 512 bytes until two consecutive reads agree, then parses them.
@@ -305,11 +319,13 @@ Status CopyLogFile(FileIO* io, const std::string& src, const std::string& dst, c
   uint64_t size = 0;
   BDB_RETURN_IF_ERROR(in->Size(&size));
   CopyOptions bounded = options;
+  bool within_flushed_end = false;
   if (options.limit_bytes > 0 && size >= options.limit_bytes) {
     size = options.limit_bytes;
     bounded.growing_file = false;  // everything wanted is already there
+    within_flushed_end = true;     // written before the copy began, and never rewritten
   }
-  PageVerification mode = options.verification == PageVerification::kNone || options.immutable
+  PageVerification mode = options.verification == PageVerification::kNone || options.immutable || within_flushed_end
                               ? PageVerification::kNone
                               : PageVerification::kStableReread;
   if (options.progress != nullptr) options.progress->StartFile(src, size);

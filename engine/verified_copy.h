@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "engine/copy_buffers.h"
 #include "engine/database_file.h"
 #include "engine/file_io.h"
 #include "engine/progress.h"
@@ -45,8 +46,19 @@ struct CopyOptions {
   bool defer_sync = false;
   // Logs only: copy at most this many bytes from the start (0: the whole
   // file). BDB creates each log file at its full size; a backup needs the
-  // last log only up to the end of the flushed records.
+  // last log only up to the end of the flushed records. REQUIRES: every byte
+  // below limit_bytes was written (log_flush returned) before the copy began;
+  // that part is then read once, like an immutable log.
   uint64_t limit_bytes = 0;
+  // With defer_sync: hint the kernel to start writing dst back every this
+  // many bytes (WritableFile::StartWriteback), so the disk works while the
+  // copy goes on and the caller's fsync waits less; 0: never. Hints stop
+  // once writeback_until_bytes of this file are copied.
+  uint64_t writeback_every_bytes = 0;
+  uint64_t writeback_until_bytes = UINT64_MAX;
+  // Read buffers to reuse across copies (a backup passes one set for all its
+  // files); null: the copy allocates its own.
+  CopyBuffers* buffers = nullptr;
 };
 
 struct CopyResult {
@@ -70,6 +82,9 @@ Status CopyDatabaseFile(FileIO* io, const std::string& src, const std::string& d
 // Copies a log file (append-only; the tail may grow): unit_bytes chunks, each
 // accepted after two identical reads (kNone: one read). With growing_file the
 // copy extends to the size seen at the end; it is always a prefix of src.
+// A log that is immutable, or whose wanted part ends at limit_bytes (the end
+// of records the caller flushed before the copy), is read once: BDB only ever
+// appends to a log file, so bytes it has already written never change.
 Status CopyLogFile(FileIO* io, const std::string& src, const std::string& dst, const CopyOptions& options,
                    CopyResult* result);
 

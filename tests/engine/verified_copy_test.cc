@@ -609,6 +609,80 @@ TEST(VerifiedCopyTest, LimitCopiesAPrefix) {
   EXPECT_EQ(result.bytes, bytes.size());
 }
 
+// The part of the last log below limit_bytes was flushed before the copy and
+// BDB never rewrites a written log byte: it is read once. A file shorter than
+// the limit is still growing, so it keeps the two-read check.
+TEST(VerifiedCopyTest, LogPartBelowTheFlushedEndIsReadOnce) {
+  TempDir dir;
+  std::string src = dir.path + "/log.0000000001", dst = dir.path + "/copy";
+  const std::string bytes = Pattern(300000, 7);
+  ASSERT_TRUE(WriteFileAtomically(DefaultFileIO(), src, bytes, 0600).ok());
+  CopyOptions options;
+  options.unit_bytes = 65536;
+  options.read_batch_bytes = 65536;
+  options.growing_file = true;
+  options.limit_bytes = 200000;
+  HookedFileIO bounded;
+  CopyResult result;
+  ASSERT_TRUE(CopyLogFile(&bounded, src, dst, options, &result).ok());
+  EXPECT_TRUE(SameBytes(ReadAll(dst), bytes.substr(0, 200000)));
+  EXPECT_EQ(result.verification, PageVerification::kNone);
+  EXPECT_EQ(bounded.reads, 4);  // 3 whole chunks and a tail, once each
+  EXPECT_EQ(result.rereads, 0u);
+
+  options.limit_bytes = 400000;  // not yet written that far: still growing
+  HookedFileIO growing;
+  ASSERT_TRUE(CopyLogFile(&growing, src, dst + "2", options, &result).ok());
+  EXPECT_TRUE(SameBytes(ReadAll(dst + "2"), bytes));
+  EXPECT_EQ(result.verification, PageVerification::kStableReread);
+  EXPECT_GE(growing.reads, 2 * 5);  // 4 whole chunks and a tail, twice each
+}
+
+// One set of read buffers serves many copies (a backup's files), of pages
+// and of logs, with and without a second read; each copy is still exact.
+TEST(VerifiedCopyTest, SharedBuffersServeManyCopies) {
+  TempDir dir;
+  CopyBuffers buffers;
+  CopyOptions options;
+  options.unit_bytes = 65536;
+  options.buffers = &buffers;
+  for (int i = 0; i < 4; ++i) {
+    std::string src = dir.path + "/log." + std::to_string(i), dst = src + ".copy";
+    const std::string bytes = Pattern(150000 + 70000 * i, 10 + i);
+    ASSERT_TRUE(WriteFileAtomically(DefaultFileIO(), src, bytes, 0600).ok());
+    options.immutable = i % 2 == 0;
+    options.read_batch_bytes = i < 2 ? (1 << 20) : 65536;
+    CopyResult result;
+    ASSERT_TRUE(CopyLogFile(DefaultFileIO(), src, dst, options, &result).ok());
+    EXPECT_TRUE(SameBytes(ReadAll(dst), bytes)) << i;
+    EXPECT_EQ(result.bytes, bytes.size());
+  }
+}
+
+TEST(CopyBuffersTest, BuffersAreAlignedAndReusedUntilALargerOneIsAsked) {
+  CopyBuffers buffers;
+  char* first = buffers.Get(0, 1 << 20);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(first) % 4096, 0u);
+  std::memset(first, 7, 1 << 20);  // the whole size is writable
+  EXPECT_EQ(buffers.Get(0, 65536), first);
+  EXPECT_EQ(buffers.Get(0, 1 << 20), first);
+  char* second = buffers.Get(1, 1 << 20);
+  EXPECT_NE(second, first);
+  char* bigger = buffers.Get(0, 5 << 20);
+  std::memset(bigger, 1, 5 << 20);
+  EXPECT_EQ(buffers.Get(1, 1 << 20), second);
+  AlignedBuffer empty;
+  EXPECT_EQ(empty.data(), nullptr);
+  EXPECT_EQ(empty.size(), 0u);
+  AlignedBuffer source(4096);
+  char* data = source.data();
+  AlignedBuffer moved(std::move(source));
+  EXPECT_EQ(moved.data(), data);
+  EXPECT_GE(moved.size(), 4096u);
+  EXPECT_EQ(source.data(), nullptr);
+}
+
 // defer_sync hands the written file back unsynced; the caller's Sync is the
 // only fsync, and a failing one is the caller's error.
 TEST(VerifiedCopyTest, DeferredSyncLeavesTheFsyncToTheCaller) {
