@@ -1,8 +1,6 @@
 // A narrow entry to the power-loss journal and its I/O hooks for the trial
 // runner: applies a power cut to a dead workload's environment by mode name,
-// and recognizes the hooks' injected-failure line. (The journal's own
-// header and the scenario header both name a PowerLossMode; this keeps the
-// runner from needing both.)
+// and recognizes the hooks' injected-failure line.
 #pragma once
 
 #include <cstdint>

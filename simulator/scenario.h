@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/status.h"
+#include "simulator/power_loss_journal.h"
 
 namespace bdb::sim {
 
@@ -27,7 +28,7 @@ enum class BackupMethod { kEngine, kCommand };
 enum class BackupMode { kCold, kHot, kIncremental };
 enum class Copier { kVerified, kUnverified, kMmap };
 enum class CrashTarget { kWorkload, kBackup, kArchive };
-enum class PowerLossMode { kAll, kNone, kSubset };
+// PowerLossMode (all | none | subset) is the power-loss journal's own.
 enum class TornOrder { kOldNew, kNewOld, kBoth };
 enum class IoPoint { kRead, kWrite, kFsync, kRename, kOpen };
 

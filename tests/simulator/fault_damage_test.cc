@@ -163,32 +163,44 @@ TEST_F(FaultDamageTest, CrashOfANosyncWorkloadLosesAcknowledgedCommits) {
 
 // write_nosync: commits reach the OS but are not fsynced. A power cut that
 // keeps every write ("all") loses nothing; one that keeps none loses a suffix.
+// BDB still fsyncs the log now and then (when a transaction extends a database
+// file, and at a switch to a new log file), so a kill right after such an
+// fsync leaves nothing acknowledged unsynced: up to five workloads are killed
+// until the "none" cut loses something.
 TEST_F(FaultDamageTest, PowerLossOfUnsyncedCommitsLosesDataOnlyWhenTheWritesAreDropped) {
   config_.durability = "write_nosync";
   config_.checkpoint_every_txns = 0;  // no checkpoint fsyncs the log,
   config_.cache_bytes = 16 << 20;     // and no page eviction does (write-ahead)
   config_.value_bytes_max = 200;
-  config_.journal_path = sandbox_.Sub("power.journal");
-  Start();
-  WaitAcks(300);
-  Kill();
-  const uint64_t cutoff = workload_->ledger().Cutoff();
-  const std::string all = Copy("all"), none = Copy("none");
+  OracleReport lost;
   std::string described;
-  ASSERT_TRUE(ApplyPowerCut(config_.journal_path, all, 1, "all", &described).ok());
-  ASSERT_TRUE(RecoverNormal(all).ok());
-  OracleReport kept = Check(all, cutoff, false);
-  EXPECT_TRUE(kept.ok) << kept.Summary();
-  EXPECT_EQ(kept.missing, 0u);
+  for (int attempt = 1; attempt <= 5 && lost.missing == 0; ++attempt) {
+    const std::string n = std::to_string(attempt);
+    config_.home = sandbox_.Sub("home-" + n);
+    config_.journal_path = sandbox_.Sub("power-" + n + ".journal");
+    Start();
+    WaitAcks(300);
+    Kill();
+    const uint64_t cutoff = workload_->ledger().Cutoff();
+    const std::string all = Copy("all-" + n), none = Copy("none-" + n);
+    ASSERT_TRUE(ApplyPowerCut(config_.journal_path, all, 1, "all", &described).ok());
+    ASSERT_TRUE(RecoverNormal(all).ok());
+    OracleReport kept = Check(all, cutoff, false);
+    EXPECT_TRUE(kept.ok) << kept.Summary();
+    EXPECT_EQ(kept.missing, 0u);
 
-  ASSERT_TRUE(ApplyPowerCut(config_.journal_path, none, 1, "none", &described).ok());
-  Status s = RecoverNormal(none);
-  if (!s.ok()) {
-    // Nothing of the log survived that recovery could use: BDB says so.
-    EXPECT_NE(s.message().find("normal recovery failed"), std::string::npos) << s.message();
-    return;
+    ASSERT_TRUE(ApplyPowerCut(config_.journal_path, none, 1, "none", &described).ok());
+    Status s = RecoverNormal(none);
+    if (!s.ok()) {
+      // Nothing of the log survived that recovery could use: BDB says so.
+      EXPECT_NE(s.message().find("normal recovery failed"), std::string::npos) << s.message();
+      return;
+    }
+    lost = Check(none, cutoff, false);
+    // Whatever survives is a prefix: the lenient oracle accepts it.
+    OracleReport lenient = Check(none, cutoff, true);
+    EXPECT_TRUE(lenient.ok) << lenient.Summary();
   }
-  OracleReport lost = Check(none, cutoff, false);
   EXPECT_FALSE(lost.ok) << described;
   EXPECT_GT(lost.missing, 0u) << described;
 }
