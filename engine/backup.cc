@@ -275,6 +275,15 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
 
   std::unique_ptr<LiveEnvironment> env;
   BDB_RETURN_IF_ERROR(LiveEnvironment::Open(ctx.io, request.home, &env));
+  if (request.mode == "incremental" && request.skip_if_unchanged) {
+    Lsn now;
+    BDB_RETURN_IF_ERROR(env->CurrentLsn(&now));
+    if (now.file == parent.end_lsn.file && now.offset == parent.end_lsn.offset) {
+      outcome->unchanged = true;
+      outcome->manifest = parent;
+      return Status::OK();
+    }
+  }
   if (request.mode == "cold") {
     int others = 0;
     std::string detail;

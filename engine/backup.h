@@ -24,6 +24,10 @@ struct BackupRequest {
   std::string mode;  // "cold" | "hot" | "incremental"
   bool checkpoint = false;         // force a checkpoint first (always for cold)
   bool recover_as_you_go = false;  // also bring standby/ up to date
+  // Incremental only: when the log has not moved since the parent's end LSN,
+  // publish nothing and set BackupOutcome::unchanged (a repeating loop on an
+  // idle environment would otherwise store the parent's last log again each turn).
+  bool skip_if_unchanged = false;
 };
 
 struct BackupOutcome {
@@ -33,6 +37,7 @@ struct BackupOutcome {
   uint64_t page_rereads = 0;  // torn or changing pages read again
   std::vector<std::string> removed_partials;
   bool standby_updated = false;
+  bool unchanged = false;  // skip_if_unchanged and nothing new: no backup was taken
 };
 
 Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupOutcome* outcome);

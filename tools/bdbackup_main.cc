@@ -5,16 +5,24 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
+
+#include <fmt/format.h>
 
 #include "engine/crash_points.h"
 #include "tools/bdbackup/commands.h"
 #include "tools/bdbackup/config_file.h"
+#include "tools/bdbackup/repeat.h"
 #include "tools/bdbackup/terminal_progress.h"
 #include "version.h"
 
 namespace {
+
+nlohmann::json ErrorJson(const bdb::Status& s) {
+  return {{"code", s.CodeName()}, {"message", s.message()}, {"exit_code", bdb::ExitCodeFor(s)}};
+}
 
 int Fail(const bdb::Status& s) {
   std::fprintf(stderr, "bdbackup: error: %s\n", s.message().c_str());
@@ -25,8 +33,7 @@ int Fail(const bdb::Status& s) {
 // one JSON document on stdout still describes it.
 int FailBeforeCommand(const bdb::Status& s, bool json) {
   if (json) {
-    nlohmann::json doc = {{"ok", false},
-                          {"error", {{"code", s.CodeName()}, {"message", s.message()}, {"exit_code", bdb::ExitCodeFor(s)}}}};
+    nlohmann::json doc = {{"ok", false}, {"error", ErrorJson(s)}};
     std::cout << doc.dump(2) << std::endl;
   }
   return Fail(s);
@@ -37,7 +44,52 @@ struct Parsed {
   bool json = false;
   std::string config;
   int lock_wait_seconds = 0;
+  bdb::RepeatOptions repeat;  // backup --every / --count
 };
+
+// `backup --every`: one line per backup as it is published (one JSON document
+// per line with --json), then a summary line.
+int RunRepeated(const bdb::EngineContext& ctx, const Parsed& p) {
+  auto report = [&](const bdb::RepeatTurn& turn) {
+    if (p.json) {
+      nlohmann::json line = turn.status.ok() ? turn.result.json : nlohmann::json{{"command", "backup"}};
+      line["ok"] = turn.status.ok();
+      line["turn"] = turn.number;
+      line["duration_ms"] = std::round(turn.duration_ms * 10) / 10;
+      if (!turn.status.ok()) line["error"] = ErrorJson(turn.status);
+      if (turn.skipped) line["skipped"] = true;
+      std::cout << line.dump() << std::endl;
+    } else if (turn.status.ok()) {
+      std::string text = turn.result.text;
+      text.insert(text.find('\n'), fmt::format(" ({:.0f} ms)", turn.duration_ms));
+      std::cout << text << std::flush;
+    } else if (turn.skipped) {
+      std::fprintf(stderr, "bdbackup: warning: backup %llu skipped, trying again in %g s: %s\n",
+                   static_cast<unsigned long long>(turn.number), p.repeat.every_seconds, turn.status.message().c_str());
+    }
+  };
+  bdb::RepeatSummary summary;
+  bdb::Status s = bdb::RunRepeatedBackups(ctx, p.options, p.repeat, report, &summary);
+  if (p.json) {
+    nlohmann::json line = {{"command", "backup"},
+                           {"ok", s.ok()},
+                           {"repeat",
+                            {{"every_seconds", p.repeat.every_seconds},
+                             {"published", summary.published},
+                             {"unchanged", summary.unchanged},
+                             {"skipped", summary.skipped},
+                             {"stopped_by", summary.stopped_by}}}};
+    if (!s.ok()) line["error"] = ErrorJson(s);
+    std::cout << line.dump() << std::endl;
+  } else if (s.ok()) {
+    std::cout << fmt::format("{} incremental backups published, {} turns with nothing new, {} skipped; stopped by {}\n",
+                             summary.published, summary.unchanged, summary.skipped,
+                             summary.stopped_by == "count" ? "--count" : "a signal")
+              << std::flush;
+  }
+  if (!s.ok()) return Fail(s);
+  return 0;
+}
 
 // Flags each command accepts; --config may only supply these.
 void AddCommon(CLI::App* cmd, Parsed* p) {
@@ -104,6 +156,12 @@ int main(int argc, char** argv) {
   backup->add_flag("--checkpoint", o.checkpoint, "checkpoint the environment first");
   backup->add_flag("--recover-as-you-go", o.recover_as_you_go, "also bring REPO/standby up to date");
   backup->add_option("--lock-wait", p.lock_wait_seconds, "seconds to wait for the repository lock");
+  CLI::Option* every = backup->add_option(
+      "--every", p.repeat.every_seconds,
+      "incremental only: take one now, then one every SECONDS (none while nothing is new) until --count turns or "
+      "SIGINT/SIGTERM");
+  int64_t count_arg = 0;
+  CLI::Option* count = backup->add_option("--count", count_arg, "with --every: stop after this many turns")->needs(every);
 
   CLI::App* list = app.add_subcommand("list", "list backups and archived logs");
   list->add_option("--repo", o.repo, "repository directory")->required();
@@ -148,6 +206,15 @@ int main(int argc, char** argv) {
   bdb::CommandResult result;
   bdb::Status s;
   CLI::App* chosen = app.get_subcommands().front();
+  if (chosen == backup && every->count() > 0) {
+    if (count->count() > 0 && count_arg < 1)
+      return FailBeforeCommand(bdb::Status::InvalidArgument("bad usage: --count needs a positive number of backups"),
+                               p.json);
+    p.repeat.count = static_cast<uint64_t>(count_arg);
+    bdb::Status usage = bdb::ValidateRepeat(o, p.repeat);
+    if (!usage.ok()) return FailBeforeCommand(usage, p.json);
+    return RunRepeated(ctx, p);
+  }
   if (chosen == archive) s = bdb::RunArchiveCommand(ctx, o, &result);
   if (chosen == backup) s = bdb::RunBackupCommand(ctx, o, &result);
   if (chosen == list) s = bdb::RunListCommand(ctx, o, &result);
@@ -156,9 +223,7 @@ int main(int argc, char** argv) {
   progress.Finish();
   if (p.json) {
     result.json["ok"] = s.ok();
-    if (!s.ok()) {
-      result.json["error"] = {{"code", s.CodeName()}, {"message", s.message()}, {"exit_code", bdb::ExitCodeFor(s)}};
-    }
+    if (!s.ok()) result.json["error"] = ErrorJson(s);
     std::cout << result.json.dump(2) << std::endl;
   } else if (s.ok()) {
     std::cout << result.text << std::flush;

@@ -65,9 +65,17 @@ Status RunArchiveCommand(const EngineContext& ctx, const CommandOptions& o, Comm
 }
 
 Status RunBackupCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
-  BackupRequest request{o.home, o.repo, o.mode, o.checkpoint, o.recover_as_you_go};
+  BackupRequest request{o.home, o.repo, o.mode, o.checkpoint, o.recover_as_you_go, o.skip_if_unchanged};
   BackupOutcome out;
   BDB_RETURN_IF_ERROR(RunBackup(ctx, request, &out));
+  if (out.unchanged) {
+    const ManifestLsn& end = out.manifest.end_lsn;
+    r->json = {{"command", "backup"}, {"mode", o.mode}, {"unchanged", true}, {"parent", out.manifest.id},
+               {"end_lsn", {{"file", end.file}, {"offset", end.offset}}}};
+    r->text = fmt::format("nothing new since backup {} (the log still ends at {} offset {}): no backup taken\n",
+                          out.manifest.id, LogFileName(end.file), end.offset);
+    return Status::OK();
+  }
   r->json = ManifestSummary(out.manifest);
   r->json["command"] = "backup";
   r->json["dir"] = out.dir;

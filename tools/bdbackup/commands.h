@@ -13,6 +13,7 @@ namespace bdb {
 struct CommandOptions {
   std::string home, repo, mode = "hot", target, backup = "latest", until, live_logs;
   bool checkpoint = false, recover_as_you_go = false, force = false;
+  bool skip_if_unchanged = false;  // backup --every: an idle environment gets no new backup
 };
 
 struct CommandResult {
