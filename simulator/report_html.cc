@@ -310,9 +310,10 @@ std::string Timeline(const TrialResult& t) {
 std::string TrialBlock(const ScenarioResult& s, const TrialResult& t) {
   const OutcomeStyle& st = StyleOf(t.outcome);
   // Explained or not matters only where a detection can fail the scenario.
-  std::string tag = t.outcome == Outcome::kDetected && s.expect == "pass"
-                        ? (t.explained ? " (explained)" : " (unexplained)")
-                        : "";
+  std::string tag = t.outcome != Outcome::kDetected ? ""
+                    : t.harness_error              ? " (harness error)"
+                    : s.expect == "pass"           ? (t.explained ? " (explained)" : " (unexplained)")
+                                                   : "";
   std::string out = fmt::format(
       "<div class=\"trial\" id=\"trial-{}-{}\"><h3>{} &middot; trial {} &middot; <span class=\"badge o-{}\">{}</span>{}"
       "{}</h3>",

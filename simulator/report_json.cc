@@ -28,6 +28,7 @@ json TrialToJson(const TrialResult& t) {
               {"seed", SeedHex(t.seed)},
               {"outcome", OutcomeName(t.outcome)},
               {"explained", t.explained},
+              {"harness_error", t.harness_error},
               {"detail", t.detail},
               {"faults", std::move(faults)},
               {"replay", t.replay},
@@ -143,7 +144,7 @@ Status FaultFromJson(const json& j, const std::string& path, FaultEvent* f) {
 
 Status TrialFromJson(const json& j, const std::string& path, const std::string& scenario, TrialResult* t) {
   ObjectReader r(j, path);
-  BDB_RETURN_IF_ERROR(r.Check({"index", "seed", "outcome", "explained", "detail", "faults", "replay", "duration_ms",
+  BDB_RETURN_IF_ERROR(r.Check({"index", "seed", "outcome", "explained", "harness_error", "detail", "faults", "replay", "duration_ms",
                                "recovery_ms", "commits_per_sec_during_backup", "acked", "checked", "missing",
                                "lost_suffix", "sandbox"}));
   t->scenario = scenario;
@@ -158,6 +159,7 @@ Status TrialFromJson(const json& j, const std::string& path, const std::string& 
     return ObjectReader::Error(r.Path("outcome"), fmt::format("unknown outcome '{}'", outcome));
   }
   BDB_RETURN_IF_ERROR(r.Bool("explained", &t->explained));
+  if (j.contains("harness_error")) BDB_RETURN_IF_ERROR(r.Bool("harness_error", &t->harness_error));  // absent before f70d1bd+1
   BDB_RETURN_IF_ERROR(r.String("detail", &t->detail));
   const json* faults = nullptr;
   BDB_RETURN_IF_ERROR(r.Array("faults", &faults));

@@ -46,7 +46,10 @@ std::string FailureBody(const ScenarioResult& s) {
   for (const TrialResult& t : s.trials) {
     if (!TrialFails(s, t)) continue;
     body += fmt::format("trial {} {}{}: {}\n  {}\n", t.index, OutcomeName(t.outcome),
-                        t.outcome == Outcome::kDetected ? " (unexplained)" : "", t.detail, TrialReplay(t));
+                        t.outcome != Outcome::kDetected ? ""
+                        : t.harness_error               ? " (harness error)"
+                                                        : " (unexplained)",
+                        t.detail, TrialReplay(t));
   }
   return body;
 }

@@ -34,7 +34,11 @@ const char* CellColor(const ScenarioResult& s, const OutcomeCounts& c, size_t co
 
 std::string TrialLine(const TrialResult& t) {
   std::string line = fmt::format("  {} trial {} {}", t.scenario, t.index, OutcomeName(t.outcome));
-  if (t.outcome == Outcome::kDetected && !t.explained) line += " (unexplained)";
+  if (t.outcome == Outcome::kDetected && t.harness_error) {
+    line += " (harness error)";
+  } else if (t.outcome == Outcome::kDetected && !t.explained) {
+    line += " (unexplained)";
+  }
   if (!t.detail.empty()) line += ": " + t.detail;
   return line + "\n    " + TrialReplay(t) + "\n";
 }

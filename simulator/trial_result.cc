@@ -42,14 +42,21 @@ OutcomeCounts CountOutcomes(const ScenarioResult& scenario) {
   return c;
 }
 
+namespace {
+int CaughtTrials(const ScenarioResult& scenario) {
+  int caught = 0;
+  for (const TrialResult& t : scenario.trials) caught += TrialCaught(t) ? 1 : 0;
+  return caught;
+}
+}  // namespace
+
 double CatchRate(const ScenarioResult& scenario) {
-  OutcomeCounts c = CountOutcomes(scenario);
-  if (c.trials == 0) return 0;
-  return static_cast<double>(c.detected + c.loss) / c.trials;
+  if (scenario.trials.empty()) return 0;
+  return static_cast<double>(CaughtTrials(scenario)) / static_cast<double>(scenario.trials.size());
 }
 
 bool TrialCaught(const TrialResult& trial) {
-  return trial.outcome == Outcome::kDetected || trial.outcome == Outcome::kLoss;
+  return (trial.outcome == Outcome::kDetected && !trial.harness_error) || trial.outcome == Outcome::kLoss;
 }
 
 bool TrialFails(const ScenarioResult& scenario, const TrialResult& trial) {
@@ -85,7 +92,7 @@ std::string VerdictReason(const ScenarioResult& scenario) {
     return reason;
   }
   if (scenario.expect == "caught") {
-    int caught = c.detected + c.loss;
+    int caught = CaughtTrials(scenario);
     if (caught == 0) return fmt::format("no trial of {} was caught (DETECTED or LOSS)", c.trials);
     return fmt::format("caught {} of {} trials ({:.1f}%)", caught, c.trials, 100.0 * caught / c.trials);
   }

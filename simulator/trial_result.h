@@ -37,6 +37,10 @@ struct TrialResult {
   // Only for DETECTED: true when the scenario injected a fault that a tool is
   // expected to flag, so the detection is the tool doing its job.
   bool explained = false;
+  // Only for DETECTED: the harness itself could not carry out a step (setup
+  // failed, a wait timed out), so no tool judged the backup. Such a trial
+  // never counts as caught, and fails an expect = "pass" scenario.
+  bool harness_error = false;
   std::string detail;              // one line: why this outcome
   std::vector<FaultEvent> faults;  // the fault timeline, in time order
   std::string replay;              // "bdbsim replay <TOKEN>"
@@ -71,7 +75,8 @@ double CatchRate(const ScenarioResult& scenario);
 // True when this trial breaks its scenario's expectation on its own: for
 // expect = "pass", a LOSS or an unexplained DETECTED. Never true for "caught".
 bool TrialFails(const ScenarioResult& scenario, const TrialResult& trial);
-// True when a tool or the oracle noticed the trial's fault (DETECTED or LOSS).
+// True when a tool or the oracle noticed the trial's fault (LOSS, or DETECTED
+// that is not a harness error).
 bool TrialCaught(const TrialResult& trial);
 // "PASS" when the scenario met its expectation, else "FAIL". expect = "pass":
 // no trial fails; expect = "caught": at least one trial was caught. Any other

@@ -86,7 +86,7 @@ class Trial {
   TrialResult Run() {
     Status s = Setup();
     if (!s.ok()) {
-      Classify(Outcome::kDetected, "trial setup failed: " + s.message(), false);
+      HarnessError("trial setup failed: " + s.message());
     } else {
       for (size_t i = 0; i < sc_.steps.size() && !stopped_; ++i) {
         const Step& step = sc_.steps[i];
@@ -97,7 +97,7 @@ class Trial {
         Narrate("step " + std::to_string(i + 1) + ": " + ToString(step.action));
         s = RunStep(step);
         if (!s.ok()) {
-          Classify(Outcome::kDetected, std::string(ToString(step.action)) + ": " + s.message(), false);
+          HarnessError(std::string(ToString(step.action)) + ": " + s.message());
           break;
         }
       }
@@ -142,6 +142,12 @@ class Trial {
     const FaultSpec& f = sc_.faults;
     return f.crash || f.power_loss || f.torn_read || f.mmap_fault || f.io_error || f.workload_io_error ||
            sc_.backup.copier != Copier::kVerified;
+  }
+  // The harness could not carry out a step: an unexplained DETECTED that no
+  // tool produced (it never counts as caught).
+  void HarnessError(const std::string& detail) {
+    Classify(Outcome::kDetected, detail, false);
+    if (result_.outcome == Outcome::kDetected && result_.detail == detail) result_.harness_error = true;
   }
   // Keeps the worst outcome seen; the detail of the first worst one wins.
   void Classify(Outcome o, const std::string& detail, bool explained) {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <thread>
 #include <cstdlib>
@@ -123,6 +124,31 @@ TEST(ReportJsonTest, RoundTripThroughFile) {
   EXPECT_EQ(read.scenarios[1].trials[1].scenario, "unsafe-mmap-copy");
   EXPECT_EQ(read.scenarios[1].trials[1].faults.size(), 2u);
   EXPECT_EQ(read.scenarios[2].trials[0].sandbox, "/tmp/bdbsim-keep/1");
+}
+
+// harness_error travels through report.json; a report written before the key
+// existed reads as false.
+TEST(ReportJsonTest, HarnessErrorRoundTripsAndDefaultsToFalse) {
+  TempDir dir;
+  RunReport original = SampleReport();
+  original.scenarios[0].trials[3].harness_error = true;
+  json j = ReportToJson(original);
+  EXPECT_EQ(j["scenarios"][0]["trials"][3]["harness_error"], true);
+  EXPECT_EQ(j["scenarios"][0]["trials"][2]["harness_error"], false);
+  const std::string path = JoinPath(dir.path(), "report.json");
+  ASSERT_TRUE(WriteReportJson(original, path).ok());
+  RunReport read;
+  ASSERT_TRUE(ReadReportJson(path, &read).ok());
+  EXPECT_TRUE(read.scenarios[0].trials[3].harness_error);
+  EXPECT_FALSE(read.scenarios[0].trials[2].harness_error);
+
+  json old = ReportToJson(SampleReport());
+  for (auto& sc : old["scenarios"])
+    for (auto& t : sc["trials"]) t.erase("harness_error");
+  std::ofstream(path, std::ios::trunc) << old.dump();
+  Status s = ReadReportJson(path, &read);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_FALSE(read.scenarios[0].trials[3].harness_error);
 }
 
 TEST(ReportJsonTest, StrictReadErrors) {

@@ -83,6 +83,24 @@ TEST(VerdictTest, CaughtScenarioNeedsOneCaughtTrial) {
   for (const TrialResult& t : s.trials) EXPECT_FALSE(TrialFails(s, t));
 }
 
+// A step the harness could not carry out (a wait that timed out, a sandbox it
+// could not create) is a DETECTED that no tool produced: it fails a "pass"
+// scenario like any unexplained DETECTED, and never counts as caught.
+TEST(VerdictTest, HarnessErrorIsNeverCaughtAndFailsAPassScenario) {
+  TrialResult broken = Trial(0, Outcome::kDetected);
+  broken.harness_error = true;
+  EXPECT_FALSE(TrialCaught(broken));
+  ScenarioResult caught = Scenario("caught", {broken, Trial(1, Outcome::kPass)});
+  EXPECT_EQ(Verdict(caught), "FAIL");
+  EXPECT_EQ(VerdictReason(caught), "no trial of 2 was caught (DETECTED or LOSS)");
+  EXPECT_EQ(CatchRate(caught), 0.0);
+  caught.trials.push_back(Trial(2, Outcome::kDetected));
+  EXPECT_EQ(Verdict(caught), "PASS");
+  ScenarioResult pass = Scenario("pass", {broken});
+  EXPECT_EQ(Verdict(pass), "FAIL");
+  EXPECT_TRUE(TrialFails(pass, broken));
+}
+
 TEST(VerdictTest, EmptyAndUnknownExpectations) {
   EXPECT_EQ(Verdict(Scenario("pass", {})), "PASS");
   EXPECT_EQ(Verdict(Scenario("caught", {})), "FAIL");

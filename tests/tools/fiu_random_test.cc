@@ -141,8 +141,10 @@ TEST_F(FiuRandomTest, EveryRunSucceedsOrFailsCleanlyAndNothingBadIsPublished) {
         ++failed_runs[point.name];
         const bool check = r.exit_code == 1 && (command == "verify" || command == "restore");
         // libfiu picks a random errno valid for the call: an injected ENOENT on
-        // open reads exactly like a file that is not there (exit 2, NotFound).
-        const bool enoent = r.exit_code == 2 && std::string(point.name) == "posix/io/oc/open" &&
+        // open or rename reads exactly like a file that is not there (exit 2, NotFound).
+        const bool enoent = r.exit_code == 2 &&
+                            (std::string(point.name) == "posix/io/oc/open" ||
+                             std::string(point.name) == "posix/io/dir/rename") &&
                             r.err.find(": No such file or directory\n") != std::string::npos;
         if (enoent) ++injected_enoent;
         EXPECT_TRUE(r.exit_code == 4 || check || enoent) << "exit " << r.exit_code << ": " << r.err;
