@@ -49,8 +49,9 @@ struct Parsed {
 
 // `backup --every`: one line per backup as it is published (one JSON document
 // per line with --json), then a summary line.
-int RunRepeated(const bdb::EngineContext& ctx, const Parsed& p) {
+int RunRepeated(const bdb::EngineContext& ctx, const Parsed& p, bdb::TerminalProgress* progress) {
   auto report = [&](const bdb::RepeatTurn& turn) {
+    progress->Finish();  // the turn's line replaces its progress line
     if (p.json) {
       nlohmann::json line = turn.status.ok() ? turn.result.json : nlohmann::json{{"command", "backup"}};
       line["ok"] = turn.status.ok();
@@ -213,7 +214,7 @@ int main(int argc, char** argv) {
     p.repeat.count = static_cast<uint64_t>(count_arg);
     bdb::Status usage = bdb::ValidateRepeat(o, p.repeat);
     if (!usage.ok()) return FailBeforeCommand(usage, p.json);
-    return RunRepeated(ctx, p);
+    return RunRepeated(ctx, p, &progress);
   }
   if (chosen == archive) s = bdb::RunArchiveCommand(ctx, o, &result);
   if (chosen == backup) s = bdb::RunBackupCommand(ctx, o, &result);
