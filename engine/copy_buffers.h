@@ -2,15 +2,16 @@
 // backup instead of allocated per file. Fresh anonymous memory costs a page
 // fault per 4 KiB page on first touch (measured ~12 us each on the VMs we run
 // on, 3 ms per MiB); a backup copies tens of files, so the buffers are taken
-// once, 2 MiB-aligned with MADV_HUGEPAGE where the kernel offers transparent
-// huge pages, and reused. Not thread-safe: one copy at a time uses them.
+// once, 2 MiB-aligned heap memory with MADV_HUGEPAGE where the kernel offers
+// transparent huge pages, and reused. Not thread-safe: one copy at a time
+// uses them.
 #pragma once
 
 #include <cstddef>
 
 namespace bdb {
 
-// One page-aligned region of `bytes`, uninitialized, released when destroyed.
+// At least `bytes` of uninitialized heap memory on a 2 MiB boundary, freed when destroyed.
 class AlignedBuffer {
  public:
   AlignedBuffer() = default;
@@ -25,10 +26,7 @@ class AlignedBuffer {
   size_t size() const { return size_; }
 
  private:
-  void Release();
-  void* map_ = nullptr;  // what mmap returned (may start before data_)
-  size_t map_bytes_ = 0;
-  char* data_ = nullptr;
+  char* data_ = nullptr;  // from aligned_alloc
   size_t size_ = 0;
 };
 
