@@ -278,7 +278,7 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
   if (request.mode == "incremental" && request.skip_if_unchanged) {
     Lsn now;
     BDB_RETURN_IF_ERROR(env->CurrentLsn(&now));
-    if (now.file == parent.end_lsn.file && now.offset == parent.end_lsn.offset) {
+    if (ManifestLsn{now.file, now.offset} == parent.end_lsn) {
       outcome->unchanged = true;
       outcome->manifest = parent;
       return Status::OK();

@@ -96,12 +96,11 @@ class Copier {
   std::string HexDigest() const { return hash_.HexDigest(); }
 
  private:
+  // Hints each time the bytes copied cross a multiple of writeback_every_bytes.
   void MaybeStartWriteback(size_t appended) {
-    if (options_.writeback_every_bytes == 0 || result_->bytes > options_.writeback_until_bytes) return;
-    unhinted_bytes_ += appended;
-    if (unhinted_bytes_ < options_.writeback_every_bytes) return;
-    out_->StartWriteback();
-    unhinted_bytes_ = 0;
+    const uint64_t every = options_.writeback_every_bytes, now = result_->bytes;
+    if (every == 0 || now > options_.writeback_until_bytes) return;
+    if (now / every != (now - appended) / every) out_->StartWriteback();
   }
 
   // Verifies the unit at `data` (unit_len bytes read at offset); `second` is
@@ -192,7 +191,6 @@ class Copier {
   char* second_ = nullptr;
   std::vector<char> page_a_, page_b_;
   ContentHash hash_;
-  uint64_t unhinted_bytes_ = 0;  // appended since the last writeback hint
 };
 
 // Reads the first 512 bytes until two consecutive reads agree, then parses them.
@@ -318,12 +316,12 @@ Status CopyLogFile(FileIO* io, const std::string& src, const std::string& dst, c
   BDB_RETURN_IF_ERROR(io->OpenForRead(src, &in));
   uint64_t size = 0;
   BDB_RETURN_IF_ERROR(in->Size(&size));
+  // Everything wanted is already there, written before the copy began and never rewritten.
+  const bool within_flushed_end = options.limit_bytes > 0 && size >= options.limit_bytes;
   CopyOptions bounded = options;
-  bool within_flushed_end = false;
-  if (options.limit_bytes > 0 && size >= options.limit_bytes) {
+  if (within_flushed_end) {
     size = options.limit_bytes;
-    bounded.growing_file = false;  // everything wanted is already there
-    within_flushed_end = true;     // written before the copy began, and never rewritten
+    bounded.growing_file = false;
   }
   PageVerification mode = options.verification == PageVerification::kNone || options.immutable || within_flushed_end
                               ? PageVerification::kNone

@@ -7,11 +7,12 @@
 #include <string>
 
 #include "engine/status.h"
+#include "simulator/power_loss_journal.h"
 
 namespace bdb::sim {
 
-// mode: "all" | "none" | "subset". *description: one line for the fault timeline.
-Status ApplyPowerCut(const std::string& journal_path, const std::string& home, uint64_t seed, const std::string& mode,
+// ApplyPowerLoss, with *description: one line for the fault timeline.
+Status ApplyPowerCut(const std::string& journal_path, const std::string& home, uint64_t seed, PowerLossMode mode,
                      std::string* description);
 
 // True if the workload's stderr shows one of its hooks' libfiu points fired.

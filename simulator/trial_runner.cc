@@ -232,7 +232,7 @@ class Trial {
       case Step::Action::kBackup: return Backup(step);
       case Step::Action::kArchive: return Archive();
       case Step::Action::kCrash: return Crash(step);
-      case Step::Action::kPowerLoss: return PowerLoss(ToString(step.power_loss_mode));
+      case Step::Action::kPowerLoss: return PowerLoss(step.power_loss_mode);
       case Step::Action::kRestoreCheck: return RestoreCheck(step);
       case Step::Action::kRecoverCheck: return RecoverCheck();
       case Step::Action::kPromoteStandby: return PromoteStandby();
@@ -252,7 +252,7 @@ class Trial {
       workload_dead_ = true;
       Fault("crash", "workload SIGKILLed at write #" + std::to_string(config_.crash_at_write) + " after " +
                          std::to_string(workload_->ledger().AckedCount()) + " acknowledged commits");
-      if (sc_.faults.power_loss) return PowerCut(ToString(sc_.faults.power_loss->mode));
+      if (sc_.faults.power_loss) return PowerCut(sc_.faults.power_loss->mode);
       return Status::OK();
     }
     std::string err;
@@ -504,11 +504,11 @@ class Trial {
     crash_cutoff_ = workload_->ledger().Cutoff();
     Fault("crash", "workload SIGKILLed after " + std::to_string(workload_->ledger().AckedCount()) +
                        " acknowledged commits");
-    if (sc_.faults.power_loss) return PowerCut(ToString(sc_.faults.power_loss->mode));
+    if (sc_.faults.power_loss) return PowerCut(sc_.faults.power_loss->mode);
     return Status::OK();
   }
 
-  Status PowerLoss(const std::string& mode) {
+  Status PowerLoss(PowerLossMode mode) {
     if (!workload_dead_) {
       workload_->Kill();
       workload_dead_ = true;
@@ -517,12 +517,12 @@ class Trial {
     return PowerCut(mode);
   }
 
-  Status PowerCut(const std::string& mode) {
+  Status PowerCut(PowerLossMode mode) {
     if (config_.journal_path.empty()) return Status::InvalidArgument("power loss without a journal");
     std::string description;
     BDB_RETURN_IF_ERROR(ApplyPowerCut(config_.journal_path, home_, SplitMix64(seed_ ^ 0x70776c), mode, &description));
     power_cut_ = true;
-    Fault("power_loss", "mode " + mode + ": " + description);
+    Fault("power_loss", std::string("mode ") + ToString(mode) + ": " + description);
     return Status::OK();
   }
 

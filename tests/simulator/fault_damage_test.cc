@@ -183,13 +183,13 @@ TEST_F(FaultDamageTest, PowerLossOfUnsyncedCommitsLosesDataOnlyWhenTheWritesAreD
     Kill();
     const uint64_t cutoff = workload_->ledger().Cutoff();
     const std::string all = Copy("all-" + n), none = Copy("none-" + n);
-    ASSERT_TRUE(ApplyPowerCut(config_.journal_path, all, 1, "all", &described).ok());
+    ASSERT_TRUE(ApplyPowerCut(config_.journal_path, all, 1, PowerLossMode::kAll, &described).ok());
     ASSERT_TRUE(RecoverNormal(all).ok());
     OracleReport kept = Check(all, cutoff, false);
     EXPECT_TRUE(kept.ok) << kept.Summary();
     EXPECT_EQ(kept.missing, 0u);
 
-    ASSERT_TRUE(ApplyPowerCut(config_.journal_path, none, 1, "none", &described).ok());
+    ASSERT_TRUE(ApplyPowerCut(config_.journal_path, none, 1, PowerLossMode::kNone, &described).ok());
     Status s = RecoverNormal(none);
     if (!s.ok()) {
       // Nothing of the log survived that recovery could use: BDB says so.
@@ -214,7 +214,7 @@ TEST_F(FaultDamageTest, HonestFsyncKeepsEveryAcknowledgedCommit) {
   WaitAcks(300);
   Kill();
   std::string described;
-  ASSERT_TRUE(ApplyPowerCut(config_.journal_path, config_.home, 1, "none", &described).ok());
+  ASSERT_TRUE(ApplyPowerCut(config_.journal_path, config_.home, 1, PowerLossMode::kNone, &described).ok());
   Status s = RecoverNormal(config_.home);
   ASSERT_TRUE(s.ok()) << s.message();
   OracleReport r = Check(config_.home, workload_->ledger().Cutoff(), false);

@@ -312,7 +312,7 @@ struct Crash : Step {
 // The machine loses power: the writes since each file's last fsync are dropped
 // (all kept, none kept, or a seeded subset torn at sectors). Sync commits: nothing acked may go.
 struct PowerLoss : Step {
-  std::string mode = *rc::gen::element<std::string>("all", "none", "subset");
+  PowerLossMode mode = *rc::gen::element(PowerLossMode::kAll, PowerLossMode::kNone, PowerLossMode::kSubset);
   uint64_t seed = *rc::gen::inRange<uint64_t>(1, 1000);
   void checkPreconditions(const Model& m) const override { RC_PRE(!m.crashed); }
   void apply(Model& m) const override { m.crashed = true; }
@@ -320,10 +320,10 @@ struct PowerLoss : Step {
     KillWorkload(sut);
     std::string description;
     Require(ApplyPowerCut(sut.config().journal_path, sut.home(), seed, mode, &description), "power loss");
-    RC_LOG() << "power loss " << mode << ": " << description << "\n";
+    RC_LOG() << "power loss " << PowerLossModeName(mode) << ": " << description << "\n";
     RecoverAndCheck(sut, "recovery after power loss");
   }
-  void show(std::ostream& os) const override { os << "power loss " << mode << " seed " << seed; }
+  void show(std::ostream& os) const override { os << "power loss " << PowerLossModeName(mode) << " seed " << seed; }
 };
 
 // Recovery of the crashed environment again: recovery must be idempotent.
@@ -456,8 +456,8 @@ TEST(StatefulProperty, ShrinksABrokenCheckToTheMinimalSequence) {
 // itself, as when a daemon does it) commits past its small cache, an agent
 // archives, more commits, power cut, recovery, and every ack is read back.
 TEST(StatefulProperty, PowerLossAfterAnArchiveKeepsEveryAck) {
-  for (const char* mode : {"none", "all", "subset"}) {
-    SCOPED_TRACE(mode);
+  for (PowerLossMode mode : {PowerLossMode::kNone, PowerLossMode::kAll, PowerLossMode::kSubset}) {
+    SCOPED_TRACE(PowerLossModeName(mode));
     Sut sut(false, /*checkpoint_every_txns=*/0);
     ASSERT_TRUE(sut.Start(7).ok());
     ASSERT_TRUE(sut.workload().WaitForAcks(1500, kWait).ok());
@@ -475,7 +475,7 @@ TEST(StatefulProperty, PowerLossAfterAnArchiveKeepsEveryAck) {
     std::string description;
     ASSERT_TRUE(ApplyPowerCut(sut.config().journal_path, sut.home(), 11, mode, &description).ok());
     Status s = RecoverNormal(sut.home());
-    if (!s.ok() && std::string(mode) == "subset" && s.message().find("catastrophic recovery required") != std::string::npos)
+    if (!s.ok() && mode == PowerLossMode::kSubset && s.message().find("catastrophic recovery required") != std::string::npos)
       continue;  // a sector-torn page: detected by its checksum (see RecoverAndCheck), not lost silently
     ASSERT_TRUE(s.ok()) << s.message() << " after " << description;
     OracleReport report = CheckEnvironment(sut.home(), sut.ledger(), sut.ledger().Cutoff(), sut.config(), false);
