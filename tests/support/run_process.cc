@@ -9,6 +9,11 @@
 
 namespace bdb {
 
+ProcessResult RunBdbackup(std::vector<std::string> args) {
+  args.insert(args.begin(), BDBACKUP_BIN);
+  return RunProcess(args);
+}
+
 ProcessResult RunProcess(const std::vector<std::string>& argv) {
   ProcessResult result;
   int out_pipe[2], err_pipe[2];

@@ -15,6 +15,9 @@ struct ProcessResult {
 
 ProcessResult RunProcess(const std::vector<std::string>& argv);
 
+// The bdbackup binary of this build with args, as a user runs it.
+ProcessResult RunBdbackup(std::vector<std::string> args);
+
 // db5.3_verify on one database file of a home (run from inside the home).
 bool Db53VerifyAccepts(const std::string& home, const std::string& db_file, std::string* output);
 

@@ -38,6 +38,9 @@ class TempDir {
   std::string path_;
 };
 
+// The whole contents of a file; "" if it cannot be read.
+std::string ReadFileContents(const std::string& path);
+
 struct TestEnvOptions {
   std::string lg_dir = "log";     // DB_CONFIG set_lg_dir; empty: logs in home
   std::string data_dir;           // DB_CONFIG set_data_dir; empty: databases in home

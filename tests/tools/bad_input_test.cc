@@ -33,13 +33,6 @@ int& inputs_tried() {
   return n;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 void WriteFile(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << data;
@@ -60,7 +53,7 @@ Tree Snapshot(const std::string& root) {
     } else if (S_ISDIR(st.st_mode)) {
       d << "dir";
     } else {
-      const std::string data = ReadFile(p.string());
+      const std::string data = ReadFileContents(p.string());
       d << "file " << data.size() << " " << XXH3_64bits(data.data(), data.size());
     }
     return d.str();
@@ -149,14 +142,14 @@ class BadInputTest : public ::testing::Test {
 
   // Rewrites one backup's manifest through `edit`.
   void EditManifest(const std::string& id, const std::function<void(json&)>& edit) {
-    json doc = json::parse(ReadFile(Manifest(id)));
+    json doc = json::parse(ReadFileContents(Manifest(id)));
     edit(doc);
     WriteFile(Manifest(id), doc.dump(2));
   }
 
   // The first file of `kind` in a backup's manifest.
   std::string FirstFile(const std::string& id, const std::string& kind) {
-    json doc = json::parse(ReadFile(Manifest(id)));
+    json doc = json::parse(ReadFileContents(Manifest(id)));
     for (const auto& f : doc["files"])
       if (f["kind"] == kind) return f["path"].get<std::string>();
     return "";
@@ -205,10 +198,10 @@ TEST_F(BadInputTest, RepositoryThatIsNotOne) {
 TEST_F(BadInputTest, RepositoryOfANewerFormat) {
   std::string marker;
   for (const auto& e : fs::directory_iterator(repo_))
-    if (e.is_regular_file() && ReadFile(e.path()).find("bdbackup-repository") != std::string::npos)
+    if (e.is_regular_file() && ReadFileContents(e.path()).find("bdbackup-repository") != std::string::npos)
       marker = e.path().string();
   ASSERT_FALSE(marker.empty());
-  json doc = json::parse(ReadFile(marker));
+  json doc = json::parse(ReadFileContents(marker));
   doc["format_version"] = 99;
   WriteFile(marker, doc.dump(2));
   ExpectRefused({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"}, 2, {"format version 99", "newer"});
@@ -217,7 +210,7 @@ TEST_F(BadInputTest, RepositoryOfANewerFormat) {
 }
 
 TEST_F(BadInputTest, ManifestTruncatedNotJsonOrWithWrongChecksums) {
-  const std::string text = ReadFile(Manifest(full_));
+  const std::string text = ReadFileContents(Manifest(full_));
   WriteFile(Manifest(full_), text.substr(0, text.size() / 2));
   ExpectRefused(Verify(full_), 1, {"manifest '" + Manifest(full_) + "' is not valid JSON"});
   ExpectRefused(Restore(full_), 1, {"manifest '" + Manifest(full_) + "' is not valid JSON"});
@@ -237,7 +230,7 @@ TEST_F(BadInputTest, ManifestTruncatedNotJsonOrWithWrongChecksums) {
 TEST_F(BadInputTest, BackupFileMissingTruncatedOrAltered) {
   const std::string db = FirstFile(full_, "database");
   const std::string path = repo_ + "/backups/" + full_ + "/" + db;
-  const std::string data = ReadFile(path);
+  const std::string data = ReadFileContents(path);
   fs::remove(path);
   ExpectRefused(Verify(full_), 1, {"file '" + db + "' of backup '" + full_ + "' is missing"});
   ExpectRefused(Restore(full_), 1, {"file '" + db + "' of backup " + full_ + " is missing"});
@@ -254,7 +247,7 @@ TEST_F(BadInputTest, BackupFileMissingTruncatedOrAltered) {
   WriteFile(path, data);
   const std::string log = FirstFile(incr_, "log");
   const std::string log_path = repo_ + "/backups/" + incr_ + "/" + log;
-  std::string log_data = ReadFile(log_path);
+  std::string log_data = ReadFileContents(log_path);
   log_data[100] ^= 0x01;
   WriteFile(log_path, log_data);
   ExpectRefused(Verify(incr_), 1, {"file '" + log + "' of backup '" + incr_ + "' has checksum"});
@@ -262,7 +255,7 @@ TEST_F(BadInputTest, BackupFileMissingTruncatedOrAltered) {
 
 TEST_F(BadInputTest, LogGapInAChain) {
   // Drop a middle log of the incremental (file and manifest entry) and from the archive.
-  json doc = json::parse(ReadFile(Manifest(incr_)));
+  json doc = json::parse(ReadFileContents(Manifest(incr_)));
   std::vector<std::string> logs;
   for (const auto& f : doc["files"])
     if (f["kind"] == "log") logs.push_back(f["path"].get<std::string>());

@@ -28,21 +28,9 @@ namespace {
 
 using nlohmann::json;
 
-ProcessResult Bdbackup(std::vector<std::string> args) {
-  args.insert(args.begin(), BDBACKUP_BIN);
-  return RunProcess(args);
-}
-
 std::string ErrorLine(const std::string& what) { return "bdbackup: error: " + what + "\n"; }
 
 bool Exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void WriteFile(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -155,7 +143,7 @@ class BdbackupCliTest : public ::testing::Test {
   // Runs a command that must succeed quietly; returns its --json document.
   json RunOk(std::vector<std::string> args) {
     args.push_back("--json");
-    ProcessResult r = Bdbackup(args);
+    ProcessResult r = RunBdbackup(args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.err, "");
     json j = ParseJson(r);
@@ -194,39 +182,39 @@ TEST_F(BdbackupCliTest, BadUsageIsExitTwoWithOneLine) {
       {{"restore", "--repo", repo_}, "bad usage: --target is required"},
   };
   for (const auto& c : cases) {
-    ProcessResult r = Bdbackup(c.args);
+    ProcessResult r = RunBdbackup(c.args);
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_EQ(r.err, ErrorLine(c.message));
     EXPECT_EQ(r.out, "");
   }
-  ProcessResult r = Bdbackup({"list", "--json", "--frob"});
+  ProcessResult r = RunBdbackup({"list", "--json", "--frob"});
   EXPECT_EQ(r.exit_code, 2);
   json j = ParseJson(r);
   EXPECT_EQ(j["ok"], false);
   EXPECT_EQ(j["error"]["code"], "InvalidArgument");
   EXPECT_EQ(j["error"]["exit_code"], 2);
   EXPECT_EQ(r.err, ErrorLine(j["error"]["message"].get<std::string>()));
-  r = Bdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "warm"});
+  r = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "warm"});
   ExpectFailure(r, 2, "unknown backup mode 'warm': expected cold, hot or incremental");
   EXPECT_FALSE(Exists(repo_));
 }
 
 TEST_F(BdbackupCliTest, HelpAndVersionExitZero) {
-  ProcessResult r = Bdbackup({"--help"});
+  ProcessResult r = RunBdbackup({"--help"});
   EXPECT_EQ(r.exit_code, 0);
   for (const char* cmd : {"archive", "backup", "list", "verify", "restore"})
     EXPECT_NE(r.out.find(cmd), std::string::npos) << r.out;
-  r = Bdbackup({"backup", "--help"});
+  r = RunBdbackup({"backup", "--help"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("--mode"), std::string::npos) << r.out;
-  r = Bdbackup({"--version"});
+  r = RunBdbackup({"--version"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find('.'), std::string::npos) << r.out;
 }
 
 TEST_F(BdbackupCliTest, MissingOrNonBdbHomeCreatesNothing) {
   const std::string nope = tmp_.Sub("nope");
-  ProcessResult r = Bdbackup({"backup", "--home", nope, "--repo", repo_, "--mode", "hot"});
+  ProcessResult r = RunBdbackup({"backup", "--home", nope, "--repo", repo_, "--mode", "hot"});
   ExpectFailure(r, 2, "environment home '" + nope + "' does not exist");
   EXPECT_FALSE(Exists(nope));
   EXPECT_FALSE(Exists(repo_));
@@ -234,16 +222,16 @@ TEST_F(BdbackupCliTest, MissingOrNonBdbHomeCreatesNothing) {
   const std::string plain = tmp_.Sub("plain");
   ASSERT_EQ(::mkdir(plain.c_str(), 0700), 0);
   for (const std::string mode : {"hot", "cold"}) {
-    r = Bdbackup({"backup", "--home", plain, "--repo", repo_, "--mode", mode});
+    r = RunBdbackup({"backup", "--home", plain, "--repo", repo_, "--mode", mode});
     ExpectFailure(r, 2, "'" + plain + "' is not a Berkeley DB environment: no region files and no log files");
   }
-  r = Bdbackup({"archive", "--home", plain, "--repo", repo_});
+  r = RunBdbackup({"archive", "--home", plain, "--repo", repo_});
   ExpectFailure(r, 2, "'" + plain + "' is not a Berkeley DB environment: no region files and no log files");
   EXPECT_FALSE(Exists(repo_)) << "a refused command created the repository";
   EXPECT_FALSE(Exists(plain + "/DB_CONFIG"));
   EXPECT_FALSE(Exists(plain + "/__db.001"));
 
-  r = Bdbackup({"list", "--repo", repo_});
+  r = RunBdbackup({"list", "--repo", repo_});
   ExpectFailure(r, 2, "repository '" + repo_ + "' does not exist");
   EXPECT_FALSE(Exists(repo_));
 }
@@ -268,7 +256,7 @@ TEST_F(BdbackupCliTest, FullCycleThroughTheCommandLine) {
   EXPECT_EQ(inc["dir"], repo_ + "/backups/" + inc_id);
 
   // Text output of list: a header, one line per backup, the archive line.
-  ProcessResult r = Bdbackup({"list", "--repo", repo_});
+  ProcessResult r = RunBdbackup({"list", "--repo", repo_});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
   std::vector<std::string> lines = Lines(r.out);
@@ -319,7 +307,7 @@ TEST_F(BdbackupCliTest, FullCycleThroughTheCommandLine) {
   for (const char* key : {"start_time", "end_time", "end_lsn"}) EXPECT_TRUE(b1.contains(key)) << key;
 
   // verify: text, then JSON.
-  r = Bdbackup({"verify", "--repo", repo_});
+  r = RunBdbackup({"verify", "--repo", repo_});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
   EXPECT_EQ(r.out.substr(0, 7 + inc_id.size() + 10), "backup " + inc_id + " verified:") << r.out;
@@ -364,7 +352,7 @@ TEST_F(BdbackupCliTest, JsonOnErrorIsOneDocumentWithTheError) {
   for (const auto& c : cases) {
     std::vector<std::string> args = c.args;
     args.push_back("--json");
-    ProcessResult r = Bdbackup(args);
+    ProcessResult r = RunBdbackup(args);
     EXPECT_EQ(r.exit_code, c.exit_code) << r.err;
     json j = ParseJson(r);
     EXPECT_EQ(j.value("ok", true), false) << r.out;
@@ -388,7 +376,7 @@ TEST_F(BdbackupCliTest, ColdBackupOfAnEnvironmentInUseIsBusy) {
   Commit(50);
   Holder child;
   child.Start([&] { return OpenEnvironment(home_); });
-  ProcessResult r = Bdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "cold"});
+  ProcessResult r = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "cold"});
   ExpectFailure(r, 3, "environment '" + home_ + "' is in use: 1 other process (pid " + std::to_string(child.pid()) +
                           "); a cold backup needs it idle (use --mode hot)");
   // A hot backup is what the message suggests, and it works meanwhile.
@@ -396,7 +384,7 @@ TEST_F(BdbackupCliTest, ColdBackupOfAnEnvironmentInUseIsBusy) {
 
   // A crashed user leaves a stale reference: still refused, with the remedy.
   child.Kill();
-  r = Bdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "cold"});
+  r = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "cold"});
   ExpectFailure(r, 3, "environment '" + home_ +
                           "' is in use: 1 stale region reference and no process maps the regions; run "
                           "db5.3_recover; a cold backup needs it idle (use --mode hot)");
@@ -424,19 +412,19 @@ TEST_F(BdbackupCliTest, LockedRepositoryIsBusyUntilReleased) {
     for (const std::vector<std::string>& args :
          {std::vector<std::string>{"backup", "--home", home_, "--repo", repo_, "--mode", "hot"},
           std::vector<std::string>{"archive", "--home", home_, "--repo", repo_}}) {
-      ProcessResult r = Bdbackup(args);
+      ProcessResult r = RunBdbackup(args);
       EXPECT_EQ(r.exit_code, 3) << args[0] << ": " << r.err;
       EXPECT_EQ(r.err, locked) << args[0];
     }
     // Reading the repository needs no lock: list, verify and restore work.
-    ProcessResult r = Bdbackup({"list", "--repo", repo_});
+    ProcessResult r = RunBdbackup({"list", "--repo", repo_});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    r = Bdbackup({"restore", "--repo", repo_, "--target", tmp_.Sub("t")});
+    r = RunBdbackup({"restore", "--repo", repo_, "--target", tmp_.Sub("t")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
   }
   Holder child;
   child.Start([&] { return LockRepository(repo_); }, /*release_after_ms=*/1000);
-  ProcessResult r = Bdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--lock-wait", "5"});
+  ProcessResult r = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--lock-wait", "5"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
   EXPECT_EQ(r.out.substr(0, 7), "backup ") << r.out;
@@ -453,17 +441,17 @@ TEST_F(BdbackupCliTest, VerifyNamesTheDamagedFile) {
   RunOk({"verify", "--repo", repo_});
 
   // A missing log of the incremental.
-  json manifest = json::parse(ReadFile(repo_ + "/backups/" + inc + "/manifest.json"));
+  json manifest = json::parse(ReadFileContents(repo_ + "/backups/" + inc + "/manifest.json"));
   std::string log_rel;
   for (const auto& f : manifest["files"])
     if (f["kind"] == "log") log_rel = f["path"];
   ASSERT_FALSE(log_rel.empty());
   const std::string log_path = repo_ + "/backups/" + inc + "/" + log_rel;
-  const std::string log_bytes = ReadFile(log_path);
+  const std::string log_bytes = ReadFileContents(log_path);
   ASSERT_EQ(::unlink(log_path.c_str()), 0);
-  ProcessResult r = Bdbackup({"verify", "--repo", repo_});
+  ProcessResult r = RunBdbackup({"verify", "--repo", repo_});
   ExpectFailure(r, 1, "file '" + log_rel + "' of backup '" + inc + "' is missing");
-  r = Bdbackup({"verify", "--repo", repo_, "--json"});
+  r = RunBdbackup({"verify", "--repo", repo_, "--json"});
   EXPECT_EQ(r.exit_code, 1);
   json j = ParseJson(r);
   EXPECT_EQ(j["ok"], false);
@@ -475,10 +463,10 @@ TEST_F(BdbackupCliTest, VerifyNamesTheDamagedFile) {
 
   // One flipped byte in a copied database file of the full backup.
   const std::string db_path = repo_ + "/backups/" + full + "/a.db";
-  std::string db = ReadFile(db_path);
+  std::string db = ReadFileContents(db_path);
   db[4096 + 200] ^= 0x20;
   WriteFile(db_path, db);
-  r = Bdbackup({"verify", "--repo", repo_});
+  r = RunBdbackup({"verify", "--repo", repo_});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(r.err.rfind("bdbackup: error: file 'a.db' of backup '" + full + "' has checksum ", 0), 0u) << r.err;
   EXPECT_NE(r.err.find("(page 1 fails its checksum)\n"), std::string::npos) << r.err;
@@ -491,10 +479,10 @@ TEST_F(BdbackupCliTest, RestoreRefusesANonEmptyTargetUnlessForced) {
   const std::string target = tmp_.Sub("busy");
   ASSERT_EQ(::mkdir(target.c_str(), 0700), 0);
   WriteFile(target + "/precious", "keep me");
-  ProcessResult r = Bdbackup({"restore", "--repo", repo_, "--target", target});
+  ProcessResult r = RunBdbackup({"restore", "--repo", repo_, "--target", target});
   ExpectFailure(r, 2, "restore target '" + target + "' is not empty: use --force to overwrite it");
-  EXPECT_EQ(ReadFile(target + "/precious"), "keep me");
-  r = Bdbackup({"restore", "--repo", repo_, "--target", target, "--force"});
+  EXPECT_EQ(ReadFileContents(target + "/precious"), "keep me");
+  r = RunBdbackup({"restore", "--repo", repo_, "--target", target, "--force"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
   EXPECT_FALSE(Exists(target + "/precious"));
@@ -509,9 +497,9 @@ TEST_F(BdbackupCliTest, UntilMustBeATimeAfterTheBackupStarted) {
   Commit(20);
   const std::string id = Backup("hot");
   const std::string target = tmp_.Sub("t");
-  ProcessResult r = Bdbackup({"restore", "--repo", repo_, "--target", target, "--until", "yesterday"});
+  ProcessResult r = RunBdbackup({"restore", "--repo", repo_, "--target", target, "--until", "yesterday"});
   ExpectFailure(r, 2, "--until 'yesterday' is not a time: expected UTC like 2026-11-23T18:15:00Z");
-  r = Bdbackup({"restore", "--repo", repo_, "--target", target, "--until", "2001-01-01T00:00:00Z"});
+  r = RunBdbackup({"restore", "--repo", repo_, "--target", target, "--until", "2001-01-01T00:00:00Z"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err.rfind("bdbackup: error: --until 2001-01-01T00:00:00.000Z is before backup '" + id + "' started (", 0),
             0u)
@@ -519,13 +507,13 @@ TEST_F(BdbackupCliTest, UntilMustBeATimeAfterTheBackupStarted) {
   EXPECT_EQ(r.err.substr(r.err.size() - 3), "Z)\n") << r.err;
   EXPECT_FALSE(Exists(target));
   // BDB 5.3 keeps the recovery time in 32 bits: later times are refused before anything is written.
-  r = Bdbackup({"restore", "--repo", repo_, "--target", target, "--until", "2999-01-01T00:00:00Z"});
+  r = RunBdbackup({"restore", "--repo", repo_, "--target", target, "--until", "2999-01-01T00:00:00Z"});
   ExpectFailure(r, 2,
                 "--until 2999-01-01T00:00:00.000Z is after 2038-01-19T03:14:07.999Z, the last time Berkeley DB 5.3 "
                 "recovery accepts");
   EXPECT_FALSE(Exists(target));
   // A time after the end of the logs recovers everything.
-  r = Bdbackup({"restore", "--repo", repo_, "--target", target, "--until", "2037-12-31T00:00:00Z"});
+  r = RunBdbackup({"restore", "--repo", repo_, "--target", target, "--until", "2037-12-31T00:00:00Z"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::map<std::string, std::string> a;
   ASSERT_TRUE(ReadDatabase(target, kBtreeDb, &a).ok());
@@ -538,42 +526,42 @@ TEST_F(BdbackupCliTest, ConfigFileSuppliesFlagsAndTheCommandLineWins) {
   Commit(20);
   const std::string config = tmp_.Sub("bdbackup.toml");
   WriteFile(config, "home = \"" + home_ + "\"\nrepo = \"" + repo_ + "\"\n\n[backup]\nmode = \"hot\"\n");
-  ProcessResult r = Bdbackup({"backup", "--config", config, "--json"});
+  ProcessResult r = RunBdbackup({"backup", "--config", config, "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   json j = ParseJson(r);
   EXPECT_EQ(j["mode"], "hot");
   EXPECT_EQ(j["dir"].get<std::string>().substr(0, repo_.size()), repo_);
 
   // The command line overrides the file.
-  r = Bdbackup({"backup", "--config", config, "--mode", "incremental", "--json"});
+  r = RunBdbackup({"backup", "--config", config, "--mode", "incremental", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(ParseJson(r)["mode"], "incremental");
   const std::string other = tmp_.Sub("other-repo");
-  r = Bdbackup({"backup", "--config", config, "--repo", other});
+  r = RunBdbackup({"backup", "--config", config, "--repo", other});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(Exists(other + "/bdbackup.repo"));
   // Top-level keys serve every command that has the flag.
-  r = Bdbackup({"list", "--config", config, "--json"});
+  r = RunBdbackup({"list", "--config", config, "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(ParseJson(r)["backups"].size(), 2u);
 
   const std::string bad_key = tmp_.Sub("bad-key.toml");
   WriteFile(bad_key, "home = \"" + home_ + "\"\nrepo = \"" + repo_ + "\"\ncolour = \"blue\"\n");
-  r = Bdbackup({"backup", "--config", bad_key, "--mode", "hot"});
+  r = RunBdbackup({"backup", "--config", bad_key, "--mode", "hot"});
   ExpectFailure(r, 2, "config file '" + bad_key + "':3: key 'colour' is not a bdbackup option");
   const std::string bad_table_key = tmp_.Sub("bad-table-key.toml");
   WriteFile(bad_table_key, "[backup]\nhome = \"" + home_ + "\"\nrepo = \"" + repo_ + "\"\ntarget = \"/x\"\n");
-  r = Bdbackup({"backup", "--config", bad_table_key, "--mode", "hot"});
+  r = RunBdbackup({"backup", "--config", bad_table_key, "--mode", "hot"});
   ExpectFailure(r, 2, "config file '" + bad_table_key + "':4: key 'target' is not an option of this command");
   const std::string bad_syntax = tmp_.Sub("bad-syntax.toml");
   WriteFile(bad_syntax, "home = \"" + home_ + "\"\nrepo = = 3\n");
-  r = Bdbackup({"backup", "--config", bad_syntax, "--mode", "hot"});
+  r = RunBdbackup({"backup", "--config", bad_syntax, "--mode", "hot"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_EQ(r.err.rfind("bdbackup: error: config file '" + bad_syntax + "':2: ", 0), 0u) << r.err;
   EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
-  r = Bdbackup({"backup", "--config", tmp_.Sub("absent.toml"), "--mode", "hot"});
+  r = RunBdbackup({"backup", "--config", tmp_.Sub("absent.toml"), "--mode", "hot"});
   ExpectFailure(r, 2, "config file '" + tmp_.Sub("absent.toml") + "' does not exist");
-  r = Bdbackup({"backup", "--config", bad_key, "--json"});
+  r = RunBdbackup({"backup", "--config", bad_key, "--json"});
   EXPECT_EQ(r.exit_code, 2);
   json j2 = ParseJson(r);
   EXPECT_EQ(j2["ok"], false);
@@ -585,7 +573,7 @@ TEST_F(BdbackupCliTest, ConfigFileSuppliesFlagsAndTheCommandLineWins) {
 
 TEST_F(BdbackupCliTest, ProgressOnlyOnATerminal) {
   Commit(100);
-  ProcessResult r = Bdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
+  ProcessResult r = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "") << "progress was drawn on a pipe";
   if (::access("/usr/bin/script", X_OK) != 0) GTEST_SKIP() << "script(1) from bsdutils is not installed";

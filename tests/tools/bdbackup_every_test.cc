@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -27,11 +26,6 @@ namespace {
 
 using nlohmann::json;
 
-ProcessResult Bdbackup(std::vector<std::string> args) {
-  args.insert(args.begin(), BDBACKUP_BIN);
-  return RunProcess(args);
-}
-
 // Every line of stdout parsed as one JSON document.
 std::vector<json> JsonLines(const std::string& out) {
   std::vector<json> lines;
@@ -46,13 +40,6 @@ std::vector<json> JsonLines(const std::string& out) {
   return lines;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 class BdbackupEveryTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -64,7 +51,7 @@ class BdbackupEveryTest : public ::testing::Test {
     ASSERT_TRUE(CreateTestEnvironment(home_, opts).ok());
     ASSERT_TRUE(TestWriter::Open(home_, &writer_).ok());
     ASSERT_TRUE(writer_->Commit(50).ok());
-    ProcessResult full = Bdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--json"});
+    ProcessResult full = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--json"});
     ASSERT_EQ(full.exit_code, 0) << full.err;
     full_id_ = json::parse(full.out).value("id", "");
   }
@@ -83,7 +70,7 @@ TEST_F(BdbackupEveryTest, ChainOfIncrementalsWhileAWriterCommitsRestoresEveryEar
   writer_->StartBackground(std::chrono::microseconds(500));
   std::vector<std::string> args = Loop("0.3", "3");
   args.push_back("--recover-as-you-go");  // the seeds' hot failover, kept current by the loop
-  ProcessResult r = Bdbackup(args);
+  ProcessResult r = RunBdbackup(args);
   ASSERT_TRUE(writer_->StopBackground().ok());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
@@ -107,10 +94,10 @@ TEST_F(BdbackupEveryTest, ChainOfIncrementalsWhileAWriterCommitsRestoresEveryEar
   EXPECT_EQ(lines[3]["ok"], true);
 
   // The last one restores, BDB's way, every commit acknowledged before it began.
-  ProcessResult verify = Bdbackup({"verify", "--repo", repo_});
+  ProcessResult verify = RunBdbackup({"verify", "--repo", repo_});
   EXPECT_EQ(verify.exit_code, 0) << verify.err;
   const std::string target = tmp_.Sub("restored");
-  ProcessResult restore = Bdbackup({"restore", "--repo", repo_, "--target", target, "--backup", parent});
+  ProcessResult restore = RunBdbackup({"restore", "--repo", repo_, "--target", target, "--backup", parent});
   ASSERT_EQ(restore.exit_code, 0) << restore.err;
   std::map<std::string, std::string> a;
   ASSERT_TRUE(ReadDatabase(target, kBtreeDb, &a).ok());
@@ -132,12 +119,12 @@ TEST_F(BdbackupEveryTest, ChainOfIncrementalsWhileAWriterCommitsRestoresEveryEar
 
 TEST_F(BdbackupEveryTest, NothingNewMeansNoNewBackup) {
   ASSERT_TRUE(writer_->Commit(10).ok());
-  ProcessResult first = Bdbackup(Loop("0.1", "1"));
+  ProcessResult first = RunBdbackup(Loop("0.1", "1"));
   ASSERT_EQ(first.exit_code, 0) << first.err;
   const std::string last_id = JsonLines(first.out).at(0).value("id", "");
   ASSERT_FALSE(last_id.empty()) << first.out;  // the 10 commits moved the log
 
-  ProcessResult r = Bdbackup(Loop("0.1", "3"));
+  ProcessResult r = RunBdbackup(Loop("0.1", "3"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<json> lines = JsonLines(r.out);
   ASSERT_EQ(lines.size(), 4u) << r.out;
@@ -148,11 +135,11 @@ TEST_F(BdbackupEveryTest, NothingNewMeansNoNewBackup) {
   }
   EXPECT_EQ(lines[3]["repeat"]["published"], 0);
   EXPECT_EQ(lines[3]["repeat"]["unchanged"], 3);
-  ProcessResult list = Bdbackup({"list", "--repo", repo_, "--json"});
+  ProcessResult list = RunBdbackup({"list", "--repo", repo_, "--json"});
   EXPECT_EQ(json::parse(list.out)["backups"].size(), 2u);  // the full one and the first incremental
 
   // Text mode says so in words.
-  ProcessResult text = Bdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental", "--every", "0.1",
+  ProcessResult text = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental", "--every", "0.1",
                                  "--count", "1"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("nothing new since backup " + last_id), std::string::npos) << text.out;
@@ -184,7 +171,7 @@ TEST_F(BdbackupEveryTest, LockedRepositorySkipsATurnAndTheLoopGoesOn) {
   ASSERT_TRUE(writer_->Commit(20).ok());
   pid_t holder = HoldRepositoryLock(repo_, 700);
   ASSERT_GT(holder, 0);
-  ProcessResult r = Bdbackup(Loop("0.5", "3"));  // turns at 0, 0.5 and 1.0 s; the lock is gone at 0.7 s
+  ProcessResult r = RunBdbackup(Loop("0.5", "3"));  // turns at 0, 0.5 and 1.0 s; the lock is gone at 0.7 s
   ::waitpid(holder, nullptr, 0);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<json> lines = JsonLines(r.out);
@@ -207,7 +194,7 @@ TEST_F(BdbackupEveryTest, LockedRepositoryWarnsInTextMode) {
   ASSERT_TRUE(writer_->Commit(20).ok());
   pid_t holder = HoldRepositoryLock(repo_, 400);
   ASSERT_GT(holder, 0);
-  ProcessResult r = Bdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental", "--every", "0.8",
+  ProcessResult r = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental", "--every", "0.8",
                               "--count", "2"});
   ::waitpid(holder, nullptr, 0);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -242,14 +229,14 @@ TEST_F(BdbackupEveryTest, SigtermAndSigintEndTheLoopBetweenBackups) {
                           out);
     ASSERT_GT(pid, 0);
     // Wait for two published backups, then ask it to stop.
-    for (int i = 0; i < 300 && JsonLines(ReadFile(out)).size() < 2; ++i)
+    for (int i = 0; i < 300 && JsonLines(ReadFileContents(out)).size() < 2; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     ASSERT_EQ(::kill(pid, sig), 0);
     int status = 0;
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);
     ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
     EXPECT_EQ(WEXITSTATUS(status), 0);
-    std::vector<json> lines = JsonLines(ReadFile(out));
+    std::vector<json> lines = JsonLines(ReadFileContents(out));
     ASSERT_GE(lines.size(), 3u);
     EXPECT_EQ(lines.back()["repeat"]["stopped_by"], "signal") << lines.back();
     EXPECT_EQ(lines.back()["ok"], true);
@@ -258,7 +245,7 @@ TEST_F(BdbackupEveryTest, SigtermAndSigintEndTheLoopBetweenBackups) {
   // Nothing half-written: no .partial, and the latest verifies.
   ProcessResult ls = RunProcess({"/bin/ls", repo_ + "/backups"});
   EXPECT_EQ(ls.out.find(".partial"), std::string::npos) << ls.out;
-  ProcessResult verify = Bdbackup({"verify", "--repo", repo_});
+  ProcessResult verify = RunBdbackup({"verify", "--repo", repo_});
   EXPECT_EQ(verify.exit_code, 0) << verify.err;
 }
 
@@ -279,12 +266,12 @@ TEST_F(BdbackupEveryTest, BadUsageIsExitTwoWithOneLineAndNoBackup) {
   for (const Case& c : cases) {
     std::vector<std::string> args = {"backup", "--home", home_, "--repo", repo_, "--mode", c.mode};
     args.insert(args.end(), c.extra.begin(), c.extra.end());
-    ProcessResult r = Bdbackup(args);
+    ProcessResult r = RunBdbackup(args);
     EXPECT_EQ(r.exit_code, 2) << c.what;
     EXPECT_EQ(r.err, prefix + c.what + "\n");
     EXPECT_EQ(r.out, "");
   }
-  ProcessResult list = Bdbackup({"list", "--repo", repo_, "--json"});
+  ProcessResult list = RunBdbackup({"list", "--repo", repo_, "--json"});
   EXPECT_EQ(json::parse(list.out)["backups"].size(), 1u);  // only the full backup
 }
 

@@ -11,10 +11,8 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <thread>
 
 #include "engine/engine_context.h"
@@ -29,13 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // A bdbackup child running in the background; stdout/stderr go to files.
 class Child {
@@ -80,8 +71,8 @@ class Child {
     int status = 0;
     return ::waitpid(pid_, &status, WNOHANG) == 0;
   }
-  std::string err() const { return ReadFile(err_); }
-  std::string out() const { return ReadFile(out_); }
+  std::string err() const { return ReadFileContents(err_); }
+  std::string out() const { return ReadFileContents(out_); }
 
  private:
   std::string out_, err_;
@@ -202,7 +193,7 @@ TEST_F(ConcurrencyTest, ArchiveBesideAHotBackupCannotRemoveALogTheBackupNeeds) {
   // The backup's manifest lists every log from its first to its last, and it verifies.
   std::string id;
   for (const auto& e : fs::directory_iterator(repo_ + "/backups")) id = e.path().filename().string();
-  auto manifest = nlohmann::json::parse(ReadFile(repo_ + "/backups/" + id + "/manifest.json"));
+  auto manifest = nlohmann::json::parse(ReadFileContents(repo_ + "/backups/" + id + "/manifest.json"));
   std::set<uint32_t> listed;
   for (const auto& f : manifest["files"]) {
     uint32_t n = 0;
