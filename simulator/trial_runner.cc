@@ -146,17 +146,20 @@ class Trial {
   // The harness could not carry out a step: an unexplained DETECTED that no
   // tool produced (it never counts as caught).
   void HarnessError(const std::string& detail) {
-    Classify(Outcome::kDetected, detail, false);
-    if (result_.outcome == Outcome::kDetected && result_.detail == detail) result_.harness_error = true;
+    if (Classify(Outcome::kDetected, detail, false)) result_.harness_error = true;
   }
   // Keeps the worst outcome seen; the detail of the first worst one wins.
-  void Classify(Outcome o, const std::string& detail, bool explained) {
+  // True when this one became the trial's outcome.
+  bool Classify(Outcome o, const std::string& detail, bool explained) {
     Narrate(std::string("outcome ") + OutcomeName(o) + ": " + detail);
     if (Rank(o) > Rank(result_.outcome) || (Rank(o) == Rank(result_.outcome) && result_.detail.empty() && o != Outcome::kPass)) {
       result_.outcome = o;
       result_.detail = detail;
       result_.explained = explained;
+      result_.harness_error = false;
+      return true;
     }
+    return false;
   }
 
   Status Setup() {
@@ -268,10 +271,10 @@ class Trial {
       crash_cutoff_ = workload_->ledger().Cutoff();
       workload_dead_ = workload_io_error_stopped_ = true;
       while (!tail.empty() && tail.back() == '\n') tail.pop_back();
+      const size_t last_line = tail.rfind('\n') + 1;  // 0 when there is one line (npos + 1)
       Fault("io_error", fmt::format("workload {} #{} failed; it stopped after {} acknowledged commits ({}): {}",
                                     config_.io_error_point, config_.io_error_nth,
-                                    workload_->ledger().AckedCount(), info.Describe(),
-                                    tail.substr(tail.rfind('\n') == std::string::npos ? 0 : tail.rfind('\n') + 1)));
+                                    workload_->ledger().AckedCount(), info.Describe(), tail.substr(last_line)));
       return Status::OK();
     }
     return Status::CheckFailed(waited.message() + " (" + info.Describe() + "; stderr: " + tail + ")");
