@@ -1,5 +1,6 @@
 #include "simulator/ack_ledger.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -22,19 +23,39 @@ Status AckLedger::Consume(std::string_view line) {
   else if (line == "P") paused_ = true;
   else if (line == "U") paused_ = false;
   else {
-    if (line.size() < 3 || line[1] != ' ' || (line[0] != 'S' && line[0] != 'A' && line[0] != 'X')) return bad();
+    if (line.size() < 3 || line[1] != ' ' || std::string_view("SAXW").find(line[0]) == std::string_view::npos)
+      return bad();
+    const char* const last = line.data() + line.size();
     uint64_t txn = 0;
-    auto [end, ec] = std::from_chars(line.data() + 2, line.data() + line.size(), txn);
-    if (ec != std::errc() || end != line.data() + line.size()) return bad();
+    auto [end, ec] = std::from_chars(line.data() + 2, last, txn);
+    if (ec != std::errc()) return bad();
+    int64_t start_unix_ms = 0;  // "S <txn> <unix_ms>": the optional third field
+    if (line[0] == 'S' && end != last && *end == ' ') {
+      auto [end2, ec2] = std::from_chars(end + 1, last, start_unix_ms);
+      if (ec2 != std::errc()) return bad();
+      end = end2;
+    }
+    if (end != last) return bad();
+    if (line[0] == 'W') {
+      page_writes_ = std::max(page_writes_, txn);
+      cv_.notify_all();
+      return Status::OK();
+    }
     TxnRecord& r = txns_[txn];
     r.txn = txn;
     r.thread = TxnThread(txn);
     switch (line[0]) {
       case 'S':
         r.start_seq = seq;
+        r.start_unix_ms = start_unix_ms;
         break;
       case 'A':
-        if (r.ack_seq == 0) ++acked_;
+        if (r.ack_seq == 0) {
+          ++acked_;
+          ack_order_.push_back(txn);
+          r.ack_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch()).count();
+        }
         r.ack_seq = seq;
         break;
       default:  // 'X'
@@ -57,11 +78,18 @@ uint64_t AckLedger::Cutoff() const { std::lock_guard<std::mutex> l(mu_); return 
 uint64_t AckLedger::AckedCount() const { std::lock_guard<std::mutex> l(mu_); return acked_; }
 uint64_t AckLedger::AbortedCount() const { std::lock_guard<std::mutex> l(mu_); return aborted_; }
 uint64_t AckLedger::CheckpointCount() const { std::lock_guard<std::mutex> l(mu_); return checkpoints_; }
+uint64_t AckLedger::PageWrites() const { std::lock_guard<std::mutex> l(mu_); return page_writes_; }
 bool AckLedger::ready() const { std::lock_guard<std::mutex> l(mu_); return ready_; }
 bool AckLedger::done() const { std::lock_guard<std::mutex> l(mu_); return done_; }
 bool AckLedger::paused() const { std::lock_guard<std::mutex> l(mu_); return paused_; }
 bool AckLedger::closed() const { std::lock_guard<std::mutex> l(mu_); return closed_; }
 Status AckLedger::error() const { std::lock_guard<std::mutex> l(mu_); return error_; }
+
+std::optional<TxnRecord> AckLedger::NthAck(uint64_t n) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (n == 0 || n > ack_order_.size()) return std::nullopt;
+  return txns_.at(ack_order_[n - 1]);
+}
 
 std::vector<TxnRecord> AckLedger::Snapshot() const {
   std::lock_guard<std::mutex> lock(mu_);

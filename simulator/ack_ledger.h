@@ -2,8 +2,10 @@
 // protocol pipe, kept OUTSIDE the environment under test. Every line gets the
 // next ledger sequence number as it arrives, so "acked before the backup
 // started" is "ack_seq <= Cutoff() taken when the backup started".
-// Protocol lines: "S <txn>" (commit about to be called), "A <txn>" (commit
-// returned 0), "X <txn>" (aborted on purpose), "C" (checkpoint), "R" (ready),
+// Protocol lines: "S <txn> [<unix_ms>]" (commit about to be called, at the
+// workload's wall-clock time), "A <txn>" (commit returned 0; the ledger notes
+// when it arrived), "X <txn>" (aborted on purpose), "W <n>" (the workload has
+// written n database pages so far), "C" (checkpoint), "R" (ready),
 // "D" (target reached), "P" (every writer paused by the pause file, no txn
 // open), "U" (writers resumed). Thread-safe: one reader thread feeds it while test or
 // harness threads query and wait on it.
@@ -15,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +32,8 @@ struct TxnRecord {
   uint64_t start_seq = 0;  // ledger seq of "S" (0: never seen)
   uint64_t ack_seq = 0;    // ledger seq of "A" (0: not acknowledged)
   bool aborted = false;    // "X" seen
+  int64_t start_unix_ms = 0;  // the workload's clock when it called commit (0: not sent)
+  int64_t ack_unix_ms = 0;    // the harness's clock when "A" arrived (0: not acknowledged)
 };
 
 class AckLedger {
@@ -45,6 +50,10 @@ class AckLedger {
   uint64_t AckedCount() const;
   uint64_t AbortedCount() const;
   uint64_t CheckpointCount() const;
+  // Database page writes the workload reported ("W"), 0 before the first.
+  uint64_t PageWrites() const;
+  // The n-th acknowledgement in arrival order (1-based), or nullopt.
+  std::optional<TxnRecord> NthAck(uint64_t n) const;
   bool ready() const;
   bool done() const;
   bool paused() const;  // the last of P / U was P
@@ -70,6 +79,8 @@ class AckLedger {
   uint64_t acked_ = 0;
   uint64_t aborted_ = 0;
   uint64_t checkpoints_ = 0;
+  uint64_t page_writes_ = 0;
+  std::vector<uint64_t> ack_order_;  // txn ids in the order their "A" arrived
   bool ready_ = false;
   bool done_ = false;
   bool paused_ = false;

@@ -1,5 +1,8 @@
 #include "simulator/power_loss_journal.h"
 
+#include "engine/file_io.h"
+#include "engine/log_names.h"
+
 #include <db.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -11,11 +14,13 @@
 #include <cstdarg>
 #include <cstring>
 #include <map>
+#include <atomic>
 #include <mutex>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "simulator/fault_schedule.h"
 #include "simulator/io_error_injector.h"
 
 namespace bdb::sim {
@@ -44,12 +49,14 @@ struct HookState {
   int journal_fd = -1;
   uint64_t crash_at_write = 0;
   uint64_t writes = 0;
+  uint64_t data_writes = 0;  // of those, to database files
   uint64_t syncs = 0;
   uint64_t seq = 0;
   std::map<int, std::string> fd_paths;  // BDB's fds -> journal path
 };
 
 HookState* g_state = nullptr;
+std::atomic<uint64_t> g_crash_request{0};  // ArmCrashAfterWrites, taken by the next write
 
 bool IsRegionFile(const std::string& path);
 
@@ -172,8 +179,11 @@ uint64_t FileSize(int fd) {
 }
 
 // Counts a write and fires the crash point. REQUIRES: g_state->mu held.
-void CountWrite() {
+void CountWrite(const std::string& path) {
   ++g_state->writes;
+  uint32_t log_number = 0;
+  if (!ParseLogFileName(BaseName(path), &log_number)) ++g_state->data_writes;
+  if (const uint64_t n = g_crash_request.exchange(0); n != 0) g_state->crash_at_write = g_state->writes + n - 1;
   if (g_state->crash_at_write != 0 && g_state->writes == g_state->crash_at_write) {
     fmt::print(stderr, "bdbsim-workload: crash_at_write {} reached: SIGKILL\n", g_state->writes);
     kill(getpid(), SIGKILL);
@@ -196,7 +206,7 @@ ssize_t JournaledWrite(int fd, const void* buf, size_t n, off_t offset, bool pos
   int injected = 0;
   if (known && !IsUnjournaled(path)) {
     if (!positional) offset = lseek(fd, 0, SEEK_CUR);
-    CountWrite();
+    CountWrite(path);
     bool short_write = false;
     if (InjectedFailure(kWorkloadWritePoint, &injected, &short_write)) {
       if (!short_write) {
@@ -282,7 +292,7 @@ int HookFtruncate(int fd, off_t size) {
   std::string path;
   std::lock_guard<std::mutex> lock(g_state->mu);
   if (LookupPath(fd, &path) && !IsUnjournaled(path)) {
-    CountWrite();
+    CountWrite(path);
     RecordHeader h{};
     h.type = kTruncate;
     h.offset = size;
@@ -353,6 +363,14 @@ uint64_t HookedWriteCount() {
   std::lock_guard<std::mutex> lock(g_state->mu);
   return g_state->writes;
 }
+
+uint64_t HookedDataWriteCount() {
+  if (g_state == nullptr) return 0;
+  std::lock_guard<std::mutex> lock(g_state->mu);
+  return g_state->data_writes;
+}
+
+void ArmCrashAfterWrites(uint64_t n) { g_crash_request.store(n); }
 
 uint64_t HookedSyncCount() {
   if (g_state == nullptr) return 0;
@@ -602,14 +620,19 @@ Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, 
     // its creation has no durable directory entry either.
     if (r.h.type != kCreate || synced_upto.count(r.path) != 0) continue;
     // subset: the file system may have committed the directory entry anyway.
-    if (mode == PowerLossMode::kSubset && (Mix(seed ^ std::hash<std::string>{}(r.path)) & 1) != 0) continue;
+    if (mode == PowerLossMode::kSubset && (FaultSchedule(seed).Stream("create " + r.path).Next() & 1) != 0) continue;
     std::string full = r.path[0] == '/' ? r.path : home + "/" + r.path;
     if (::unlink(full.c_str()) != 0 && errno != ENOENT)
       return Status::FromErrno(errno, fmt::format("unable to remove file '{}'", full));
     removed.insert(r.path);
     result->lost.push_back({r.path, 0, 0, false});
   }
+  // Each write's draw is keyed by what it wrote (file, offset, and how many
+  // writes to that range came before it), not by its journal offset, which
+  // shifts with the interleaving of threads and processes.
+  std::map<std::pair<std::string, uint64_t>, uint64_t> writes_to_range;
   for (const ParsedRecord* r : unsynced) {
+    const uint64_t nth = writes_to_range[{r->path, r->h.offset}]++;
     if (removed.count(r->path) != 0) {
       ++result->dropped_writes;
       continue;
@@ -619,7 +642,9 @@ Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, 
       result->lost.push_back({r->path, r->h.offset, r->h.type == kWrite ? r->h.length : 0, false});
       continue;
     }
-    BDB_RETURN_IF_ERROR(Redo(&files, buf, *r, Mix(seed ^ Mix(r->at)), result));
+    const uint64_t draw =
+        FaultSchedule(seed).Stream(fmt::format("write {} @{} #{}", r->path, r->h.offset, nth)).Next();
+    BDB_RETURN_IF_ERROR(Redo(&files, buf, *r, draw, result));
   }
   return files.SyncAll();
 }

@@ -50,6 +50,11 @@ Status InstallIoHooks(const IoHookOptions& options);
 
 // Hooked writes (pwrite + write + ftruncate to non-region files) so far.
 uint64_t HookedWriteCount();
+// Hooked writes to database files (not logs) so far: pages the workload wrote.
+uint64_t HookedDataWriteCount();
+// Arms a crash at the n-th hooked write from now (SIGKILL, as crash_at_write).
+// Async-signal-safe (one lock-free atomic store): a signal handler may call it.
+void ArmCrashAfterWrites(uint64_t n);
 // Successful hooked fsyncs so far.
 uint64_t HookedSyncCount();
 

@@ -1,7 +1,10 @@
 #include "simulator/workload.h"
 
 #include <db.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <climits>
 #include <unistd.h>
 
 #include <atomic>
@@ -57,6 +60,8 @@ struct Run {
   uint32_t paused = 0;    // writers waiting on the pause file
   uint32_t finished = 0;  // writers that reached the target
   bool announced = false; // "P" sent and no "U" since
+  bool done_sent = false; // "D" sent (load_file mode: every writer idle at the target)
+  std::atomic<uint64_t> page_writes_sent{0};
 
   void Fail(const Status& s) {
     std::lock_guard<std::mutex> lock(error_mu);
@@ -73,6 +78,15 @@ struct Run {
     if (n != static_cast<ssize_t>(l.size())) Fail(Status::FromErrno(errno, "unable to write protocol line"));
   }
 };
+
+// "W <n>" when the hooks counted database page writes since the last report.
+void EmitPageWrites(Run* run) {
+  const uint64_t writes = HookedDataWriteCount();
+  uint64_t sent = run->page_writes_sent.load();
+  while (writes > sent) {
+    if (run->page_writes_sent.compare_exchange_weak(sent, writes)) return run->Emit(fmt::format("W {}", writes));
+  }
+}
 
 int PutRecord(Run* run, DB_TXN* txn, const PlannedRecord& rec, uint64_t txn_id) {
   std::string value = MakePayload(run->config->seed, txn_id, rec.key_index, rec.key, rec.value_bytes);
@@ -116,9 +130,12 @@ void RunTxn(Run* run, uint64_t txn_id) {
       run->Emit(fmt::format("X {}", txn_id));
       return;
     }
-    run->Emit(fmt::format("S {}", txn_id));
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+    run->Emit(fmt::format("S {} {}", txn_id, now_ms));
     if ((ret = txn->commit(txn, 0)) != 0) return run->Fail(BdbFailure("DB_TXN->commit", ret));
     run->Emit(fmt::format("A {}", txn_id));
+    EmitPageWrites(run);
     uint64_t n = ++run->acked;
     uint64_t every = run->config->checkpoint_every_txns;
     if (every != 0 && n % every == 0) {
@@ -172,12 +189,34 @@ void Checkpointer(Run* run) {
     if (ret != 0) return run->Fail(BdbFailure("DB_ENV->txn_checkpoint", ret));
     ++run->checkpoints;
     run->Emit("C");
+    EmitPageWrites(run);
   }
+}
+
+// load_file mode: a writer at the target waits while the harness has no load
+// on (counted as finished, so a quiesce still closes the environment; "D" once
+// every writer waits) and goes on when it appears. False: stop writing.
+bool WaitForLoad(Run* run) {
+  const WorkloadConfig& c = *run->config;
+  const uint64_t txns_max = c.txns_max != 0 ? c.txns_max : c.txns * 20;
+  if (run->acked >= txns_max) return false;
+  if (run->acked < c.txns || FileExists(c.load_file)) return true;
+  UpdatePause(run, 0, 1);
+  {
+    std::lock_guard<std::mutex> lock(run->pause_mu);
+    if (run->finished == run->config->threads && !run->done_sent) {
+      run->done_sent = true;
+      run->Emit("D");
+    }
+  }
+  while (!run->stop && !FileExists(c.load_file)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  UpdatePause(run, 0, -1);
+  return !run->stop;
 }
 
 void Writer(Run* run, uint32_t thread) {
   const WorkloadConfig& c = *run->config;
-  for (uint32_t seq = 1; !run->stop && run->acked < c.txns; ++seq) {
+  for (uint32_t seq = 1; !run->stop && (c.load_file.empty() ? run->acked < c.txns : WaitForLoad(run)); ++seq) {
     // Quiescence for cold backups: no txn is open while the pause file exists.
     if (!c.pause_file.empty() && FileExists(c.pause_file)) {
       UpdatePause(run, 1, 0);
@@ -186,6 +225,7 @@ void Writer(Run* run, uint32_t thread) {
     }
     RunTxn(run, MakeTxnId(thread, seq));
     if (c.txn_pause_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(c.txn_pause_us));
+    if (c.load_pace_us > 0 && run->acked >= c.txns) std::this_thread::sleep_for(std::chrono::microseconds(c.load_pace_us));
   }
   UpdatePause(run, 0, 1);
 }
@@ -226,6 +266,33 @@ void CloseEnvironment(Run* run) {
   run->env = nullptr;
 }
 
+// SIGUSR1: read n from the arm file and crash at the n-th hooked write from now.
+char g_crash_arm_path[PATH_MAX];
+void OnCrashArmSignal(int) {
+  const int saved = errno;
+  char buf[32] = {};
+  const int fd = ::open(g_crash_arm_path, O_RDONLY);
+  if (fd >= 0) {
+    const ssize_t got = ::read(fd, buf, sizeof(buf) - 1);
+    ::close(fd);
+    uint64_t n = 0;
+    for (ssize_t i = 0; i < got && buf[i] >= '0' && buf[i] <= '9'; ++i) n = n * 10 + static_cast<uint64_t>(buf[i] - '0');
+    if (n != 0) ArmCrashAfterWrites(n);
+  }
+  errno = saved;
+}
+
+Status InstallCrashArmSignal(const std::string& path) {
+  if (path.size() >= sizeof(g_crash_arm_path)) return Status::InvalidArgument("crash arm file path is too long");
+  std::memcpy(g_crash_arm_path, path.c_str(), path.size() + 1);
+  struct sigaction sa {};
+  sa.sa_handler = OnCrashArmSignal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  if (::sigaction(SIGUSR1, &sa, nullptr) != 0) return Status::FromErrno(errno, "unable to install the SIGUSR1 handler");
+  return Status::OK();
+}
+
 }  // namespace
 
 Status PrepareWorkloadHome(const WorkloadConfig& c) {
@@ -248,8 +315,10 @@ Status PrepareWorkloadHome(const WorkloadConfig& c) {
 Status RunWorkload(const WorkloadConfig& config, int out_fd, WorkloadStats* stats) {
   BDB_RETURN_IF_ERROR(ValidateWorkloadConfig(config));
   BDB_RETURN_IF_ERROR(PrepareWorkloadHome(config));
-  if (!config.journal_path.empty() || config.crash_at_write != 0 || config.io_error_nth != 0)
+  if (!config.journal_path.empty() || config.crash_at_write != 0 || config.io_error_nth != 0 ||
+      !config.load_file.empty() || !config.crash_arm_file.empty())
     BDB_RETURN_IF_ERROR(InstallIoHooks({config.home, config.journal_path, config.crash_at_write}));
+  if (!config.crash_arm_file.empty()) BDB_RETURN_IF_ERROR(InstallCrashArmSignal(config.crash_arm_file));
   IoErrorInjector io_errors;  // disarms when the run ends
   if (config.io_error_nth != 0) {
     IoFault fault;

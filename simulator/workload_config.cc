@@ -31,6 +31,10 @@ std::string WorkloadConfigToJson(const WorkloadConfig& c) {
       {"crash_at_write", c.crash_at_write},
       {"hold_after_done", c.hold_after_done},
       {"pause_file", c.pause_file},
+      {"load_file", c.load_file},
+      {"txns_max", c.txns_max},
+      {"load_pace_us", c.load_pace_us},
+      {"crash_arm_file", c.crash_arm_file},
       {"txn_pause_us", c.txn_pause_us},
       {"io_error_point", c.io_error_point},
       {"io_error_nth", c.io_error_nth},
@@ -80,6 +84,10 @@ Status WorkloadConfigFromJson(const std::string& text, WorkloadConfig* config) {
     Read(j, "crash_at_write", &c.crash_at_write);
     Read(j, "hold_after_done", &c.hold_after_done);
     Read(j, "pause_file", &c.pause_file);
+    Read(j, "load_file", &c.load_file);
+    Read(j, "txns_max", &c.txns_max);
+    Read(j, "load_pace_us", &c.load_pace_us);
+    Read(j, "crash_arm_file", &c.crash_arm_file);
     Read(j, "txn_pause_us", &c.txn_pause_us);
     Read(j, "io_error_point", &c.io_error_point);
     Read(j, "io_error_nth", &c.io_error_nth);

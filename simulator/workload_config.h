@@ -31,6 +31,15 @@ struct WorkloadConfig {
   uint64_t crash_at_write = 0;          // 0 = none; else SIGKILL self at the n-th hooked write
   bool hold_after_done = false;         // stay alive after "D" until killed
   std::string pause_file;               // while it exists, writers pause before each txn
+  // While load_file exists the writers keep committing past `txns` (up to
+  // txns_max, 0 = 20 x txns), and a writer at the target waits for it instead
+  // of finishing: the harness keeps load on for as long as a backup runs.
+  std::string load_file;
+  uint64_t txns_max = 0;
+  uint64_t load_pace_us = 0;  // past `txns`, each writer sleeps this long after each txn
+  // SIGUSR1 arms a crash: the workload reads a count n from crash_arm_file and
+  // SIGKILLs itself at its n-th hooked write from then on.
+  std::string crash_arm_file;
   uint64_t txn_pause_us = 0;            // each writer sleeps this long after each txn (an application's pace)
   // An I/O error under BDB (libfiu, see power_loss_journal.h): the io_error_nth
   // write or fsync of an environment file fails with io_error_errno. 0 = none.

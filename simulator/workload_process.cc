@@ -136,6 +136,12 @@ Status WorkloadProcess::Reap(bool block, bool* reaped) {
   return Status::OK();
 }
 
+Status WorkloadProcess::Signal(int signal) {
+  if (pid_ <= 0 || ::kill(pid_, signal) != 0)
+    return Status::IOError(fmt::format("unable to signal the workload process {}: {}", pid_, std::strerror(errno)));
+  return Status::OK();
+}
+
 void WorkloadProcess::Kill() {
   if (pid_ <= 0 || reaped_) return;
   ::kill(pid_, SIGKILL);

@@ -53,6 +53,8 @@ class WorkloadProcess {
 
   // SIGKILL (a real crash); then reaps the child. Safe to call twice.
   void Kill();
+  // Sends `signal` to the running process. IOError when it cannot be signalled.
+  Status Signal(int signal);
   // Waits for the child to end and the reader to drain the pipe. CheckFailed
   // "workload: still running after <n> ms" on timeout (the child keeps running).
   Status Wait(std::chrono::milliseconds timeout, ExitInfo* info);
