@@ -16,6 +16,7 @@
 #include "simulator/io_error_injector.h"
 #include "simulator/mmap_copier.h"
 #include "simulator/power_loss_journal.h"
+#include "simulator/plan_codec.h"
 #include "simulator/torn_read_file_io.h"
 
 namespace bdb::sim {
@@ -32,8 +33,14 @@ class CrashingFileIO : public FileIOWrapper {
     *out = std::make_unique<CountingFile>(std::move(inner), this);
     return Status::OK();
   }
-  void CountRead() {
-    if (crash_at_ != 0 && ++reads_ == crash_at_) ::raise(SIGKILL);
+  // The harness reads this stderr line to name the phase the crash interrupted.
+  void CountRead(const std::string& path) {
+    if (crash_at_ != 0 && ++reads_ == crash_at_) {
+      std::fprintf(stderr, "%s%llu of '%s'\n", kAgentCrashMarker, static_cast<unsigned long long>(crash_at_),
+                   path.c_str());
+      std::fflush(stderr);
+      ::raise(SIGKILL);
+    }
   }
 
  private:
@@ -42,7 +49,7 @@ class CrashingFileIO : public FileIOWrapper {
     CountingFile(std::unique_ptr<ReadableFile> inner, CrashingFileIO* owner)
         : inner_(std::move(inner)), owner_(owner) {}
     Status Pread(uint64_t offset, size_t n, char* buf, size_t* got) override {
-      owner_->CountRead();
+      owner_->CountRead(inner_->path());
       return inner_->Pread(offset, n, buf, got);
     }
     Status Size(uint64_t* size) override { return inner_->Size(size); }
@@ -56,25 +63,24 @@ class CrashingFileIO : public FileIOWrapper {
   std::atomic<uint64_t> reads_{0};
 };
 
-TearOrder ParseTearOrder(const std::string& s) {
-  if (s == "old_new") return TearOrder::kOldHeadNewTail;
-  if (s == "new_old") return TearOrder::kNewHeadOldTail;
+TearOrder ToTearOrder(TornOrder order) {
+  switch (order) {
+    case TornOrder::kOldNew: return TearOrder::kOldHeadNewTail;
+    case TornOrder::kNewOld: return TearOrder::kNewHeadOldTail;
+    case TornOrder::kBoth: return TearOrder::kSeeded;
+  }
   return TearOrder::kSeeded;
 }
 
-bool ParseIoOp(const std::string& s, IoOp* op) {
-  static const std::pair<const char*, IoOp> kOps[] = {{"read", IoOp::kRead},
-                                                       {"write", IoOp::kWrite},
-                                                       {"fsync", IoOp::kFsync},
-                                                       {"rename", IoOp::kRename},
-                                                       {"open", IoOp::kOpen}};
-  for (const auto& [name, value] : kOps) {
-    if (s == name) {
-      *op = value;
-      return true;
-    }
+IoOp ToIoOp(IoPoint point) {
+  switch (point) {
+    case IoPoint::kRead: return IoOp::kRead;
+    case IoPoint::kWrite: return IoOp::kWrite;
+    case IoPoint::kFsync: return IoOp::kFsync;
+    case IoPoint::kRename: return IoOp::kRename;
+    case IoPoint::kOpen: return IoOp::kOpen;
   }
-  return false;
+  return IoOp::kRead;
 }
 
 // How many pages the environment's databases hold now: the window torn reads are drawn from.
@@ -96,61 +102,14 @@ uint64_t CountDatabasePages(const std::string& home) {
 
 }  // namespace
 
-std::string AgentRequestToJson(const AgentRequest& r) {
-  nlohmann::json j = {{"op", r.op},
-                      {"home", r.home},
-                      {"repo", r.repo},
-                      {"mode", r.mode},
-                      {"checkpoint", r.checkpoint},
-                      {"recover_as_you_go", r.recover_as_you_go},
-                      {"copier", r.copier},
-                      {"seed", r.seed},
-                      {"torn_pages", r.torn_pages},
-                      {"torn_boundary_bytes", r.torn_boundary_bytes},
-                      {"torn_order", r.torn_order},
-                      {"mmap_fault_pages", r.mmap_fault_pages},
-                      {"io_point", r.io_point},
-                      {"io_nth", r.io_nth},
-                      {"io_errno", r.io_errno},
-                      {"io_short_write", r.io_short_write},
-                      {"crash_at_read", r.crash_at_read},
-                      {"power_journal", r.power_journal}};
-  return j.dump();
-}
-
-Status AgentRequestFromJson(const std::string& json, AgentRequest* r) {
-  nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
-  if (!j.is_object()) return Status::InvalidArgument("agent request is not a JSON object");
-  try {
-    r->op = j.at("op").get<std::string>();
-    r->home = j.at("home").get<std::string>();
-    r->repo = j.at("repo").get<std::string>();
-    r->mode = j.at("mode").get<std::string>();
-    r->checkpoint = j.at("checkpoint").get<bool>();
-    r->recover_as_you_go = j.at("recover_as_you_go").get<bool>();
-    r->copier = j.at("copier").get<std::string>();
-    r->seed = j.at("seed").get<uint64_t>();
-    r->torn_pages = j.at("torn_pages").get<uint64_t>();
-    r->torn_boundary_bytes = j.at("torn_boundary_bytes").get<uint32_t>();
-    r->torn_order = j.at("torn_order").get<std::string>();
-    r->mmap_fault_pages = j.at("mmap_fault_pages").get<uint64_t>();
-    r->io_point = j.at("io_point").get<std::string>();
-    r->io_nth = j.at("io_nth").get<uint64_t>();
-    r->io_errno = j.at("io_errno").get<int>();
-    r->io_short_write = j.at("io_short_write").get<bool>();
-    r->crash_at_read = j.at("crash_at_read").get<uint64_t>();
-    r->power_journal = j.value("power_journal", std::string());
-  } catch (const std::exception& e) {
-    return Status::InvalidArgument(std::string("agent request: ") + e.what());
-  }
-  return Status::OK();
-}
-
 std::string AgentResponseToJson(const AgentResponse& r) {
   nlohmann::json faults = nlohmann::json::array();
   for (const auto& f : r.faults) faults.push_back({{"at_ms", f.at_ms}, {"kind", f.kind}, {"detail", f.detail}});
+  nlohmann::json touched = nlohmann::json::array();
+  for (const auto& t : r.touched) touched.push_back({{"kind", t.kind}, {"file", t.file}, {"page", t.page}});
   nlohmann::json j = {{"ok", r.ok},           {"code", r.code},   {"message", r.message},
-                      {"backup_id", r.backup_id}, {"page_rereads", r.page_rereads}, {"faults", faults}};
+                      {"backup_id", r.backup_id}, {"page_rereads", r.page_rereads}, {"faults", faults},
+                      {"touched", touched}};
   return j.dump();
 }
 
@@ -165,6 +124,8 @@ Status AgentResponseFromJson(const std::string& json, AgentResponse* r) {
     r->page_rereads = j.at("page_rereads").get<uint64_t>();
     for (const auto& f : j.at("faults"))
       r->faults.push_back({f.at("at_ms").get<int64_t>(), f.at("kind").get<std::string>(), f.at("detail").get<std::string>()});
+    for (const auto& t : j.at("touched"))
+      r->touched.push_back({t.at("kind").get<std::string>(), t.at("file").get<std::string>(), t.at("page").get<int64_t>()});
   } catch (const std::exception& e) {
     return Status::InvalidArgument(std::string("agent response: ") + e.what());
   }
@@ -179,16 +140,13 @@ AgentResponse RunAgentRequest(const AgentRequest& request) {
 
   std::unique_ptr<FiuFileIO> fiu_io;
   IoErrorInjector io_errors;
-  if (request.io_nth > 0) {
+  const AgentFaultPlan& plan = request.faults;
+  if (plan.io_nth > 0) {
     IoFault fault;
-    if (!ParseIoOp(request.io_point, &fault.op)) {
-      response.code = "InvalidArgument";
-      response.message = "unknown i/o fault point '" + request.io_point + "'";
-      return response;
-    }
-    fault.nth_call = request.io_nth;
-    fault.error = request.io_errno;
-    fault.short_write = request.io_short_write && fault.op == IoOp::kWrite;
+    fault.op = ToIoOp(plan.io_point);
+    fault.nth_call = plan.io_nth;
+    fault.error = plan.io_errno;
+    fault.short_write = plan.io_short_write && fault.op == IoOp::kWrite;
     Status s = io_errors.Arm(fault);
     if (!s.ok()) {
       response.code = s.CodeName();
@@ -201,18 +159,18 @@ AgentResponse RunAgentRequest(const AgentRequest& request) {
   }
 
   std::unique_ptr<TornReadFileIO> torn_io;
-  const bool tear = request.torn_pages > 0 || request.mmap_fault_pages > 0;
+  const bool tear = plan.torn_pages > 0 || plan.mmap_fault_pages > 0;
   if (tear) {
-    TearOptions options = request.mmap_fault_pages > 0 ? MmapStyleFaultOptions(request.seed) : TearOptions();
-    options.seed = request.seed;
-    if (request.mmap_fault_pages > 0) {
-      options.tear_count = request.mmap_fault_pages;
+    TearOptions options = plan.mmap_fault_pages > 0 ? MmapStyleFaultOptions(plan.injector_seed) : TearOptions();
+    options.seed = plan.injector_seed;
+    if (plan.mmap_fault_pages > 0) {
+      options.tear_count = plan.mmap_fault_pages;
     } else {
       options.kind = "torn_read";
-      options.boundary_bytes = request.torn_boundary_bytes;
-      options.tear_count = request.torn_pages;
+      options.boundary_bytes = plan.torn_boundary_bytes;
+      options.tear_count = plan.torn_pages;
     }
-    options.order = ParseTearOrder(request.torn_order);
+    options.order = ToTearOrder(plan.torn_order);
     // Tear pages the workload really rewrote during the copy, and copy slowly
     // (1 ms a page, a loaded disk) so that it does.
     options.changed_pages_only = true;
@@ -224,25 +182,25 @@ AgentResponse RunAgentRequest(const AgentRequest& request) {
       response.message = s.message();
       return response;
     }
-    if (request.copier != "mmap") io = torn_io.get();
+    if (request.copier != Copier::kMmap) io = torn_io.get();
   }
 
-  CrashingFileIO crashing(io, request.crash_at_read);
+  CrashingFileIO crashing(io, plan.crash_at_read);
   io = &crashing;
   ctx.io = io;
-  if (request.copier == "unverified") ctx.verification = PageVerification::kNone;
-  if (request.copier == "mmap") {
+  if (request.copier == Copier::kUnverified) ctx.verification = PageVerification::kNone;
+  if (request.copier == Copier::kMmap) {
     ctx.copy_database = torn_io ? MmapCopierWithHook(ChunkTearHook(torn_io->injector(), torn_io.get()))
                                 : DatabaseCopier(CopyDatabaseFileWithMmap);
   }
 
   Status s;
-  if (request.op == "archive") {
+  if (request.op == AgentOp::kArchive) {
     ArchiveOutcome out;
     s = ArchiveFinishedLogs(ctx, ArchiveRequest{request.home, request.repo}, &out);
   } else {
     BackupOutcome out;
-    s = RunBackup(ctx, BackupRequest{request.home, request.repo, request.mode, request.checkpoint,
+    s = RunBackup(ctx, BackupRequest{request.home, request.repo, ToString(request.mode), request.checkpoint,
                                      request.recover_as_you_go},
                   &out);
     response.backup_id = out.manifest.id;
@@ -254,6 +212,16 @@ AgentResponse RunAgentRequest(const AgentRequest& request) {
     response.message = s.message();
   }
   for (const auto& e : log.Events()) response.faults.push_back({e.at_ms, e.kind, e.detail});
+  if (torn_io) {
+    for (const FiredTear& t : torn_io->injector()->fired()) {
+      if (t.outcome == TearOutcome::kSpliced)
+        response.touched.push_back({plan.mmap_fault_pages > 0 ? "mmap_fault" : "torn_read", t.path,
+                                    static_cast<int64_t>(t.page)});
+    }
+  }
+  if (fiu_io) {
+    for (const std::string& path : fiu_io->failed_paths()) response.touched.push_back({"io_error", path, -1});
+  }
   return response;
 }
 

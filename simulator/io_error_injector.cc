@@ -211,10 +211,22 @@ bool FiuFileIO::PointFails(IoOp op, const std::string& what, int* error, bool* s
   const IoFaultPoint& point = FaultPointFor(op);
   if (!FiuPointFails(std::string(point.name).c_str(), error, short_write)) return false;
   *short_write = *short_write && op == IoOp::kWrite;
+  {
+    const size_t open_quote = what.find('\'');
+    const size_t close_quote = open_quote == std::string::npos ? open_quote : what.find('\'', open_quote + 1);
+    std::lock_guard<std::mutex> lock(mu_);
+    failed_paths_.push_back(close_quote == std::string::npos ? what
+                                                             : what.substr(open_quote + 1, close_quote - open_quote - 1));
+  }
   if (log_ != nullptr)
     log_->Record("io_error", fmt::format("{}: {} failed with {}{}", point.name, what, ErrnoName(*error),
                                          *short_write ? " after a short write" : ""));
   return true;
+}
+
+std::vector<std::string> FiuFileIO::failed_paths() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return failed_paths_;
 }
 
 Status FiuFileIO::OpenForRead(const std::string& path, std::unique_ptr<ReadableFile>* out) {

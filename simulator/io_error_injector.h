@@ -11,6 +11,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -101,9 +102,14 @@ class FiuFileIO : public FileIOWrapper {
 
   // Returns true (and *error, *short_write) if the op's point fails now.
   bool PointFails(IoOp op, const std::string& what, int* error, bool* short_write);
+  // The files of the calls that failed, in order (the first quoted path of
+  // each call's description).
+  std::vector<std::string> failed_paths() const;
 
  private:
   FaultLog* log_;
+  mutable std::mutex mu_;
+  std::vector<std::string> failed_paths_;
 };
 
 // One failure point for a binary run under fiu-run's POSIX preload.

@@ -64,10 +64,10 @@ class FaultDamageTest : public ::testing::Test {
     std::filesystem::copy(config_.home, sandbox_.Sub(name), std::filesystem::copy_options::recursive);
     return sandbox_.Sub(name);
   }
-  AgentRequest Backup(const std::string& copier) {
+  AgentRequest Backup(Copier copier) {
     AgentRequest r;
-    r.op = "backup";
-    r.mode = "hot";
+    r.op = AgentOp::kBackup;
+    r.mode = BackupMode::kHot;
     r.home = config_.home;
     r.repo = sandbox_.Sub("repo");
     r.copier = copier;
@@ -98,18 +98,18 @@ class FaultDamageTest : public ::testing::Test {
   }
   // Hot backups through an unsafe copier with tears until one is flagged
   // (tears land only on pages the workload rewrote during the copy).
-  void ExpectTornBackupFlagged(const std::string& copier, bool mmap) {
+  void ExpectTornBackupFlagged(Copier copier, bool mmap) {
     Start();
     WaitAcks(400);
     std::string flagged;
     uint64_t tears = 0;
     for (int attempt = 1; attempt <= 4 && flagged.empty(); ++attempt) {
       AgentRequest r = Backup(copier);
-      r.seed = 100 + attempt;
+      r.faults.injector_seed = 100 + attempt;
       if (mmap) {
-        r.mmap_fault_pages = 16;
+        r.faults.mmap_fault_pages = 16;
       } else {
-        r.torn_pages = 16;
+        r.faults.torn_pages = 16;
       }
       const uint64_t cutoff = workload_->ledger().Cutoff();
       AgentResponse response = RunAgentRequest(r);
@@ -121,7 +121,7 @@ class FaultDamageTest : public ::testing::Test {
       flagged = JudgeBackup(response.backup_id, cutoff, attempt);
     }
     EXPECT_GT(tears, 0u);
-    EXPECT_FALSE(flagged.empty()) << "four torn backups through the " << copier << " copier all passed";
+    EXPECT_FALSE(flagged.empty()) << "four torn backups through the " << ToString(copier) << " copier all passed";
     RecordProperty("flagged", flagged);
   }
 
@@ -222,12 +222,12 @@ TEST_F(FaultDamageTest, HonestFsyncKeepsEveryAcknowledgedCommit) {
 }
 
 TEST_F(FaultDamageTest, TornReadsThroughTheUnverifiedCopierAreFlagged) {
-  ExpectTornBackupFlagged("unverified", false);
+  ExpectTornBackupFlagged(Copier::kUnverified, false);
 }
 
 TEST_F(FaultDamageTest, MmapFaultsThroughTheMmapCopierAreFlagged) {
   config_.page_size = 8192;  // pages straddle the 4096-byte mmap boundary
-  ExpectTornBackupFlagged("mmap", true);
+  ExpectTornBackupFlagged(Copier::kMmap, true);
 }
 
 // An injected EIO makes the backup fail with nothing published; the backup
@@ -236,13 +236,13 @@ TEST_F(FaultDamageTest, IoErrorFailsTheBackupCleanlyAndTheEarlierBackupStillRest
   Start();
   WaitAcks(200);
   const uint64_t cutoff = workload_->ledger().Cutoff();
-  AgentResponse good = RunAgentRequest(Backup("verified"));
+  AgentResponse good = RunAgentRequest(Backup(Copier::kVerified));
   ASSERT_TRUE(good.ok) << good.message;
   WaitAcks(workload_->ledger().AckedCount() + 50);
-  AgentRequest failing = Backup("verified");
-  failing.io_point = "write";
-  failing.io_nth = 3;
-  failing.io_errno = EIO;
+  AgentRequest failing = Backup(Copier::kVerified);
+  failing.faults.io_point = IoPoint::kWrite;
+  failing.faults.io_nth = 3;
+  failing.faults.io_errno = EIO;
   AgentResponse bad = RunAgentRequest(failing);
   EXPECT_FALSE(bad.ok);
   EXPECT_EQ(bad.code, "IOError");

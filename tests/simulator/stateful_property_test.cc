@@ -31,6 +31,7 @@
 #include "engine/recovery.h"
 #include "engine/restore.h"
 #include "simulator/backup_agent.h"
+#include "simulator/plan_codec.h"
 #include "simulator/child_process.h"
 #include "simulator/oracle.h"
 #include "simulator/payload.h"
@@ -240,10 +241,10 @@ AgentResponse RunAgentProcess(Sut& sut, const AgentRequest& request) {
 AgentResponse RunAgent(Sut& sut, const std::string& op, const std::string& mode) {
   if (sut.home_lost()) return AgentResponse();
   AgentRequest r;
-  r.op = op;
+  r.op = op == "archive" ? AgentOp::kArchive : AgentOp::kBackup;
   r.home = sut.home();
   r.repo = sut.repo();
-  r.mode = mode;
+  r.mode = mode == "cold" ? BackupMode::kCold : mode == "incremental" ? BackupMode::kIncremental : BackupMode::kHot;
   r.power_journal = sut.config().journal_path;
   AgentResponse response = RunAgentProcess(sut, r);
   Require(response.ok, op + " " + mode + ": " + response.message);
@@ -462,7 +463,7 @@ TEST(StatefulProperty, PowerLossAfterAnArchiveKeepsEveryAck) {
     ASSERT_TRUE(sut.Start(7).ok());
     ASSERT_TRUE(sut.workload().WaitForAcks(1500, kWait).ok());
     AgentRequest r;
-    r.op = "archive";
+    r.op = AgentOp::kArchive;
     r.home = sut.home();
     r.repo = sut.repo();
     r.power_journal = sut.config().journal_path;
