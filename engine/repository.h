@@ -1,4 +1,4 @@
-// Repository: a backup repository on disk (DESIGN.md "Repository"): the
+// Repository: a backup repository on disk (docs/contracts.md, "Repository"): the
 // bdbackup.repo marker, the lock file, archive/ (logs + checksum sidecars),
 // backups/<ID>/ (published) and backups/<ID>.partial/ (being written), and
 // standby/. Directories are created 0700, files 0600; every access goes through

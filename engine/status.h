@@ -52,7 +52,7 @@ class Status {
   std::string message_;
 };
 
-// Process exit code for a status, as fixed in DESIGN.md:
+// Process exit code for a status, as fixed in docs/contracts.md:
 // 0 ok, 1 check failed, 2 bad usage/input, 3 busy, 4 I/O or environment.
 int ExitCodeFor(const Status& s);
 

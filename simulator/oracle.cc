@@ -76,8 +76,9 @@ struct Seen {
 class Checker {
  public:
   Checker(const AckLedger& ledger, uint64_t cutoff, const WorkloadConfig& config, bool allow_lost_suffix,
-          OracleReport* report)
-      : cutoff_(cutoff), config_(config), allow_lost_suffix_(allow_lost_suffix), report_(report) {
+          int64_t absent_from_unix_ms, OracleReport* report)
+      : cutoff_(cutoff), config_(config), allow_lost_suffix_(allow_lost_suffix),
+        absent_from_unix_ms_(absent_from_unix_ms), report_(report) {
     for (const TxnRecord& r : ledger.Snapshot()) ledger_[r.txn] = r;
   }
 
@@ -108,6 +109,7 @@ class Checker {
     CheckSlots();
     CheckAckedTxns();
     CheckPrefixClosed();
+    CheckAfterPoint();
   }
 
  private:
@@ -202,9 +204,21 @@ class Checker {
     }
   }
 
+  // Rule 2 for a point-in-time restore: a txn that began to commit at or after
+  // absent_from_unix_ms (by the workload's clock) must not be visible.
+  void CheckAfterPoint() {
+    if (absent_from_unix_ms_ == 0) return;
+    for (const auto& [txn, r] : ledger_) {
+      if (r.start_unix_ms == 0 || r.start_unix_ms < absent_from_unix_ms_) continue;
+      ++report_->after_point;
+      if (seen_.count(txn) != 0) Bad(2, txn, "", "", "txn began to commit after the restore point but is visible");
+    }
+  }
+
   uint64_t cutoff_;
   const WorkloadConfig& config_;
   bool allow_lost_suffix_;
+  int64_t absent_from_unix_ms_;
   OracleReport* report_;
   std::map<uint64_t, TxnRecord> ledger_;
   std::map<uint64_t, Seen> seen_;
@@ -214,9 +228,9 @@ class Checker {
 }  // namespace
 
 OracleReport CheckEnvironment(const std::string& recovered_home, const AckLedger& ledger, uint64_t cutoff_seq,
-                              const WorkloadConfig& config, bool allow_lost_suffix) {
+                              const WorkloadConfig& config, bool allow_lost_suffix, int64_t absent_from_unix_ms) {
   OracleReport report;
-  Checker checker(ledger, cutoff_seq, config, allow_lost_suffix, &report);
+  Checker checker(ledger, cutoff_seq, config, allow_lost_suffix, absent_from_unix_ms, &report);
   std::error_code ec;
   if (!std::filesystem::is_directory(recovered_home, ec)) {
     report.Add({4, 0, "", "", fmt::format("environment home '{}' does not exist", recovered_home)});

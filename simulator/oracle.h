@@ -2,7 +2,7 @@
 // or the live one after a crash and recovery) kept every acknowledged commit.
 // It opens the environment itself (private, read-only use), reads every record
 // of a.db and b.db with cursors, regenerates every expected value from the
-// WorkloadConfig and checks DESIGN.md's four rules against the AckLedger.
+// WorkloadConfig and checks the four rules of docs/contracts.md against the AckLedger.
 // Stateless free function; thread-safe for different homes.
 #pragma once
 
@@ -38,6 +38,7 @@ struct OracleReport {
   uint64_t missing = 0;  // of those, not present at all
   uint64_t extra = 0;    // present but not acknowledged before the cutoff (allowed)
   uint64_t lost_suffix = 0;  // missing acked txns accepted under allow_lost_suffix
+  uint64_t after_point = 0;  // txns that began after a restore point (each checked absent)
   void Add(OracleViolation v);
   // One line: "ok: 480 acked, 0 missing, ..." or "FAILED: 3 violations (first: ...)".
   std::string Summary() const;
@@ -48,7 +49,10 @@ struct OracleReport {
 // allow_lost_suffix (nosync / write_nosync durability): acked txns may be
 // missing as long as the present set stays prefix-closed (rule 3), i.e. only a
 // suffix of the commit order was lost; their number is reported as lost_suffix.
+// absent_from_unix_ms (point-in-time restores; 0 = none): every txn whose
+// commit began at or after it (workload clock, "S" line) must be absent.
 OracleReport CheckEnvironment(const std::string& recovered_home, const AckLedger& ledger, uint64_t cutoff_seq,
-                              const WorkloadConfig& config, bool allow_lost_suffix);
+                              const WorkloadConfig& config, bool allow_lost_suffix,
+                              int64_t absent_from_unix_ms = 0);
 
 }  // namespace bdb::sim

@@ -22,6 +22,7 @@ struct OutcomeStyle {
 };
 constexpr OutcomeStyle kOutcomeStyles[] = {
     {Outcome::kPass, "pass", "#2f9e55"},
+    {Outcome::kNotExercised, "notex", "#9a9a9a"},
     {Outcome::kDetected, "detected", "#e3a21a"},
     {Outcome::kCleanFailure, "clean", "#6f8fbf"},
     {Outcome::kLoss, "loss", "#d64541"},
@@ -37,6 +38,7 @@ const OutcomeStyle& StyleOf(Outcome o) {
 int CountOf(const OutcomeCounts& c, Outcome o) {
   switch (o) {
     case Outcome::kPass: return c.pass;
+    case Outcome::kNotExercised: return c.not_exercised;
     case Outcome::kDetected: return c.detected;
     case Outcome::kCleanFailure: return c.clean_failure;
     case Outcome::kLoss: return c.loss;
@@ -96,6 +98,7 @@ td.num { text-align:right; font-variant-numeric:tabular-nums; }
 .badge.PASS { background:var(--pass); } .badge.FAIL { background:var(--loss); }
 .badge.o-pass { background:var(--pass); } .badge.o-detected { background:var(--detected); }
 .badge.o-clean { background:var(--clean); } .badge.o-loss { background:var(--loss); }
+.badge.o-notex { background:#9a9a9a; }
 .legend { display:flex; gap:16px; margin-top:10px; color:var(--muted); font-size:12px; }
 .legend i { display:inline-block; width:10px; height:10px; border-radius:2px; margin-right:5px; }
 svg text { font:11px system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif; fill:#5d6878; }
@@ -148,7 +151,7 @@ std::string SummarySection(const RunReport& report) {
   for (const ScenarioResult& s : report.scenarios) {
     OutcomeCounts c = CountOutcomes(s);
     total.trials += c.trials, total.pass += c.pass, total.detected += c.detected;
-    total.clean_failure += c.clean_failure, total.loss += c.loss;
+    total.clean_failure += c.clean_failure, total.loss += c.loss, total.not_exercised += c.not_exercised;
     met += Verdict(s) == "PASS" ? 1 : 0;
   }
   int n = static_cast<int>(report.scenarios.size());
@@ -170,15 +173,16 @@ std::string SummarySection(const RunReport& report) {
 std::string ScenarioSection(const RunReport& report) {
   std::string out =
       "<section id=\"scenarios\"><h2>Scenarios</h2><table class=\"scenarios\"><thead><tr><th>scenario</th>"
-      "<th>expect</th><th>outcomes</th><th>trials</th><th>catch rate</th><th>verdict</th></tr></thead><tbody>\n";
+      "<th>expect</th><th>outcomes</th><th>trials</th><th>exercised</th><th>catch rate</th><th>verdict</th></tr></thead>"
+      "<tbody>\n";
   for (const ScenarioResult& s : report.scenarios) {
     std::string verdict = Verdict(s);
     out += fmt::format(
         "<tr class=\"scenario\"><td><div class=\"name\">{}</div><div class=\"desc\">{}</div></td><td>{}</td>"
-        "<td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1f}%</td>"
+        "<td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1f}%</td>"
         "<td><span class=\"badge {}\">{}</span><div class=\"reason\">{}</div></td></tr>\n",
-        E(s.name), E(s.description), E(s.expect), OutcomeBar(s), s.trials.size(), 100 * CatchRate(s), verdict,
-        verdict, E(VerdictReason(s)));
+        E(s.name), E(s.description), E(s.expect), OutcomeBar(s), s.trials.size(), CountOutcomes(s).exercised,
+        100 * CatchRate(s), verdict, verdict, E(VerdictReason(s)));
   }
   return out + "</tbody></table>" + Legend() + "</section>\n";
 }
@@ -326,6 +330,15 @@ std::string TrialBlock(const ScenarioResult& s, const TrialResult& t) {
       "trial {} &middot; recovery {}{}</div>",
       t.acked, t.checked, t.missing, t.lost_suffix, FormatMs(t.duration_ms), FormatMs(t.recovery_ms),
       t.sandbox.empty() ? "" : " &middot; sandbox kept in " + E(t.sandbox));
+  if (!t.exercise.empty()) {
+    out += "<table class=\"exercise\"><thead><tr><th>planned fault</th><th>step</th><th>fired</th><th>what it hit"
+           "</th></tr></thead><tbody>";
+    for (const FaultExercise& e : t.exercise) {
+      out += fmt::format("<tr><td>{}: {}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>", E(e.kind),
+                         E(e.planned), e.step, e.fired ? "yes" : "<b>no</b>", E(e.hit));
+    }
+    out += "</tbody></table>";
+  }
   if (t.faults.empty()) return out + "<p class=\"empty\">No fault was injected.</p></div>\n";
   out += Timeline(t);
   out += "<table class=\"faults\"><thead><tr><th>#</th><th>at</th><th>fault</th><th>detail</th></tr></thead><tbody>";

@@ -13,18 +13,25 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kFormatVersion = 1;
+constexpr int kFormatVersion = 2;
 
 json CountsToJson(const OutcomeCounts& c) {
   return json{{"trials", c.trials},       {"PASS", c.pass},
+              {"NOT_EXERCISED", c.not_exercised},
               {"DETECTED", c.detected},   {"CLEAN_FAILURE", c.clean_failure},
-              {"LOSS", c.loss},           {"unexplained_detected", c.unexplained_detected}};
+              {"LOSS", c.loss},           {"unexplained_detected", c.unexplained_detected},
+              {"exercised", c.exercised}};
 }
 
 json TrialToJson(const TrialResult& t) {
   json faults = json::array();
   for (const FaultEvent& f : t.faults) faults.push_back({{"at_ms", f.at_ms}, {"kind", f.kind}, {"detail", f.detail}});
+  json exercise = json::array();
+  for (const FaultExercise& e : t.exercise)
+    exercise.push_back({{"kind", e.kind}, {"step", e.step}, {"planned", e.planned}, {"fired", e.fired}, {"hit", e.hit}});
   return json{{"index", t.index},
+              {"exercised", t.exercised},
+              {"exercise", std::move(exercise)},
               {"seed", SeedHex(t.seed)},
               {"outcome", OutcomeName(t.outcome)},
               {"explained", t.explained},
@@ -52,6 +59,8 @@ json ScenarioToJson(const ScenarioResult& s) {
               {"verdict", Verdict(s)},
               {"counts", CountsToJson(CountOutcomes(s))},
               {"catch_rate", CatchRate(s)},
+              {"catch_rate_ci95", {CatchRateInterval(s).first, CatchRateInterval(s).second}},
+              {"min_exercised", s.min_exercised},
               {"trials", std::move(trials)}};
 }
 
@@ -144,7 +153,7 @@ Status FaultFromJson(const json& j, const std::string& path, FaultEvent* f) {
 
 Status TrialFromJson(const json& j, const std::string& path, const std::string& scenario, TrialResult* t) {
   ObjectReader r(j, path);
-  BDB_RETURN_IF_ERROR(r.Check({"index", "seed", "outcome", "explained", "harness_error", "detail", "faults", "replay", "duration_ms",
+  BDB_RETURN_IF_ERROR(r.Check({"index", "exercised", "exercise", "seed", "outcome", "explained", "harness_error", "detail", "faults", "replay", "duration_ms",
                                "recovery_ms", "commits_per_sec_during_backup", "acked", "checked", "missing",
                                "lost_suffix", "sandbox"}));
   t->scenario = scenario;
@@ -168,6 +177,22 @@ Status TrialFromJson(const json& j, const std::string& path, const std::string& 
     BDB_RETURN_IF_ERROR(FaultFromJson((*faults)[i], fmt::format("{}[{}]", r.Path("faults"), i), &t->faults[i]));
   }
   BDB_RETURN_IF_ERROR(r.String("replay", &t->replay));
+  if (j.contains("exercised")) BDB_RETURN_IF_ERROR(r.Bool("exercised", &t->exercised));  // absent in format 1
+  if (j.contains("exercise")) {
+    const json* exercise = nullptr;
+    BDB_RETURN_IF_ERROR(r.Array("exercise", &exercise));
+    for (size_t i = 0; i < exercise->size(); ++i) {
+      ObjectReader e((*exercise)[i], fmt::format("{}[{}]", r.Path("exercise"), i));
+      BDB_RETURN_IF_ERROR(e.Check({"kind", "step", "planned", "fired", "hit"}));
+      FaultExercise x;
+      BDB_RETURN_IF_ERROR(e.String("kind", &x.kind));
+      BDB_RETURN_IF_ERROR(e.Int("step", &x.step));
+      BDB_RETURN_IF_ERROR(e.String("planned", &x.planned));
+      BDB_RETURN_IF_ERROR(e.Bool("fired", &x.fired));
+      BDB_RETURN_IF_ERROR(e.String("hit", &x.hit));
+      t->exercise.push_back(std::move(x));
+    }
+  }
   BDB_RETURN_IF_ERROR(r.Double("duration_ms", &t->duration_ms));
   BDB_RETURN_IF_ERROR(r.Double("recovery_ms", &t->recovery_ms));
   BDB_RETURN_IF_ERROR(r.Double("commits_per_sec_during_backup", &t->commits_per_sec_during_backup));
@@ -181,7 +206,8 @@ Status TrialFromJson(const json& j, const std::string& path, const std::string& 
 Status ScenarioFromJson(const json& j, const std::string& path, ScenarioResult* s) {
   ObjectReader r(j, path);
   BDB_RETURN_IF_ERROR(
-      r.Check({"name", "description", "expect", "file", "verdict", "counts", "catch_rate", "trials"}));
+      r.Check({"name", "description", "expect", "file", "verdict", "counts", "catch_rate", "catch_rate_ci95",
+               "min_exercised", "trials"}));
   BDB_RETURN_IF_ERROR(r.String("name", &s->name));
   BDB_RETURN_IF_ERROR(r.String("description", &s->description));
   BDB_RETURN_IF_ERROR(r.String("expect", &s->expect));
@@ -189,6 +215,7 @@ Status ScenarioFromJson(const json& j, const std::string& path, ScenarioResult* 
     return ObjectReader::Error(r.Path("expect"), fmt::format("must be 'pass' or 'caught', got '{}'", s->expect));
   }
   BDB_RETURN_IF_ERROR(r.String("file", &s->file));
+  if (j.contains("min_exercised")) BDB_RETURN_IF_ERROR(r.Double("min_exercised", &s->min_exercised));
   const json* trials = nullptr;
   BDB_RETURN_IF_ERROR(r.Array("trials", &trials));
   s->trials.resize(trials->size());
@@ -206,7 +233,12 @@ Status ScenarioFromJson(const json& j, const std::string& path, ScenarioResult* 
   }
   const json* counts = nullptr;
   BDB_RETURN_IF_ERROR(r.Object("counts", &counts));
-  if (*counts != CountsToJson(CountOutcomes(*s))) {
+  json expected_counts = CountsToJson(CountOutcomes(*s));
+  if (!counts->contains("exercised")) {  // format 1 had no exercise accounting
+    expected_counts.erase("exercised");
+    expected_counts.erase("NOT_EXERCISED");
+  }
+  if (*counts != expected_counts) {
     return ObjectReader::Error(r.Path("counts"), "do not match the trials");
   }
   double catch_rate = 0;

@@ -43,6 +43,14 @@ std::string Seconds(double ms) { return fmt::format("{:.3f}", ms / 1000.0); }
 
 std::string FailureBody(const ScenarioResult& s) {
   std::string body;
+  const OutcomeCounts c = CountOutcomes(s);
+  if (s.expect == "pass" && c.exercised < s.min_exercised * c.trials - 1e-9) {
+    body += fmt::format("only {} of {} trials exercised their faults (needs {:.0f}%)\n", c.exercised, c.trials,
+                        100 * s.min_exercised);
+    for (const TrialResult& t : s.trials) {
+      if (t.outcome == Outcome::kNotExercised) body += fmt::format("trial {} NOT_EXERCISED: {}\n", t.index, t.detail);
+    }
+  }
   for (const TrialResult& t : s.trials) {
     if (!TrialFails(s, t)) continue;
     body += fmt::format("trial {} {}{}: {}\n  {}\n", t.index, OutcomeName(t.outcome),
@@ -111,9 +119,10 @@ std::string RenderJUnit(const RunReport& report) {
     for (const TrialResult& t : s.trials) ms += t.duration_ms;
     xml += fmt::format(
         "  <testcase classname=\"bdbsim\" name=\"{}\" file=\"{}\" time=\"{}\" expect=\"{}\" trials=\"{}\" "
-        "pass=\"{}\" detected=\"{}\" clean_failure=\"{}\" loss=\"{}\" catch_rate=\"{:.4f}\"",
-        EscapeXml(s.name), EscapeXml(s.file), Seconds(ms), EscapeXml(s.expect), c.trials, c.pass, c.detected,
-        c.clean_failure, c.loss, CatchRate(s));
+        "exercised=\"{}\" pass=\"{}\" not_exercised=\"{}\" detected=\"{}\" unexplained_detected=\"{}\" "
+        "clean_failure=\"{}\" loss=\"{}\" catch_rate=\"{:.4f}\"",
+        EscapeXml(s.name), EscapeXml(s.file), Seconds(ms), EscapeXml(s.expect), c.trials, c.exercised, c.pass,
+        c.not_exercised, c.detected, c.unexplained_detected, c.clean_failure, c.loss, CatchRate(s));
     if (Verdict(s) == "PASS") {
       xml += fmt::format(">\n    <system-out>{}</system-out>\n  </testcase>\n", EscapeXml(VerdictReason(s)));
       continue;

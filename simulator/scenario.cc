@@ -3,6 +3,8 @@
 // the earliest error (by line, then column) becomes the returned Status.
 #include "simulator/scenario.h"
 
+#include "simulator/trial_plan.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -451,12 +453,20 @@ void ReadFaults(KeyReader& r, const toml::table& top, const Scenario& s, FaultSp
   }
   if (const toml::table* c = r.Table(*t, "faults.", "io_error")) {
     const std::string p = "faults.io_error.";
-    r.CheckKnown(*c, p, {"points", "errno", "probability"});
+    r.CheckKnown(*c, p, {"points", "errno", "probability", "at"});
     IoErrorFault io;
     io.error_number = EIO;
     ReadIoPoints(r, *c, p, /*workload=*/false, &io.points);
     r.Enum(*c, p, "errno", kErrno, &io.error_number);
     r.Probability(*c, p, "probability", &io.probability);
+    Range at;
+    if (r.RangeKey(*c, p, "at", 1, kMaxAt, &at)) {
+      if (c->get("probability") != nullptr) {
+        r.Fail(c->get("at")->source(), p + "at", "cannot be combined with faults.io_error.probability");
+      } else {
+        io.at = at;
+      }
+    }
     f->io_error = io;
   }
   if (const toml::table* c = r.Table(*t, "faults.", "workload_io_error")) {
@@ -765,7 +775,8 @@ bool ValidName(const std::string& name) {
 }
 
 void ReadTop(KeyReader& r, const toml::table& top, Scenario* s) {
-  r.CheckKnown(top, "", {"name", "description", "expect", "trials", "seed", "workload", "backup", "faults", "steps"});
+  r.CheckKnown(top, "", {"name", "description", "expect", "trials", "seed", "min_exercised", "workload", "backup",
+                         "faults", "steps"});
   if (const toml::node* node = r.Get(top, "", "name", true)) {
     auto value = node->as_string();
     if (value == nullptr || value->get().empty() || value->get().size() > 80 || !ValidName(value->get())) {
@@ -780,6 +791,7 @@ void ReadTop(KeyReader& r, const toml::table& top, Scenario* s) {
   r.Int(top, "", "trials", 1, kMaxTrials, &s->trials);
   int64_t seed = 0;
   if (r.Int(top, "", "seed", 0, INT64_MAX, &seed)) s->seed = static_cast<uint64_t>(seed);
+  r.Probability(top, "", "min_exercised", &s->min_exercised);
   ReadWorkload(r, top, &s->workload);
   ReadBackup(r, top, s);
   ReadFaults(r, top, *s, &s->faults);
@@ -813,6 +825,15 @@ Status LoadScenarioString(const std::string& toml_text, const std::string& path_
            "needs a crash to apply to (faults.crash or a crash step)");
   }
   if (r.has_errors()) return r.Result();
+  std::string key;
+  int line = 0;
+  if (Status plannable = ValidatePlannable(s, &key, &line); !plannable.ok()) {
+    if (line == 0) {
+      if (const toml::node* node = top.at_path(key).node()) line = static_cast<int>(node->source().begin.line);
+    }
+    r.FailAt(static_cast<uint32_t>(line), key, plannable.message());
+    return r.Result();
+  }
   *out = std::move(s);
   return Status::OK();
 }

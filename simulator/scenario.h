@@ -89,6 +89,9 @@ struct IoErrorFault {
   std::vector<IoPoint> points;
   int error_number = 0;  // EIO or ENOSPC
   double probability = 0.05;
+  // The n-th call at the drawn point fails, n drawn from `at`; without it, from
+  // [1, ceil(1 / probability)].
+  std::optional<Range> at;
 };
 
 // An I/O error under BDB in the workload process (libfiu in its I/O hooks):
@@ -145,6 +148,9 @@ struct Scenario {
   Expect expect = Expect::kPass;
   int64_t trials = 10;
   std::optional<uint64_t> seed;  // base seed; bdbsim --seed overrides
+  // expect = "pass": the share of trials whose named faults all fired
+  // (exercised) must be at least this, or the scenario fails.
+  double min_exercised = 0.8;
   WorkloadSpec workload;
   BackupSpec backup;
   FaultSpec faults;

@@ -3,11 +3,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+#include <string_view>
+
 namespace bdb::sim {
 
 const char* OutcomeName(Outcome outcome) {
   switch (outcome) {
     case Outcome::kPass: return "PASS";
+    case Outcome::kNotExercised: return "NOT_EXERCISED";
     case Outcome::kDetected: return "DETECTED";
     case Outcome::kCleanFailure: return "CLEAN_FAILURE";
     case Outcome::kLoss: return "LOSS";
@@ -16,7 +21,7 @@ const char* OutcomeName(Outcome outcome) {
 }
 
 bool ParseOutcome(const std::string& name, Outcome* outcome) {
-  for (Outcome o : {Outcome::kPass, Outcome::kDetected, Outcome::kCleanFailure, Outcome::kLoss}) {
+  for (Outcome o : {Outcome::kPass, Outcome::kNotExercised, Outcome::kDetected, Outcome::kCleanFailure, Outcome::kLoss}) {
     if (name == OutcomeName(o)) {
       *outcome = o;
       return true;
@@ -29,8 +34,10 @@ OutcomeCounts CountOutcomes(const ScenarioResult& scenario) {
   OutcomeCounts c;
   for (const TrialResult& t : scenario.trials) {
     ++c.trials;
+    if (t.exercised) ++c.exercised;
     switch (t.outcome) {
       case Outcome::kPass: ++c.pass; break;
+      case Outcome::kNotExercised: ++c.not_exercised; break;
       case Outcome::kDetected:
         ++c.detected;
         if (!t.explained) ++c.unexplained_detected;
@@ -55,9 +62,25 @@ double CatchRate(const ScenarioResult& scenario) {
   return static_cast<double>(CaughtTrials(scenario)) / static_cast<double>(scenario.trials.size());
 }
 
-bool TrialCaught(const TrialResult& trial) {
-  return (trial.outcome == Outcome::kDetected && !trial.harness_error) || trial.outcome == Outcome::kLoss;
+std::pair<double, double> CatchRateInterval(const ScenarioResult& scenario) {
+  const double n = static_cast<double>(scenario.trials.size());
+  if (n == 0) return {0, 1};
+  const double z = 1.959963984540054, p = CatchRate(scenario);
+  const double center = (p + z * z / (2 * n)) / (1 + z * z / n);
+  const double half = z * std::sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n);
+  return {std::max(0.0, center - half), std::min(1.0, center + half)};
 }
+
+bool TrialCaught(const TrialResult& trial) {
+  return (trial.outcome == Outcome::kDetected && trial.explained && !trial.harness_error) ||
+         trial.outcome == Outcome::kLoss;
+}
+
+namespace {
+bool EnoughExercised(const ScenarioResult& scenario, const OutcomeCounts& c) {
+  return c.trials == 0 || c.exercised >= scenario.min_exercised * c.trials - 1e-9;
+}
+}  // namespace
 
 bool TrialFails(const ScenarioResult& scenario, const TrialResult& trial) {
   if (scenario.expect != "pass") return false;
@@ -69,7 +92,7 @@ std::string Verdict(const ScenarioResult& scenario) {
     for (const TrialResult& t : scenario.trials) {
       if (TrialFails(scenario, t)) return "FAIL";
     }
-    return "PASS";
+    return EnoughExercised(scenario, CountOutcomes(scenario)) ? "PASS" : "FAIL";
   }
   if (scenario.expect == "caught") {
     for (const TrialResult& t : scenario.trials) {
@@ -82,19 +105,27 @@ std::string Verdict(const ScenarioResult& scenario) {
 std::string VerdictReason(const ScenarioResult& scenario) {
   OutcomeCounts c = CountOutcomes(scenario);
   if (scenario.expect == "pass") {
-    if (c.loss == 0 && c.unexplained_detected == 0) return fmt::format("no loss in {} trials", c.trials);
+    const std::string exercised = fmt::format("{} of {} exercised", c.exercised, c.trials);
     std::string reason;
     if (c.loss > 0) reason = fmt::format("{} of {} trials lost acknowledged commits", c.loss, c.trials);
     if (c.unexplained_detected > 0) {
       if (!reason.empty()) reason += ", ";
       reason += fmt::format("{} of {} trials unexplained DETECTED", c.unexplained_detected, c.trials);
     }
+    if (!EnoughExercised(scenario, c)) {
+      if (!reason.empty()) reason += ", ";
+      reason += fmt::format("only {} of {} trials exercised their faults (needs {:.0f}%)", c.exercised, c.trials,
+                            100 * scenario.min_exercised);
+    }
+    if (reason.empty()) return fmt::format("no loss in {} trials, {}", c.trials, exercised);
     return reason;
   }
   if (scenario.expect == "caught") {
     int caught = CaughtTrials(scenario);
-    if (caught == 0) return fmt::format("no trial of {} was caught (DETECTED or LOSS)", c.trials);
-    return fmt::format("caught {} of {} trials ({:.1f}%)", caught, c.trials, 100.0 * caught / c.trials);
+    if (caught == 0) return fmt::format("no trial of {} was caught (LOSS or explained DETECTED)", c.trials);
+    const auto [low, high] = CatchRateInterval(scenario);
+    return fmt::format("caught {} of {} trials ({:.1f}%, 95% CI {:.0f}-{:.0f}%)", caught, c.trials,
+                       100.0 * caught / c.trials, 100 * low, 100 * high);
   }
   return fmt::format("unknown expectation '{}'", scenario.expect);
 }
@@ -179,11 +210,58 @@ bool ParseSeedHex(const std::string& hex, uint64_t* seed) {
   return true;
 }
 
+namespace {
+constexpr std::string_view kOutcomeLetters = "PNDUCL";
+
+// ".<letter><8 hex>" at the end of a token, or nullopt.
+std::optional<ReplayExpectation> ParseExpectation(const std::string& part) {
+  if (part.size() != 9 || kOutcomeLetters.find(part[0]) == std::string_view::npos) return std::nullopt;
+  uint32_t v = 0;
+  for (size_t i = 1; i < part.size(); ++i) {
+    const int d = HexValue(part[i], false);
+    if (d < 0) return std::nullopt;
+    v = v * 16 + static_cast<uint32_t>(d);
+  }
+  return ReplayExpectation{part[0], v};
+}
+}  // namespace
+
+uint32_t FaultSignature(const std::vector<FaultExercise>& exercise) {
+  std::string text;
+  for (const FaultExercise& e : exercise) text += fmt::format("{}@{}={};", e.kind, e.step, e.fired ? 1 : 0);
+  return static_cast<uint32_t>(Fnv1a64(text));
+}
+
+ReplayExpectation ExpectationOf(const TrialResult& trial) {
+  char letter = 'P';
+  switch (trial.outcome) {
+    case Outcome::kPass: letter = 'P'; break;
+    case Outcome::kNotExercised: letter = 'N'; break;
+    case Outcome::kDetected: letter = trial.explained ? 'D' : 'U'; break;
+    case Outcome::kCleanFailure: letter = 'C'; break;
+    case Outcome::kLoss: letter = 'L'; break;
+  }
+  return ReplayExpectation{letter, FaultSignature(trial.exercise)};
+}
+
+std::string DescribeExpectedOutcome(char outcome) {
+  switch (outcome) {
+    case 'P': return "PASS";
+    case 'N': return "NOT_EXERCISED";
+    case 'D': return "DETECTED (explained)";
+    case 'U': return "DETECTED (unexplained)";
+    case 'C': return "CLEAN_FAILURE";
+    case 'L': return "LOSS";
+  }
+  return "unknown";
+}
+
 std::string MakeReplayToken(const std::string& scenario, uint64_t seed) {
   return EncodeScenario(scenario) + "." + SeedHex(seed);
 }
 
-Status ParseReplayToken(const std::string& token, std::string* scenario, uint64_t* seed) {
+// "<scenario>.<seed>" without a result part.
+static Status ParseScenarioAndSeed(const std::string& token, std::string* scenario, uint64_t* seed) {
   size_t dot = token.rfind('.');
   if (dot == std::string::npos || dot == 0) {
     return Status::InvalidArgument(
@@ -204,8 +282,33 @@ Status ParseReplayToken(const std::string& token, std::string* scenario, uint64_
   return Status::OK();
 }
 
+
+std::string MakeReplayToken(const std::string& scenario, uint64_t seed, const ReplayExpectation& expected) {
+  return MakeReplayToken(scenario, seed) + fmt::format(".{}{:08x}", expected.outcome, expected.faults);
+}
+
+Status ParseReplayToken(const std::string& token, std::string* scenario, uint64_t* seed,
+                        std::optional<ReplayExpectation>* expected) {
+  std::string rest = token;
+  std::optional<ReplayExpectation> parsed_expectation;
+  if (const size_t last = rest.rfind('.'); last != std::string::npos && rest.size() - last - 1 == 9) {
+    parsed_expectation = ParseExpectation(rest.substr(last + 1));
+    if (!parsed_expectation) {
+      return Status::InvalidArgument(fmt::format(
+          "replay token result must be an outcome letter (one of {}) and 8 hex digits, got '{}'", kOutcomeLetters,
+          rest.substr(last + 1)));
+    }
+    rest.resize(last);
+  }
+  if (expected != nullptr) *expected = parsed_expectation;
+  return ParseScenarioAndSeed(rest, scenario, seed);
+}
 std::string ReplayLine(const std::string& scenario, uint64_t seed) {
   return "bdbsim replay " + MakeReplayToken(scenario, seed);
+}
+
+std::string ReplayLine(const TrialResult& trial) {
+  return "bdbsim replay " + MakeReplayToken(trial.scenario, trial.seed, ExpectationOf(trial));
 }
 
 std::string TrialReplay(const TrialResult& trial) {

@@ -1,11 +1,13 @@
 // Trial results: what one simulator run produced, as plain data. The trial
 // runner fills TrialResults; the report writers (JSON, JUnit, HTML, table) and
 // the shard merge read them. This module knows nothing of Berkeley DB.
-// Verdict rules are DESIGN.md's "Outcome classes". Everything here is a plain
+// Verdict rules are docs/contracts.md, "Outcome classes". Everything here is a plain
 // value or a pure function: safe to use from any thread on separate objects.
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -15,9 +17,12 @@
 
 namespace bdb::sim {
 
-enum class Outcome { kPass, kDetected, kCleanFailure, kLoss };
+// NOT_EXERCISED: the oracle held, but a fault the scenario names never fired
+// (a tear on an unchanged page, an I/O error never reached, a crash after the
+// work ended, a copy no commit ran under), so the trial proves nothing.
+enum class Outcome { kPass, kNotExercised, kDetected, kCleanFailure, kLoss };
 
-// "PASS", "DETECTED", "CLEAN_FAILURE", "LOSS".
+// "PASS", "NOT_EXERCISED", "DETECTED", "CLEAN_FAILURE", "LOSS".
 const char* OutcomeName(Outcome outcome);
 // Exact (case-sensitive) inverse of OutcomeName; false for anything else.
 bool ParseOutcome(const std::string& name, Outcome* outcome);
@@ -29,13 +34,24 @@ struct FaultEvent {
   std::string detail;  // e.g. "SIGKILL after 812 commits", "EIO on pwrite #41"
 };
 
+// One planned fault of the trial: whether it fired, and what it hit.
+struct FaultExercise {
+  std::string kind;     // FaultKind's name: crash, power_loss, torn_read, ...
+  int step = 0;         // 1-based step it acted on; 0 = the whole trial
+  std::string planned;  // what the plan said, e.g. "workload SIGKILL at its write #812"
+  bool fired = false;
+  std::string hit;      // what it did: "'a.db' page 12 spliced at byte 1536", "312 commits, 40 page writes"
+};
+
 struct TrialResult {
   std::string scenario;
   uint64_t seed = 0;  // the trial's own seed (TrialSeed), replays it exactly
   int index = 0;      // 0-based trial number within the scenario
   Outcome outcome = Outcome::kPass;
-  // Only for DETECTED: true when the scenario injected a fault that a tool is
-  // expected to flag, so the detection is the tool doing its job.
+  // Only for DETECTED: true when the detection names what a fault that fired
+  // in this trial touched (a torn page's file, a failed call's file, a file a
+  // power cut tore). Otherwise the detection is UNEXPLAINED: a failure of the
+  // method under test, never a catch.
   bool explained = false;
   // Only for DETECTED: the harness itself could not carry out a step (setup
   // failed, a wait timed out), so no tool judged the backup. Such a trial
@@ -43,6 +59,8 @@ struct TrialResult {
   bool harness_error = false;
   std::string detail;              // one line: why this outcome
   std::vector<FaultEvent> faults;  // the fault timeline, in time order
+  std::vector<FaultExercise> exercise;  // the plan's faults, fired or not
+  bool exercised = true;                // every planned fault fired
   std::string replay;              // "bdbsim replay <TOKEN>"
   double duration_ms = 0, recovery_ms = 0;
   double commits_per_sec_during_backup = 0;
@@ -52,13 +70,15 @@ struct TrialResult {
 
 // Number of trials per outcome; computed from the trials, never stored.
 struct OutcomeCounts {
-  int trials = 0, pass = 0, detected = 0, clean_failure = 0, loss = 0;
+  int trials = 0, pass = 0, not_exercised = 0, detected = 0, clean_failure = 0, loss = 0;
   int unexplained_detected = 0;  // DETECTED trials with explained == false
+  int exercised = 0;             // trials whose planned faults all fired, whatever their outcome
 };
 
 struct ScenarioResult {
   std::string name, description, expect, file;  // expect: "pass" | "caught"
   std::vector<TrialResult> trials;
+  double min_exercised = 0.8;  // expect = "pass": the share of exercised trials needed
 };
 
 struct RunReport {
@@ -70,17 +90,20 @@ struct RunReport {
 };
 
 OutcomeCounts CountOutcomes(const ScenarioResult& scenario);
-// Fraction of trials that were DETECTED or LOSS (0 when there are no trials).
+// Fraction of trials caught (TrialCaught; 0 when there are no trials).
 double CatchRate(const ScenarioResult& scenario);
+// Wilson score interval (95%) of the catch rate: {low, high} in [0, 1].
+std::pair<double, double> CatchRateInterval(const ScenarioResult& scenario);
 // True when this trial breaks its scenario's expectation on its own: for
 // expect = "pass", a LOSS or an unexplained DETECTED. Never true for "caught".
 bool TrialFails(const ScenarioResult& scenario, const TrialResult& trial);
-// True when a tool or the oracle noticed the trial's fault (LOSS, or DETECTED
-// that is not a harness error).
+// True when the oracle or a tool noticed the trial's fault: LOSS, or an
+// explained DETECTED that is not a harness error.
 bool TrialCaught(const TrialResult& trial);
 // "PASS" when the scenario met its expectation, else "FAIL". expect = "pass":
-// no trial fails; expect = "caught": at least one trial was caught. Any other
-// expect value is "FAIL".
+// no trial fails and at least min_exercised of the trials were exercised;
+// expect = "caught": at least one trial was caught. Any other expect value is
+// "FAIL".
 std::string Verdict(const ScenarioResult& scenario);
 // One line on why the verdict is what it is, e.g. "2 of 100 trials lost
 // acknowledged commits, 1 unexplained DETECTED" or "caught 37 of 100 trials (37.0%)".
@@ -91,14 +114,33 @@ bool AllMet(const RunReport& report);
 // scenarios are judged only after merge (a shard may hold none of the catches).
 bool ShardMet(const RunReport& report);
 
-// Replay tokens: "<scenario>.<seed as 16 lowercase hex digits>". Scenario bytes
-// outside [A-Za-z0-9._-] are written as %XX (uppercase hex), so the token is
-// safe in a URL and in a shell word. REQUIRES: scenario is not empty.
+// What a replay must reproduce: the outcome (with DETECTED split into
+// explained and unexplained) and which planned faults fired.
+struct ReplayExpectation {
+  char outcome = 'P';    // P PASS, N NOT_EXERCISED, D DETECTED, U unexplained DETECTED, C CLEAN_FAILURE, L LOSS
+  uint32_t faults = 0;   // FaultSignature of the trial
+  bool operator==(const ReplayExpectation&) const = default;
+};
+ReplayExpectation ExpectationOf(const TrialResult& trial);
+// FNV-1a of "kind@step=fired;" over the trial's exercise records, low 32 bits.
+uint32_t FaultSignature(const std::vector<FaultExercise>& exercise);
+// "PASS", "DETECTED (unexplained)", ... for an expectation's outcome letter.
+std::string DescribeExpectedOutcome(char outcome);
+
+// Replay tokens: "<scenario>.<seed as 16 lowercase hex digits>" and, when the
+// trial's result is known, ".<outcome letter><fault signature as 8 hex>".
+// Scenario bytes outside [A-Za-z0-9._-] are written as %XX (uppercase hex), so
+// the token is safe in a URL and in a shell word. REQUIRES: scenario is not empty.
 std::string MakeReplayToken(const std::string& scenario, uint64_t seed);
+std::string MakeReplayToken(const std::string& scenario, uint64_t seed, const ReplayExpectation& expected);
 // Strict inverse of MakeReplayToken: only tokens it could have produced.
-Status ParseReplayToken(const std::string& token, std::string* scenario, uint64_t* seed);
+// *expected is nullopt for a token without the result part.
+Status ParseReplayToken(const std::string& token, std::string* scenario, uint64_t* seed,
+                        std::optional<ReplayExpectation>* expected = nullptr);
 // "bdbsim replay <token>".
 std::string ReplayLine(const std::string& scenario, uint64_t seed);
+// "bdbsim replay <token with the trial's result>".
+std::string ReplayLine(const TrialResult& trial);
 // trial.replay, or ReplayLine(trial.scenario, trial.seed) when that is empty.
 std::string TrialReplay(const TrialResult& trial);
 

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -24,6 +25,9 @@
 #include "simulator/child_process.h"
 #include "simulator/oracle.h"
 #include "simulator/power_cut.h"
+#include "simulator/trial_classify.h"
+#include "simulator/trial_plan.h"
+#include "simulator/plan_codec.h"
 #include "simulator/trial_sandbox.h"
 #include "simulator/workload_config.h"
 #include "simulator/workload_process.h"
@@ -38,27 +42,25 @@ constexpr int kCommandTimeoutMs = 180000;
 int Rank(Outcome o) {
   switch (o) {
     case Outcome::kPass: return 0;
-    case Outcome::kCleanFailure: return 1;
-    case Outcome::kDetected: return 2;
-    case Outcome::kLoss: return 3;
+    case Outcome::kNotExercised: return 1;
+    case Outcome::kCleanFailure: return 2;
+    case Outcome::kDetected: return 3;
+    case Outcome::kLoss: return 4;
   }
-  return 3;
+  return 4;
 }
 
-// Seeded draws for one purpose: a splitmix64 stream keyed by (trial seed, purpose).
-class Draws {
- public:
-  Draws(uint64_t seed, const std::string& purpose) : state_(SplitMix64(seed ^ Fnv1a64(purpose))) {}
-  uint64_t Next() { return state_ = SplitMix64(state_); }
-  // Uniform-enough in [lo, hi] (inclusive); the tiny modulo bias is irrelevant for fault placement.
-  int64_t InRange(int64_t lo, int64_t hi) {
-    if (hi <= lo) return lo;
-    return lo + static_cast<int64_t>(Next() % static_cast<uint64_t>(hi - lo + 1));
-  }
-
- private:
-  uint64_t state_;
-};
+// How far time(2) (a coarse clock) may trail the precise clock; generous.
+constexpr int64_t kCoarseClockMarginMs = 100;
+// Past its target the workload keeps a moderate load (each writer sleeps this
+// long per txn), so a long copy does not grow the environment without bound.
+constexpr uint64_t kLoadPaceUs = 2000;
+// How long a point-in-time check waits for a commit after its point.
+constexpr std::chrono::milliseconds kCommitsAfterPointTimeout(5000);
+// A power_loss step on a running workload cuts after this many more commits.
+constexpr uint64_t kCommitsBeforeCut = 20;
+// How long an armed workload crash may take to reach its write.
+constexpr std::chrono::milliseconds kArmedCrashTimeout(60000);
 
 struct PublishedBackup {
   std::string id;    // engine backups
@@ -68,6 +70,7 @@ struct PublishedBackup {
 };
 
 struct BackupAttempt {
+  int step = 0;  // the backup step that made it
   bool published = false;
   bool crashed = false;
   PublishedBackup backup;
@@ -76,11 +79,12 @@ struct BackupAttempt {
 class Trial {
  public:
   Trial(const Scenario& sc, uint64_t seed, int index, const RunnerOptions& options)
-      : sc_(sc), seed_(seed), options_(options), started_(std::chrono::steady_clock::now()) {
+      : sc_(sc), seed_(seed), options_(options), started_(std::chrono::steady_clock::now()),
+        plan_(PlanTrial(sc, seed)) {
     result_.scenario = sc.name;
     result_.seed = seed;
     result_.index = index;
-    result_.replay = ReplayLine(sc.name, seed);
+    for (const PlannedFault& f : plan_.faults) result_.exercise.push_back({ToString(f.kind), f.step, f.description, false, ""});
   }
 
   TrialResult Run() {
@@ -90,12 +94,14 @@ class Trial {
     } else {
       for (size_t i = 0; i < sc_.steps.size() && !stopped_; ++i) {
         const Step& step = sc_.steps[i];
+        step_ = static_cast<int>(i) + 1;
         if (workload_dead_ && NeedsLiveWorkload(step.action)) {
           Narrate("skip " + std::string(ToString(step.action)) + " (the workload has crashed)");
           continue;
         }
         Narrate("step " + std::to_string(i + 1) + ": " + ToString(step.action));
         s = RunStep(step);
+        SetLoad(false);
         if (!s.ok()) {
           HarnessError(std::string(ToString(step.action)) + ": " + s.message());
           break;
@@ -106,6 +112,8 @@ class Trial {
     if (workload_) workload_->Kill();
     result_.duration_ms = MsSinceStart();
     if (result_.detail.empty()) result_.detail = checks_ > 0 ? pass_detail_ : "no check ran";
+    ConcludeTrial(&result_);
+    result_.replay = ReplayLine(result_);
     // Keep the sandbox of a trial that broke its scenario's expectation (or when asked).
     ScenarioResult expectation;
     expectation.expect = ToString(sc_.expect);
@@ -122,6 +130,7 @@ class Trial {
       case Step::Action::kRestoreCheck:
       case Step::Action::kRecoverCheck:
       case Step::Action::kPromoteStandby:
+      case Step::Action::kPowerLoss:
         return false;
       default:
         return true;
@@ -138,10 +147,44 @@ class Trial {
     result_.faults.push_back(FaultEvent{at_ms < 0 ? MsSinceStart() : at_ms, kind, detail});
     Narrate("fault " + kind + ": " + detail);
   }
-  bool FaultsConfigured() const {
-    const FaultSpec& f = sc_.faults;
-    return f.crash || f.power_loss || f.torn_read || f.mmap_fault || f.io_error || f.workload_io_error ||
-           sc_.backup.copier != Copier::kVerified;
+  // The planned fault (kind, step) fired: the first such record not yet marked.
+  void Fired(FaultKind kind, int step, const std::string& hit) {
+    for (FaultExercise& e : result_.exercise) {
+      if (e.kind == ToString(kind) && e.step == step && !e.fired) {
+        e.fired = true;
+        e.hit = hit;
+        return;
+      }
+    }
+  }
+  // A planned fault that did not fire: why (shown with NOT_EXERCISED).
+  void NotFired(FaultKind kind, int step, const std::string& why) {
+    for (FaultExercise& e : result_.exercise) {
+      if (e.kind == ToString(kind) && e.step == step && !e.fired && e.hit.empty()) {
+        e.hit = why;
+        return;
+      }
+    }
+  }
+  // A detection is explained only when it names a file a fired fault touched.
+  bool Explained(const DetectionScope& scope, const std::string& detection) {
+    const FaultTouch* touch = ExplainingTouch(touched_, scope, detection);
+    if (touch != nullptr) Narrate("explained by " + touch->kind + " on '" + touch->file + "': " + touch->what);
+    return touch != nullptr;
+  }
+  void Detected(const DetectionScope& scope, const std::string& detail) {
+    Classify(Outcome::kDetected, detail, Explained(scope, detail));
+  }
+
+  // While on, the workload commits past its target: load for as long as a step copies.
+  void SetLoad(bool on) {
+    if (on == load_on_ || config_.load_file.empty()) return;
+    load_on_ = on;
+    if (on) {
+      WriteFileAtomically(DefaultFileIO(), config_.load_file, "load\n", 0600);
+    } else {
+      DefaultFileIO()->RemoveFile(config_.load_file);
+    }
   }
   // The harness could not carry out a step: an unexplained DETECTED that no
   // tool produced (it never counts as caught).
@@ -187,16 +230,19 @@ class Trial {
     bool power_steps = false;
     for (const Step& st : sc_.steps) power_steps |= st.action == Step::Action::kPowerLoss;
     if (sc_.faults.power_loss || power_steps) config_.journal_path = sandbox_.Sub("power.journal");
-    if (sc_.faults.crash && sc_.faults.crash->target == CrashTarget::kWorkload) {
-      Draws d(seed_, "crash/workload");
-      config_.crash_at_write = static_cast<uint64_t>(d.InRange(sc_.faults.crash->at.min, sc_.faults.crash->at.max));
-      Narrate("armed: workload SIGKILL at write #" + std::to_string(config_.crash_at_write));
-    }
-    if (sc_.faults.workload_io_error) ArmWorkloadIoError(*sc_.faults.workload_io_error);
-    if (sc_.faults.crash && sc_.faults.crash->target != CrashTarget::kWorkload) {
-      crash_at_ = sc_.faults.crash->at;
-      armed_backup_crash_ = sc_.faults.crash->target == CrashTarget::kBackup;
-      armed_archive_crash_ = sc_.faults.crash->target == CrashTarget::kArchive;
+    config_.load_file = sandbox_.Sub("load");
+    config_.load_pace_us = kLoadPaceUs;
+    config_.crash_arm_file = sandbox_.Sub("crash.arm");
+    config_.crash_at_write = plan_.workload_crash_at_write;
+    if (config_.crash_at_write > 0) Narrate("armed: workload SIGKILL at write #" + std::to_string(config_.crash_at_write));
+    if (plan_.workload_io_nth > 0) {
+      config_.io_error_point = ToString(plan_.workload_io_point);
+      config_.io_error_nth = plan_.workload_io_nth;
+      config_.io_error_errno = plan_.workload_io_errno;
+      config_.io_error_short_write = plan_.workload_io_short_write;
+      Fault("io_error", fmt::format("armed: workload {} #{} fails with {}{}", config_.io_error_point,
+                                    config_.io_error_nth, strerrorname_np(config_.io_error_errno),
+                                    config_.io_error_short_write ? " after a short write" : ""));
     }
     const std::string config_path = sandbox_.Sub("workload.json");
     BDB_RETURN_IF_ERROR(SaveWorkloadConfig(config_, config_path));
@@ -212,21 +258,13 @@ class Trial {
     if (config_.io_error_nth == 0 || workload_io_error_stopped_) return;
     std::string err;
     ReadWholeFile(DefaultFileIO(), sandbox_.Sub("workload.stderr"), &err);
-    if (!ShowsInjectedWorkloadFailure(err)) return;
+    if (!ShowsInjectedWorkloadFailure(err)) {
+      NotFired(FaultKind::kWorkloadIoError, 0, "the workload ended before that call");
+      return;
+    }
     Fault("io_error", fmt::format("workload {} #{} failed; BDB absorbed it and the workload went on",
                                   config_.io_error_point, config_.io_error_nth));
-  }
-
-  // The n-th write or fsync of the workload's environment fails (drawn from the seed).
-  void ArmWorkloadIoError(const WorkloadIoErrorFault& f) {
-    Draws d(seed_, "io_error/workload");
-    config_.io_error_point = ToString(f.points[d.Next() % f.points.size()]);
-    config_.io_error_nth = static_cast<uint64_t>(d.InRange(f.at.min, f.at.max));
-    config_.io_error_errno = f.error_number;
-    config_.io_error_short_write = config_.io_error_point == "write" && f.error_number == ENOSPC && d.Next() % 2 == 0;
-    Fault("io_error", fmt::format("armed: workload {} #{} fails with {}{}", config_.io_error_point,
-                                  config_.io_error_nth, strerrorname_np(config_.io_error_errno),
-                                  config_.io_error_short_write ? " after a short write" : ""));
+    Fired(FaultKind::kWorkloadIoError, 0, "BDB absorbed the failure and the workload went on");
   }
 
   Status RunStep(const Step& step) {
@@ -250,12 +288,16 @@ class Trial {
   Status WorkloadEnded(const Status& waited) {
     ExitInfo info;
     workload_->Wait(std::chrono::milliseconds(10000), &info);
-    if (info.signal == SIGKILL && config_.crash_at_write > 0) {
+    if (info.signal == SIGKILL && (config_.crash_at_write > 0 || armed_crash_step_ > 0)) {
       crash_cutoff_ = workload_->ledger().Cutoff();
       workload_dead_ = true;
-      Fault("crash", "workload SIGKILLed at write #" + std::to_string(config_.crash_at_write) + " after " +
-                         std::to_string(workload_->ledger().AckedCount()) + " acknowledged commits");
-      if (sc_.faults.power_loss) return PowerCut(sc_.faults.power_loss->mode);
+      const int step = armed_crash_step_;
+      const std::string hit = fmt::format("SIGKILL at write #{} after {} acknowledged commits",
+                                          step > 0 ? plan_.crash_after_writes.at(step) : config_.crash_at_write,
+                                          workload_->ledger().AckedCount());
+      Fault("crash", "workload " + hit);
+      Fired(FaultKind::kCrash, step, hit);
+      if (sc_.faults.power_loss) return PowerCut(step, sc_.faults.power_loss->mode);
       return Status::OK();
     }
     std::string err;
@@ -272,9 +314,10 @@ class Trial {
       workload_dead_ = workload_io_error_stopped_ = true;
       while (!tail.empty() && tail.back() == '\n') tail.pop_back();
       const size_t last_line = tail.rfind('\n') + 1;  // 0 when there is one line (npos + 1)
-      Fault("io_error", fmt::format("workload {} #{} failed; it stopped after {} acknowledged commits ({}): {}",
-                                    config_.io_error_point, config_.io_error_nth,
-                                    workload_->ledger().AckedCount(), info.Describe(), tail.substr(last_line)));
+      const std::string hit = fmt::format("the workload stopped after {} acknowledged commits ({}): {}",
+                                          workload_->ledger().AckedCount(), info.Describe(), tail.substr(last_line));
+      Fault("io_error", fmt::format("workload {} #{} failed; {}", config_.io_error_point, config_.io_error_nth, hit));
+      Fired(FaultKind::kWorkloadIoError, 0, hit);
       return Status::OK();
     }
     return Status::CheckFailed(waited.message() + " (" + info.Describe() + "; stderr: " + tail + ")");
@@ -283,12 +326,6 @@ class Trial {
   Status WaitTxns(int64_t txns) {
     Status s = workload_->WaitForAcks(static_cast<uint64_t>(txns), kAckTimeout);
     if (!s.ok() && workload_->ledger().closed()) return WorkloadEnded(s);
-    if (s.ok()) {
-      // The next whole second: BDB's commit timestamps have one-second resolution.
-      const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch()).count();
-      marks_[txns] = Mark{workload_->ledger().Cutoff(), (now_ms / 1000 + 1) * 1000};
-    }
     return s;
   }
 
@@ -298,88 +335,104 @@ class Trial {
     return s;
   }
 
-  AgentRequest BaseAgentRequest(const std::string& op, int ordinal) {
+  // This step's agent request: its part of the plan, typed.
+  AgentRequest StepAgentRequest(AgentOp op) {
     AgentRequest r;
     r.op = op;
     r.home = home_;
     r.repo = repo_;
-    r.copier = ToString(sc_.backup.copier);
-    r.seed = SplitMix64(seed_ ^ Fnv1a64(op + "#" + std::to_string(ordinal)));
+    r.copier = sc_.backup.copier;
     r.power_journal = config_.journal_path;
-    bool crash = false;
-    if (op == "backup" && armed_backup_crash_) {
-      crash = true;
-      armed_backup_crash_ = false;
-    }
-    if (op == "archive" && armed_archive_crash_) {
-      crash = true;
-      armed_archive_crash_ = false;
-    }
-    if (crash) {
-      Draws d(seed_, op + "/crash#" + std::to_string(ordinal));
-      r.crash_at_read = static_cast<uint64_t>(d.InRange(crash_at_.min, crash_at_.max));
-    }
+    if (auto it = plan_.agent.find(step_); it != plan_.agent.end()) r.faults = it->second;
     return r;
   }
 
-  void AddCopyFaults(AgentRequest* r, int ordinal) {
-    const FaultSpec& f = sc_.faults;
-    Draws d(seed_, "copy-faults#" + std::to_string(ordinal));
-    if (f.torn_read) {
-      r->torn_pages = static_cast<uint64_t>(d.InRange(f.torn_read->pages.min, f.torn_read->pages.max));
-      r->torn_boundary_bytes = static_cast<uint32_t>(f.torn_read->boundary_bytes);
-      r->torn_order = f.torn_read->order == TornOrder::kOldNew   ? "old_new"
-                      : f.torn_read->order == TornOrder::kNewOld ? "new_old"
-                                                                 : "seeded";
-    }
-    if (f.mmap_fault) r->mmap_fault_pages = static_cast<uint64_t>(d.InRange(f.mmap_fault->pages.min, f.mmap_fault->pages.max));
-    if (f.io_error && !f.io_error->points.empty()) {
-      const auto& points = f.io_error->points;
-      r->io_point = ToString(points[d.Next() % points.size()]);
-      const double p = f.io_error->probability > 0 ? f.io_error->probability : 0.05;
-      const int64_t span = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(1.0 / p)));
-      r->io_nth = static_cast<uint64_t>(d.InRange(1, span));
-      r->io_errno = f.io_error->error_number;
-      r->io_short_write = r->io_point == "write" && d.Next() % 2 == 0;
-    }
-  }
-
   Status RunAgent(const AgentRequest& request, int ordinal, AgentResponse* response, ChildResult* child) {
-    const std::string path = sandbox_.Sub("agent-" + request.op + "-" + std::to_string(ordinal) + ".json");
+    const std::string path = sandbox_.Sub(fmt::format("agent-{}-{}.json", request.op == AgentOp::kBackup ? "backup" : "archive", ordinal));
     BDB_RETURN_IF_ERROR(WriteFileAtomically(DefaultFileIO(), path, AgentRequestToJson(request), 0600));
     BDB_RETURN_IF_ERROR(RunChild({options_.agent_binary, "__agent", path}, kAgentTimeoutMs, child));
     if (child->exited && child->exit_code == 0) return AgentResponseFromJson(child->out, response);
     return Status::OK();
   }
 
+  // The agent's timeline, and the files its fired faults touched.
   void RecordAgentFaults(const AgentResponse& response, double started_ms) {
     for (const auto& f : response.faults) Fault(f.kind, f.detail, started_ms + static_cast<double>(f.at_ms));
+    for (const AgentTouch& t : response.touched) {
+      const std::string what = t.page >= 0 ? fmt::format("page {}", t.page) : "call failed";
+      touched_.push_back({t.kind, t.file, what, step_, {}});
+      const FaultKind kind = t.kind == "torn_read"    ? FaultKind::kTornRead
+                             : t.kind == "mmap_fault" ? FaultKind::kMmapFault
+                                                      : FaultKind::kIoError;
+      Fired(kind, step_, fmt::format("'{}' {}", t.file, what));
+    }
+  }
+
+  // A backup or archive agent SIGKILLed at its planned read: the crash fired;
+  // under faults.power_loss the whole machine goes down with it.
+  Status AgentCrashed(const AgentRequest& request, const ChildResult& child, double started_ms) {
+    const size_t at = child.err.find(kAgentCrashMarker);
+    std::string where = at == std::string::npos ? "" : child.err.substr(at + std::strlen(kAgentCrashMarker));
+    if (const size_t nl = where.find('\n'); nl != std::string::npos) where.resize(nl);
+    const std::string hit = "SIGKILL at read #" + (where.empty() ? std::to_string(request.faults.crash_at_read) : where);
+    Fault("crash", std::string(request.op == AgentOp::kBackup ? "backup " : "archive ") + hit, started_ms);
+    Fired(FaultKind::kCrash, step_, hit);
+    if (!sc_.faults.power_loss) return Status::OK();
+    if (!workload_dead_) {
+      workload_->Kill();
+      workload_dead_ = true;
+      crash_cutoff_ = workload_->ledger().Cutoff();
+    }
+    return PowerCut(step_, sc_.faults.power_loss->mode);
   }
 
   Status Backup(const Step& step) {
     const int ordinal = static_cast<int>(attempts_.size()) + 1;
     BackupAttempt attempt;
+    attempt.step = step_;
     attempt.backup.cutoff = workload_->ledger().Cutoff();
     attempt.backup.start_ms = static_cast<int64_t>(MsSinceStart());
+    const bool copies_under_load = sc_.backup.method == BackupMethod::kCommand || step.mode != BackupMode::kCold;
+    SetLoad(copies_under_load);
     const uint64_t acked_before = workload_->ledger().AckedCount();
+    const uint64_t pages_before = workload_->ledger().PageWrites();
     const double started_ms = MsSinceStart();
     Status s = sc_.backup.method == BackupMethod::kCommand ? CommandBackup(ordinal, &attempt)
                                                            : EngineBackup(step, ordinal, started_ms, &attempt);
     const double took_ms = MsSinceStart() - started_ms;
+    const uint64_t commits = workload_->ledger().AckedCount() - acked_before;
+    const uint64_t pages = workload_->ledger().PageWrites() - pages_before;
+    SetLoad(false);
     if (took_ms > 0) {
-      const double rate = (workload_->ledger().AckedCount() - acked_before) * 1000.0 / took_ms;
-      result_.commits_per_sec_during_backup = std::max(result_.commits_per_sec_during_backup, rate);
+      result_.commits_per_sec_during_backup = std::max(result_.commits_per_sec_during_backup, commits * 1000.0 / took_ms);
+    }
+    // A hot or command copy of database files must see pages change; an
+    // incremental copies logs, so commits are what it must see.
+    const std::string seen = fmt::format("{} commits and {} database page writes during the {} ms copy", commits,
+                                         pages, static_cast<int64_t>(took_ms));
+    Narrate(seen);
+    const bool needs_pages = sc_.backup.method == BackupMethod::kCommand || step.mode == BackupMode::kHot;
+    if (commits > 0 && (pages > 0 || !needs_pages)) {
+      Fired(FaultKind::kCopyUnderLoad, step_, seen);
+      // In a negative control (expect = "caught") the method itself is the
+      // fault: the database files the workload rewrote during its copy explain
+      // a detection that names them. Under expect = "pass" they never do: a
+      // safe method must copy files that change.
+      if (sc_.expect == Expect::kCaught && pages > 0) {
+        for (const char* file : {"a.db", "b.db"}) touched_.push_back({"copy_under_load", file, seen, step_, {}});
+      }
+    } else {
+      NotFired(FaultKind::kCopyUnderLoad, step_, seen);
     }
     attempts_.push_back(attempt);
     return s;
   }
 
   Status EngineBackup(const Step& step, int ordinal, double started_ms, BackupAttempt* attempt) {
-    AgentRequest request = BaseAgentRequest("backup", ordinal);
-    request.mode = ToString(step.mode);
+    AgentRequest request = StepAgentRequest(AgentOp::kBackup);
+    request.mode = step.mode;
     request.checkpoint = step.checkpoint || sc_.backup.checkpoint;
     request.recover_as_you_go = sc_.backup.recover_as_you_go;
-    AddCopyFaults(&request, ordinal);
     std::vector<std::string> ids_before;
     ListIds(&ids_before);
     AgentResponse response;
@@ -390,19 +443,20 @@ class Trial {
     ListIds(&ids_after);
     const bool new_backup = ids_after.size() > ids_before.size();
     if (!child.exited) {
-      if (request.crash_at_read > 0 && child.signal == SIGKILL) {
-        Fault("crash", "backup SIGKILLed at read #" + std::to_string(request.crash_at_read), started_ms);
+      if (request.faults.crash_at_read > 0 && child.signal == SIGKILL) {
         attempt->crashed = true;
         if (new_backup) {
           // Published before the kill point was reached: a real backup, check it like any other.
           attempt->published = true;
           attempt->backup.id = ids_after.back();
         }
-        return Status::OK();
+        return AgentCrashed(request, child, started_ms);
       }
       return Status::CheckFailed("backup agent " + child.Describe() + ": " + child.err);
     }
     if (child.exit_code != 0) return Status::CheckFailed("backup agent " + child.Describe() + ": " + child.err);
+    if (request.faults.crash_at_read > 0)
+      NotFired(FaultKind::kCrash, step_, "the backup ended before its read #" + std::to_string(request.faults.crash_at_read));
     if (response.ok) {
       attempt->published = true;
       attempt->backup.id = response.backup_id;
@@ -410,7 +464,8 @@ class Trial {
               " pages re-read)");
       return Status::OK();
     }
-    const bool io_fault = request.io_nth > 0;
+    const bool io_fault = std::any_of(response.touched.begin(), response.touched.end(),
+                                      [](const AgentTouch& t) { return t.kind == "io_error"; });
     if (new_backup) {
       Classify(Outcome::kLoss, "backup failed (" + response.message + ") but published '" + ids_after.back() + "'", false);
       return Status::OK();
@@ -421,7 +476,7 @@ class Trial {
       attempt->crashed = true;
       return Status::OK();
     }
-    Classify(Outcome::kDetected, "backup refused: " + response.message, FaultsConfigured());
+    Detected({false, step_}, "backup refused: " + response.message);
     attempt->crashed = true;
     return Status::OK();
   }
@@ -441,7 +496,7 @@ class Trial {
     BDB_RETURN_IF_ERROR(RunChild(argv, kCommandTimeoutMs, &child));
     if (!child.exited || child.exit_code != 0) {
       std::string err = child.err.substr(0, 300);
-      Classify(Outcome::kDetected, "backup command " + child.Describe() + ": " + err, FaultsConfigured());
+      Detected({false, step_}, "backup command " + child.Describe() + ": " + err);
       attempt->crashed = true;
       return Status::OK();
     }
@@ -453,18 +508,23 @@ class Trial {
 
   Status Archive() {
     const int ordinal = ++archives_;
-    AgentRequest request = BaseAgentRequest("archive", ordinal);
+    AgentRequest request = StepAgentRequest(AgentOp::kArchive);
+    SetLoad(true);
     const double started_ms = MsSinceStart();
     AgentResponse response;
     ChildResult child;
     BDB_RETURN_IF_ERROR(RunAgent(request, 1000 + ordinal, &response, &child));
+    SetLoad(false);
     RecordAgentFaults(response, started_ms);
-    if (!child.exited && request.crash_at_read > 0 && child.signal == SIGKILL) {
-      Fault("crash", "archive SIGKILLed at read #" + std::to_string(request.crash_at_read), started_ms);
+    if (!child.exited && request.faults.crash_at_read > 0 && child.signal == SIGKILL) {
+      BDB_RETURN_IF_ERROR(AgentCrashed(request, child, started_ms));
     } else if (!child.exited || child.exit_code != 0) {
       return Status::CheckFailed("archive agent " + child.Describe() + ": " + child.err);
-    } else if (!response.ok) {
-      Classify(Outcome::kDetected, "archive failed: " + response.message, FaultsConfigured());
+    } else {
+      if (request.faults.crash_at_read > 0)
+        NotFired(FaultKind::kCrash, step_,
+                 "the archive ended before its read #" + std::to_string(request.faults.crash_at_read));
+      if (!response.ok) Detected({false, step_}, "archive failed: " + response.message);
     }
     return CheckNoLogLost();
   }
@@ -493,46 +553,88 @@ class Trial {
     return Status::OK();
   }
 
+  // A crash step on the workload arms its SIGKILL at the planned n-th write
+  // from now and keeps load on until it lands; backup/archive crashes are in
+  // the plan of the step they hit.
   Status Crash(const Step& step) {
-    if (step.target == CrashTarget::kWorkload) return KillWorkload();
-    crash_at_ = step.at;
-    if (step.target == CrashTarget::kBackup) armed_backup_crash_ = true;
-    if (step.target == CrashTarget::kArchive) armed_archive_crash_ = true;
-    return Status::OK();
+    if (step.target != CrashTarget::kWorkload) return Status::OK();
+    const uint64_t writes = plan_.crash_after_writes.at(step_);
+    BDB_RETURN_IF_ERROR(
+        WriteFileAtomically(DefaultFileIO(), config_.crash_arm_file, std::to_string(writes) + "\n", 0600));
+    armed_crash_step_ = step_;
+    SetLoad(true);
+    BDB_RETURN_IF_ERROR(workload_->Signal(SIGUSR1));
+    Narrate("armed: workload SIGKILL at its write #" + std::to_string(writes) + " from now");
+    workload_->ledger().WaitUntil(kArmedCrashTimeout, [] { return false; });
+    if (workload_->ledger().closed()) return WorkloadEnded(Status::OK());
+    NotFired(FaultKind::kCrash, step_, "the workload did not reach that write in 60 s; killed instead");
+    return KillWorkload();
   }
 
+  // The harness kills the workload (recover_check without an earlier crash).
   Status KillWorkload() {
     workload_->Kill();
     workload_dead_ = true;
     crash_cutoff_ = workload_->ledger().Cutoff();
     Fault("crash", "workload SIGKILLed after " + std::to_string(workload_->ledger().AckedCount()) +
                        " acknowledged commits");
-    if (sc_.faults.power_loss) return PowerCut(sc_.faults.power_loss->mode);
     return Status::OK();
   }
 
+  // The machine loses power while the workload runs: load goes on until the
+  // workload has committed a little more (so writes are in flight), then the cut.
   Status PowerLoss(PowerLossMode mode) {
+    if (!workload_dead_) {
+      SetLoad(true);
+      const uint64_t target = workload_->ledger().AckedCount() + kCommitsBeforeCut;
+      Status waited = workload_->WaitForAcks(target, kAckTimeout);
+      if (!waited.ok() && workload_->ledger().closed()) BDB_RETURN_IF_ERROR(WorkloadEnded(waited));
+    }
     if (!workload_dead_) {
       workload_->Kill();
       workload_dead_ = true;
       crash_cutoff_ = workload_->ledger().Cutoff();
     }
-    return PowerCut(mode);
+    return PowerCut(step_, mode);
   }
 
-  Status PowerCut(PowerLossMode mode) {
+  // Applies the cut planned for `step`; it fired when it lost something, and
+  // every file it tore or dropped writes of is touched (explains a detection).
+  Status PowerCut(int step, PowerLossMode mode) {
     if (config_.journal_path.empty()) return Status::InvalidArgument("power loss without a journal");
-    std::string description;
-    BDB_RETURN_IF_ERROR(ApplyPowerCut(config_.journal_path, home_, SplitMix64(seed_ ^ 0x70776c), mode, &description));
+    auto it = plan_.power_cut_seed.find(step);
+    if (it == plan_.power_cut_seed.end()) return Status::InvalidArgument(fmt::format("no power cut planned at step {}", step));
+    PowerLossResult cut;
+    BDB_RETURN_IF_ERROR(ApplyPowerLoss(config_.journal_path, home_, it->second, mode, &cut));
     power_cut_ = true;
-    Fault("power_loss", std::string("mode ") + ToString(mode) + ": " + description);
+    const std::string hit = std::string("mode ") + ToString(mode) + ": " + cut.Describe();
+    Fault("power_loss", hit);
+    for (const LostRange& lost : cut.lost) {
+      FaultTouch touch{"power_loss", lost.file,
+                       fmt::format("{} {} bytes at {}", lost.torn ? "tore" : "dropped", lost.bytes, lost.offset), 0, {}};
+      uint32_t log_number = 0;
+      if (lost.torn && lost.bytes > 0 && !ParseLogFileName(BaseName(lost.file), &log_number)) {
+        const uint64_t page_bytes = sc_.workload.page_size;
+        for (uint64_t page = lost.offset / page_bytes; page <= (lost.offset + lost.bytes - 1) / page_bytes; ++page)
+          touch.pages.push_back(page);
+      }
+      touched_.push_back(std::move(touch));
+    }
+    if (cut.dropped_writes + cut.torn_writes > 0 || !cut.lost.empty()) {
+      Fired(FaultKind::kPowerLoss, step, hit);
+    } else {
+      NotFired(FaultKind::kPowerLoss, step, "nothing was unsynced at the cut: " + cut.Describe());
+    }
     return Status::OK();
   }
 
   // Runs the oracle on a recovered environment and classifies what it finds.
-  void Judge(const std::string& what, const std::string& recovered, uint64_t cutoff, bool allow_lost_suffix) {
+  // Returns the oracle's report.
+  OracleReport Judge(const DetectionScope& scope, const std::string& what, const std::string& recovered,
+                     uint64_t cutoff, bool allow_lost_suffix, int64_t absent_from_unix_ms = 0) {
     ++checks_;
-    OracleReport report = CheckEnvironment(recovered, workload_->ledger(), cutoff, config_, allow_lost_suffix);
+    OracleReport report =
+        CheckEnvironment(recovered, workload_->ledger(), cutoff, config_, allow_lost_suffix, absent_from_unix_ms);
     result_.acked = std::max(result_.acked, report.acked);
     result_.checked += report.records;
     result_.missing += report.missing;
@@ -540,15 +642,16 @@ class Trial {
     Narrate(what + ": oracle " + report.Summary());
     if (report.ok) {
       pass_detail_ = what + ": " + report.Summary();
-      return;
+      return report;
     }
     bool only_verify = true;
     for (const auto& v : report.violations) only_verify &= v.rule == 4;
     if (only_verify) {
-      Classify(Outcome::kDetected, what + ": DB->verify failed: " + report.Summary(), FaultsConfigured());
+      Detected(scope, what + ": DB->verify failed: " + report.Summary());
     } else {
       Classify(Outcome::kLoss, what + ": " + report.Summary(), false);
     }
+    return report;
   }
 
   Status RestoreCheck(const Step& step) {
@@ -565,24 +668,25 @@ class Trial {
       attempt = &attempts_[step.backup_index - 1];
     }
     if (attempt == nullptr || !attempt->published) {
-      if (Rank(result_.outcome) == 0) {
-        Classify(Outcome::kCleanFailure,
-                 attempts_.empty() && workload_dead_
-                     ? "no backup was taken: the workload stopped on its fault before the backup step"
-                     : "no backup was published (the backup was stopped by its fault)",
-                 true);
-      }
+      // Nothing to restore: the backup was stopped by a fault that fired (its
+      // outcome is already recorded), or never taken because the workload
+      // died first; then its copy_under_load did not fire: NOT_EXERCISED.
+      Narrate(attempts_.empty() && workload_dead_
+                  ? "no backup was taken: the workload stopped on its fault before the backup step"
+                  : "no backup was published (the backup was stopped by its fault)");
+      if (step.until_txn) NotFired(FaultKind::kPointInTime, step_, "no backup was published");
       return Status::OK();
     }
     const std::string target = sandbox_.Sub("restore-" + std::to_string(k));
     const double started = MsSinceStart();
-    if (!attempt->backup.dest.empty()) return CheckCommandBackup(attempt->backup, target);
+    const DetectionScope scope{step.live_logs, attempt->step};
+    if (!attempt->backup.dest.empty()) return CheckCommandBackup(scope, attempt->backup, target);
 
     EngineContext ctx = DefaultEngineContext();
     VerifyOutcome verified;
     Status s = RunVerify(ctx, VerifyRequest{repo_, attempt->backup.id, sandbox_.path()}, &verified);
     if (!s.ok()) {
-      Classify(Outcome::kDetected, "bdbackup verify: " + s.message(), FaultsConfigured());
+      Detected(scope, "bdbackup verify: " + s.message());
       return Status::OK();
     }
     RestoreRequest request;
@@ -591,31 +695,57 @@ class Trial {
     request.backup = attempt->backup.id;
     request.live_logs_home = step.live_logs ? home_ : "";
     uint64_t cutoff = attempt->backup.cutoff;
+    int64_t absent_from_unix_ms = 0;
     if (step.until_txn) {
-      auto mark = UntilMark(*step.until_txn);
-      request.until = mark.first;
-      cutoff = mark.second;
+      const std::optional<TxnRecord> nth = workload_->ledger().NthAck(static_cast<uint64_t>(*step.until_txn));
+      if (!nth) return Status::CheckFailed(fmt::format("commit #{} was never acknowledged", *step.until_txn));
+      // BDB's commit timestamps are whole seconds (time(2) when the commit is
+      // logged): restore to the second after the ack; every commit that began
+      // a second after that is absent. time(2) reads a coarse clock that can
+      // trail the precise one by a tick, hence the margin.
+      const int64_t point_s = nth->ack_unix_ms / 1000 + 1;
+      request.until = FormatUntil(point_s * 1000);
+      cutoff = nth->ack_seq;
+      absent_from_unix_ms = (point_s + 1) * 1000 + kCoarseClockMarginMs;
+      WaitForCommitsAfter(absent_from_unix_ms);
+      Narrate(fmt::format("point in time {}: commit #{} (txn {}) acknowledged at {} ms", request.until,
+                          *step.until_txn, nth->txn, nth->ack_unix_ms));
     }
     RestoreOutcome restored;
     s = RunRestore(ctx, request, &restored);
     result_.recovery_ms = std::max(result_.recovery_ms, restored.recovery_ms);
     if (!s.ok()) {
-      Classify(Outcome::kDetected, "bdbackup restore: " + s.message(), FaultsConfigured());
+      Detected(scope, "bdbackup restore: " + s.message());
       return Status::OK();
     }
     Narrate("restored " + attempt->backup.id + " in " + std::to_string(static_cast<int>(MsSinceStart() - started)) + " ms");
-    Judge("restore of " + attempt->backup.id, target, cutoff, false);
+    const OracleReport report =
+        Judge(scope, "restore of " + attempt->backup.id, target, cutoff, false, absent_from_unix_ms);
+    if (step.until_txn) {
+      const std::string seen = fmt::format("{} commits acknowledged by the point checked present, {} begun after it "
+                                           "checked absent",
+                                           report.acked, report.after_point);
+      if (report.acked > 0 && report.after_point > 0) {
+        Fired(FaultKind::kPointInTime, step_, seen);
+      } else {
+        NotFired(FaultKind::kPointInTime, step_, seen);
+      }
+    }
     return Status::OK();
   }
 
-  // until_txn: the harness noted the ledger when txn N was acknowledged; the
-  // point in time is the next whole second after that (BDB's timestamps are
-  // seconds), and rule 1 covers what was acknowledged by the note.
-  std::pair<std::string, uint64_t> UntilMark(int64_t txn) {
-    auto it = marks_.find(txn);
-    uint64_t cutoff = it == marks_.end() ? 0 : it->second.cutoff;
-    int64_t ms = it == marks_.end() ? 0 : it->second.unix_ms;
-    return {ms == 0 ? "" : FormatUntil(ms), cutoff};
+  // A point-in-time check needs commits on both sides of the point: while the
+  // workload runs, keep load on until one began after `unix_ms` (bounded).
+  void WaitForCommitsAfter(int64_t unix_ms) {
+    if (workload_dead_) return;
+    SetLoad(true);
+    const auto deadline = std::chrono::steady_clock::now() + kCommitsAfterPointTimeout;
+    for (uint64_t acked = workload_->ledger().AckedCount(); std::chrono::steady_clock::now() < deadline; ++acked) {
+      if (!workload_->WaitForAcks(acked + 1, kAckTimeout).ok()) break;
+      const std::optional<TxnRecord> last = workload_->ledger().NthAck(acked + 1);
+      if (last && last->start_unix_ms >= unix_ms) break;
+    }
+    SetLoad(false);
   }
 
   static std::string FormatUntil(int64_t unix_ms) {
@@ -627,7 +757,7 @@ class Trial {
     return buf;
   }
 
-  Status CheckCommandBackup(const PublishedBackup& backup, const std::string& target) {
+  Status CheckCommandBackup(const DetectionScope& scope, const PublishedBackup& backup, const std::string& target) {
     Status s = CopyTree(backup.dest, target);
     if (!s.ok()) return s;
     // A plain BDB backup: logs at the top or in log/ (then DB_CONFIG must say so).
@@ -640,11 +770,10 @@ class Trial {
     s = RecoverCatastrophic(target, std::nullopt);
     result_.recovery_ms = std::max(result_.recovery_ms, MsSinceStart() - started);
     if (!s.ok()) {
-      Classify(Outcome::kDetected, "catastrophic recovery of the command's backup failed: " + s.message(),
-               FaultsConfigured() || true);
+      Detected(scope, "catastrophic recovery of the command's backup failed: " + s.message());
       return Status::OK();
     }
-    Judge("command backup", target, backup.cutoff, false);
+    Judge(scope, "command backup", target, backup.cutoff, false);
     return Status::OK();
   }
 
@@ -686,7 +815,7 @@ class Trial {
     Status s = RecoverNormal(target);
     result_.recovery_ms = std::max(result_.recovery_ms, MsSinceStart() - started);
     if (!s.ok()) {
-      Classify(Outcome::kDetected, "normal recovery after the crash failed: " + s.message(), FaultsConfigured());
+      Detected({true, 0}, "normal recovery after the crash failed: " + s.message());
       return Status::OK();
     }
     // Only a power cut can lose acknowledged commits, and only without sync commits;
@@ -694,7 +823,7 @@ class Trial {
     const bool nosync = sc_.workload.durability == Durability::kNoSync;
     const bool write_nosync = sc_.workload.durability == Durability::kWriteNoSync;
     const bool allow_suffix = nosync || (power_cut_ && write_nosync);
-    Judge("recovery after crash", target, crash_cutoff_, allow_suffix);
+    Judge({true, 0}, "recovery after crash", target, crash_cutoff_, allow_suffix);
     return Status::OK();
   }
 
@@ -703,14 +832,14 @@ class Trial {
     BDB_RETURN_IF_ERROR(CopyTree(JoinPath(repo_, "standby"), target));
     Status s = RecoverNormal(target);
     if (!s.ok()) {
-      Classify(Outcome::kDetected, "promoting the standby failed: " + s.message(), FaultsConfigured());
+      Detected({false, step_}, "promoting the standby failed: " + s.message());
       return Status::OK();
     }
     uint64_t cutoff = 0;
     for (const auto& a : attempts_) {
       if (a.published) cutoff = a.backup.cutoff;
     }
-    Judge("promoted standby", target, cutoff, false);
+    Judge({false, step_}, "promoted standby", target, cutoff, false);
     return Status::OK();
   }
 
@@ -732,11 +861,6 @@ class Trial {
     if (Repository::Open(DefaultFileIO(), repo_, false, &repo).ok()) repo->ListBackupIds(ids);
   }
 
-  struct Mark {
-    uint64_t cutoff = 0;
-    int64_t unix_ms = 0;
-  };
-
   const Scenario& sc_;
   const uint64_t seed_;
   const RunnerOptions& options_;
@@ -747,11 +871,13 @@ class Trial {
   WorkloadConfig config_;
   std::unique_ptr<WorkloadProcess> workload_;
   std::vector<BackupAttempt> attempts_;
-  std::map<int64_t, Mark> marks_;
+  const TrialPlan plan_;
+  std::vector<FaultTouch> touched_;
+  int step_ = 0;               // 1-based step being run
+  int armed_crash_step_ = 0;   // the crash step whose SIGKILL is armed in the workload
+  bool load_on_ = false;
   bool workload_dead_ = false, power_cut_ = false, stopped_ = false;
   bool workload_io_error_stopped_ = false;  // the workload met its injected I/O error and stopped
-  bool armed_backup_crash_ = false, armed_archive_crash_ = false;
-  Range crash_at_{1, 1};
   uint64_t crash_cutoff_ = 0;
   int archives_ = 0, restores_ = 0, checks_ = 0;
   std::string pass_detail_;

@@ -1,4 +1,4 @@
-// bdbackup: the engine's command line (DESIGN.md). Parses flags and the
+// bdbackup: the engine's command line (docs/contracts.md). Parses flags and the
 // optional --config file, runs one command, prints its result (text or one
 // JSON document) and maps its Status to the exit code.
 #include <unistd.h>

@@ -1,4 +1,4 @@
-// bdbsim: the simulator's command line (DESIGN.md): run scenarios, replay one
+// bdbsim: the simulator's command line (docs/contracts.md): run scenarios, replay one
 // trial from its token, merge shard reports. Also the hidden `__agent` entry
 // the trial runner uses to run a backup in its own process.
 #include <sys/stat.h>
@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "engine/crash_points.h"
@@ -17,6 +18,7 @@
 #include "simulator/report_merge.h"
 #include "simulator/report_table.h"
 #include "simulator/shard.h"
+#include "simulator/trial_classify.h"
 #include "version.h"
 
 namespace {
@@ -104,7 +106,8 @@ int Run(const std::vector<std::string>& paths_in, int64_t trials, const std::str
 int Replay(const std::string& token, const std::vector<std::string>& scenario_paths) {
   std::string name;
   uint64_t seed = 0;
-  Status s = bdb::sim::ParseReplayToken(token, &name, &seed);
+  std::optional<bdb::sim::ReplayExpectation> expected;
+  Status s = bdb::sim::ParseReplayToken(token, &name, &seed, &expected);
   if (!s.ok()) return Fail(s);
   std::vector<std::string> paths = scenario_paths;
   if (paths.empty()) paths.push_back(DefaultScenarioDir());
@@ -123,10 +126,26 @@ int Replay(const std::string& token, const std::vector<std::string>& scenario_pa
   bdb::sim::TrialResult r = bdb::sim::RunTrial(*found, seed, 0, runner);
   std::printf("%s: %s — %s\n", name.c_str(), bdb::sim::OutcomeName(r.outcome), r.detail.c_str());
   for (const auto& f : r.faults) std::printf("  %8.1f ms  %-12s %s\n", f.at_ms, f.kind.c_str(), f.detail.c_str());
+  for (const auto& e : r.exercise) {
+    std::printf("  planned %-17s step %d: %s — %s%s\n", e.kind.c_str(), e.step, e.planned.c_str(),
+                e.fired ? "fired: " : "did not fire", e.fired || e.hit.empty() ? e.hit.c_str() : (" (" + e.hit + ")").c_str());
+  }
   std::printf("sandbox kept: %s\n", r.sandbox.c_str());
-  bdb::sim::ScenarioResult sr;
-  sr.expect = bdb::sim::ToString(found->expect);
-  return bdb::sim::TrialFails(sr, r) ? 1 : 0;
+  if (!expected) {
+    // A token without the original result: nothing to compare against.
+    std::printf("no recorded result in the token to compare against (this run: %s)\n",
+                bdb::sim::ReplayLine(r).c_str());
+    bdb::sim::ScenarioResult sr;
+    sr.expect = bdb::sim::ToString(found->expect);
+    return bdb::sim::TrialFails(sr, r) ? 1 : 0;
+  }
+  const std::string difference = bdb::sim::ReplayDifference(*expected, r);
+  if (difference.empty()) {
+    std::printf("reproduced\n");
+    return 0;
+  }
+  std::printf("not reproduced: %s\n", difference.c_str());
+  return 1;
 }
 
 int Merge(const std::vector<std::string>& dirs, const std::string& report_dir) {

@@ -57,7 +57,7 @@ RunReport SampleReport() {
   mmap.trials[1].detail = "3 acknowledged commits missing";
   mmap.trials[1].missing = 3;
   mmap.trials[1].faults = {{10, "mmap_fault", "4096-byte tear in 'b.db'"}, {800, "crash", "SIGKILL after 812 commits"}};
-  mmap.trials.push_back(MakeTrial(mmap.name, 2, Outcome::kDetected));
+  mmap.trials.push_back(MakeTrial(mmap.name, 2, Outcome::kDetected, true));
 
   ScenarioResult bad{"<script>alert(1)</script> & co", "tries \"quotes\" & <b>tags</b>", "pass", "x.toml", {}};
   bad.trials.push_back(MakeTrial(bad.name, 0, Outcome::kLoss));
@@ -92,15 +92,16 @@ class TempDir {
 
 TEST(ReportJsonTest, Layout) {
   json j = ReportToJson(SampleReport());
-  EXPECT_EQ(j["format_version"], 1);
+  EXPECT_EQ(j["format_version"], 2);
   EXPECT_EQ(j["all_met"], false);
   EXPECT_EQ(j["timings"], json({{"wall_ms", 5123.5}, {"started_at", "2026-11-23T18:15:00Z"}}));
   const json& hot = j["scenarios"][0];
   EXPECT_EQ(hot["name"], "hot-backup-under-load");
   EXPECT_EQ(hot["expect"], "pass");
   EXPECT_EQ(hot["verdict"], "PASS");
-  EXPECT_EQ(hot["counts"], json({{"trials", 5}, {"PASS", 3}, {"DETECTED", 1}, {"CLEAN_FAILURE", 1}, {"LOSS", 0},
-                                 {"unexplained_detected", 0}}));
+  EXPECT_EQ(hot["counts"], json({{"trials", 5}, {"PASS", 3}, {"NOT_EXERCISED", 0}, {"DETECTED", 1},
+                                 {"CLEAN_FAILURE", 1}, {"LOSS", 0}, {"unexplained_detected", 0}, {"exercised", 5}}));
+  EXPECT_EQ(hot["min_exercised"], 0.8);
   EXPECT_DOUBLE_EQ(hot["catch_rate"].get<double>(), 0.2);
   const json& t3 = hot["trials"][3];
   EXPECT_EQ(t3["seed"], SeedHex(TrialSeed(42, "hot-backup-under-load", 3)));
@@ -159,7 +160,7 @@ TEST(ReportJsonTest, StrictReadErrors) {
   const Case cases[] = {
       {[](json& j) { j = json::array(); }, "report: must be an object"},
       {[](json& j) { j["extra"] = 1; }, "report: unknown key 'extra'"},
-      {[](json& j) { j["format_version"] = 2; }, "format_version: is 2, this bdbsim reads 1"},
+      {[](json& j) { j["format_version"] = 3; }, "format_version: is 3, this bdbsim reads 2"},
       {[](json& j) { j.erase("scenarios"); }, "scenarios: missing"},
       {[](json& j) { j["scenarios"] = json::object(); }, "scenarios: must be an array"},
       {[](json& j) { j["scenarios"][0].erase("name"); }, "scenarios[0].name: missing"},
@@ -214,7 +215,7 @@ TEST(ReportJsonTest, ReadFileErrorsNameThePath) {
   EXPECT_EQ(s.message(), "invalid report '" + garbage + "': not valid JSON");
 
   std::string wrong = JoinPath(dir.path(), "wrong.json");
-  ASSERT_TRUE(WriteFileAtomically(DefaultFileIO(), wrong, "{\"format_version\": 1}", 0644).ok());
+  ASSERT_TRUE(WriteFileAtomically(DefaultFileIO(), wrong, "{\"format_version\": 2}", 0644).ok());
   s = ReadReportJson(wrong, &r);
   EXPECT_EQ(s.message(), "invalid report '" + wrong + "': scenarios: missing");
 }
@@ -245,8 +246,9 @@ TEST(JUnitTest, OneTestcasePerScenarioWithFailure) {
             0u)
       << xml;
   EXPECT_NE(xml.find("<testcase classname=\"bdbsim\" name=\"hot-backup-under-load\" file=\"scenarios/hot.toml\" "
-                     "time=\"5.375\" expect=\"pass\" trials=\"5\" pass=\"3\" detected=\"1\" clean_failure=\"1\" "
-                     "loss=\"0\" catch_rate=\"0.2000\">\n    <system-out>no loss in 5 trials</system-out>"),
+                     "time=\"5.375\" expect=\"pass\" trials=\"5\" exercised=\"5\" pass=\"3\" not_exercised=\"0\" "
+                     "detected=\"1\" unexplained_detected=\"0\" clean_failure=\"1\" loss=\"0\" catch_rate=\"0.2000\">\n"
+                     "    <system-out>no loss in 5 trials, 5 of 5 exercised</system-out>"),
             std::string::npos)
       << xml;
   EXPECT_NE(xml.find("<testcase classname=\"bdbsim\" name=\"unsafe-mmap-copy\""), std::string::npos);
@@ -271,7 +273,7 @@ TEST(JUnitTest, CaughtScenarioWithoutCatchFails) {
   ScenarioResult s{"never-caught", "", "caught", "", {MakeTrial("never-caught", 0, Outcome::kPass)}};
   r.scenarios.push_back(s);
   std::string xml = RenderJUnit(r);
-  EXPECT_NE(xml.find("<failure message=\"no trial of 1 was caught (DETECTED or LOSS)\" type=\"NOT_CAUGHT\"></failure>"),
+  EXPECT_NE(xml.find("<failure message=\"no trial of 1 was caught (LOSS or explained DETECTED)\" type=\"NOT_CAUGHT\"></failure>"),
             std::string::npos)
       << xml;
 }
@@ -372,18 +374,22 @@ TEST(TableTest, PlainText) {
   std::string seed_m1 = SeedHex(TrialSeed(42, "unsafe-mmap-copy", 1));
   std::string seed_m2 = SeedHex(TrialSeed(42, "unsafe-mmap-copy", 2));
   std::string expected =
-      "scenario                        trials  PASS  DETECTED  CLEAN_FAILURE  LOSS  expected  verdict\n"
-      "----------------------------------------------------------------------------------------------\n"
-      "hot-backup-under-load                5     3         1              1     0  pass      PASS\n"
-      "unsafe-mmap-copy                     3     1         1              0     1  caught    PASS\n"
-      "<script>alert(1)</script> & co       2     1         0              0     1  pass      FAIL\n"
+      "scenario                        trials  exercised  PASS  NOT_EXERCISED  DETECTED  unexplained  CLEAN_FAILURE  LOSS  "
+      "expected  verdict\n" +
+      std::string(133, '-') + "\n"
+      "hot-backup-under-load                5          5     3              0         1            0              1     0  "
+      "pass      PASS\n"
+      "unsafe-mmap-copy                     3          3     1              0         1            0              0     1  "
+      "caught    PASS\n"
+      "<script>alert(1)</script> & co       2          2     1              0         0            0              0     1  "
+      "pass      FAIL\n"
       "\n"
       "1 of 3 scenarios did not meet their expectation\n"
       "\n"
       "replay:\n"
       "  unsafe-mmap-copy trial 1 LOSS: 3 acknowledged commits missing\n"
       "    bdbsim replay unsafe-mmap-copy." + seed_m1 + "\n"
-      "  unsafe-mmap-copy trial 2 DETECTED (unexplained)\n"
+      "  unsafe-mmap-copy trial 2 DETECTED\n"
       "    bdbsim replay unsafe-mmap-copy." + seed_m2 + "\n"
       "  <script>alert(1)</script> & co trial 0 LOSS: key <k1> missing & more\n"
       "    " + ReplayLine("<script>alert(1)</script> & co", TrialSeed(42, "<script>alert(1)</script> & co", 0)) + "\n";

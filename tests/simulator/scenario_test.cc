@@ -58,7 +58,7 @@ TEST(ScenarioTest, EveryShippedScenarioLoads) {
   std::vector<Scenario> all;
   Status s = LoadScenarios({std::string(BDBACKUP_SOURCE_DIR) + "/scenarios"}, &all);
   ASSERT_TRUE(s.ok()) << s.message();
-  ASSERT_EQ(all.size(), 19u);
+  ASSERT_EQ(all.size(), 20u);
   int caught = 0;
   for (const Scenario& sc : all) {
     EXPECT_FALSE(sc.description.empty()) << sc.name;
@@ -194,7 +194,8 @@ io_error = { points = ["open", "fsync"], errno = "ENOSPC", probability = 1 }
 
 TEST(ScenarioTest, FaultDefaults) {
   Scenario sc;
-  ASSERT_TRUE(Load(std::string(kHead) + "[faults]\ntorn_read = {}\nmmap_fault = {}\nio_error = { points = [\"read\"] }\n", &sc)
+  ASSERT_TRUE(Load(std::string(kHead) + "[workload]\npage_size = 8192\n"
+                   "[faults]\ntorn_read = {}\nmmap_fault = {}\nio_error = { points = [\"read\"] }\n", &sc)
                   .ok());
   EXPECT_EQ(sc.faults.torn_read->boundary_bytes, 512);
   EXPECT_EQ(sc.faults.torn_read->order, TornOrder::kBoth);

@@ -26,12 +26,13 @@ ScenarioResult Scenario(const std::string& expect, std::vector<TrialResult> tria
 }
 
 TEST(OutcomeTest, NamesRoundTrip) {
-  for (Outcome o : {Outcome::kPass, Outcome::kDetected, Outcome::kCleanFailure, Outcome::kLoss}) {
+  for (Outcome o : {Outcome::kPass, Outcome::kNotExercised, Outcome::kDetected, Outcome::kCleanFailure, Outcome::kLoss}) {
     Outcome parsed = Outcome::kPass;
     ASSERT_TRUE(ParseOutcome(OutcomeName(o), &parsed));
     EXPECT_EQ(parsed, o);
   }
   EXPECT_STREQ(OutcomeName(Outcome::kCleanFailure), "CLEAN_FAILURE");
+  EXPECT_STREQ(OutcomeName(Outcome::kNotExercised), "NOT_EXERCISED");
   Outcome parsed = Outcome::kLoss;
   EXPECT_FALSE(ParseOutcome("pass", &parsed));
   EXPECT_FALSE(ParseOutcome("", &parsed));
@@ -59,7 +60,7 @@ TEST(VerdictTest, PassScenarioAcceptsExplainedDetectedAndCleanFailure) {
   ScenarioResult s = Scenario("pass", {Trial(0, Outcome::kDetected, true), Trial(1, Outcome::kCleanFailure),
                                        Trial(2, Outcome::kPass)});
   EXPECT_EQ(Verdict(s), "PASS");
-  EXPECT_EQ(VerdictReason(s), "no loss in 3 trials");
+  EXPECT_EQ(VerdictReason(s), "no loss in 3 trials, 3 of 3 exercised");
   OutcomeCounts c = CountOutcomes(s);
   EXPECT_EQ(c.trials, 3);
   EXPECT_EQ(c.pass, 1);
@@ -72,14 +73,16 @@ TEST(VerdictTest, PassScenarioAcceptsExplainedDetectedAndCleanFailure) {
 TEST(VerdictTest, CaughtScenarioNeedsOneCaughtTrial) {
   ScenarioResult s = Scenario("caught", {Trial(0, Outcome::kPass), Trial(1, Outcome::kCleanFailure)});
   EXPECT_EQ(Verdict(s), "FAIL");
-  EXPECT_EQ(VerdictReason(s), "no trial of 2 was caught (DETECTED or LOSS)");
+  EXPECT_EQ(VerdictReason(s), "no trial of 2 was caught (LOSS or explained DETECTED)");
   EXPECT_EQ(CatchRate(s), 0.0);
   s.trials.push_back(Trial(2, Outcome::kLoss));
   EXPECT_EQ(Verdict(s), "PASS");
-  s.trials.push_back(Trial(3, Outcome::kDetected));  // unexplained is fine here
+  s.trials.push_back(Trial(3, Outcome::kDetected, false));  // unexplained: not a catch
   EXPECT_EQ(Verdict(s), "PASS");
-  EXPECT_DOUBLE_EQ(CatchRate(s), 0.5);
-  EXPECT_EQ(VerdictReason(s), "caught 2 of 4 trials (50.0%)");
+  EXPECT_DOUBLE_EQ(CatchRate(s), 0.25);
+  s.trials.push_back(Trial(4, Outcome::kDetected, true));
+  EXPECT_DOUBLE_EQ(CatchRate(s), 0.4);
+  EXPECT_EQ(VerdictReason(s), "caught 2 of 5 trials (40.0%, 95% CI 12-77%)");
   for (const TrialResult& t : s.trials) EXPECT_FALSE(TrialFails(s, t));
 }
 
@@ -92,9 +95,9 @@ TEST(VerdictTest, HarnessErrorIsNeverCaughtAndFailsAPassScenario) {
   EXPECT_FALSE(TrialCaught(broken));
   ScenarioResult caught = Scenario("caught", {broken, Trial(1, Outcome::kPass)});
   EXPECT_EQ(Verdict(caught), "FAIL");
-  EXPECT_EQ(VerdictReason(caught), "no trial of 2 was caught (DETECTED or LOSS)");
+  EXPECT_EQ(VerdictReason(caught), "no trial of 2 was caught (LOSS or explained DETECTED)");
   EXPECT_EQ(CatchRate(caught), 0.0);
-  caught.trials.push_back(Trial(2, Outcome::kDetected));
+  caught.trials.push_back(Trial(2, Outcome::kDetected, true));
   EXPECT_EQ(Verdict(caught), "PASS");
   ScenarioResult pass = Scenario("pass", {broken});
   EXPECT_EQ(Verdict(pass), "FAIL");
@@ -117,6 +120,8 @@ TEST(VerdictTest, AllMetAndShardMet) {
   EXPECT_FALSE(AllMet(r));
   EXPECT_TRUE(ShardMet(r));  // the catch may be in another shard
   r.scenarios[1].trials[0].outcome = Outcome::kDetected;
+  EXPECT_FALSE(AllMet(r)) << "an unexplained DETECTED is no catch";
+  r.scenarios[1].trials[0].explained = true;
   EXPECT_TRUE(AllMet(r));
   r.scenarios[0].trials[0].outcome = Outcome::kLoss;
   EXPECT_FALSE(AllMet(r));

@@ -9,6 +9,7 @@
 #include <set>
 #include <tuple>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -132,7 +133,11 @@ TEST(TrialRunner, HotBackupPasses) {
   EXPECT_EQ(r.missing, 0u);
   EXPECT_TRUE(r.faults.empty());
   EXPECT_EQ(r.sandbox, "");  // a passing trial leaves nothing behind
-  EXPECT_EQ(r.replay, "bdbsim replay h11-hot.000000000000000b");
+  // The token carries the outcome (P) and which planned faults fired.
+  EXPECT_EQ(r.replay, "bdbsim replay h11-hot.000000000000000b.P" + fmt::format("{:08x}", FaultSignature(r.exercise)));
+  ASSERT_EQ(r.exercise.size(), 1u);
+  EXPECT_EQ(r.exercise[0].kind, "copy_under_load");
+  EXPECT_TRUE(r.exercise[0].fired) << r.exercise[0].hit;
 }
 
 TEST(TrialRunner, IoErrorIsACleanFailure) {
@@ -156,7 +161,7 @@ TEST(TrialRunner, WorkloadIoErrorStopsTheWorkloadAndRecoveryKeepsEveryAck) {
   EXPECT_EQ(faults[0], "io_error: armed: workload fsync #300 fails with EIO");
   // The fault fired, and the timeline says how the workload took it.
   const std::string& fired = faults.back();
-  const bool stopped = fired.rfind("io_error: workload fsync #300 failed; it stopped after ", 0) == 0;
+  const bool stopped = fired.rfind("io_error: workload fsync #300 failed; the workload stopped after ", 0) == 0;
   const bool absorbed = fired == "io_error: workload fsync #300 failed; BDB absorbed it and the workload went on";
   EXPECT_TRUE(stopped || absorbed) << ::testing::PrintToString(faults);
   // How it stopped: BDB's error and exit code 4, or (rarely) BDB dying in its error path.

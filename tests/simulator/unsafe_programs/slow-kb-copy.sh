@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Unsafe on purpose (a test fixture): copies each database file 1 KiB at a
+# time, one dd per block (slowly: a few ms a block), then every log file.
+# Pages the workload rewrites between two block reads of the same page are
+# stored torn: the head of one version, the tail of another.
+set -euo pipefail
+home="$1" dest="$2"
+for f in "$home"/*.db; do
+  out="$dest/$(basename "$f")"
+  blocks=$(( ($(stat -c %s "$f") + 1023) / 1024 ))
+  : > "$out"
+  for ((i = 0; i < blocks; i++)); do
+    dd if="$f" of="$out" bs=1024 skip="$i" seek="$i" count=1 conv=notrunc status=none
+  done
+done
+mkdir -p "$dest/log"
+for l in "$home"/log/log.*; do dd if="$l" of="$dest/log/$(basename "$l")" bs=65536 status=none; done
+printf 'set_lg_dir log\n' > "$dest/DB_CONFIG"
