@@ -1,0 +1,136 @@
+// A crash inside Berkeley DB during recovery or DB->verify, through the real
+// bdbackup binary: verify and restore exit 1 with one line naming the backup
+// and the signal, restore leaves no target behind, a backup with
+// --recover-as-you-go stays published and says the standby was not updated.
+// The crash is made deterministic by BDBACKUP_RECOVER_TEST_CRASH, honoured by
+// the bdbackup-recover helper of a test build (it raises the signal from BDB's
+// own feedback callback).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/run_process.h"
+#include "tests/support/test_env.h"
+
+namespace bdb {
+namespace {
+
+using json = nlohmann::json;
+
+class RecoveryCrashCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+#ifndef BDBACKUP_TEST_HOOKS
+    GTEST_SKIP() << "built with -DBDBACKUP_TEST_HOOKS=OFF: the helper ignores BDBACKUP_RECOVER_TEST_CRASH";
+#endif
+    home_ = tmp_.Sub("home");
+    repo_ = tmp_.Sub("repo");
+    TestEnvOptions opts;
+    opts.log_file_bytes = 64 * 1024;
+    ASSERT_TRUE(CreateTestEnvironment(home_, opts).ok());
+    Commit(100);
+  }
+
+  void Commit(int n) {
+    std::unique_ptr<TestWriter> writer;
+    ASSERT_TRUE(TestWriter::Open(home_, &writer).ok());
+    if (committed_ > 0) {
+      ASSERT_TRUE(writer->Abort(committed_).ok());  // ids count from 1 again
+    }
+    ASSERT_TRUE(writer->Commit(n).ok());
+    committed_ += n;
+    ASSERT_TRUE(writer->Checkpoint().ok());
+  }
+
+  // bdbackup args with BDBACKUP_RECOVER_TEST_CRASH=crash ("" = none).
+  static ProcessResult Run(const std::string& crash, std::vector<std::string> args) {
+    std::vector<std::string> argv = {"env"};
+    if (!crash.empty()) argv.push_back("BDBACKUP_RECOVER_TEST_CRASH=" + crash);
+    argv.push_back(BDBACKUP_BIN);
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunProcess(argv);
+  }
+
+  std::string Backup(const std::string& mode) {
+    ProcessResult r = Run("", {"backup", "--home", home_, "--repo", repo_, "--mode", mode, "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out).value("id", "");
+  }
+
+  TempDir tmp_;
+  std::string home_, repo_;
+  int committed_ = 0;
+};
+
+TEST_F(RecoveryCrashCliTest, VerifyExitsOneNamingTheBackupAndTheSignal) {
+  const std::string id = Backup("hot");
+  ProcessResult r = Run("recover:SIGSEGV", {"verify", "--repo", repo_});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "bdbackup: error: recovery of backup '" + id + "' crashed inside Berkeley DB: SIGSEGV\n");
+  EXPECT_EQ(r.out, "");
+  r = Run("recover:SIGSEGV", {"verify", "--repo", repo_, "--json"});
+  EXPECT_EQ(r.exit_code, 1);
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["ok"], false);
+  EXPECT_EQ(j["error"]["code"], "CheckFailed");
+  EXPECT_EQ(j["error"]["exit_code"], 1);
+  EXPECT_EQ(j["problem"], "recovery of backup '" + id + "' crashed inside Berkeley DB: SIGSEGV");
+  r = Run("verify:SIGSEGV", {"verify", "--repo", repo_});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "bdbackup: error: backup '" + id +
+                       "': DB->verify of database 'a.db' crashed inside Berkeley DB: SIGSEGV\n");
+  r = Run("", {"verify", "--repo", repo_});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+}
+
+TEST_F(RecoveryCrashCliTest, RestoreExitsOneAndLeavesNoTarget) {
+  Backup("hot");
+  Commit(30);
+  const std::string inc = Backup("incremental");
+  const std::string target = tmp_.Sub("target");
+  ProcessResult r = Run("recover:SIGABRT", {"restore", "--repo", repo_, "--target", target});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "bdbackup: error: recovery of backup '" + inc +
+                       "' crashed inside Berkeley DB: SIGABRT (free(): invalid pointer (BDBACKUP_RECOVER_TEST_CRASH))\n");
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(::access(target.c_str(), F_OK), 0) << "a half-restored target was left";
+  // The helper cannot be run: exit 4, and again nothing is left.
+  r = RunProcess({"env", "BDBACKUP_RECOVER_HELPER=" + tmp_.Sub("nope"), BDBACKUP_BIN, "restore", "--repo", repo_,
+                  "--target", target});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_EQ(r.err, "bdbackup: error: unable to run the recovery helper '" + tmp_.Sub("nope") +
+                       "': No such file or directory\n");
+  EXPECT_NE(::access(target.c_str(), F_OK), 0);
+  r = Run("", {"restore", "--repo", repo_, "--target", target});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, std::string> a;
+  ASSERT_TRUE(ReadDatabase(target, kBtreeDb, &a).ok());
+  EXPECT_EQ(a.size(), 130u);
+}
+
+TEST_F(RecoveryCrashCliTest, RecoverAsYouGoReportsTheCrashAndKeepsTheBackup) {
+  Backup("hot");
+  Commit(30);
+  ProcessResult r = Run("recover:SIGSEGV", {"backup", "--home", home_, "--repo", repo_, "--mode", "incremental",
+                                            "--recover-as-you-go"});
+  EXPECT_EQ(r.exit_code, 1);
+  const std::string prefix = "bdbackup: error: backup '";
+  ASSERT_EQ(r.err.rfind(prefix, 0), 0u) << r.err;
+  const std::string inc = r.err.substr(prefix.size(), r.err.find('\'', prefix.size()) - prefix.size());
+  EXPECT_EQ(r.err, prefix + inc + "' was published, but the standby was not updated: recovery of the standby at "
+                                  "backup '" + inc + "' crashed inside Berkeley DB: SIGSEGV\n");
+  r = Run("", {"list", "--repo", repo_});
+  EXPECT_NE(r.out.find(inc), std::string::npos) << r.out;
+  EXPECT_NE(::access((repo_ + "/standby.partial").c_str(), F_OK), 0);
+  Commit(10);
+  r = Run("", {"backup", "--home", home_, "--repo", repo_, "--mode", "incremental", "--recover-as-you-go"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, std::string> a;
+  ASSERT_TRUE(ReadDatabase(repo_ + "/standby", kBtreeDb, &a).ok());
+  EXPECT_EQ(a.size(), 140u);
+}
+
+}  // namespace
+}  // namespace bdb
