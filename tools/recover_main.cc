@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -73,6 +74,9 @@ int main(int argc, char** argv) {
   // a Ctrl-C is for the caller, which decides when to stop.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   ::signal(SIGINT, SIG_IGN);
+  // Descriptors a multi-threaded caller leaked into the spawn (a pipe another
+  // thread opened without O_CLOEXEC) are not ours to keep open.
+  ::close_range(3, ~0U, 0);
   if (argc < 3) return Usage();
   const std::string op = argv[1], home = argv[2];
   bdb::Status s;
