@@ -23,6 +23,11 @@
 //   <time>; earliest time is <time>" (local time), then a PANIC of the private environment.
 // - DB->verify reports problems through the errcall ("Page 7: ..."), returns DB_VERIFY_BAD, and destroys
 //   the DB handle whatever the outcome.
+// - Catastrophic recovery of database files copied before DB_TXN_BULK transactions, with the log written
+//   after them (which lacks the contents of the pages those transactions allocated), dies with SIGSEGV;
+//   db5.3_recover -c does too. Hence the helper process.
+// - DB_ENV->set_feedback and DB->set_feedback callbacks run during recovery and DB->verify (the helper's
+//   test hook crashes there, inside BDB's call stack).
 #pragma once
 
 #include <cstdint>
