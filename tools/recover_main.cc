@@ -70,10 +70,12 @@ int Usage() {
 
 int main(int argc, char** argv) {
   // Never outlive the caller (a killed bdbackup takes its recovery with it;
-  // a caller dead before this line leaves a helper that finishes and exits);
-  // a Ctrl-C is for the caller, which decides when to stop.
+  // a caller dead before this line leaves a helper that finishes and exits).
+  // SIGINT and SIGTERM sent to the whole process group (Ctrl-C, systemd's
+  // stop) are for the caller, which decides whether to wait for this call.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   ::signal(SIGINT, SIG_IGN);
+  ::signal(SIGTERM, SIG_IGN);
   // Descriptors a multi-threaded caller leaked into the spawn (a pipe another
   // thread opened without O_CLOEXEC) are not ours to keep open.
   ::close_range(3, ~0U, 0);
