@@ -35,8 +35,9 @@ void PrintLine(const nlohmann::json& j) {
 }
 
 // Test builds only: BDBACKUP_RECOVER_TEST_CRASH=<stage>:<signal>, stage
-// "recover" or "verify", signal SIGSEGV, SIGABRT or SIGKILL, raised from
-// inside BDB (its feedback callback) during that stage.
+// "recover" or "verify", signal SIGSEGV, SIGABRT, SIGKILL or SIGSTOP (a
+// helper stuck inside BDB), raised from inside BDB (its feedback callback)
+// during that stage.
 bdb::InsideBdbHook TestCrashHook(const std::string& stage) {
 #ifdef BDBACKUP_TEST_HOOKS
   const char* spec = std::getenv("BDBACKUP_RECOVER_TEST_CRASH");
@@ -44,13 +45,16 @@ bdb::InsideBdbHook TestCrashHook(const std::string& stage) {
   const std::string s = spec;
   if (s.rfind(stage + ":", 0) != 0) return {};
   const std::string name = s.substr(stage.size() + 1);
-  const int sig = name == "SIGSEGV" ? SIGSEGV : name == "SIGABRT" ? SIGABRT : name == "SIGKILL" ? SIGKILL : 0;
+  int sig = 0;
+  for (int candidate : {SIGSEGV, SIGABRT, SIGKILL, SIGSTOP}) {
+    if (name == std::string("SIG") + ::sigabbrev_np(candidate)) sig = candidate;
+  }
   if (sig == 0) return {};
   return [sig] {
     struct rlimit no_core = {0, 0};
     ::setrlimit(RLIMIT_CORE, &no_core);
     if (sig == SIGABRT) std::fputs("free(): invalid pointer (BDBACKUP_RECOVER_TEST_CRASH)\n", stderr);
-    ::signal(sig, SIG_DFL);
+    if (sig != SIGSTOP && sig != SIGKILL) ::signal(sig, SIG_DFL);
     ::raise(sig);
   };
 #else

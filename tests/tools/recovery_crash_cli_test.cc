@@ -8,7 +8,14 @@
 // backup then an incremental across DB_TXN_BULK transactions, on which BDB
 // 5.3's recovery really dies with SIGSEGV.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +27,25 @@ namespace bdb {
 namespace {
 
 using json = nlohmann::json;
+
+extern "C" char** environ;
+
+// The pids of pid's children (/proc/<pid>/task/<pid>/children), "" if none.
+std::string Children(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  std::string text;
+  std::getline(in, text);
+  return text;
+}
+
+// The state letter of /proc/<pid>/stat ('T' stopped, 'Z' zombie), or 0 if gone.
+char ProcessState(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(in, text);
+  const size_t paren = text.rfind(')');
+  return paren == std::string::npos || paren + 2 >= text.size() ? 0 : text[paren + 2];
+}
 
 class RecoveryCrashCliTest : public ::testing::Test {
  protected:
@@ -133,6 +159,38 @@ TEST_F(RecoveryCrashCliTest, RecoverAsYouGoReportsTheCrashAndKeepsTheBackup) {
   std::map<std::string, std::string> a;
   ASSERT_TRUE(ReadDatabase(repo_ + "/standby", kBtreeDb, &a).ok());
   EXPECT_EQ(a.size(), 140u);
+}
+
+// A bdbackup killed while its helper is stuck inside BDB (the hook stops it)
+// takes the helper with it: no recovery keeps writing into the target after
+// bdbackup is gone, where a rerun of the restore would meet it.
+TEST_F(RecoveryCrashCliTest, KilledBdbackupTakesItsHelperWithIt) {
+  Backup("hot");
+  const std::string target = tmp_.Sub("target");
+  std::vector<std::string> args = {"env", "BDBACKUP_RECOVER_TEST_CRASH=recover:SIGSTOP", BDBACKUP_BIN, "restore",
+                                   "--repo", repo_, "--target", target};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t bdbackup = 0;
+  ASSERT_EQ(::posix_spawnp(&bdbackup, "env", nullptr, nullptr, argv.data(), environ), 0);
+  pid_t helper = 0;
+  for (int i = 0; i < 1000 && helper == 0; ++i) {
+    const std::string children = Children(bdbackup);
+    if (!children.empty() && ProcessState(std::stoi(children)) == 'T') helper = std::stoi(children);
+    if (helper == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_NE(helper, 0) << "bdbackup never had a stopped helper";
+  ::kill(bdbackup, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(::waitpid(bdbackup, &status, 0), bdbackup);
+  for (int i = 0; i < 500 && ProcessState(helper) != 0 && ProcessState(helper) != 'Z'; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const char state = ProcessState(helper);
+  EXPECT_TRUE(state == 0 || state == 'Z') << "the helper outlived bdbackup, state " << state;
+  // The killed restore left its marker: a rerun redoes it without --force.
+  ProcessResult r = Run("", {"restore", "--repo", repo_, "--target", target});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 // Issue 12's report: the chain's log misses the pages the bulk transactions
