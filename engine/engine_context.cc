@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "engine/recovery_helper.h"
+
 namespace bdb {
 
 int64_t WallClockUnixMs() {
@@ -15,6 +17,7 @@ EngineContext DefaultEngineContext() {
   ctx.progress = NullProgress();
   ctx.copy_database = CopyDatabaseFile;
   ctx.now_unix_ms = WallClockUnixMs;
+  ctx.recovery_helper = DefaultRecoveryHelperPath();
   return ctx;
 }
 

@@ -1,5 +1,6 @@
 // EngineContext: what every engine procedure runs with: the file-I/O layer,
-// where progress goes, the clock, and the database-file copier. Production
+// where progress goes, the clock, the database-file copier, and the helper
+// executable in which recovery and DB->verify run (recovery.h). Production
 // uses DefaultEngineContext(); the simulator swaps the FileIO (torn reads,
 // I/O errors) or the copier (unsafe negative controls) without touching the
 // procedures. Thread-safety: a context is read-only while a procedure runs.
@@ -26,9 +27,12 @@ struct EngineContext {
   DatabaseCopyFunction copy_database;   // CopyDatabaseFile unless replaced
   std::function<int64_t()> now_unix_ms;  // wall clock
   int lock_wait_seconds = 0;             // how long to wait for the repository lock
+  std::string recovery_helper;           // bdbackup-recover; "" = DefaultRecoveryHelperPath()
 };
 
-// POSIX I/O, no progress, the verified copier, the real clock.
+// POSIX I/O, no progress, the verified copier, the real clock, the helper
+// found by DefaultRecoveryHelperPath() ($BDBACKUP_RECOVER_HELPER or next to
+// the running executable).
 EngineContext DefaultEngineContext();
 
 // Milliseconds since the epoch from the real clock.

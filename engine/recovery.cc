@@ -1,108 +1,59 @@
-// Recovery and verification of restored environments, through BDB itself.
+// Recovery and verification of restored environments, each in the
+// bdbackup-recover helper process; here only the request and the messages.
 #include "engine/recovery.h"
 
-#include <db.h>
+#include <signal.h>
 
-#include <ctime>
-
-#include "engine/bdb_environment.h"
-#include "engine/file_io.h"
+#include "engine/recovery_helper.h"
 
 namespace bdb {
 namespace {
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
-
-constexpr uint32_t kRecoveryFlags =
-    DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN | DB_PRIVATE;
-
-// Removes the __db.* region files of home (a closed environment): DB_ENV->remove
-// with DB_FORCE, which honours DB_CONFIG and leaves databases and logs alone.
-Status RemoveRegionFiles(const std::string& home, const std::string& what) {
-  DB_ENV* env = nullptr;
-  int ret = db_env_create(&env, 0);
-  if (ret != 0) return Status::IOError(what + " " + Quote(home) + ": " + db_strerror(ret));
-  BdbErrorText errors;
-  errors.Attach(env);
-  ret = env->remove(env, home.c_str(), DB_FORCE);  // frees the handle whatever the outcome
-  if (ret != 0) return Status::IOError(what + " " + Quote(home) + ": unable to remove region files: " + errors.Take(ret));
-  return Status::OK();
+// Signals a process raises on itself when something inside it breaks, as
+// opposed to a kill from outside (SIGKILL from the OOM killer, SIGTERM).
+bool IsCrashSignal(int signal) {
+  switch (signal) {
+    case SIGSEGV: case SIGBUS: case SIGABRT: case SIGILL: case SIGFPE: case SIGTRAP: case SIGSYS:
+      return true;
+    default:
+      return false;
+  }
 }
 
-// NotFound "environment home '<dir>' does not exist" unless home is a directory
-// (BDB would otherwise create a private environment out of nothing).
-Status CheckHomeExists(const std::string& home) {
-  FileInfo info;
-  BDB_RETURN_IF_ERROR(DefaultFileIO()->Stat(home, &info));
-  if (!info.exists || !info.is_dir) return Status::NotFound("environment home " + Quote(home) + " does not exist");
-  return Status::OK();
+// The answer as a Status; `what` names the work for a message about a signal.
+Status Interpret(const HelperAnswer& answer, const std::string& what) {
+  if (answer.signal == 0) return answer.status;
+  if (!IsCrashSignal(answer.signal)) return Status::IOError(what + " was killed by " + SignalName(answer.signal));
+  return Status::CheckFailed(what + " crashed inside Berkeley DB: " + SignalName(answer.signal) +
+                             (answer.stderr_tail.empty() ? "" : " (" + answer.stderr_tail + ")"));
 }
 
-Status Recover(const std::string& home, uint32_t recover_flag, std::optional<int64_t> until,
-               const std::string& what) {
-  BDB_RETURN_IF_ERROR(CheckHomeExists(home));
-  DB_ENV* env = nullptr;
-  int ret = db_env_create(&env, 0);
-  if (ret != 0) return Status::IOError(what + " " + Quote(home) + ": " + db_strerror(ret));
-  BdbErrorText errors;
-  errors.Attach(env);
-  time_t timestamp = 0;
-  if (until.has_value()) {
-    timestamp = static_cast<time_t>(*until);
-    ret = env->set_tx_timestamp(env, &timestamp);
-  }
-  if (ret == 0) ret = env->open(env, home.c_str(), kRecoveryFlags | recover_flag, 0);
-  if (ret != 0) {
-    std::string why = errors.Take(ret);
-    env->close(env, 0);
-    return Status::IOError(what + " " + Quote(home) + ": " + why);
-  }
-  ret = env->close(env, 0);
-  if (ret != 0) return Status::IOError(what + " " + Quote(home) + ": " + errors.Take(ret));
-  return RemoveRegionFiles(home, what);
+std::string Helper(const RecoveryRun& run) {
+  return run.helper.empty() ? DefaultRecoveryHelperPath() : run.helper;
+}
+
+std::string Subject(const RecoveryRun& run, const std::string& home) {
+  return run.subject.empty() ? "environment '" + home + "'" : run.subject;
 }
 
 }  // namespace
 
-Status RecoverCatastrophic(const std::string& home, std::optional<int64_t> until_unix_seconds) {
-  return Recover(home, DB_RECOVER_FATAL, until_unix_seconds, "catastrophic recovery failed in");
+Status RecoverCatastrophic(const std::string& home, std::optional<int64_t> until_unix_seconds,
+                           const RecoveryRun& run) {
+  std::vector<std::string> args = {"catastrophic", home};
+  if (until_unix_seconds.has_value()) args.push_back(std::to_string(*until_unix_seconds));
+  return Interpret(RunRecoveryHelper(Helper(run), args), "recovery of " + Subject(run, home));
 }
 
-Status RecoverNormal(const std::string& home) {
-  return Recover(home, DB_RECOVER, std::nullopt, "normal recovery failed in");
+Status RecoverNormal(const std::string& home, const RecoveryRun& run) {
+  return Interpret(RunRecoveryHelper(Helper(run), {"normal", home}), "recovery of " + Subject(run, home));
 }
 
-Status VerifyDatabases(const std::string& home, const std::vector<std::string>& rel_paths) {
-  BDB_RETURN_IF_ERROR(CheckHomeExists(home));
-  DB_ENV* env = nullptr;
-  int ret = db_env_create(&env, 0);
-  if (ret != 0) return Status::IOError("unable to open environment " + Quote(home) + ": " + db_strerror(ret));
-  BdbErrorText errors;
-  errors.Attach(env);
-  ret = env->open(env, home.c_str(), DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0);
-  if (ret != 0) {
-    std::string why = errors.Take(ret);
-    env->close(env, 0);
-    return Status::IOError("unable to open environment " + Quote(home) + ": " + why);
-  }
-  Status status;
-  for (const auto& rel : rel_paths) {
-    DB* db = nullptr;
-    ret = db_create(&db, env, 0);
-    if (ret == 0) {
-      const std::string path = JoinPath(home, rel);
-      ret = db->verify(db, path.c_str(), nullptr, nullptr, 0);  // frees db
-    }
-    if (ret != 0) {
-      std::string why = errors.Take(ret);
-      status = ret == ENOENT ? Status::NotFound("database " + Quote(rel) + " failed verification: " + why)
-                             : Status::CheckFailed("database " + Quote(rel) + " failed verification: " + why);
-      break;
-    }
-    errors.Clear();
-  }
-  env->close(env, 0);
-  return status;
+Status VerifyDatabases(const std::string& home, const std::vector<std::string>& rel_paths, const RecoveryRun& run) {
+  std::vector<std::string> args = {"verify", home};
+  args.insert(args.end(), rel_paths.begin(), rel_paths.end());
+  HelperAnswer answer = RunRecoveryHelper(Helper(run), args);
+  return Interpret(answer, answer.database.empty() ? "DB->verify" : "DB->verify of database '" + answer.database + "'");
 }
 
 }  // namespace bdb

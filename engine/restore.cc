@@ -117,24 +117,28 @@ Status RunRestore(const EngineContext& ctx, const RestoreRequest& request, Resto
   BDB_RETURN_IF_ERROR(ctx.io->Stat(marker, &leftover));
   if (request.force || leftover.exists) BDB_RETURN_IF_ERROR(ClearDirectory(ctx.io, request.target));
   BDB_RETURN_IF_ERROR(WriteFileAtomically(ctx.io, marker, "restore from " + chosen.id + " in progress\n", 0600));
-  Status copied = ExecuteRestorePlan(ctx, plan, request.target);
-  if (!copied.ok()) {
-    // A damaged, missing or linked backup file is found while copying: take
-    // back what was written, so a refused restore leaves the target as it was.
+  // A damaged, missing or linked backup file found while copying, or a
+  // recovery that fails or crashes: take back what was written, so a failed
+  // restore leaves the target as it was (or empty, when --force had cleared it).
+  const auto take_back = [&](const Status& failed) {
     if (target_before.exists) {
       ClearDirectory(ctx.io, request.target);  // best effort
     } else {
       RemoveTree(ctx.io, request.target);  // best effort
     }
-    return copied;
-  }
+    return failed;
+  };
+  Status copied = ExecuteRestorePlan(ctx, plan, request.target);
+  if (!copied.ok()) return take_back(copied);
   CrashPoint("restore/after_copy_before_recovery");
 
   ctx.progress->Phase("catastrophic recovery", 0);
   const auto started = std::chrono::steady_clock::now();
   std::optional<int64_t> until_seconds;
   if (outcome->until_unix_ms) until_seconds = *outcome->until_unix_ms / 1000;
-  BDB_RETURN_IF_ERROR(RecoverCatastrophic(request.target, until_seconds));
+  Status recovered =
+      RecoverCatastrophic(request.target, until_seconds, RecoveryRun{ctx.recovery_helper, "backup '" + chosen.id + "'"});
+  if (!recovered.ok()) return take_back(recovered);
   outcome->recovery_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   CrashPoint("restore/after_recovery");

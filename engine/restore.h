@@ -2,7 +2,12 @@
 // its chain of incrementals, archived logs and optionally the live
 // environment's logs, then catastrophic recovery (DB_RECOVER_FATAL) to the end
 // of the logs or to a point in time. Refuses a non-empty target unless forced
-// and never touches the source environment.
+// and never touches the source environment. Recovery runs in the recovery
+// helper process (recovery.h): a crash inside Berkeley DB is CheckFailed
+// "recovery of backup '<ID>' crashed inside Berkeley DB: SIGSEGV". A restore
+// that fails once it began writing (a damaged file, a recovery error or crash)
+// removes what it wrote: a target it created is removed, an existing one is
+// left empty (with --force its previous contents were already cleared).
 #pragma once
 
 #include <cstdint>

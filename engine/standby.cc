@@ -12,6 +12,11 @@ namespace {
 
 std::string StatePath(Repository* repo) { return JoinPath(repo->root(), "standby.json"); }
 
+// What a recovery crash message names: "the standby at backup '<ID>'".
+std::string StandbySubject(const std::vector<Manifest>& chain) {
+  return "the standby at backup '" + chain.back().id + "'";
+}
+
 Status WriteState(FileIO* io, Repository* repo, const StandbyState& state) {
   nlohmann::json j = {{"base", state.base}, {"applied", state.applied}, {"ready", state.ready}};
   return WriteFileAtomically(io, StatePath(repo), j.dump(2) + "\n", 0600);
@@ -27,7 +32,11 @@ Status Rebuild(const EngineContext& ctx, Repository* repo, const std::vector<Man
   BDB_RETURN_IF_ERROR(PlanRestore(ctx.io, repo, chain, "", &plan));
   BDB_RETURN_IF_ERROR(ExecuteRestorePlan(ctx, plan, fresh));
   CrashPoint("standby/before_recovery");
-  BDB_RETURN_IF_ERROR(RecoverCatastrophic(fresh, std::nullopt));
+  Status recovered = RecoverCatastrophic(fresh, std::nullopt, RecoveryRun{ctx.recovery_helper, StandbySubject(chain)});
+  if (!recovered.ok()) {
+    RemoveTree(ctx.io, fresh);  // best effort; the next update removes it anyway
+    return recovered;
+  }
   BDB_RETURN_IF_ERROR(WriteState(ctx.io, repo, StandbyState{chain.front().id, "", false}));
   BDB_RETURN_IF_ERROR(RemoveTree(ctx.io, standby));
   BDB_RETURN_IF_ERROR(ctx.io->Rename(fresh, standby));
@@ -66,7 +75,8 @@ Status ApplyIncrementals(const EngineContext& ctx, Repository* repo, const std::
   }
   BDB_RETURN_IF_ERROR(ExecuteRestorePlan(ctx, plan, standby));
   CrashPoint("standby/before_recovery");
-  BDB_RETURN_IF_ERROR(RecoverCatastrophic(standby, std::nullopt));
+  // On failure the state stays "not ready": the next update rebuilds the standby.
+  BDB_RETURN_IF_ERROR(RecoverCatastrophic(standby, std::nullopt, RecoveryRun{ctx.recovery_helper, StandbySubject(chain)}));
   return WriteState(ctx.io, repo, StandbyState{chain.front().id, chain.back().id, true});
 }
 

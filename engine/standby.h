@@ -4,7 +4,11 @@
 // hot-failover step: replace the logs, run catastrophic recovery); anything
 // else rebuilds the standby beside the old one and swaps it in. Its state
 // lives in REPO/standby.json; a standby whose update was interrupted is
-// rebuilt, never trusted.
+// rebuilt, never trusted. Recovery runs in the recovery helper process
+// (recovery.h): a crash inside Berkeley DB is CheckFailed "recovery of the
+// standby at backup '<ID>' crashed inside Berkeley DB: SIGSEGV"; a failed
+// rebuild removes REPO/standby.partial, a failed update leaves the standby
+// marked not ready.
 #pragma once
 
 #include <string>

@@ -107,12 +107,15 @@ Status RunVerify(const EngineContext& ctx, const VerifyRequest& request, VerifyO
   CrashPoint("verify/during_trial_restore");
   if (s.ok()) {
     ctx.progress->Phase("trial restore: catastrophic recovery", 0);
-    s = RecoverCatastrophic(scratch, std::nullopt);
-    if (!s.ok()) s = Status::CheckFailed("trial restore of backup '" + chosen.id + "' failed: " + s.message());
+    const RecoveryRun run{ctx.recovery_helper, "backup '" + chosen.id + "'"};
+    s = RecoverCatastrophic(scratch, std::nullopt, run);
+    // CheckFailed is a crash, already named "recovery of backup '<ID>' crashed ...".
+    if (!s.ok() && s.code() != Status::Code::kCheckFailed)
+      s = Status::CheckFailed("trial restore of backup '" + chosen.id + "' failed: " + s.message());
   }
   if (s.ok()) {
     ctx.progress->Phase("trial restore: verifying databases", 0);
-    s = VerifyDatabases(scratch, databases);
+    s = VerifyDatabases(scratch, databases, RecoveryRun{ctx.recovery_helper, ""});
     if (!s.ok()) s = s.WithContext("backup '" + chosen.id + "'");
   }
   if (s.ok()) outcome->databases_verified = databases;

@@ -2,7 +2,11 @@
 // backup's chain against its manifest (present, not a symlink, size,
 // checksum; for checksummed databases the failing page is named), that the
 // log sequence has no gap, then restores into a temporary directory with
-// catastrophic recovery and runs DB->verify on every database.
+// catastrophic recovery and runs DB->verify on every database, both in the
+// recovery helper process (recovery.h): a crash inside Berkeley DB is
+// CheckFailed "recovery of backup '<ID>' crashed inside Berkeley DB: SIGSEGV"
+// or "backup '<ID>': DB->verify of database 'a.db' crashed inside Berkeley DB:
+// SIGSEGV". The temporary directory is removed whatever the outcome.
 #pragma once
 
 #include <cstdint>
