@@ -1,0 +1,256 @@
+#include "simulator/agent/backup_agent.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "engine/archive.h"
+#include "engine/backup.h"
+#include "engine/bdb_environment.h"
+#include "engine/crash_points.h"
+#include "engine/database_file.h"
+#include "simulator/faults/fault_schedule.h"
+#include "simulator/faults/io_error_injector.h"
+#include "simulator/faults/mmap_copier.h"
+#include "simulator/faults/power_loss_journal.h"
+#include "simulator/agent/plan_codec.h"
+#include "simulator/faults/torn_read_file_io.h"
+
+namespace bdb::sim {
+namespace {
+
+// Kills the process with SIGKILL at the n-th read through it: a backup or
+// archive crash at a seeded logical point.
+class CrashingFileIO : public FileIOWrapper {
+ public:
+  CrashingFileIO(FileIO* target, uint64_t crash_at_read) : FileIOWrapper(target), crash_at_(crash_at_read) {}
+  Status OpenForRead(const std::string& path, std::unique_ptr<ReadableFile>* out) override {
+    std::unique_ptr<ReadableFile> inner;
+    BDB_RETURN_IF_ERROR(target()->OpenForRead(path, &inner));
+    *out = std::make_unique<CountingFile>(std::move(inner), this);
+    return Status::OK();
+  }
+  // The harness reads this stderr line to name the phase the crash interrupted.
+  void CountRead(const std::string& path) {
+    if (crash_at_ != 0 && ++reads_ == crash_at_) {
+      std::fprintf(stderr, "%s%llu of '%s'\n", kAgentCrashMarker, static_cast<unsigned long long>(crash_at_),
+                   path.c_str());
+      std::fflush(stderr);
+      ::raise(SIGKILL);
+    }
+  }
+
+ private:
+  class CountingFile : public ReadableFile {
+   public:
+    CountingFile(std::unique_ptr<ReadableFile> inner, CrashingFileIO* owner)
+        : inner_(std::move(inner)), owner_(owner) {}
+    Status Pread(uint64_t offset, size_t n, char* buf, size_t* got) override {
+      owner_->CountRead(inner_->path());
+      return inner_->Pread(offset, n, buf, got);
+    }
+    Status Size(uint64_t* size) override { return inner_->Size(size); }
+    const std::string& path() const override { return inner_->path(); }
+
+   private:
+    std::unique_ptr<ReadableFile> inner_;
+    CrashingFileIO* owner_;
+  };
+  uint64_t crash_at_;
+  std::atomic<uint64_t> reads_{0};
+};
+
+TearOrder ToTearOrder(TornOrder order) {
+  switch (order) {
+    case TornOrder::kOldNew: return TearOrder::kOldHeadNewTail;
+    case TornOrder::kNewOld: return TearOrder::kNewHeadOldTail;
+    case TornOrder::kBoth: return TearOrder::kSeeded;
+  }
+  return TearOrder::kSeeded;
+}
+
+IoOp ToIoOp(IoPoint point) {
+  switch (point) {
+    case IoPoint::kRead: return IoOp::kRead;
+    case IoPoint::kWrite: return IoOp::kWrite;
+    case IoPoint::kFsync: return IoOp::kFsync;
+    case IoPoint::kRename: return IoOp::kRename;
+    case IoPoint::kOpen: return IoOp::kOpen;
+  }
+  return IoOp::kRead;
+}
+
+// How many pages the environment's databases hold now: the window torn reads are drawn from.
+uint64_t CountDatabasePages(const std::string& home) {
+  std::unique_ptr<LiveEnvironment> env;
+  if (!LiveEnvironment::Open(DefaultFileIO(), home, &env).ok()) return 64;
+  std::vector<std::string> files;
+  if (!env->ListDatabaseFiles(&files).ok()) return 64;
+  uint64_t pages = 0;
+  for (const auto& rel : files) {
+    const std::string path = JoinPath(env->layout().home, rel);
+    DatabaseFileInfo info;
+    FileInfo stat;
+    if (!ReadDatabaseFileInfo(DefaultFileIO(), path, &info).ok() || !DefaultFileIO()->Stat(path, &stat).ok()) continue;
+    if (info.page_size > 0) pages += stat.size / info.page_size;
+  }
+  return pages == 0 ? 1 : pages;
+}
+
+}  // namespace
+
+std::string AgentResponseToJson(const AgentResponse& r) {
+  nlohmann::json faults = nlohmann::json::array();
+  for (const auto& f : r.faults) faults.push_back({{"at_ms", f.at_ms}, {"kind", f.kind}, {"detail", f.detail}});
+  nlohmann::json touched = nlohmann::json::array();
+  for (const auto& t : r.touched) touched.push_back({{"kind", t.kind}, {"file", t.file}, {"page", t.page}});
+  nlohmann::json j = {{"ok", r.ok},           {"code", r.code},   {"message", r.message},
+                      {"backup_id", r.backup_id}, {"page_rereads", r.page_rereads}, {"faults", faults},
+                      {"touched", touched}};
+  return j.dump();
+}
+
+Status AgentResponseFromJson(const std::string& json, AgentResponse* r) {
+  nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
+  if (!j.is_object()) return Status::InvalidArgument("agent response is not a JSON object");
+  try {
+    r->ok = j.at("ok").get<bool>();
+    r->code = j.at("code").get<std::string>();
+    r->message = j.at("message").get<std::string>();
+    r->backup_id = j.at("backup_id").get<std::string>();
+    r->page_rereads = j.at("page_rereads").get<uint64_t>();
+    for (const auto& f : j.at("faults"))
+      r->faults.push_back({f.at("at_ms").get<int64_t>(), f.at("kind").get<std::string>(), f.at("detail").get<std::string>()});
+    for (const auto& t : j.at("touched"))
+      r->touched.push_back({t.at("kind").get<std::string>(), t.at("file").get<std::string>(), t.at("page").get<int64_t>()});
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(std::string("agent response: ") + e.what());
+  }
+  return Status::OK();
+}
+
+AgentResponse RunAgentRequest(const AgentRequest& request) {
+  AgentResponse response;
+  FaultLog log;
+  EngineContext ctx = DefaultEngineContext();
+  FileIO* io = DefaultFileIO();
+
+  std::unique_ptr<FiuFileIO> fiu_io;
+  IoErrorInjector io_errors;
+  const AgentFaultPlan& plan = request.faults;
+  if (plan.io_nth > 0) {
+    IoFault fault;
+    fault.op = ToIoOp(plan.io_point);
+    fault.nth_call = plan.io_nth;
+    fault.error = plan.io_errno;
+    fault.short_write = plan.io_short_write && fault.op == IoOp::kWrite;
+    Status s = io_errors.Arm(fault);
+    if (!s.ok()) {
+      response.code = s.CodeName();
+      response.message = s.message();
+      return response;
+    }
+    log.Record("io_error", "armed: " + DescribeIoFault(fault));
+    fiu_io = std::make_unique<FiuFileIO>(io, &log);
+    io = fiu_io.get();
+  }
+
+  std::unique_ptr<TornReadFileIO> torn_io;
+  const bool tear = plan.torn_pages > 0 || plan.mmap_fault_pages > 0;
+  if (tear) {
+    TearOptions options = plan.mmap_fault_pages > 0 ? MmapStyleFaultOptions(plan.injector_seed) : TearOptions();
+    options.seed = plan.injector_seed;
+    if (plan.mmap_fault_pages > 0) {
+      options.tear_count = plan.mmap_fault_pages;
+    } else {
+      options.kind = "torn_read";
+      options.boundary_bytes = plan.torn_boundary_bytes;
+      options.tear_count = plan.torn_pages;
+    }
+    options.order = ToTearOrder(plan.torn_order);
+    // Tear pages the workload really rewrote during the copy, and copy slowly
+    // (1 ms a page, a loaded disk) so that it does.
+    options.changed_pages_only = true;
+    options.pace_us = 1000;
+    options.target_window = CountDatabasePages(request.home);
+    Status s = TornReadFileIO::Create(io, options, &log, &torn_io);
+    if (!s.ok()) {
+      response.code = s.CodeName();
+      response.message = s.message();
+      return response;
+    }
+    if (request.copier != Copier::kMmap) io = torn_io.get();
+  }
+
+  CrashingFileIO crashing(io, plan.crash_at_read);
+  io = &crashing;
+  ctx.io = io;
+  if (request.copier == Copier::kUnverified) ctx.verification = PageVerification::kNone;
+  if (request.copier == Copier::kMmap) {
+    ctx.copy_database = torn_io ? MmapCopierWithHook(ChunkTearHook(torn_io->injector(), torn_io.get()))
+                                : DatabaseCopier(CopyDatabaseFileWithMmap);
+  }
+
+  Status s;
+  if (request.op == AgentOp::kArchive) {
+    ArchiveOutcome out;
+    s = ArchiveFinishedLogs(ctx, ArchiveRequest{request.home, request.repo}, &out);
+  } else {
+    BackupOutcome out;
+    s = RunBackup(ctx, BackupRequest{request.home, request.repo, ToString(request.mode), request.checkpoint,
+                                     request.recover_as_you_go},
+                  &out);
+    response.backup_id = out.manifest.id;
+    response.page_rereads = out.page_rereads;
+  }
+  response.ok = s.ok();
+  if (!s.ok()) {
+    response.code = s.CodeName();
+    response.message = s.message();
+  }
+  for (const auto& e : log.Events()) response.faults.push_back({e.at_ms, e.kind, e.detail});
+  if (torn_io) {
+    for (const FiredTear& t : torn_io->injector()->fired()) {
+      if (t.outcome == TearOutcome::kSpliced)
+        response.touched.push_back({plan.mmap_fault_pages > 0 ? "mmap_fault" : "torn_read", t.path,
+                                    static_cast<int64_t>(t.page)});
+    }
+  }
+  if (fiu_io) {
+    for (const std::string& path : fiu_io->failed_paths()) response.touched.push_back({"io_error", path, -1});
+  }
+  return response;
+}
+
+int AgentMain(const std::string& request_path) {
+  InitFaultPoints();
+  std::string text;
+  AgentRequest request;
+  Status s = ReadWholeFile(DefaultFileIO(), request_path, &text);
+  if (s.ok()) s = AgentRequestFromJson(text, &request);
+  if (!s.ok()) {
+    std::fprintf(stderr, "bdbsim agent: error: %s\n", s.message().c_str());
+    return 2;
+  }
+  if (!request.power_journal.empty()) {
+    // Journal this process's writes and fsyncs of the environment too (a
+    // checkpoint flushes the workload's pages), so a later power cut honours them.
+    IoHookOptions hooks;
+    hooks.home = request.home;
+    hooks.journal_path = request.power_journal;
+    hooks.append = true;
+    s = InstallIoHooks(hooks);
+    if (!s.ok()) {
+      std::fprintf(stderr, "bdbsim agent: error: %s\n", s.message().c_str());
+      return 2;
+    }
+  }
+  AgentResponse response = RunAgentRequest(request);
+  std::cout << AgentResponseToJson(response) << std::endl;
+  return 0;
+}
+
+}  // namespace bdb::sim

@@ -1,0 +1,92 @@
+#include "simulator/agent/plan_codec.h"
+
+#include <nlohmann/json.hpp>
+
+namespace bdb::sim {
+
+NLOHMANN_JSON_SERIALIZE_ENUM(BackupMode, {{BackupMode::kCold, "cold"},
+                                          {BackupMode::kHot, "hot"},
+                                          {BackupMode::kIncremental, "incremental"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(Copier, {{Copier::kVerified, "verified"},
+                                      {Copier::kUnverified, "unverified"},
+                                      {Copier::kMmap, "mmap"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(TornOrder, {{TornOrder::kOldNew, "old_new"},
+                                         {TornOrder::kNewOld, "new_old"},
+                                         {TornOrder::kBoth, "both"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(IoPoint, {{IoPoint::kRead, "read"},
+                                       {IoPoint::kWrite, "write"},
+                                       {IoPoint::kFsync, "fsync"},
+                                       {IoPoint::kRename, "rename"},
+                                       {IoPoint::kOpen, "open"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(AgentOp, {{AgentOp::kBackup, "backup"}, {AgentOp::kArchive, "archive"}})
+
+namespace {
+
+// nlohmann maps an unknown string to the first enumerator; refuse it instead.
+template <typename E>
+E Strict(const nlohmann::json& j, const char* key) {
+  const nlohmann::json& v = j.at(key);
+  const E e = v.get<E>();
+  if (nlohmann::json(e) != v) throw std::invalid_argument(std::string("unknown ") + key + " " + v.dump());
+  return e;
+}
+
+}  // namespace
+
+std::string AgentRequestToJson(const AgentRequest& r) {
+  const AgentFaultPlan& f = r.faults;
+  nlohmann::json faults = {{"crash_at_read", f.crash_at_read},
+                           {"torn_pages", f.torn_pages},
+                           {"torn_boundary_bytes", f.torn_boundary_bytes},
+                           {"torn_order", f.torn_order},
+                           {"mmap_fault_pages", f.mmap_fault_pages},
+                           {"io_point", f.io_point},
+                           {"io_nth", f.io_nth},
+                           {"io_errno", f.io_errno},
+                           {"io_short_write", f.io_short_write},
+                           {"injector_seed", f.injector_seed}};
+  nlohmann::json j = {{"op", r.op},
+                      {"home", r.home},
+                      {"repo", r.repo},
+                      {"mode", r.mode},
+                      {"checkpoint", r.checkpoint},
+                      {"recover_as_you_go", r.recover_as_you_go},
+                      {"copier", r.copier},
+                      {"faults", faults},
+                      {"power_journal", r.power_journal}};
+  return j.dump();
+}
+
+Status AgentRequestFromJson(const std::string& json, AgentRequest* r) {
+  nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
+  if (!j.is_object()) return Status::InvalidArgument("agent request: not a JSON object");
+  try {
+    AgentRequest out;
+    out.op = Strict<AgentOp>(j, "op");
+    out.home = j.at("home").get<std::string>();
+    out.repo = j.at("repo").get<std::string>();
+    out.mode = Strict<BackupMode>(j, "mode");
+    out.checkpoint = j.at("checkpoint").get<bool>();
+    out.recover_as_you_go = j.at("recover_as_you_go").get<bool>();
+    out.copier = Strict<Copier>(j, "copier");
+    out.power_journal = j.at("power_journal").get<std::string>();
+    const nlohmann::json& f = j.at("faults");
+    AgentFaultPlan& p = out.faults;
+    p.crash_at_read = f.at("crash_at_read").get<uint64_t>();
+    p.torn_pages = f.at("torn_pages").get<uint64_t>();
+    p.torn_boundary_bytes = f.at("torn_boundary_bytes").get<uint32_t>();
+    p.torn_order = Strict<TornOrder>(f, "torn_order");
+    p.mmap_fault_pages = f.at("mmap_fault_pages").get<uint64_t>();
+    p.io_point = Strict<IoPoint>(f, "io_point");
+    p.io_nth = f.at("io_nth").get<uint64_t>();
+    p.io_errno = f.at("io_errno").get<int>();
+    p.io_short_write = f.at("io_short_write").get<bool>();
+    p.injector_seed = f.at("injector_seed").get<uint64_t>();
+    *r = std::move(out);
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(std::string("agent request: ") + e.what());
+  }
+  return Status::OK();
+}
+
+}  // namespace bdb::sim

@@ -1,2 +1,0 @@
-// Keeps the simulator library non-empty until its modules land.
-namespace bdb::sim {}

@@ -1,0 +1,171 @@
+// Scenario: one scenario file (TOML, documented in scenarios/README.md) as typed
+// values with every default applied and its schedule of steps made explicit.
+// The loader is strict: unknown keys, wrong types, out-of-range values and
+// impossible schedules are InvalidArgument errors naming file, line and key.
+// Thread-safety: a Scenario is a plain value; the loader functions are reentrant.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/status.h"
+#include "simulator/faults/power_loss_journal.h"
+
+namespace bdb::sim {
+
+// An inclusive range [min, max] from which a trial's seed draws one value.
+struct Range {
+  int64_t min = 0;
+  int64_t max = 0;
+  bool operator==(const Range&) const = default;
+};
+
+enum class Expect { kPass, kCaught };
+enum class Durability { kSync, kWriteNoSync, kNoSync };
+enum class BackupMethod { kEngine, kCommand };
+enum class BackupMode { kCold, kHot, kIncremental };
+enum class Copier { kVerified, kUnverified, kMmap };
+enum class CrashTarget { kWorkload, kBackup, kArchive };
+// PowerLossMode (all | none | subset) is the power-loss journal's own.
+enum class TornOrder { kOldNew, kNewOld, kBoth };
+enum class IoPoint { kRead, kWrite, kFsync, kRename, kOpen };
+
+// The spelling used in scenario files, e.g. "write_nosync"; for reports.
+const char* ToString(Expect v);
+const char* ToString(Durability v);
+const char* ToString(BackupMethod v);
+const char* ToString(BackupMode v);
+const char* ToString(Copier v);
+const char* ToString(CrashTarget v);
+const char* ToString(PowerLossMode v);
+const char* ToString(TornOrder v);
+const char* ToString(IoPoint v);
+
+struct WorkloadSpec {
+  int64_t txns = 1000;                 // acknowledged-commit target per trial
+  int threads = 2;
+  Range value_bytes{16, 4096};
+  Range keys_per_txn{1, 4};
+  int abort_percent = 10;
+  uint32_t page_size = 4096;
+  bool checksums = true;               // DB_CHKSUM
+  int64_t cache_bytes = 262144;
+  int64_t checkpoint_every_txns = 50;  // 0: never
+  int64_t log_file_bytes = 262144;
+  Durability durability = Durability::kSync;
+};
+
+struct BackupSpec {
+  BackupMethod method = BackupMethod::kEngine;
+  BackupMode mode = BackupMode::kHot;
+  int64_t start_after_txns = 0;        // default: workload.txns / 2
+  bool checkpoint = false;
+  Copier copier = Copier::kVerified;
+  bool recover_as_you_go = false;
+  // method = command: argv with "{home}" and "{dest}" placeholders left as is;
+  // a relative program path containing '/' is resolved against the scenario
+  // file's directory by the loader.
+  std::vector<std::string> command;
+};
+
+struct CrashFault {
+  CrashTarget target = CrashTarget::kWorkload;
+  Range at{1, 1};  // the n-th write (workload) or n-th page copied (backup, archive)
+};
+struct PowerLossFault {
+  PowerLossMode mode = PowerLossMode::kSubset;
+};
+struct TornReadFault {
+  int64_t boundary_bytes = 512;
+  TornOrder order = TornOrder::kBoth;
+  Range pages{1, 4};  // how many page reads of one backup are torn
+};
+struct MmapFault {
+  Range pages{1, 4};  // torn at 4096-byte boundaries
+};
+struct IoErrorFault {
+  std::vector<IoPoint> points;
+  int error_number = 0;  // EIO or ENOSPC
+  double probability = 0.05;
+  // The n-th call at the drawn point fails, n drawn from `at`; without it, from
+  // [1, ceil(1 / probability)].
+  std::optional<Range> at;
+};
+
+// An I/O error under BDB in the workload process (libfiu in its I/O hooks):
+// the n-th write or fsync of an environment file fails.
+struct WorkloadIoErrorFault {
+  std::vector<IoPoint> points;  // "write" and/or "fsync"; one is drawn per trial
+  int error_number = 0;         // EIO or ENOSPC (ENOSPC: half the writes store half their bytes first)
+  Range at{1, 1};               // the n-th call of the drawn point
+};
+
+struct FaultSpec {
+  std::optional<CrashFault> crash;
+  std::optional<PowerLossFault> power_loss;
+  std::optional<TornReadFault> torn_read;
+  std::optional<MmapFault> mmap_fault;
+  std::optional<IoErrorFault> io_error;
+  std::optional<WorkloadIoErrorFault> workload_io_error;
+};
+
+// One step of the schedule. Fields not used by an action keep their defaults.
+struct Step {
+  enum class Action {
+    kWaitTxns,        // txns: wait until this many commits were acknowledged in all
+    kBackup,          // mode, checkpoint
+    kArchive,
+    kCrash,           // target, at: workload killed now; backup/archive: arms the next one
+    kPowerLoss,       // mode: the machine loses power now; unsynced writes dropped
+    kRestoreCheck,    // backup_index, until_txn, live_logs
+    kRecoverCheck,    // normal recovery of the crashed live environment, then the oracle
+    kPromoteStandby,  // restore from standby/ and check
+    kQuiesce,         // writers pause and the workload closes the environment
+    kResume,
+    kWorkloadDone,    // wait until the workload finished every txn and exited
+  };
+  Action action = Action::kWaitTxns;
+  int line = 0;                         // line of the [[steps]] table in the file
+  int64_t txns = 0;                     // wait_txns
+  BackupMode mode = BackupMode::kHot;   // backup
+  bool checkpoint = false;              // backup
+  CrashTarget target = CrashTarget::kWorkload;  // crash
+  Range at{1, 1};                       // crash
+  PowerLossMode power_loss_mode = PowerLossMode::kSubset;  // power_loss
+  int backup_index = 0;                 // restore_check: 0 = latest, else 1-based backup step
+  std::optional<int64_t> until_txn;     // restore_check: point in time right after txn N's ack
+  bool live_logs = false;               // restore_check: also apply the live environment's logs
+};
+
+const char* ToString(Step::Action v);
+
+struct Scenario {
+  std::string source_path;  // as given to the loader
+  std::string name;
+  std::string description;
+  Expect expect = Expect::kPass;
+  int64_t trials = 10;
+  std::optional<uint64_t> seed;  // base seed; bdbsim --seed overrides
+  // expect = "pass": the share of trials whose named faults all fired
+  // (exercised) must be at least this, or the scenario fails.
+  double min_exercised = 0.8;
+  WorkloadSpec workload;
+  BackupSpec backup;
+  FaultSpec faults;
+  std::vector<Step> steps;       // explicit, or the implicit schedule
+  bool implicit_steps = false;   // true when the file has no [[steps]]
+};
+
+// Reads and validates one scenario file.
+Status LoadScenarioFile(const std::string& path, Scenario* out);
+// Validates `toml`; messages name `path_for_messages`; relative command paths
+// resolve against its directory.
+Status LoadScenarioString(const std::string& toml, const std::string& path_for_messages,
+                          Scenario* out);
+// Expands files and directories (every *.toml directly inside, sorted by name)
+// and loads each; scenario names must be unique. Stops at the first error.
+Status LoadScenarios(const std::vector<std::string>& paths, std::vector<Scenario>* out);
+
+}  // namespace bdb::sim

@@ -1,0 +1,340 @@
+// Outcome names, verdict rules, replay tokens and trial seeds.
+#include "simulator/report/trial_result.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string_view>
+
+namespace bdb::sim {
+
+const char* OutcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kPass: return "PASS";
+    case Outcome::kNotExercised: return "NOT_EXERCISED";
+    case Outcome::kDetected: return "DETECTED";
+    case Outcome::kCleanFailure: return "CLEAN_FAILURE";
+    case Outcome::kLoss: return "LOSS";
+  }
+  return "UNKNOWN";
+}
+
+bool ParseOutcome(const std::string& name, Outcome* outcome) {
+  for (Outcome o : {Outcome::kPass, Outcome::kNotExercised, Outcome::kDetected, Outcome::kCleanFailure, Outcome::kLoss}) {
+    if (name == OutcomeName(o)) {
+      *outcome = o;
+      return true;
+    }
+  }
+  return false;
+}
+
+OutcomeCounts CountOutcomes(const ScenarioResult& scenario) {
+  OutcomeCounts c;
+  for (const TrialResult& t : scenario.trials) {
+    ++c.trials;
+    if (t.exercised) ++c.exercised;
+    switch (t.outcome) {
+      case Outcome::kPass: ++c.pass; break;
+      case Outcome::kNotExercised: ++c.not_exercised; break;
+      case Outcome::kDetected:
+        ++c.detected;
+        if (!t.explained) ++c.unexplained_detected;
+        break;
+      case Outcome::kCleanFailure: ++c.clean_failure; break;
+      case Outcome::kLoss: ++c.loss; break;
+    }
+  }
+  return c;
+}
+
+namespace {
+int CaughtTrials(const ScenarioResult& scenario) {
+  int caught = 0;
+  for (const TrialResult& t : scenario.trials) caught += TrialCaught(t) ? 1 : 0;
+  return caught;
+}
+}  // namespace
+
+double CatchRate(const ScenarioResult& scenario) {
+  if (scenario.trials.empty()) return 0;
+  return static_cast<double>(CaughtTrials(scenario)) / static_cast<double>(scenario.trials.size());
+}
+
+std::pair<double, double> CatchRateInterval(const ScenarioResult& scenario) {
+  const double n = static_cast<double>(scenario.trials.size());
+  if (n == 0) return {0, 1};
+  const double z = 1.959963984540054, p = CatchRate(scenario);
+  const double center = (p + z * z / (2 * n)) / (1 + z * z / n);
+  const double half = z * std::sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n);
+  return {std::max(0.0, center - half), std::min(1.0, center + half)};
+}
+
+bool TrialCaught(const TrialResult& trial) {
+  return (trial.outcome == Outcome::kDetected && trial.explained && !trial.harness_error) ||
+         trial.outcome == Outcome::kLoss;
+}
+
+namespace {
+bool EnoughExercised(const ScenarioResult& scenario, const OutcomeCounts& c) {
+  return c.trials == 0 || c.exercised >= scenario.min_exercised * c.trials - 1e-9;
+}
+}  // namespace
+
+bool TrialFails(const ScenarioResult& scenario, const TrialResult& trial) {
+  if (scenario.expect != "pass") return false;
+  return trial.outcome == Outcome::kLoss || (trial.outcome == Outcome::kDetected && !trial.explained);
+}
+
+std::string Verdict(const ScenarioResult& scenario) {
+  if (scenario.expect == "pass") {
+    for (const TrialResult& t : scenario.trials) {
+      if (TrialFails(scenario, t)) return "FAIL";
+    }
+    return EnoughExercised(scenario, CountOutcomes(scenario)) ? "PASS" : "FAIL";
+  }
+  if (scenario.expect == "caught") {
+    for (const TrialResult& t : scenario.trials) {
+      if (TrialCaught(t)) return "PASS";
+    }
+  }
+  return "FAIL";
+}
+
+std::string VerdictReason(const ScenarioResult& scenario) {
+  OutcomeCounts c = CountOutcomes(scenario);
+  if (scenario.expect == "pass") {
+    const std::string exercised = fmt::format("{} of {} exercised", c.exercised, c.trials);
+    std::string reason;
+    if (c.loss > 0) reason = fmt::format("{} of {} trials lost acknowledged commits", c.loss, c.trials);
+    if (c.unexplained_detected > 0) {
+      if (!reason.empty()) reason += ", ";
+      reason += fmt::format("{} of {} trials unexplained DETECTED", c.unexplained_detected, c.trials);
+    }
+    if (!EnoughExercised(scenario, c)) {
+      if (!reason.empty()) reason += ", ";
+      reason += fmt::format("only {} of {} trials exercised their faults (needs {:.0f}%)", c.exercised, c.trials,
+                            100 * scenario.min_exercised);
+    }
+    if (reason.empty()) return fmt::format("no loss in {} trials, {}", c.trials, exercised);
+    return reason;
+  }
+  if (scenario.expect == "caught") {
+    int caught = CaughtTrials(scenario);
+    if (caught == 0) return fmt::format("no trial of {} was caught (LOSS or explained DETECTED)", c.trials);
+    const auto [low, high] = CatchRateInterval(scenario);
+    return fmt::format("caught {} of {} trials ({:.1f}%, 95% CI {:.0f}-{:.0f}%)", caught, c.trials,
+                       100.0 * caught / c.trials, 100 * low, 100 * high);
+  }
+  return fmt::format("unknown expectation '{}'", scenario.expect);
+}
+
+bool AllMet(const RunReport& report) {
+  for (const ScenarioResult& s : report.scenarios) {
+    if (Verdict(s) != "PASS") return false;
+  }
+  return true;
+}
+
+bool ShardMet(const RunReport& report) {
+  for (const ScenarioResult& s : report.scenarios) {
+    if (s.expect == "caught") continue;
+    if (Verdict(s) != "PASS") return false;
+  }
+  return true;
+}
+
+namespace {
+
+bool IsTokenSafe(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-';
+}
+
+int HexValue(char c, bool upper) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (upper && c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (!upper && c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+std::string EncodeScenario(const std::string& scenario) {
+  std::string out;
+  for (unsigned char c : scenario) {
+    if (IsTokenSafe(c)) {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+// Decodes %XX escapes; false unless `encoded` is exactly what EncodeScenario
+// would produce for the result.
+bool DecodeScenario(const std::string& encoded, std::string* scenario) {
+  std::string out;
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    unsigned char c = encoded[i];
+    if (IsTokenSafe(c)) {
+      out += static_cast<char>(c);
+      continue;
+    }
+    if (c != '%' || i + 2 >= encoded.size()) return false;
+    int hi = HexValue(encoded[i + 1], true), lo = HexValue(encoded[i + 2], true);
+    if (hi < 0 || lo < 0) return false;
+    unsigned char decoded = static_cast<unsigned char>(hi * 16 + lo);
+    if (IsTokenSafe(decoded)) return false;  // must not have been escaped
+    out += static_cast<char>(decoded);
+    i += 2;
+  }
+  if (out.empty()) return false;
+  *scenario = std::move(out);
+  return true;
+}
+
+}  // namespace
+
+std::string SeedHex(uint64_t seed) { return fmt::format("{:016x}", seed); }
+
+bool ParseSeedHex(const std::string& hex, uint64_t* seed) {
+  if (hex.size() != 16) return false;
+  uint64_t v = 0;
+  for (char c : hex) {
+    int d = HexValue(c, false);
+    if (d < 0) return false;
+    v = v * 16 + static_cast<uint64_t>(d);
+  }
+  *seed = v;
+  return true;
+}
+
+namespace {
+constexpr std::string_view kOutcomeLetters = "PNDUCL";
+
+// ".<letter><8 hex>" at the end of a token, or nullopt.
+std::optional<ReplayExpectation> ParseExpectation(const std::string& part) {
+  if (part.size() != 9 || kOutcomeLetters.find(part[0]) == std::string_view::npos) return std::nullopt;
+  uint32_t v = 0;
+  for (size_t i = 1; i < part.size(); ++i) {
+    const int d = HexValue(part[i], false);
+    if (d < 0) return std::nullopt;
+    v = v * 16 + static_cast<uint32_t>(d);
+  }
+  return ReplayExpectation{part[0], v};
+}
+}  // namespace
+
+uint32_t FaultSignature(const std::vector<FaultExercise>& exercise) {
+  std::string text;
+  for (const FaultExercise& e : exercise) text += fmt::format("{}@{}={};", e.kind, e.step, e.fired ? 1 : 0);
+  return static_cast<uint32_t>(Fnv1a64(text));
+}
+
+ReplayExpectation ExpectationOf(const TrialResult& trial) {
+  char letter = 'P';
+  switch (trial.outcome) {
+    case Outcome::kPass: letter = 'P'; break;
+    case Outcome::kNotExercised: letter = 'N'; break;
+    case Outcome::kDetected: letter = trial.explained ? 'D' : 'U'; break;
+    case Outcome::kCleanFailure: letter = 'C'; break;
+    case Outcome::kLoss: letter = 'L'; break;
+  }
+  return ReplayExpectation{letter, FaultSignature(trial.exercise)};
+}
+
+std::string DescribeExpectedOutcome(char outcome) {
+  switch (outcome) {
+    case 'P': return "PASS";
+    case 'N': return "NOT_EXERCISED";
+    case 'D': return "DETECTED (explained)";
+    case 'U': return "DETECTED (unexplained)";
+    case 'C': return "CLEAN_FAILURE";
+    case 'L': return "LOSS";
+  }
+  return "unknown";
+}
+
+std::string MakeReplayToken(const std::string& scenario, uint64_t seed) {
+  return EncodeScenario(scenario) + "." + SeedHex(seed);
+}
+
+// "<scenario>.<seed>" without a result part.
+static Status ParseScenarioAndSeed(const std::string& token, std::string* scenario, uint64_t* seed) {
+  size_t dot = token.rfind('.');
+  if (dot == std::string::npos || dot == 0) {
+    return Status::InvalidArgument(
+        fmt::format("replay token must be SCENARIO.SEED (seed as 16 hex digits), got '{}'", token));
+  }
+  uint64_t parsed_seed = 0;
+  if (!ParseSeedHex(token.substr(dot + 1), &parsed_seed)) {
+    return Status::InvalidArgument(
+        fmt::format("replay token seed must be 16 lowercase hex digits, got '{}'", token.substr(dot + 1)));
+  }
+  std::string parsed_scenario;
+  if (!DecodeScenario(token.substr(0, dot), &parsed_scenario)) {
+    return Status::InvalidArgument(
+        fmt::format("replay token has a malformed scenario name '{}'", token.substr(0, dot)));
+  }
+  *scenario = std::move(parsed_scenario);
+  *seed = parsed_seed;
+  return Status::OK();
+}
+
+
+std::string MakeReplayToken(const std::string& scenario, uint64_t seed, const ReplayExpectation& expected) {
+  return MakeReplayToken(scenario, seed) + fmt::format(".{}{:08x}", expected.outcome, expected.faults);
+}
+
+Status ParseReplayToken(const std::string& token, std::string* scenario, uint64_t* seed,
+                        std::optional<ReplayExpectation>* expected) {
+  std::string rest = token;
+  std::optional<ReplayExpectation> parsed_expectation;
+  if (const size_t last = rest.rfind('.'); last != std::string::npos && rest.size() - last - 1 == 9) {
+    parsed_expectation = ParseExpectation(rest.substr(last + 1));
+    if (!parsed_expectation) {
+      return Status::InvalidArgument(fmt::format(
+          "replay token result must be an outcome letter (one of {}) and 8 hex digits, got '{}'", kOutcomeLetters,
+          rest.substr(last + 1)));
+    }
+    rest.resize(last);
+  }
+  if (expected != nullptr) *expected = parsed_expectation;
+  return ParseScenarioAndSeed(rest, scenario, seed);
+}
+std::string ReplayLine(const std::string& scenario, uint64_t seed) {
+  return "bdbsim replay " + MakeReplayToken(scenario, seed);
+}
+
+std::string ReplayLine(const TrialResult& trial) {
+  return "bdbsim replay " + MakeReplayToken(trial.scenario, trial.seed, ExpectationOf(trial));
+}
+
+std::string TrialReplay(const TrialResult& trial) {
+  return trial.replay.empty() ? ReplayLine(trial.scenario, trial.seed) : trial.replay;
+}
+
+uint64_t Fnv1a64(const std::string& s) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+uint64_t SplitMix64(uint64_t x) {
+  uint64_t z = x + 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+uint64_t TrialSeed(uint64_t run_seed, const std::string& scenario, int index) {
+  uint64_t x = SplitMix64(run_seed);
+  x = SplitMix64(x ^ Fnv1a64(scenario));
+  return SplitMix64(x ^ static_cast<uint64_t>(static_cast<int64_t>(index)));
+}
+
+}  // namespace bdb::sim

@@ -1,0 +1,76 @@
+// WorkloadProcess: the harness's handle on one bdbsim-workload child process
+// (fork/exec, stdout on a pipe). A reader thread feeds every protocol line to
+// the process's AckLedger. Every wait is bounded by a timeout; the destructor
+// SIGKILLs a child still running and reaps it, so no test or trial leaks one.
+// Thread-safety: the ledger is thread-safe; the other methods are for the one
+// thread that owns the handle.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "engine/status.h"
+#include "simulator/workload/ack_ledger.h"
+
+namespace bdb::sim {
+
+// How the child ended.
+struct ExitInfo {
+  bool exited = false;  // exit() with code
+  int code = 0;
+  int signal = 0;       // killed by this signal (0 if exited)
+  std::string Describe() const;  // "exit code 0" or "killed by signal 9"
+};
+
+class WorkloadProcess {
+ public:
+  // Starts `binary --config config_path`; stderr goes to stderr_path (appended;
+  // "" = inherit). IOError "unable to start workload '<binary>': <why>".
+  static Status Start(const std::string& binary, const std::string& config_path, const std::string& stderr_path,
+                      std::unique_ptr<WorkloadProcess>* out);
+  ~WorkloadProcess();
+  WorkloadProcess(const WorkloadProcess&) = delete;
+  WorkloadProcess& operator=(const WorkloadProcess&) = delete;
+
+  AckLedger& ledger() { return ledger_; }
+  pid_t pid() const { return pid_; }
+
+  // Each returns OK when the condition holds, else CheckFailed naming what was
+  // awaited ("workload: timed out after 5000 ms waiting for 100 acks (got 12)"
+  // or "... workload ended ..." if the pipe closed first).
+  Status WaitReady(std::chrono::milliseconds timeout);
+  Status WaitForAcks(uint64_t n, std::chrono::milliseconds timeout);
+  Status WaitDone(std::chrono::milliseconds timeout);
+  // After the harness created the pause file: every writer is paused with no
+  // txn open ("P"), or the workload is done.
+  Status WaitPaused(std::chrono::milliseconds timeout);
+  // After the harness removed the pause file: writers resumed ("U") or done.
+  Status WaitResumed(std::chrono::milliseconds timeout);
+
+  // SIGKILL (a real crash); then reaps the child. Safe to call twice.
+  void Kill();
+  // Sends `signal` to the running process. IOError when it cannot be signalled.
+  Status Signal(int signal);
+  // Waits for the child to end and the reader to drain the pipe. CheckFailed
+  // "workload: still running after <n> ms" on timeout (the child keeps running).
+  Status Wait(std::chrono::milliseconds timeout, ExitInfo* info);
+
+ private:
+  WorkloadProcess() = default;
+  void ReadLoop();
+  Status Awaited(bool ok, const std::string& what, std::chrono::milliseconds timeout);
+  Status Reap(bool block, bool* reaped);
+
+  pid_t pid_ = -1;
+  int read_fd_ = -1;
+  bool reaped_ = false;
+  ExitInfo exit_;
+  std::thread reader_;
+  AckLedger ledger_;
+};
+
+}  // namespace bdb::sim
