@@ -14,10 +14,10 @@ namespace bdb::sim {
 
 // A file that a fault which fired changed or failed on.
 struct FaultTouch {
-  std::string kind;  // torn_read, mmap_fault, io_error, power_loss
-  std::string file;  // a path (only its last component is matched)
-  std::string what;  // "page 12 spliced", "torn write at 8192"
-  int step = 0;      // where: 0 = the live environment, n = what backup/archive step n wrote
+  std::string kind;             // torn_read, mmap_fault, io_error, power_loss
+  std::string file;             // a path (only its last component is matched)
+  std::string what;             // "page 12 spliced", "torn write at 8192"
+  int step = 0;                 // where: 0 = the live environment, n = what backup/archive step n wrote
   std::vector<uint64_t> pages;  // database pages it tore, if known
 };
 

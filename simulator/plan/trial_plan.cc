@@ -1,9 +1,9 @@
 #include "simulator/plan/trial_plan.h"
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "simulator/faults/fault_schedule.h"
 
@@ -47,8 +47,8 @@ class Planner {
           if (step.target == CrashTarget::kWorkload) {
             SeededRng rng = Stream("crash/workload", n);
             plan_.crash_after_writes[n] = DrawIn(&rng, step.at);
-            Add(FaultKind::kCrash, n, fmt::format("workload SIGKILL at its write #{} from this step",
-                                                  plan_.crash_after_writes[n]));
+            Add(FaultKind::kCrash, n,
+                fmt::format("workload SIGKILL at its write #{} from this step", plan_.crash_after_writes[n]));
             PlanPowerCutOfCrash(n);
           } else {
             armed[step.target] = step.at;
@@ -158,8 +158,8 @@ class Planner {
       a.torn_pages = DrawIn(&t, f.torn_read->pages);
       a.torn_boundary_bytes = static_cast<uint32_t>(f.torn_read->boundary_bytes);
       a.torn_order = f.torn_read->order;
-      Add(FaultKind::kTornRead, n, fmt::format("{} page reads torn at {}-byte boundaries", a.torn_pages,
-                                               a.torn_boundary_bytes));
+      Add(FaultKind::kTornRead, n,
+          fmt::format("{} page reads torn at {}-byte boundaries", a.torn_pages, a.torn_boundary_bytes));
     }
     if (hot && f.mmap_fault) {
       SeededRng m = Stream("mmap_fault", n);
@@ -173,8 +173,9 @@ class Planner {
       a.io_errno = f.io_error->error_number;
       const bool short_draw = e.Below(2) == 0;
       a.io_short_write = a.io_point == IoPoint::kWrite && short_draw;
-      Add(FaultKind::kIoError, n, fmt::format("{} #{} of the backup fails with {}", ToString(a.io_point), a.io_nth,
-                                              strerrorname_np(a.io_errno)));
+      Add(FaultKind::kIoError, n,
+          fmt::format("{} #{} of the backup fails with {}", ToString(a.io_point), a.io_nth,
+                      strerrorname_np(a.io_errno)));
     }
     if (IsCopyingBackup(sc_, step)) Add(FaultKind::kCopyUnderLoad, n, "the workload commits while the copy runs");
     plan_.agent[n] = a;
@@ -189,14 +190,22 @@ class Planner {
 
 const char* ToString(FaultKind kind) {
   switch (kind) {
-    case FaultKind::kCrash: return "crash";
-    case FaultKind::kPowerLoss: return "power_loss";
-    case FaultKind::kTornRead: return "torn_read";
-    case FaultKind::kMmapFault: return "mmap_fault";
-    case FaultKind::kIoError: return "io_error";
-    case FaultKind::kWorkloadIoError: return "workload_io_error";
-    case FaultKind::kCopyUnderLoad: return "copy_under_load";
-    case FaultKind::kPointInTime: return "point_in_time";
+    case FaultKind::kCrash:
+      return "crash";
+    case FaultKind::kPowerLoss:
+      return "power_loss";
+    case FaultKind::kTornRead:
+      return "torn_read";
+    case FaultKind::kMmapFault:
+      return "mmap_fault";
+    case FaultKind::kIoError:
+      return "io_error";
+    case FaultKind::kWorkloadIoError:
+      return "workload_io_error";
+    case FaultKind::kCopyUnderLoad:
+      return "copy_under_load";
+    case FaultKind::kPointInTime:
+      return "point_in_time";
   }
   return "unknown";
 }

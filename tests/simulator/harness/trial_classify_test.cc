@@ -15,7 +15,8 @@ const std::vector<FaultTouch> kTouched = {
 };
 
 TEST(ExplainingTouchTest, NamesTheTouchedFileInScope) {
-  const FaultTouch* t = ExplainingTouch(kTouched, {false, 2}, "bdbackup verify: file 'a.db' page 12: checksum mismatch");
+  const FaultTouch* t =
+      ExplainingTouch(kTouched, {false, 2}, "bdbackup verify: file 'a.db' page 12: checksum mismatch");
   ASSERT_NE(t, nullptr);
   EXPECT_EQ(t->kind, "torn_read");
 }

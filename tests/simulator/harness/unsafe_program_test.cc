@@ -8,9 +8,8 @@
 #include <stdlib.h>
 
 #include <fstream>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "engine/file_io.h"
 #include "tests/support/run_process.h"
@@ -29,14 +28,17 @@ std::string CommandScenario(const std::string& name, const std::string& program,
          "expect = \"pass\"\n"
          "trials = 2\n"
          "[workload]\n"
-         "txns = " + std::to_string(txns) + "\n"
+         "txns = " +
+         std::to_string(txns) +
+         "\n"
          "threads = 2\n"
          "cache_bytes = 65536\n"
          "value_bytes = [512, 2048]\n"
          "[backup]\n"
          "method = \"command\"\n"
          "start_after_txns = 300\n"
-         "command = [\"" + program + "\", \"{home}\", \"{dest}\"]\n";
+         "command = [\"" +
+         program + "\", \"{home}\", \"{dest}\"]\n";
 }
 
 class UnsafeProgramTest : public ::testing::Test {

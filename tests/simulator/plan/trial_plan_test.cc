@@ -69,8 +69,8 @@ TEST(TrialPlanTest, ListsEveryNamedFaultWithItsStep) {
   std::multiset<std::pair<std::string, int>> got;
   for (const PlannedFault& f : p.faults) got.insert({ToString(f.kind), f.step});
   const std::multiset<std::pair<std::string, int>> want = {
-      {"torn_read", 2}, {"io_error", 2},  {"copy_under_load", 2}, {"crash", 5},
-      {"torn_read", 5}, {"io_error", 5},  {"copy_under_load", 5}, {"point_in_time", 6}};
+      {"torn_read", 2}, {"io_error", 2}, {"copy_under_load", 2}, {"crash", 5},
+      {"torn_read", 5}, {"io_error", 5}, {"copy_under_load", 5}, {"point_in_time", 6}};
   EXPECT_EQ(got, want);
 }
 

@@ -1,0 +1,231 @@
+#include "simulator/harness/trial.h"
+
+namespace bdb::sim::internal {
+
+Trial::Trial(const Scenario& sc, uint64_t seed, int index, const RunnerOptions& options)
+    : sc_(sc), seed_(seed), options_(options), started_(std::chrono::steady_clock::now()), plan_(PlanTrial(sc, seed)) {
+  result_.scenario = sc.name;
+  result_.seed = seed;
+  result_.index = index;
+  for (const PlannedFault& f : plan_.faults)
+    result_.exercise.push_back({ToString(f.kind), f.step, f.description, false, ""});
+}
+
+TrialResult Trial::Run() {
+  Status s = Setup();
+  if (!s.ok()) {
+    HarnessError("trial setup failed: " + s.message());
+  } else {
+    for (size_t i = 0; i < sc_.steps.size() && !stopped_; ++i) {
+      const Step& step = sc_.steps[i];
+      step_ = static_cast<int>(i) + 1;
+      if (workload_dead_ && NeedsLiveWorkload(step.action)) {
+        Narrate("skip " + std::string(ToString(step.action)) + " (the workload has crashed)");
+        continue;
+      }
+      Narrate("step " + std::to_string(i + 1) + ": " + ToString(step.action));
+      s = RunStep(step);
+      SetLoad(false);
+      if (!s.ok()) {
+        HarnessError(std::string(ToString(step.action)) + ": " + s.message());
+        break;
+      }
+    }
+  }
+  NoteAbsorbedWorkloadIoError();
+  if (workload_) workload_->Kill();
+  result_.duration_ms = MsSinceStart();
+  if (result_.detail.empty()) result_.detail = checks_ > 0 ? pass_detail_ : "no check ran";
+  ConcludeTrial(&result_);
+  result_.replay = ReplayLine(result_);
+  // Keep the sandbox of a trial that broke its scenario's expectation (or when asked).
+  ScenarioResult expectation;
+  expectation.expect = ToString(sc_.expect);
+  if (TrialFails(expectation, result_) || options_.keep_sandboxes) {
+    result_.sandbox = sandbox_.path();
+    sandbox_.Keep();
+  }
+  return result_;
+}
+
+bool Trial::NeedsLiveWorkload(Step::Action a) {
+  switch (a) {
+    case Step::Action::kRestoreCheck:
+    case Step::Action::kRecoverCheck:
+    case Step::Action::kPromoteStandby:
+    case Step::Action::kPowerLoss:
+      return false;
+    default:
+      return true;
+  }
+}
+
+double Trial::MsSinceStart() const {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
+}
+
+void Trial::Narrate(const std::string& line) {
+  if (options_.narrate) options_.narrate("[" + std::to_string(static_cast<int64_t>(MsSinceStart())) + " ms] " + line);
+}
+
+void Trial::Fault(const std::string& kind, const std::string& detail, double at_ms) {
+  result_.faults.push_back(FaultEvent{at_ms < 0 ? MsSinceStart() : at_ms, kind, detail});
+  Narrate("fault " + kind + ": " + detail);
+}
+
+// The planned fault (kind, step) fired: the first such record not yet marked.
+void Trial::Fired(FaultKind kind, int step, const std::string& hit) {
+  for (FaultExercise& e : result_.exercise) {
+    if (e.kind == ToString(kind) && e.step == step && !e.fired) {
+      e.fired = true;
+      e.hit = hit;
+      return;
+    }
+  }
+}
+
+// A planned fault that did not fire: why (shown with NOT_EXERCISED).
+void Trial::NotFired(FaultKind kind, int step, const std::string& why) {
+  for (FaultExercise& e : result_.exercise) {
+    if (e.kind == ToString(kind) && e.step == step && !e.fired && e.hit.empty()) {
+      e.hit = why;
+      return;
+    }
+  }
+}
+
+// A detection is explained only when it names a file a fired fault touched.
+bool Trial::Explained(const DetectionScope& scope, const std::string& detection) {
+  const FaultTouch* touch = ExplainingTouch(touched_, scope, detection);
+  if (touch != nullptr) Narrate("explained by " + touch->kind + " on '" + touch->file + "': " + touch->what);
+  return touch != nullptr;
+}
+
+void Trial::Detected(const DetectionScope& scope, const std::string& detail) {
+  Classify(Outcome::kDetected, detail, Explained(scope, detail));
+}
+
+// While on, the workload commits past its target: load for as long as a step copies.
+void Trial::SetLoad(bool on) {
+  if (on == load_on_ || config_.load_file.empty()) return;
+  load_on_ = on;
+  if (on) {
+    WriteFileAtomically(DefaultFileIO(), config_.load_file, "load\n", 0600);
+  } else {
+    DefaultFileIO()->RemoveFile(config_.load_file);
+  }
+}
+
+// The harness could not carry out a step: an unexplained DETECTED that no
+// tool produced (it never counts as caught).
+void Trial::HarnessError(const std::string& detail) {
+  if (Classify(Outcome::kDetected, detail, false)) result_.harness_error = true;
+}
+
+// Keeps the worst outcome seen; the detail of the first worst one wins.
+// True when this one became the trial's outcome.
+bool Trial::Classify(Outcome o, const std::string& detail, bool explained) {
+  Narrate(std::string("outcome ") + OutcomeName(o) + ": " + detail);
+  if (Rank(o) > Rank(result_.outcome) ||
+      (Rank(o) == Rank(result_.outcome) && result_.detail.empty() && o != Outcome::kPass)) {
+    result_.outcome = o;
+    result_.detail = detail;
+    result_.explained = explained;
+    result_.harness_error = false;
+    return true;
+  }
+  return false;
+}
+
+Status Trial::Setup() {
+  BDB_RETURN_IF_ERROR(sandbox_.Create(options_.sandbox_root, sc_.name, result_.index, seed_));
+  home_ = sandbox_.Sub("home");
+  repo_ = sandbox_.Sub("repo");
+  const WorkloadSpec& w = sc_.workload;
+  config_.seed = seed_;
+  config_.home = home_;
+  config_.txns = static_cast<uint64_t>(w.txns);
+  config_.threads = static_cast<uint32_t>(w.threads);
+  config_.keys_per_txn_min = static_cast<uint32_t>(w.keys_per_txn.min);
+  config_.keys_per_txn_max = static_cast<uint32_t>(w.keys_per_txn.max);
+  config_.value_bytes_min = static_cast<uint32_t>(w.value_bytes.min);
+  config_.value_bytes_max = static_cast<uint32_t>(w.value_bytes.max);
+  config_.abort_percent = static_cast<uint32_t>(w.abort_percent);
+  config_.page_size = w.page_size;
+  config_.checksums = w.checksums;
+  config_.cache_bytes = static_cast<uint64_t>(w.cache_bytes);
+  config_.checkpoint_every_txns = static_cast<uint64_t>(w.checkpoint_every_txns);
+  config_.log_file_bytes = static_cast<uint64_t>(w.log_file_bytes);
+  config_.durability = ToString(w.durability);
+  config_.hold_after_done = true;
+  config_.pause_file = sandbox_.Sub("pause");
+  bool power_steps = false;
+  for (const Step& st : sc_.steps) power_steps |= st.action == Step::Action::kPowerLoss;
+  if (sc_.faults.power_loss || power_steps) config_.journal_path = sandbox_.Sub("power.journal");
+  config_.load_file = sandbox_.Sub("load");
+  config_.load_pace_us = kLoadPaceUs;
+  config_.crash_arm_file = sandbox_.Sub("crash.arm");
+  config_.crash_at_write = plan_.workload_crash_at_write;
+  if (config_.crash_at_write > 0)
+    Narrate("armed: workload SIGKILL at write #" + std::to_string(config_.crash_at_write));
+  if (plan_.workload_io_nth > 0) {
+    config_.io_error_point = ToString(plan_.workload_io_point);
+    config_.io_error_nth = plan_.workload_io_nth;
+    config_.io_error_errno = plan_.workload_io_errno;
+    config_.io_error_short_write = plan_.workload_io_short_write;
+    Fault("io_error", fmt::format("armed: workload {} #{} fails with {}{}", config_.io_error_point,
+                                  config_.io_error_nth, strerrorname_np(config_.io_error_errno),
+                                  config_.io_error_short_write ? " after a short write" : ""));
+  }
+  const std::string config_path = sandbox_.Sub("workload.json");
+  BDB_RETURN_IF_ERROR(SaveWorkloadConfig(config_, config_path));
+  BDB_RETURN_IF_ERROR(
+      WorkloadProcess::Start(options_.workload_binary, config_path, sandbox_.Sub("workload.stderr"), &workload_));
+  return workload_->WaitReady(kAckTimeout);
+}
+
+// A workload I/O error that fired without stopping the workload (BDB can
+// absorb a failed page write in an eviction and use another buffer) is on
+// the timeline too.
+void Trial::NoteAbsorbedWorkloadIoError() {
+  if (config_.io_error_nth == 0 || workload_io_error_stopped_) return;
+  std::string err;
+  ReadWholeFile(DefaultFileIO(), sandbox_.Sub("workload.stderr"), &err);
+  if (!ShowsInjectedWorkloadFailure(err)) {
+    NotFired(FaultKind::kWorkloadIoError, 0, "the workload ended before that call");
+    return;
+  }
+  Fault("io_error", fmt::format("workload {} #{} failed; BDB absorbed it and the workload went on",
+                                config_.io_error_point, config_.io_error_nth));
+  Fired(FaultKind::kWorkloadIoError, 0, "BDB absorbed the failure and the workload went on");
+}
+
+Status Trial::RunStep(const Step& step) {
+  switch (step.action) {
+    case Step::Action::kWaitTxns:
+      return WaitTxns(step.txns);
+    case Step::Action::kBackup:
+      return Backup(step);
+    case Step::Action::kArchive:
+      return Archive();
+    case Step::Action::kCrash:
+      return Crash(step);
+    case Step::Action::kPowerLoss:
+      return PowerLoss(step.power_loss_mode);
+    case Step::Action::kRestoreCheck:
+      return RestoreCheck(step);
+    case Step::Action::kRecoverCheck:
+      return RecoverCheck();
+    case Step::Action::kPromoteStandby:
+      return PromoteStandby();
+    case Step::Action::kQuiesce:
+      return Quiesce();
+    case Step::Action::kResume:
+      return Resume();
+    case Step::Action::kWorkloadDone:
+      return WaitDone();
+  }
+  return Status::OK();
+}
+
+}  // namespace bdb::sim::internal

@@ -1,0 +1,232 @@
+#include "simulator/harness/trial.h"
+
+namespace bdb::sim::internal {
+
+// This step's agent request: its part of the plan, typed.
+AgentRequest Trial::StepAgentRequest(AgentOp op) {
+  AgentRequest r;
+  r.op = op;
+  r.home = home_;
+  r.repo = repo_;
+  r.copier = sc_.backup.copier;
+  r.power_journal = config_.journal_path;
+  if (auto it = plan_.agent.find(step_); it != plan_.agent.end()) r.faults = it->second;
+  return r;
+}
+
+Status Trial::RunAgent(const AgentRequest& request, int ordinal, AgentResponse* response, ChildResult* child) {
+  const std::string path =
+      sandbox_.Sub(fmt::format("agent-{}-{}.json", request.op == AgentOp::kBackup ? "backup" : "archive", ordinal));
+  BDB_RETURN_IF_ERROR(WriteFileAtomically(DefaultFileIO(), path, AgentRequestToJson(request), 0600));
+  BDB_RETURN_IF_ERROR(RunChild({options_.agent_binary, "__agent", path}, kAgentTimeoutMs, child));
+  if (child->exited && child->exit_code == 0) return AgentResponseFromJson(child->out, response);
+  return Status::OK();
+}
+
+// The agent's timeline, and the files its fired faults touched.
+void Trial::RecordAgentFaults(const AgentResponse& response, double started_ms) {
+  for (const auto& f : response.faults) Fault(f.kind, f.detail, started_ms + static_cast<double>(f.at_ms));
+  for (const AgentTouch& t : response.touched) {
+    const std::string what = t.page >= 0 ? fmt::format("page {}", t.page) : "call failed";
+    touched_.push_back({t.kind, t.file, what, step_, {}});
+    const FaultKind kind = t.kind == "torn_read"    ? FaultKind::kTornRead
+                           : t.kind == "mmap_fault" ? FaultKind::kMmapFault
+                                                    : FaultKind::kIoError;
+    Fired(kind, step_, fmt::format("'{}' {}", t.file, what));
+  }
+}
+
+// A backup or archive agent SIGKILLed at its planned read: the crash fired;
+// under faults.power_loss the whole machine goes down with it.
+Status Trial::AgentCrashed(const AgentRequest& request, const ChildResult& child, double started_ms) {
+  const size_t at = child.err.find(kAgentCrashMarker);
+  std::string where = at == std::string::npos ? "" : child.err.substr(at + std::strlen(kAgentCrashMarker));
+  if (const size_t nl = where.find('\n'); nl != std::string::npos) where.resize(nl);
+  const std::string hit = "SIGKILL at read #" + (where.empty() ? std::to_string(request.faults.crash_at_read) : where);
+  Fault("crash", std::string(request.op == AgentOp::kBackup ? "backup " : "archive ") + hit, started_ms);
+  Fired(FaultKind::kCrash, step_, hit);
+  if (!sc_.faults.power_loss) return Status::OK();
+  if (!workload_dead_) {
+    workload_->Kill();
+    workload_dead_ = true;
+    crash_cutoff_ = workload_->ledger().Cutoff();
+  }
+  return PowerCut(step_, sc_.faults.power_loss->mode);
+}
+
+Status Trial::Backup(const Step& step) {
+  const int ordinal = static_cast<int>(attempts_.size()) + 1;
+  BackupAttempt attempt;
+  attempt.step = step_;
+  attempt.backup.cutoff = workload_->ledger().Cutoff();
+  attempt.backup.start_ms = static_cast<int64_t>(MsSinceStart());
+  const bool copies_under_load = sc_.backup.method == BackupMethod::kCommand || step.mode != BackupMode::kCold;
+  SetLoad(copies_under_load);
+  const uint64_t acked_before = workload_->ledger().AckedCount();
+  const uint64_t pages_before = workload_->ledger().PageWrites();
+  const double started_ms = MsSinceStart();
+  Status s = sc_.backup.method == BackupMethod::kCommand ? CommandBackup(ordinal, &attempt)
+                                                         : EngineBackup(step, ordinal, started_ms, &attempt);
+  const double took_ms = MsSinceStart() - started_ms;
+  const uint64_t commits = workload_->ledger().AckedCount() - acked_before;
+  const uint64_t pages = workload_->ledger().PageWrites() - pages_before;
+  SetLoad(false);
+  if (took_ms > 0) {
+    result_.commits_per_sec_during_backup = std::max(result_.commits_per_sec_during_backup, commits * 1000.0 / took_ms);
+  }
+  // A hot or command copy of database files must see pages change; an
+  // incremental copies logs, so commits are what it must see.
+  const std::string seen = fmt::format("{} commits and {} database page writes during the {} ms copy", commits, pages,
+                                       static_cast<int64_t>(took_ms));
+  Narrate(seen);
+  const bool needs_pages = sc_.backup.method == BackupMethod::kCommand || step.mode == BackupMode::kHot;
+  if (commits > 0 && (pages > 0 || !needs_pages)) {
+    Fired(FaultKind::kCopyUnderLoad, step_, seen);
+    // In a negative control (expect = "caught") the method itself is the
+    // fault: the database files the workload rewrote during its copy explain
+    // a detection that names them. Under expect = "pass" they never do: a
+    // safe method must copy files that change.
+    if (sc_.expect == Expect::kCaught && pages > 0) {
+      for (const char* file : {"a.db", "b.db"}) touched_.push_back({"copy_under_load", file, seen, step_, {}});
+    }
+  } else {
+    NotFired(FaultKind::kCopyUnderLoad, step_, seen);
+  }
+  attempts_.push_back(attempt);
+  return s;
+}
+
+Status Trial::EngineBackup(const Step& step, int ordinal, double started_ms, BackupAttempt* attempt) {
+  AgentRequest request = StepAgentRequest(AgentOp::kBackup);
+  request.mode = step.mode;
+  request.checkpoint = step.checkpoint || sc_.backup.checkpoint;
+  request.recover_as_you_go = sc_.backup.recover_as_you_go;
+  std::vector<std::string> ids_before;
+  ListIds(&ids_before);
+  AgentResponse response;
+  ChildResult child;
+  BDB_RETURN_IF_ERROR(RunAgent(request, ordinal, &response, &child));
+  RecordAgentFaults(response, started_ms);
+  std::vector<std::string> ids_after;
+  ListIds(&ids_after);
+  const bool new_backup = ids_after.size() > ids_before.size();
+  if (!child.exited) {
+    if (request.faults.crash_at_read > 0 && child.signal == SIGKILL) {
+      attempt->crashed = true;
+      if (new_backup) {
+        // Published before the kill point was reached: a real backup, check it like any other.
+        attempt->published = true;
+        attempt->backup.id = ids_after.back();
+      }
+      return AgentCrashed(request, child, started_ms);
+    }
+    return Status::CheckFailed("backup agent " + child.Describe() + ": " + child.err);
+  }
+  if (child.exit_code != 0) return Status::CheckFailed("backup agent " + child.Describe() + ": " + child.err);
+  if (request.faults.crash_at_read > 0)
+    NotFired(FaultKind::kCrash, step_,
+             "the backup ended before its read #" + std::to_string(request.faults.crash_at_read));
+  if (response.ok) {
+    attempt->published = true;
+    attempt->backup.id = response.backup_id;
+    Narrate("published backup " + response.backup_id + " (" + std::to_string(response.page_rereads) +
+            " pages re-read)");
+    return Status::OK();
+  }
+  const bool io_fault = std::any_of(response.touched.begin(), response.touched.end(),
+                                    [](const AgentTouch& t) { return t.kind == "io_error"; });
+  if (new_backup) {
+    Classify(Outcome::kLoss, "backup failed (" + response.message + ") but published '" + ids_after.back() + "'",
+             false);
+    return Status::OK();
+  }
+  if (io_fault && (response.code == "IOError" || response.code == "NoSpace")) {
+    Classify(Outcome::kCleanFailure,
+             "backup failed cleanly on an injected i/o error, nothing published: " + response.message, true);
+    attempt->crashed = true;
+    return Status::OK();
+  }
+  Detected({false, step_}, "backup refused: " + response.message);
+  attempt->crashed = true;
+  return Status::OK();
+}
+
+Status Trial::CommandBackup(int ordinal, BackupAttempt* attempt) {
+  const std::string dest = sandbox_.Sub("command-backup-" + std::to_string(ordinal));
+  BDB_RETURN_IF_ERROR(DefaultFileIO()->MakeDir(dest, 0700));
+  std::vector<std::string> argv;
+  for (std::string arg : sc_.backup.command) {
+    for (const auto& [key, value] : {std::pair<std::string, std::string>{"{home}", home_}, {"{dest}", dest}}) {
+      for (size_t at = arg.find(key); at != std::string::npos; at = arg.find(key, at + value.size()))
+        arg.replace(at, key.size(), value);
+    }
+    argv.push_back(arg);
+  }
+  ChildResult child;
+  BDB_RETURN_IF_ERROR(RunChild(argv, kCommandTimeoutMs, &child));
+  if (!child.exited || child.exit_code != 0) {
+    std::string err = child.err.substr(0, 300);
+    Detected({false, step_}, "backup command " + child.Describe() + ": " + err);
+    attempt->crashed = true;
+    return Status::OK();
+  }
+  attempt->published = true;
+  attempt->backup.dest = dest;
+  Narrate("backup command finished into " + dest);
+  return Status::OK();
+}
+
+Status Trial::Archive() {
+  const int ordinal = ++archives_;
+  AgentRequest request = StepAgentRequest(AgentOp::kArchive);
+  SetLoad(true);
+  const double started_ms = MsSinceStart();
+  AgentResponse response;
+  ChildResult child;
+  BDB_RETURN_IF_ERROR(RunAgent(request, 1000 + ordinal, &response, &child));
+  SetLoad(false);
+  RecordAgentFaults(response, started_ms);
+  if (!child.exited && request.faults.crash_at_read > 0 && child.signal == SIGKILL) {
+    BDB_RETURN_IF_ERROR(AgentCrashed(request, child, started_ms));
+  } else if (!child.exited || child.exit_code != 0) {
+    return Status::CheckFailed("archive agent " + child.Describe() + ": " + child.err);
+  } else {
+    if (request.faults.crash_at_read > 0)
+      NotFired(FaultKind::kCrash, step_,
+               "the archive ended before its read #" + std::to_string(request.faults.crash_at_read));
+    if (!response.ok) Detected({false, step_}, "archive failed: " + response.message);
+  }
+  return CheckNoLogLost();
+}
+
+// Every log number from the first ever written to the newest is in the environment or the archive.
+Status Trial::CheckNoLogLost() {
+  std::vector<std::string> live, archived;
+  DefaultFileIO()->ListDir(JoinPath(home_, "log"), &live);
+  DefaultFileIO()->ListDir(JoinPath(repo_, "archive"), &archived);
+  std::set<uint32_t> numbers;
+  for (const auto* names : {&live, &archived}) {
+    for (const auto& n : *names) {
+      uint32_t number = 0;
+      if (ParseLogFileName(n, &number)) numbers.insert(number);
+    }
+  }
+  if (numbers.empty()) return Status::OK();
+  for (uint32_t n = 1; n <= *numbers.rbegin(); ++n) {
+    if (!numbers.count(n)) {
+      Classify(Outcome::kLoss, "log file '" + LogFileName(n) + "' is in neither the environment nor the archive",
+               false);
+      return Status::OK();
+    }
+  }
+  Narrate("no log lost: " + std::to_string(numbers.size()) + " log files accounted for");
+  return Status::OK();
+}
+
+void Trial::ListIds(std::vector<std::string>* ids) {
+  ids->clear();
+  std::unique_ptr<Repository> repo;
+  if (Repository::Open(DefaultFileIO(), repo_, false, &repo).ok()) repo->ListBackupIds(ids);
+}
+
+}  // namespace bdb::sim::internal

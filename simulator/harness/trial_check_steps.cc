@@ -1,0 +1,223 @@
+#include "simulator/harness/trial.h"
+
+namespace bdb::sim::internal {
+
+// Runs the oracle on a recovered environment and classifies what it finds.
+// Returns the oracle's report.
+OracleReport Trial::Judge(const DetectionScope& scope, const std::string& what, const std::string& recovered,
+                          uint64_t cutoff, bool allow_lost_suffix, int64_t absent_from_unix_ms) {
+  ++checks_;
+  OracleReport report =
+      CheckEnvironment(recovered, workload_->ledger(), cutoff, config_, allow_lost_suffix, absent_from_unix_ms);
+  result_.acked = std::max(result_.acked, report.acked);
+  result_.checked += report.records;
+  result_.missing += report.missing;
+  result_.lost_suffix = std::max(result_.lost_suffix, report.lost_suffix);
+  Narrate(what + ": oracle " + report.Summary());
+  if (report.ok) {
+    pass_detail_ = what + ": " + report.Summary();
+    return report;
+  }
+  bool only_verify = true;
+  for (const auto& v : report.violations) only_verify &= v.rule == 4;
+  if (only_verify) {
+    Detected(scope, what + ": DB->verify failed: " + report.Summary());
+  } else {
+    Classify(Outcome::kLoss, what + ": " + report.Summary(), false);
+  }
+  return report;
+}
+
+Status Trial::RestoreCheck(const Step& step) {
+  const int k = ++restores_;
+  const BackupAttempt* attempt = nullptr;
+  if (step.backup_index == 0) {
+    for (auto it = attempts_.rbegin(); it != attempts_.rend(); ++it) {
+      if (it->published) {
+        attempt = &*it;
+        break;
+      }
+    }
+  } else if (step.backup_index <= static_cast<int>(attempts_.size())) {
+    attempt = &attempts_[step.backup_index - 1];
+  }
+  if (attempt == nullptr || !attempt->published) {
+    // Nothing to restore: the backup was stopped by a fault that fired (its
+    // outcome is already recorded), or never taken because the workload
+    // died first; then its copy_under_load did not fire: NOT_EXERCISED.
+    Narrate(attempts_.empty() && workload_dead_
+                ? "no backup was taken: the workload stopped on its fault before the backup step"
+                : "no backup was published (the backup was stopped by its fault)");
+    if (step.until_txn) NotFired(FaultKind::kPointInTime, step_, "no backup was published");
+    return Status::OK();
+  }
+  const std::string target = sandbox_.Sub("restore-" + std::to_string(k));
+  const double started = MsSinceStart();
+  const DetectionScope scope{step.live_logs, attempt->step};
+  if (!attempt->backup.dest.empty()) return CheckCommandBackup(scope, attempt->backup, target);
+
+  EngineContext ctx = DefaultEngineContext();
+  VerifyOutcome verified;
+  Status s = RunVerify(ctx, VerifyRequest{repo_, attempt->backup.id, sandbox_.path()}, &verified);
+  if (!s.ok()) {
+    Detected(scope, "bdbackup verify: " + s.message());
+    return Status::OK();
+  }
+  RestoreRequest request;
+  request.repo = repo_;
+  request.target = target;
+  request.backup = attempt->backup.id;
+  request.live_logs_home = step.live_logs ? home_ : "";
+  uint64_t cutoff = attempt->backup.cutoff;
+  int64_t absent_from_unix_ms = 0;
+  if (step.until_txn) {
+    const std::optional<TxnRecord> nth = workload_->ledger().NthAck(static_cast<uint64_t>(*step.until_txn));
+    if (!nth) return Status::CheckFailed(fmt::format("commit #{} was never acknowledged", *step.until_txn));
+    // BDB's commit timestamps are whole seconds (time(2) when the commit is
+    // logged): restore to the second after the ack; every commit that began
+    // a second after that is absent. time(2) reads a coarse clock that can
+    // trail the precise one by a tick, hence the margin.
+    const int64_t point_s = nth->ack_unix_ms / 1000 + 1;
+    request.until = FormatUntil(point_s * 1000);
+    cutoff = nth->ack_seq;
+    absent_from_unix_ms = (point_s + 1) * 1000 + kCoarseClockMarginMs;
+    WaitForCommitsAfter(absent_from_unix_ms);
+    Narrate(fmt::format("point in time {}: commit #{} (txn {}) acknowledged at {} ms", request.until, *step.until_txn,
+                        nth->txn, nth->ack_unix_ms));
+  }
+  RestoreOutcome restored;
+  s = RunRestore(ctx, request, &restored);
+  result_.recovery_ms = std::max(result_.recovery_ms, restored.recovery_ms);
+  if (!s.ok()) {
+    Detected(scope, "bdbackup restore: " + s.message());
+    return Status::OK();
+  }
+  Narrate("restored " + attempt->backup.id + " in " + std::to_string(static_cast<int>(MsSinceStart() - started)) +
+          " ms");
+  const OracleReport report =
+      Judge(scope, "restore of " + attempt->backup.id, target, cutoff, false, absent_from_unix_ms);
+  if (step.until_txn) {
+    const std::string seen = fmt::format(
+        "{} commits acknowledged by the point checked present, {} begun after it "
+        "checked absent",
+        report.acked, report.after_point);
+    if (report.acked > 0 && report.after_point > 0) {
+      Fired(FaultKind::kPointInTime, step_, seen);
+    } else {
+      NotFired(FaultKind::kPointInTime, step_, seen);
+    }
+  }
+  return Status::OK();
+}
+
+// A point-in-time check needs commits on both sides of the point: while the
+// workload runs, keep load on until one began after `unix_ms` (bounded).
+void Trial::WaitForCommitsAfter(int64_t unix_ms) {
+  if (workload_dead_) return;
+  SetLoad(true);
+  const auto deadline = std::chrono::steady_clock::now() + kCommitsAfterPointTimeout;
+  for (uint64_t acked = workload_->ledger().AckedCount(); std::chrono::steady_clock::now() < deadline; ++acked) {
+    if (!workload_->WaitForAcks(acked + 1, kAckTimeout).ok()) break;
+    const std::optional<TxnRecord> last = workload_->ledger().NthAck(acked + 1);
+    if (last && last->start_unix_ms >= unix_ms) break;
+  }
+  SetLoad(false);
+}
+
+std::string Trial::FormatUntil(int64_t unix_ms) {
+  time_t secs = static_cast<time_t>(unix_ms / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Status Trial::CheckCommandBackup(const DetectionScope& scope, const PublishedBackup& backup,
+                                 const std::string& target) {
+  Status s = CopyTree(backup.dest, target);
+  if (!s.ok()) return s;
+  // A plain BDB backup: logs at the top or in log/ (then DB_CONFIG must say so).
+  FileInfo config, log_dir;
+  BDB_RETURN_IF_ERROR(DefaultFileIO()->Stat(JoinPath(target, "DB_CONFIG"), &config));
+  BDB_RETURN_IF_ERROR(DefaultFileIO()->Stat(JoinPath(target, "log"), &log_dir));
+  if (!config.exists && log_dir.exists && log_dir.is_dir)
+    BDB_RETURN_IF_ERROR(WriteFileAtomically(DefaultFileIO(), JoinPath(target, "DB_CONFIG"), "set_lg_dir log\n", 0600));
+  const double started = MsSinceStart();
+  s = RecoverCatastrophic(target, std::nullopt);
+  result_.recovery_ms = std::max(result_.recovery_ms, MsSinceStart() - started);
+  if (!s.ok()) {
+    Detected(scope, "catastrophic recovery of the command's backup failed: " + s.message());
+    return Status::OK();
+  }
+  Judge(scope, "command backup", target, backup.cutoff, false);
+  return Status::OK();
+}
+
+Status Trial::CopyTree(const std::string& from, const std::string& to) {
+  FileIO* io = DefaultFileIO();
+  BDB_RETURN_IF_ERROR(io->MakeDir(to, 0700));
+  std::vector<std::string> names;
+  BDB_RETURN_IF_ERROR(io->ListDir(from, &names));
+  for (const auto& name : names) {
+    FileInfo info;
+    const std::string src = JoinPath(from, name), dst = JoinPath(to, name);
+    BDB_RETURN_IF_ERROR(io->Stat(src, &info));
+    if (info.is_symlink) continue;
+    if (info.is_dir) {
+      BDB_RETURN_IF_ERROR(CopyTree(src, dst));
+      continue;
+    }
+    std::string data;
+    BDB_RETURN_IF_ERROR(ReadWholeFile(io, src, &data));
+    std::unique_ptr<WritableFile> out;
+    BDB_RETURN_IF_ERROR(io->CreateForWrite(dst, 0600, &out));
+    BDB_RETURN_IF_ERROR(out->Append(data.data(), data.size()));
+    BDB_RETURN_IF_ERROR(out->Close());
+  }
+  return Status::OK();
+}
+
+Status Trial::RecoverCheck() {
+  if (!workload_dead_) BDB_RETURN_IF_ERROR(KillWorkload());
+  const std::string target = sandbox_.Sub("recovered-" + std::to_string(++restores_));
+  BDB_RETURN_IF_ERROR(CopyTree(home_, target));
+  // The copy's region files belong to the dead process: recovery rebuilds them.
+  std::vector<std::string> names;
+  DefaultFileIO()->ListDir(target, &names);
+  for (const auto& n : names) {
+    if (n.rfind("__db.", 0) == 0) DefaultFileIO()->RemoveFile(JoinPath(target, n));
+  }
+  const double started = MsSinceStart();
+  Status s = RecoverNormal(target);
+  result_.recovery_ms = std::max(result_.recovery_ms, MsSinceStart() - started);
+  if (!s.ok()) {
+    Detected({true, 0}, "normal recovery after the crash failed: " + s.message());
+    return Status::OK();
+  }
+  // Only a power cut can lose acknowledged commits, and only without sync commits;
+  // a SIGKILL loses nothing but DB_TXN_NOSYNC's log buffer.
+  const bool nosync = sc_.workload.durability == Durability::kNoSync;
+  const bool write_nosync = sc_.workload.durability == Durability::kWriteNoSync;
+  const bool allow_suffix = nosync || (power_cut_ && write_nosync);
+  Judge({true, 0}, "recovery after crash", target, crash_cutoff_, allow_suffix);
+  return Status::OK();
+}
+
+Status Trial::PromoteStandby() {
+  const std::string target = sandbox_.Sub("promoted");
+  BDB_RETURN_IF_ERROR(CopyTree(JoinPath(repo_, "standby"), target));
+  Status s = RecoverNormal(target);
+  if (!s.ok()) {
+    Detected({false, step_}, "promoting the standby failed: " + s.message());
+    return Status::OK();
+  }
+  uint64_t cutoff = 0;
+  for (const auto& a : attempts_) {
+    if (a.published) cutoff = a.backup.cutoff;
+  }
+  Judge({false, step_}, "promoted standby", target, cutoff, false);
+  return Status::OK();
+}
+
+}  // namespace bdb::sim::internal
