@@ -5,6 +5,7 @@
 
 #include <ctime>
 
+#include "engine/bdb_call.h"
 #include "engine/bdb_environment.h"
 #include "engine/file_io.h"
 
@@ -24,7 +25,8 @@ Status RemoveRegionFiles(const std::string& home, const std::string& what) {
   if (ret != 0) return Status::IOError(what + " " + Quote(home) + ": " + db_strerror(ret));
   BdbErrorText errors;
   errors.Attach(env);
-  ret = env->remove(env, home.c_str(), DB_FORCE);  // frees the handle whatever the outcome
+  BDB_RETURN_IF_ERROR(WatchedBdbCall({"DB_ENV->remove", home, false},
+                                     [&] { return env->remove(env, home.c_str(), DB_FORCE); }, &ret));  // frees env
   if (ret != 0) return Status::IOError(what + " " + Quote(home) + ": unable to remove region files: " + errors.Take(ret));
   return Status::OK();
 }
@@ -51,13 +53,19 @@ Status Recover(const std::string& home, uint32_t recover_flag, std::optional<int
     timestamp = static_cast<time_t>(*until);
     ret = env->set_tx_timestamp(env, &timestamp);
   }
-  if (ret == 0) ret = env->open(env, home.c_str(), kRecoveryFlags | recover_flag, 0);
-  if (ret != 0) {
+  const char* call = recover_flag == DB_RECOVER_FATAL ? "DB_ENV->open with DB_RECOVER_FATAL" : "DB_ENV->open with DB_RECOVER";
+  Status called = Status::OK();
+  if (ret == 0)
+    called = WatchedBdbCall({call, home, false},
+                            [&] { return env->open(env, home.c_str(), kRecoveryFlags | recover_flag, 0); }, &ret);
+  if (!called.ok() || ret != 0) {
     std::string why = errors.Take(ret);
-    env->close(env, 0);
+    int ignored = 0;
+    WatchedBdbCall({"DB_ENV->close", home, false}, [&] { return env->close(env, 0); }, &ignored);
+    if (!called.ok()) return called;
     return Status::IOError(what + " " + Quote(home) + ": " + why);
   }
-  ret = env->close(env, 0);
+  BDB_RETURN_IF_ERROR(WatchedBdbCall({"DB_ENV->close", home, false}, [&] { return env->close(env, 0); }, &ret));
   if (ret != 0) return Status::IOError(what + " " + Quote(home) + ": " + errors.Take(ret));
   return RemoveRegionFiles(home, what);
 }
@@ -79,10 +87,14 @@ Status VerifyDatabases(const std::string& home, const std::vector<std::string>& 
   if (ret != 0) return Status::IOError("unable to open environment " + Quote(home) + ": " + db_strerror(ret));
   BdbErrorText errors;
   errors.Attach(env);
-  ret = env->open(env, home.c_str(), DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0);
-  if (ret != 0) {
+  Status called = WatchedBdbCall({"DB_ENV->open", home, false},
+                                 [&] { return env->open(env, home.c_str(), DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0); },
+                                 &ret);
+  int ignored = 0;
+  if (!called.ok() || ret != 0) {
     std::string why = errors.Take(ret);
-    env->close(env, 0);
+    WatchedBdbCall({"DB_ENV->close", home, false}, [&] { return env->close(env, 0); }, &ignored);
+    if (!called.ok()) return called;
     return Status::IOError("unable to open environment " + Quote(home) + ": " + why);
   }
   Status status;
@@ -91,7 +103,9 @@ Status VerifyDatabases(const std::string& home, const std::vector<std::string>& 
     ret = db_create(&db, env, 0);
     if (ret == 0) {
       const std::string path = JoinPath(home, rel);
-      ret = db->verify(db, path.c_str(), nullptr, nullptr, 0);  // frees db
+      status = WatchedBdbCall({"DB->verify of '" + rel + "'", home, false},
+                              [&] { return db->verify(db, path.c_str(), nullptr, nullptr, 0); }, &ret);  // frees db
+      if (!status.ok()) break;
     }
     if (ret != 0) {
       std::string why = errors.Take(ret);
@@ -101,7 +115,7 @@ Status VerifyDatabases(const std::string& home, const std::vector<std::string>& 
     }
     errors.Clear();
   }
-  env->close(env, 0);
+  WatchedBdbCall({"DB_ENV->close", home, false}, [&] { return env->close(env, 0); }, &ignored);
   return status;
 }
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <sstream>
 #include <toml++/toml.h>
 
 namespace bdb {
@@ -38,8 +39,16 @@ Status AddKey(const std::string& path, const std::string& key, const toml::node&
     extra->push_back(std::to_string(*i));
     return Status::OK();
   }
+  if (auto d = value.value<double>()) {
+    std::ostringstream text;
+    text.precision(17);
+    text << *d;
+    extra->push_back(flag);
+    extra->push_back(text.str());
+    return Status::OK();
+  }
   return Status::InvalidArgument("config file '" + path + "':" + line + ": key '" + key +
-                                 "' must be a string, an integer or a boolean");
+                                 "' must be a string, a number or a boolean");
 }
 
 }  // namespace
@@ -75,7 +84,7 @@ Status ArgsFromConfigFile(const std::string& path, const std::string& command,
     if (std::find(known_flags.begin(), known_flags.end(), flag) == known_flags.end()) {
       static const std::vector<std::string> kAnyCommandKeys = {
           "--home", "--repo", "--mode", "--checkpoint", "--recover-as-you-go", "--backup", "--target",
-          "--until", "--live-logs", "--force", "--json", "--lock-wait"};
+          "--until", "--live-logs", "--force", "--json", "--lock-wait", "--env-timeout"};
       if (std::find(kAnyCommandKeys.begin(), kAnyCommandKeys.end(), flag) == kAnyCommandKeys.end())
         return Status::InvalidArgument("config file '" + path + "':" + std::to_string(value.source().begin.line) +
                                        ": key '" + k + "' is not a bdbackup option");
