@@ -228,10 +228,16 @@ Status LiveEnvironment::Call(const char* call, const std::function<int()>& fn, i
 
 namespace {
 
-// DB_ENV->set_isalive: a process is alive if it exists (threads of a live
-// process are taken as alive: failchk must never condemn a live holder).
+// DB_ENV->set_isalive: a process is alive if it exists and is not a zombie
+// (a killed process its parent has not reaped yet). Threads of a live process
+// are taken as alive: failchk must never condemn a live holder.
 int ProcessIsAlive(DB_ENV*, pid_t pid, db_threadid_t, uint32_t) {
-  return ::kill(pid, 0) == 0 || errno == EPERM;
+  if (::kill(pid, 0) != 0 && errno != EPERM) return 0;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const size_t paren = line.rfind(')');
+  return paren == std::string::npos || paren + 2 >= line.size() || line[paren + 2] != 'Z';
 }
 
 // Creates a handle and opens home with flags; with is_alive, registers

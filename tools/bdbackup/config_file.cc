@@ -25,24 +25,25 @@ Status AddKey(const std::string& path, const std::string& key, const toml::node&
     return Status::InvalidArgument("config file '" + path + "':" + line + ": key '" + key +
                                    "' is not an option of this command");
   if (Given(given, flag)) return Status::OK();
-  if (auto b = value.value<bool>()) {
-    if (*b) extra->push_back(flag);
+  // By the node's own type: toml++'s value<bool>() would also read an integer (0 as false).
+  if (const auto* b = value.as_boolean()) {
+    if (b->get()) extra->push_back(flag);
     return Status::OK();
   }
-  if (auto s = value.value<std::string>()) {
+  if (const auto* s = value.as_string()) {
     extra->push_back(flag);
-    extra->push_back(*s);
+    extra->push_back(s->get());
     return Status::OK();
   }
-  if (auto i = value.value<int64_t>()) {
+  if (const auto* i = value.as_integer()) {
     extra->push_back(flag);
-    extra->push_back(std::to_string(*i));
+    extra->push_back(std::to_string(i->get()));
     return Status::OK();
   }
-  if (auto d = value.value<double>()) {
+  if (const auto* d = value.as_floating_point()) {
     std::ostringstream text;
     text.precision(17);
-    text << *d;
+    text << d->get();
     extra->push_back(flag);
     extra->push_back(text.str());
     return Status::OK();
