@@ -240,16 +240,15 @@ int ProcessIsAlive(DB_ENV*, pid_t pid, db_threadid_t, uint32_t) {
   return paren == std::string::npos || paren + 2 >= line.size() || line[paren + 2] != 'Z';
 }
 
-// Creates a handle and opens home with flags; with is_alive, registers
-// ProcessIsAlive first. On failure *why holds BDB's text and *ret its code.
-Status OpenHandle(const std::string& home, uint32_t flags, bool is_alive, DB_ENV** env,
-                  std::unique_ptr<BdbErrorText>* errors, int* ret, std::string* why) {
+// Creates a handle and opens home with flags. On failure *why holds BDB's
+// text and *ret its code.
+Status OpenHandle(const std::string& home, uint32_t flags, DB_ENV** env, std::unique_ptr<BdbErrorText>* errors,
+                  int* ret, std::string* why) {
   *env = nullptr;
   *ret = db_env_create(env, 0);
   if (*ret != 0) return Status::IOError("unable to open environment " + Quote(home) + ": " + db_strerror(*ret));
   *errors = std::make_unique<BdbErrorText>();
   (*errors)->Attach(*env);
-  if (is_alive) (*env)->set_isalive(*env, ProcessIsAlive);
   DB_ENV* handle = *env;
   BDB_RETURN_IF_ERROR(WatchedBdbCall({"DB_ENV->open", home}, [&] { return handle->open(handle, home.c_str(), flags, 0); },
                                      ret));
@@ -271,21 +270,17 @@ Status LiveEnvironment::Open(FileIO* io, const std::string& home, std::unique_pt
   BDB_RETURN_IF_ERROR(io->Stat(JoinPath(layout.home, "__db.001"), &region));
   const uint32_t flags = region.exists ? DB_JOINENV
                                        : DB_CREATE | DB_INIT_MPOOL | DB_INIT_LOG | DB_INIT_TXN | DB_INIT_LOCK | DB_THREAD;
-  // Joining with an is-alive function works only when the application created
-  // the environment with a thread table (set_thread_count); otherwise BDB
-  // refuses the open ("BDB1504 is_alive method specified but no thread region
-  // allocated") and changes nothing, and we join without it.
   DB_ENV* env = nullptr;
   std::unique_ptr<BdbErrorText> errors;
   int ret = 0;
   std::string why;
-  bool failchk = region.exists;
-  if (failchk) BDB_RETURN_IF_ERROR(OpenHandle(layout.home, flags, true, &env, &errors, &ret, &why));
-  if (!failchk || (ret == EINVAL && why.find("BDB1504") != std::string::npos)) {
-    failchk = false;
-    BDB_RETURN_IF_ERROR(OpenHandle(layout.home, flags, false, &env, &errors, &ret, &why));
-  }
+  BDB_RETURN_IF_ERROR(OpenHandle(layout.home, flags, &env, &errors, &ret, &why));
   if (ret != 0) return Status::IOError("unable to open environment " + Quote(home) + ": " + why);
+  // After the open, set_isalive succeeds only when the environment has a
+  // thread table (its creator called set_thread_count); otherwise it returns
+  // EINVAL without touching the regions, and BDB cannot tell dead processes.
+  const bool failchk = region.exists && env->set_isalive(env, ProcessIsAlive) == 0;
+  errors->Clear();
   out->reset(new LiveEnvironment(std::move(layout), env, std::move(errors)));
   (*out)->io_ = io;
   (*out)->failchk_ = failchk;

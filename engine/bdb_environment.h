@@ -13,8 +13,9 @@
 // - Each open DB_ENV handle mmaps the home's __db.001 once (MAP_SHARED), visible in /proc/<pid>/maps.
 // - log_archive(DB_ARCH_LOG) and log_archive(0) return bare names ("log.0000000001") even with
 //   set_lg_dir, which is what db5.3_archive -l / db5.3_archive print.
-// - Joining with DB_ENV->set_isalive fails (EINVAL, "BDB1504 is_alive method specified but no thread
-//   region allocated") unless the creator called set_thread_count; that failed open changes nothing.
+// - Joining with DB_ENV->set_isalive set fails the open (EINVAL, "BDB1504 is_alive method specified
+//   but no thread region allocated") unless the creator called set_thread_count; set_isalive called
+//   after the open returns that EINVAL itself, without touching the regions (one join, not two).
 //   With a thread table, a joining handle uses it (its own thread count is not needed) and
 //   DB_ENV->failchk returns DB_RUNRECOVERY ("BDB1507 Thread died in Berkeley DB library") when a dead
 //   process's thread was inside the library: it may hold a mutex, only recovery can tell.
