@@ -13,7 +13,8 @@
 # message recorded), and a fresh environment and workload replace it.
 # Prints one line per trial (TSV) to WORK/trials.tsv and a summary table.
 # Knobs: WORK [/tmp/bdbackup-wedge.PID], SEED [$$], TOOLS (space separated
-# subset of: archive archive-checkpoint hot cold db_archive db_checkpoint).
+# subset of: archive archive-checkpoint hot cold db_archive db_checkpoint),
+# STACKS [0] 1: save the wedged workload's thread stacks (gdb) to WORK/wedge-*.stacks.
 set -uo pipefail
 
 BUILD="${1:?usage: tests/bench/wedge_measure.sh BUILD_DIR [N]}"
@@ -114,6 +115,9 @@ for tool in $TOOLS; do
     if still_commits; then
       printf '%s\t%s\t%s\t%s\t%s\t0\t-\t-\n' "$tool" "$trial" "$delay" "$finished" "$rc" >> "$TSV"
     else
+      if [[ "${STACKS:-0}" == 1 ]]; then
+        gdb -p "$WL_PID" -batch -ex 'thread apply all bt' > "$WORK/wedge-$tool-$trial.stacks" 2>&1
+      fi
       a=$(probe)
       c=$(probe --checkpoint)
       printf '%s\t%s\t%s\t%s\t%s\t1\t%s\t%s\n' "$tool" "$trial" "$delay" "$finished" "$rc" "$a" "$c" >> "$TSV"
