@@ -23,6 +23,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/log_names.h"
+#include "engine/region_users.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 
@@ -231,7 +232,13 @@ TEST_F(BdbackupWatchdogTest, SigtermDuringABdbCallWaitsForItThenStopsWithoutArch
   pid_t pid = StartBdbackup({"archive", "--home", home_, "--repo", repo_, "--checkpoint", "--env-timeout", "60"}, out,
                             err);
   ASSERT_GT(pid, 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // inside its checkpoint, waiting on the child's
+  // Once it has joined the environment, its next call is the checkpoint that waits on the child's.
+  for (int i = 0; i < 600; ++i) {
+    std::vector<pid_t> users = ProcessesMappingRegions(home_);
+    if (std::find(users.begin(), users.end(), pid) != users.end()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   ASSERT_EQ(::kill(pid, SIGTERM), 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   int status = 0;
