@@ -1,12 +1,9 @@
-// BdbWatchdog: a deadline over every call into Berkeley DB. A call that does
-// not return within the timeout (typically waiting on a mutex or lock that a
-// stopped or dead process holds) makes the watchdog's own thread hand an
-// IOError naming the call, the processes with the environment's regions
-// mapped and the remedy to the expiry handler, which must end the process
-// (bdbackup prints it, then _exit(4)). Once the deadline has passed, the
-// calling thread never leaves Disarm: nothing after the call (a publish, a
-// removal) can run, even if the call returns while the handler prints.
-// Process-wide; Arm/Disarm from one thread at a time; inert until Install.
+// BdbWatchdog: a deadline over every call into Berkeley DB. Past it, the
+// watchdog's thread hands an IOError naming the call, the processes mapping the
+// regions and the remedy to the expiry handler, which ends the process
+// (bdbackup: print, _exit(4)); the caller never leaves Disarm, so nothing after
+// the call (a publish, a removal) runs. Process-wide; inert until Install;
+// Arm/Disarm from one thread at a time.
 #pragma once
 
 #include <functional>

@@ -1,10 +1,8 @@
-// Deferred SIGINT and SIGTERM around calls into Berkeley DB: a process killed
-// half-way through a BDB call can leave a mutex in the environment's shared
-// regions held for good, freezing the application. Once installed, a SIGINT
-// or SIGTERM arriving inside a call (between EnterBdbCall and LeaveBdbCall)
-// is held until the call returns; outside calls it acts as if no handler were
-// installed (the process dies by it, as before). Process-wide; Enter/Leave
-// from the one thread that calls BDB; the handler is async-signal-safe.
+// Deferred SIGINT/SIGTERM: a process killed half-way through a BDB call can
+// leave a mutex in the shared regions held for good. Once installed, a stop
+// signal arriving between EnterBdbCall and LeaveBdbCall is held until the call
+// returns; outside calls it ends the process at once, as without a handler.
+// Process-wide; Enter/Leave from the thread calling BDB; async-signal-safe.
 #pragma once
 
 namespace bdb {
