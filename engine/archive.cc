@@ -83,7 +83,7 @@ Status ArchiveFinishedLogs(const EngineContext& ctx, const ArchiveRequest& reque
 
   std::unique_ptr<LiveEnvironment> env;
   BDB_RETURN_IF_ERROR(LiveEnvironment::Open(ctx.io, request.home, &env));
-  BDB_RETURN_IF_ERROR(env->Checkpoint());
+  if (request.checkpoint) BDB_RETURN_IF_ERROR(env->Checkpoint());
   std::vector<uint32_t> removable;
   BDB_RETURN_IF_ERROR(env->ListRemovableLogs(&removable));
   std::vector<ArchivedLog> archived;

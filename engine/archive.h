@@ -1,6 +1,8 @@
-// ArchiveFinishedLogs: the seeds' "log archive" procedure. Checkpoints the
-// live environment, then moves every log file no longer needed by any
-// transaction into the repository's archive/: copy, fsync, record its
+// ArchiveFinishedLogs: the seeds' "log archive" procedure. Moves every log
+// file BDB lists as no longer needed (log_archive, as of the application's
+// own latest checkpoint; a checkpoint first only when asked: a forced
+// checkpoint is bdbackup's longest stay inside BDB, and a kill during it can
+// leave a mutex held) into the repository's archive/: copy, fsync, record its
 // checksum, re-read and verify the copy, and only then remove it from the
 // environment. A crash at any instant loses no log; re-running is safe.
 #pragma once
@@ -16,6 +18,7 @@ namespace bdb {
 struct ArchiveRequest {
   std::string home;
   std::string repo;
+  bool checkpoint = false;  // txn_checkpoint(DB_FORCE) before listing (--checkpoint)
 };
 
 struct ArchiveOutcome {

@@ -2,16 +2,19 @@
 #include "engine/bdb_environment.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "engine/bdb_call.h"
 #include "engine/log_names.h"
 
 namespace bdb {
@@ -213,50 +216,107 @@ LiveEnvironment::LiveEnvironment(EnvironmentLayout layout, DB_ENV* env, std::uni
     : layout_(std::move(layout)), env_(env), errors_(std::move(errors)) {}
 
 LiveEnvironment::~LiveEnvironment() {
-  if (env_ != nullptr) env_->close(env_, 0);
+  if (env_ == nullptr) return;
+  int ret = 0;
+  WatchedBdbCall({"DB_ENV->close", layout_.home}, [&] { return env_->close(env_, 0); }, &ret);  // nothing to unwind
 }
+
+Status LiveEnvironment::Call(const char* call, const std::function<int()>& fn, int* ret) {
+  errors_->Clear();
+  return WatchedBdbCall({call, layout_.home}, fn, ret);
+}
+
+namespace {
+
+// DB_ENV->set_isalive: a process is alive if it exists and is not a zombie
+// (a killed process its parent has not reaped yet). Threads of a live process
+// are taken as alive: failchk must never condemn a live holder.
+int ProcessIsAlive(DB_ENV*, pid_t pid, db_threadid_t, uint32_t) {
+  if (::kill(pid, 0) != 0 && errno != EPERM) return 0;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const size_t paren = line.rfind(')');
+  return paren == std::string::npos || paren + 2 >= line.size() || line[paren + 2] != 'Z';
+}
+
+// Creates a handle and opens home with flags. On failure *why holds BDB's
+// text and *ret its code.
+Status OpenHandle(const std::string& home, uint32_t flags, DB_ENV** env, std::unique_ptr<BdbErrorText>* errors,
+                  int* ret, std::string* why) {
+  *env = nullptr;
+  *ret = db_env_create(env, 0);
+  if (*ret != 0) return Status::IOError("unable to open environment " + Quote(home) + ": " + db_strerror(*ret));
+  *errors = std::make_unique<BdbErrorText>();
+  (*errors)->Attach(*env);
+  DB_ENV* handle = *env;
+  BDB_RETURN_IF_ERROR(WatchedBdbCall({"DB_ENV->open", home}, [&] { return handle->open(handle, home.c_str(), flags, 0); },
+                                     ret));
+  if (*ret != 0) {
+    *why = (*errors)->Take(*ret);
+    int ignored = 0;
+    WatchedBdbCall({"DB_ENV->close", home}, [&] { return handle->close(handle, 0); }, &ignored);
+    *env = nullptr;
+  }
+  return Status::OK();
+}
+
+}  // namespace
 
 Status LiveEnvironment::Open(FileIO* io, const std::string& home, std::unique_ptr<LiveEnvironment>* out) {
   EnvironmentLayout layout;
   BDB_RETURN_IF_ERROR(InspectEnvironment(io, home, &layout));
   FileInfo region;
   BDB_RETURN_IF_ERROR(io->Stat(JoinPath(layout.home, "__db.001"), &region));
-  DB_ENV* env = nullptr;
-  int ret = db_env_create(&env, 0);
-  if (ret != 0) return Status::IOError("unable to open environment " + Quote(home) + ": " + db_strerror(ret));
-  auto errors = std::make_unique<BdbErrorText>();
-  errors->Attach(env);
   const uint32_t flags = region.exists ? DB_JOINENV
                                        : DB_CREATE | DB_INIT_MPOOL | DB_INIT_LOG | DB_INIT_TXN | DB_INIT_LOCK | DB_THREAD;
-  ret = env->open(env, layout.home.c_str(), flags, 0);
-  if (ret != 0) {
-    std::string why = errors->Take(ret);
-    env->close(env, 0);
-    return Status::IOError("unable to open environment " + Quote(home) + ": " + why);
-  }
+  DB_ENV* env = nullptr;
+  std::unique_ptr<BdbErrorText> errors;
+  int ret = 0;
+  std::string why;
+  BDB_RETURN_IF_ERROR(OpenHandle(layout.home, flags, &env, &errors, &ret, &why));
+  if (ret != 0) return Status::IOError("unable to open environment " + Quote(home) + ": " + why);
+  // After the open, set_isalive succeeds only when the environment has a
+  // thread table (its creator called set_thread_count); otherwise it returns
+  // EINVAL without touching the regions, and BDB cannot tell dead processes.
+  const bool failchk = region.exists && env->set_isalive(env, ProcessIsAlive) == 0;
+  errors->Clear();
   out->reset(new LiveEnvironment(std::move(layout), env, std::move(errors)));
   (*out)->io_ = io;
+  (*out)->failchk_ = failchk;
+  if (failchk) BDB_RETURN_IF_ERROR((*out)->CheckForDeadProcesses());
   return Status::OK();
 }
 
+Status LiveEnvironment::CheckForDeadProcesses() {
+  int ret = 0;
+  BDB_RETURN_IF_ERROR(Call("DB_ENV->failchk", [&] { return env_->failchk(env_, 0); }, &ret));
+  if (ret == 0) return Status::OK();
+  return Status::IOError("environment " + Quote(layout_.home) +
+                         " needs recovery: a process died inside Berkeley DB holding it (DB_ENV->failchk: " +
+                         errors_->Take(ret) +
+                         "); the application must run recovery: stop every process using the environment, then "
+                         "run db5.3_recover -h " + Quote(layout_.home));
+}
+
 Status LiveEnvironment::Checkpoint() {
-  errors_->Clear();
-  int ret = env_->txn_checkpoint(env_, 0, 0, DB_FORCE);
+  int ret = 0;
+  BDB_RETURN_IF_ERROR(Call("DB_ENV->txn_checkpoint", [&] { return env_->txn_checkpoint(env_, 0, 0, DB_FORCE); }, &ret));
   if (ret != 0) return Status::IOError("unable to checkpoint environment " + Quote(layout_.home) + ": " + errors_->Take(ret));
   return Status::OK();
 }
 
 Status LiveEnvironment::FlushLog() {
-  errors_->Clear();
-  int ret = env_->log_flush(env_, nullptr);
+  int ret = 0;
+  BDB_RETURN_IF_ERROR(Call("DB_ENV->log_flush", [&] { return env_->log_flush(env_, nullptr); }, &ret));
   if (ret != 0) return Status::IOError("unable to flush the log of " + Quote(layout_.home) + ": " + errors_->Take(ret));
   return Status::OK();
 }
 
 Status LiveEnvironment::ListLogs(uint32_t flags, const char* what, std::vector<uint32_t>* numbers) {
-  errors_->Clear();
   char** list = nullptr;
-  int ret = env_->log_archive(env_, &list, flags);
+  int ret = 0;
+  BDB_RETURN_IF_ERROR(Call("DB_ENV->log_archive", [&] { return env_->log_archive(env_, &list, flags); }, &ret));
   if (ret != 0) {
     return Status::IOError(std::string("unable to list ") + what + " of " + Quote(layout_.home) + ": " +
                            errors_->Take(ret));
@@ -319,9 +379,9 @@ Status LiveEnvironment::ListDatabaseFiles(std::vector<std::string>* rel_paths) {
 }
 
 Status LiveEnvironment::CurrentLsn(Lsn* lsn) {
-  errors_->Clear();
   DB_LOG_STAT* stat = nullptr;
-  int ret = env_->log_stat(env_, &stat, 0);
+  int ret = 0;
+  BDB_RETURN_IF_ERROR(Call("DB_ENV->log_stat", [&] { return env_->log_stat(env_, &stat, 0); }, &ret));
   if (ret != 0) return Status::IOError("unable to read the log position of " + Quote(layout_.home) + ": " + errors_->Take(ret));
   lsn->file = stat->st_cur_file;
   lsn->offset = stat->st_cur_offset;
@@ -338,10 +398,11 @@ Status LiveEnvironment::RegionReferences(int* refs) {
     if (sink != nullptr && msg != nullptr) sink->append(msg).append("\n");
   };
   env_->set_msgcall(env_, on_message);
-  errors_->Clear();
-  int ret = env_->stat_print(env_, 0);
+  int ret = 0;
+  Status called = Call("DB_ENV->stat_print", [&] { return env_->stat_print(env_, 0); }, &ret);
   env_->set_msgcall(env_, nullptr);
   sink = nullptr;
+  BDB_RETURN_IF_ERROR(called);
   if (ret != 0) {
     return Status::IOError("unable to read the region reference count of " + Quote(layout_.home) + ": " +
                            errors_->Take(ret));

@@ -13,6 +13,12 @@
 // - Each open DB_ENV handle mmaps the home's __db.001 once (MAP_SHARED), visible in /proc/<pid>/maps.
 // - log_archive(DB_ARCH_LOG) and log_archive(0) return bare names ("log.0000000001") even with
 //   set_lg_dir, which is what db5.3_archive -l / db5.3_archive print.
+// - Joining with DB_ENV->set_isalive set fails the open (EINVAL, "BDB1504 is_alive method specified
+//   but no thread region allocated") unless the creator called set_thread_count; set_isalive called
+//   after the open returns that EINVAL itself, without touching the regions (one join, not two).
+//   With a thread table, a joining handle uses it (its own thread count is not needed) and
+//   DB_ENV->failchk returns DB_RUNRECOVERY ("BDB1507 Thread died in Berkeley DB library") when a dead
+//   process's thread was inside the library: it may hold a mutex, only recovery can tell.
 // - A database file's meta page holds the magic number at byte offset 12 (after the 8-byte LSN and
 //   the 4-byte page number), in the byte order of the machine that created it.
 #pragma once
@@ -20,6 +26,7 @@
 #include <db.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -85,13 +92,20 @@ class LiveEnvironment {
   // InspectEnvironment, then DB_ENV->open with DB_JOINENV if region files
   // exist, else DB_CREATE|DB_INIT_MPOOL|DB_INIT_LOG|DB_INIT_TXN|DB_INIT_LOCK|
   // DB_THREAD (what db_hotbackup does). IOError "unable to open environment
-  // '<home>': <BDB text>" on failure.
+  // '<home>': <BDB text>" on failure. When joining an environment created
+  // with a thread table, registers an is-alive function and runs
+  // DB_ENV->failchk: IOError "environment '<home>' needs recovery: a process
+  // died inside Berkeley DB holding it (DB_ENV->failchk: <BDB text>); the
+  // application must run recovery: ..." instead of blocking on it later.
+  // Every BDB call of this class runs through WatchedBdbCall (bdb_call.h).
   static Status Open(FileIO* io, const std::string& home, std::unique_ptr<LiveEnvironment>* out);
   ~LiveEnvironment();
   LiveEnvironment(const LiveEnvironment&) = delete;
   LiveEnvironment& operator=(const LiveEnvironment&) = delete;
 
   const EnvironmentLayout& layout() const { return layout_; }
+  // True when the environment has a thread table and failchk ran at open.
+  bool checked_for_dead_processes() const { return failchk_; }
   // The raw handle, owned by this object.
   DB_ENV* env() { return env_; }
   // txn_checkpoint(0, 0, DB_FORCE).
@@ -119,6 +133,9 @@ class LiveEnvironment {
 
  private:
   LiveEnvironment(EnvironmentLayout layout, DB_ENV* env, std::unique_ptr<BdbErrorText> errors);
+  // WatchedBdbCall named after call, with the collected error text cleared first.
+  Status Call(const char* call, const std::function<int()>& fn, int* ret);
+  Status CheckForDeadProcesses();
   Status ListLogs(uint32_t flags, const char* what, std::vector<uint32_t>* numbers);
   Status RegionReferences(int* refs);
 
@@ -126,6 +143,7 @@ class LiveEnvironment {
   EnvironmentLayout layout_;
   DB_ENV* env_ = nullptr;
   std::unique_ptr<BdbErrorText> errors_;
+  bool failchk_ = false;
 };
 
 // True if the first bytes of a file (at least 16) hold a BDB meta page magic.

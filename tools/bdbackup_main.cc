@@ -5,13 +5,17 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 
 #include <fmt/format.h>
 
+#include "engine/bdb_watchdog.h"
 #include "engine/crash_points.h"
+#include "engine/deferred_stop.h"
 #include "tools/bdbackup/commands.h"
 #include "tools/bdbackup/config_file.h"
 #include "tools/bdbackup/repeat.h"
@@ -43,6 +47,7 @@ struct Parsed {
   bdb::CommandOptions options;
   bool json = false;
   std::string config;
+  std::string env_timeout = "60";  // seconds every call into BDB may take (--env-timeout)
   int lock_wait_seconds = 0;
   bdb::RepeatOptions repeat;  // backup --every / --count
 };
@@ -88,7 +93,11 @@ int RunRepeated(const bdb::EngineContext& ctx, const Parsed& p, bdb::TerminalPro
                              summary.stopped_by == "count" ? "--count" : "a signal")
               << std::flush;
   }
-  if (!s.ok()) return Fail(s);
+  if (!s.ok()) {
+    const int code = Fail(s);
+    bdb::DieByPendingStopSignal();  // SIGINT/SIGTERM held during a BDB call: end by it, as without the hold
+    return code;
+  }
   return 0;
 }
 
@@ -96,6 +105,38 @@ int RunRepeated(const bdb::EngineContext& ctx, const Parsed& p, bdb::TerminalPro
 void AddCommon(CLI::App* cmd, Parsed* p) {
   cmd->add_flag("--json", p->json, "print one JSON document on stdout");
   cmd->add_option("--config", p->config, "TOML file with defaults for these flags");
+  cmd->add_option("--env-timeout", p->env_timeout,
+                  "seconds a call into Berkeley DB may take before bdbackup gives up with exit 4 (default 60)");
+}
+
+// --env-timeout: a positive, finite number of seconds.
+bdb::Status ParseEnvTimeout(const std::string& text, double* seconds) {
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || errno != 0 || !std::isfinite(v) || !(v > 0))
+    return bdb::Status::InvalidArgument("bad usage: --env-timeout needs a positive number of seconds, not '" + text +
+                                        "'");
+  *seconds = v;
+  return bdb::Status::OK();
+}
+
+// The watchdog's verdict on a call into BDB that did not return: the same one
+// line (and JSON document) as any error, then exit 4 at once. The thread that
+// called BDB is still inside it and never gets further (BdbWatchdog::Disarm),
+// so nothing is published or removed; a .partial left behind is removed by
+// the next run.
+void InstallWatchdog(double seconds, bool json, const std::string& command) {
+  bdb::BdbWatchdog::Install(seconds, [json, command](const bdb::Status& s) {
+    if (json) {
+      nlohmann::json doc = {{"command", command}, {"ok", false}, {"error", ErrorJson(s)}};
+      std::fputs((doc.dump(2) + "\n").c_str(), stdout);
+      std::fflush(stdout);
+    }
+    std::fprintf(stderr, "bdbackup: error: %s\n", s.message().c_str());
+    std::fflush(stderr);
+    ::_exit(bdb::ExitCodeFor(s));
+  });
 }
 
 std::vector<std::string> FlagNames(CLI::App* cmd) {
@@ -139,6 +180,7 @@ bdb::Status CheckCommandAndApplyConfig(const std::vector<CLI::App*>& commands, s
 
 int main(int argc, char** argv) {
   bdb::InitFaultPoints();
+  bdb::InstallDeferredStopSignals();
   Parsed p;
   CLI::App app{"bdbackup " BDBACKUP_VERSION ": backups for Berkeley DB 5.3 transactional environments", "bdbackup"};
   app.set_version_flag("--version", BDBACKUP_VERSION);
@@ -149,6 +191,8 @@ int main(int argc, char** argv) {
   archive->add_option("--home", o.home, "environment home")->required();
   archive->add_option("--repo", o.repo, "repository directory")->required();
   archive->add_option("--lock-wait", p.lock_wait_seconds, "seconds to wait for the repository lock");
+  archive->add_flag("--checkpoint", o.checkpoint,
+                    "force a checkpoint first (default: rely on the application's own checkpoints)");
 
   CLI::App* backup = app.add_subcommand("backup", "take a cold, hot or incremental backup");
   backup->add_option("--home", o.home, "environment home")->required();
@@ -200,13 +244,18 @@ int main(int argc, char** argv) {
     return FailBeforeCommand(bdb::Status::InvalidArgument(std::string("bad usage: ") + e.what()), json_wanted);
   }
 
+  double env_timeout = 0;
+  bdb::Status timeout_status = ParseEnvTimeout(p.env_timeout, &env_timeout);
+  if (!timeout_status.ok()) return FailBeforeCommand(timeout_status, p.json);
+  CLI::App* chosen = app.get_subcommands().front();
+  InstallWatchdog(env_timeout, p.json, chosen->get_name());
+
   bdb::TerminalProgress progress(!p.json && ::isatty(STDERR_FILENO));
   bdb::EngineContext ctx = bdb::DefaultEngineContext();
   ctx.progress = &progress;
   ctx.lock_wait_seconds = p.lock_wait_seconds;
   bdb::CommandResult result;
   bdb::Status s;
-  CLI::App* chosen = app.get_subcommands().front();
   if (chosen == backup && every->count() > 0) {
     if (count->count() > 0 && count_arg < 1)
       return FailBeforeCommand(bdb::Status::InvalidArgument("bad usage: --count needs a positive number of backups"),
@@ -229,6 +278,10 @@ int main(int argc, char** argv) {
   } else if (s.ok()) {
     std::cout << result.text << std::flush;
   }
-  if (!s.ok()) return Fail(s);
+  if (!s.ok()) {
+    const int code = Fail(s);
+    bdb::DieByPendingStopSignal();  // SIGINT/SIGTERM held during a BDB call: end by it, as without the hold
+    return code;
+  }
   return 0;
 }

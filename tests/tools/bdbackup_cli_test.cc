@@ -244,7 +244,7 @@ TEST_F(BdbackupCliTest, FullCycleThroughTheCommandLine) {
   ASSERT_TRUE(IsValidBackupId(full)) << full;
   EXPECT_NE(full.find("-hot"), std::string::npos);
   Commit(600);
-  json archived = RunOk({"archive", "--home", home_, "--repo", repo_});
+  json archived = RunOk({"archive", "--home", home_, "--repo", repo_, "--checkpoint"});
   EXPECT_EQ(archived["command"], "archive");
   ASSERT_FALSE(archived["archived"].empty()) << archived.dump();
   Commit(300);

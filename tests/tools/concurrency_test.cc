@@ -180,7 +180,7 @@ TEST_F(ConcurrencyTest, ArchiveBesideAHotBackupCannotRemoveALogTheBackupNeeds) {
     EXPECT_EQ(r.exit_code, 3) << r.err;
     for (uint32_t n : logs_at_start) EXPECT_TRUE(fs::exists(home_ + "/log/" + LogFileName(n))) << n;
     // An archive told to wait runs only after the backup has published.
-    Child archive({"archive", "--home", home_, "--repo", repo_, "--lock-wait", "60"}, tmp_.Sub("a"));
+    Child archive({"archive", "--home", home_, "--repo", repo_, "--lock-wait", "60", "--checkpoint"}, tmp_.Sub("a"));
     std::this_thread::sleep_for(300ms);
     EXPECT_TRUE(archive.Running()) << archive.err();
     for (uint32_t n : logs_at_start) EXPECT_TRUE(fs::exists(home_ + "/log/" + LogFileName(n))) << n;

@@ -243,7 +243,7 @@ TEST(CrashPointTable, EveryPointIsExercisedBySomeCommand) {
 TEST_F(CrashPointsTest, Archive) {
   for (const auto& point : kArchivePoints) {
     Commit(150);
-    CrashAndCheck({"archive", "--home", home_, "--repo", repo_}, point);
+    CrashAndCheck({"archive", "--home", home_, "--repo", repo_, "--checkpoint"}, point);
   }
   // The archive really moved logs: some are only in the repository now.
   EXPECT_FALSE(fs::exists(home_ + "/log/" + LogFileName(1)));
@@ -262,7 +262,7 @@ TEST_F(CrashPointsTest, Cold) {
 }
 
 TEST_F(CrashPointsTest, Hot) {
-  Ok({"archive", "--home", home_, "--repo", repo_});  // the hot backup's first logs come from the archive too
+  Ok({"archive", "--home", home_, "--repo", repo_, "--checkpoint"});  // the hot backup's first logs come from the archive too
   for (const auto& point : kFullBackupPoints) {
     Commit(100);
     CrashAndCheck(BackupArgs("hot"), point);

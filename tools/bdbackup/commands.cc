@@ -48,7 +48,7 @@ nlohmann::json ManifestSummary(const Manifest& m) {
 
 Status RunArchiveCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
   ArchiveOutcome out;
-  BDB_RETURN_IF_ERROR(ArchiveFinishedLogs(ctx, ArchiveRequest{o.home, o.repo}, &out));
+  BDB_RETURN_IF_ERROR(ArchiveFinishedLogs(ctx, ArchiveRequest{o.home, o.repo, o.checkpoint}, &out));
   r->json = {{"command", "archive"}, {"archived", out.archived}, {"already_archived", out.already_archived},
              {"bytes", out.bytes}};
   if (out.archived.empty() && out.already_archived.empty()) {

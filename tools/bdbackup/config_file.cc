@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <sstream>
 #include <toml++/toml.h>
 
 namespace bdb {
@@ -24,22 +25,31 @@ Status AddKey(const std::string& path, const std::string& key, const toml::node&
     return Status::InvalidArgument("config file '" + path + "':" + line + ": key '" + key +
                                    "' is not an option of this command");
   if (Given(given, flag)) return Status::OK();
-  if (auto b = value.value<bool>()) {
-    if (*b) extra->push_back(flag);
+  // By the node's own type: toml++'s value<bool>() would also read an integer (0 as false).
+  if (const auto* b = value.as_boolean()) {
+    if (b->get()) extra->push_back(flag);
     return Status::OK();
   }
-  if (auto s = value.value<std::string>()) {
+  if (const auto* s = value.as_string()) {
     extra->push_back(flag);
-    extra->push_back(*s);
+    extra->push_back(s->get());
     return Status::OK();
   }
-  if (auto i = value.value<int64_t>()) {
+  if (const auto* i = value.as_integer()) {
     extra->push_back(flag);
-    extra->push_back(std::to_string(*i));
+    extra->push_back(std::to_string(i->get()));
+    return Status::OK();
+  }
+  if (const auto* d = value.as_floating_point()) {
+    std::ostringstream text;
+    text.precision(17);
+    text << d->get();
+    extra->push_back(flag);
+    extra->push_back(text.str());
     return Status::OK();
   }
   return Status::InvalidArgument("config file '" + path + "':" + line + ": key '" + key +
-                                 "' must be a string, an integer or a boolean");
+                                 "' must be a string, a number or a boolean");
 }
 
 }  // namespace
@@ -75,7 +85,7 @@ Status ArgsFromConfigFile(const std::string& path, const std::string& command,
     if (std::find(known_flags.begin(), known_flags.end(), flag) == known_flags.end()) {
       static const std::vector<std::string> kAnyCommandKeys = {
           "--home", "--repo", "--mode", "--checkpoint", "--recover-as-you-go", "--backup", "--target",
-          "--until", "--live-logs", "--force", "--json", "--lock-wait"};
+          "--until", "--live-logs", "--force", "--json", "--lock-wait", "--env-timeout"};
       if (std::find(kAnyCommandKeys.begin(), kAnyCommandKeys.end(), flag) == kAnyCommandKeys.end())
         return Status::InvalidArgument("config file '" + path + "':" + std::to_string(value.source().begin.line) +
                                        ": key '" + k + "' is not a bdbackup option");
