@@ -5,6 +5,7 @@
 #include <deque>
 #include <memory>
 
+#include "engine/backup_guards.h"
 #include "engine/bdb_environment.h"
 #include "engine/crash_points.h"
 #include "engine/log_locator.h"
@@ -191,11 +192,13 @@ Status ValidateRequest(const BackupRequest& request) {
 // BDB creates a log file at its full size (set_lg_max), and what lies past
 // the end LSN is either empty or was written after the backup's end.
 Status CopyLogRange(BackupWriter* writer, LogLocator* locator, const std::string& log_dir_rel, uint32_t first,
-                    uint32_t last, uint64_t last_end) {
+                    uint32_t last, uint64_t last_end, bool auto_removal_on) {
   for (uint32_t n = first; n <= last && n != 0; ++n) {
     LocatedLog log;
     Status s = locator->Locate(n, &log);
-    if (s.IsNotFound()) return Status::CheckFailed("log chain has a gap: " + s.message());
+    if (s.IsNotFound())
+      return Status::CheckFailed("log chain has a gap: " + s.message() +
+                                 (auto_removal_on ? AutoRemovalGapExplanation() : ""));
     BDB_RETURN_IF_ERROR(s);
     BDB_RETURN_IF_ERROR(
         writer->CopyLog(log, JoinPath(log_dir_rel, LogFileName(n)), /*finished=*/n < last, n == last ? last_end : 0));
@@ -206,7 +209,7 @@ Status CopyLogRange(BackupWriter* writer, LogLocator* locator, const std::string
 // The body of a backup once the repository is locked and the partial directory exists.
 Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, LiveEnvironment* env,
                        Repository* repo, const Manifest* parent, const std::string& partial_dir,
-                       Manifest* manifest, BackupOutcome* outcome) {
+                       bool auto_removal_on, Manifest* manifest, BackupOutcome* outcome) {
   const EnvironmentLayout& layout = env->layout();
   std::string log_dir_rel = RelativeInside(layout.home, layout.log_dir);
   manifest->log_dir_rel = log_dir_rel;
@@ -242,7 +245,7 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, L
     first = parent->last_log;  // again: it has grown since the parent copied it
   }
   ctx.progress->Phase("copying log files", 0);
-  BDB_RETURN_IF_ERROR(CopyLogRange(&writer, &locator, log_dir_rel, first, end.file, end.offset));
+  BDB_RETURN_IF_ERROR(CopyLogRange(&writer, &locator, log_dir_rel, first, end.file, end.offset, auto_removal_on));
   manifest->first_log = first;
   manifest->last_log = end.file;
   BDB_RETURN_IF_ERROR(writer.SyncCopies());
@@ -264,14 +267,18 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
   CrashPoint("lock/after_acquire");
   BDB_RETURN_IF_ERROR(repo->RemoveStalePartials(&outcome->removed_partials));
 
-  Manifest parent;
-  if (request.mode == "incremental") {
+  Manifest parent;  // incremental: its parent; hot: the latest backup, if any (a kept announcement)
+  bool have_latest = false;
+  if (request.mode != "cold") {
     Status s = repo->LoadManifest("latest", &parent);
-    if (s.IsNotFound())
+    if (s.IsNotFound() && request.mode == "incremental")
       return Status::InvalidArgument("incremental backup needs a full backup in repository '" + request.repo +
                                      "': take a hot or cold backup first");
-    BDB_RETURN_IF_ERROR(s);
+    if (!s.IsNotFound()) BDB_RETURN_IF_ERROR(s);
+    have_latest = s.ok();
   }
+  if (request.hold_hotbackup && request.mode == "cold")
+    return Status::InvalidArgument("bad usage: --hold-hotbackup needs --mode hot or incremental");
 
   std::unique_ptr<LiveEnvironment> env;
   BDB_RETURN_IF_ERROR(LiveEnvironment::Open(ctx.io, request.home, &env));
@@ -293,8 +300,13 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
                           "; a cold backup needs it idle (use --mode hot)");
   }
 
+  BackupGuards guards;  // destroyed after env's last use below, before env closes
+  if (request.mode != "cold")
+    BDB_RETURN_IF_ERROR(guards.Begin(env.get(), request.mode, have_latest ? &parent : nullptr, request.hold_hotbackup));
+
   Manifest manifest;
   manifest.mode = request.mode;
+  manifest.hotbackup_hold = guards.hold_instance();
   manifest.parent = request.mode == "incremental" ? parent.id : "";
   manifest.source_home = layout.home;
   manifest.tool_version = BDBACKUP_VERSION;
@@ -306,7 +318,7 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
   BDB_RETURN_IF_ERROR(repo->BeginBackup(manifest.id, &partial_dir));
   CrashPoint("backup/after_partial_dir");
   Status s = CopyIntoPartial(ctx, request, env.get(), repo.get(), request.mode == "incremental" ? &parent : nullptr,
-                             partial_dir, &manifest, outcome);
+                             partial_dir, guards.auto_removal_on(), &manifest, outcome);
   manifest.end_unix_ms = ctx.now_unix_ms();
   if (s.ok()) s = SyncDirectories(ctx.io, partial_dir);
   if (s.ok()) s = repo->PublishBackup(manifest.id, manifest);
@@ -316,6 +328,8 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
   }
   outcome->manifest = manifest;
   outcome->dir = repo->BackupDir(manifest.id);
+  BDB_RETURN_IF_ERROR(guards.Published().WithContext("backup '" + manifest.id + "' was published"));
+  guards = BackupGuards();
   env.reset();
 
   if (request.recover_as_you_go) {

@@ -28,6 +28,10 @@ struct BackupRequest {
   // publish nothing and set BackupOutcome::unchanged (a repeating loop on an
   // idle environment would otherwise store the parent's last log again each turn).
   bool skip_if_unchanged = false;
+  // Hot or incremental: leave the hot backup announcement counted after the
+  // backup (BackupGuards), so DB_TXN_BULK transactions keep logging until an
+  // incremental without it; the next incremental then knows the log is whole.
+  bool hold_hotbackup = false;
 };
 
 struct BackupOutcome {

@@ -165,6 +165,8 @@ Status ParseBody(const FieldReader& r, const Json& doc, Manifest* m) {
   BDB_RETURN_IF_ERROR(r.Object(doc, "end_lsn", "end_lsn", &lsn));
   BDB_RETURN_IF_ERROR(r.Uint32(*lsn, "file", "end_lsn.file", &m->end_lsn.file));
   BDB_RETURN_IF_ERROR(r.Uint32(*lsn, "offset", "end_lsn.offset", &m->end_lsn.offset));
+  if (doc.contains("hotbackup_hold"))
+    BDB_RETURN_IF_ERROR(r.String(doc, "hotbackup_hold", "hotbackup_hold", &m->hotbackup_hold));
   const Json* files;
   BDB_RETURN_IF_ERROR(r.Array(doc, "files", "files", &files));
   std::set<std::string> seen;
@@ -206,6 +208,7 @@ std::string ManifestToJson(const Manifest& m) {
   doc["first_log"] = m.first_log;
   doc["last_log"] = m.last_log;
   doc["end_lsn"] = OrderedJson{{"file", m.end_lsn.file}, {"offset", m.end_lsn.offset}};
+  if (!m.hotbackup_hold.empty()) doc["hotbackup_hold"] = m.hotbackup_hold;
   OrderedJson files = OrderedJson::array();
   for (const ManifestFile& f : m.files) {
     files.push_back(OrderedJson{{"path", f.path},

@@ -44,6 +44,10 @@ struct Manifest {
   std::string log_dir_rel;  // where logs live relative to home ("log" or "")
   uint32_t first_log = 0, last_log = 0;  // log file numbers covered by this backup's own files
   ManifestLsn end_lsn;                   // end of log when copying finished
+  // The environment's region instance (RegionInstance) when this backup left
+  // its hot backup announcement counted (--hold-hotbackup); "" otherwise.
+  // Optional in manifest.json (absent when "").
+  std::string hotbackup_hold;
   std::vector<ManifestFile> files;
   bool operator==(const Manifest&) const = default;
 };

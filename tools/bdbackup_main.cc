@@ -149,6 +149,8 @@ int main(int argc, char** argv) {
   archive->add_option("--home", o.home, "environment home")->required();
   archive->add_option("--repo", o.repo, "repository directory")->required();
   archive->add_option("--lock-wait", p.lock_wait_seconds, "seconds to wait for the repository lock");
+  archive->add_flag("--take-over-log-removal", o.take_over_log_removal,
+                    "turn the environment's DB_LOG_AUTO_REMOVE off; archive removes logs once they are safe");
 
   CLI::App* backup = app.add_subcommand("backup", "take a cold, hot or incremental backup");
   backup->add_option("--home", o.home, "environment home")->required();
@@ -156,6 +158,9 @@ int main(int argc, char** argv) {
   backup->add_option("--mode", o.mode, "cold | hot | incremental")->required();
   backup->add_flag("--checkpoint", o.checkpoint, "checkpoint the environment first");
   backup->add_flag("--recover-as-you-go", o.recover_as_you_go, "also bring REPO/standby up to date");
+  backup->add_flag("--hold-hotbackup", o.hold_hotbackup,
+                   "hot/incremental: keep the hot backup announced afterwards, so DB_TXN_BULK transactions stay "
+                   "logged and the next incremental is safe");
   backup->add_option("--lock-wait", p.lock_wait_seconds, "seconds to wait for the repository lock");
   CLI::Option* every = backup->add_option(
       "--every", p.repeat.every_seconds,

@@ -48,13 +48,15 @@ nlohmann::json ManifestSummary(const Manifest& m) {
 
 Status RunArchiveCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
   ArchiveOutcome out;
-  BDB_RETURN_IF_ERROR(ArchiveFinishedLogs(ctx, ArchiveRequest{o.home, o.repo}, &out));
+  BDB_RETURN_IF_ERROR(ArchiveFinishedLogs(ctx, ArchiveRequest{o.home, o.repo, o.take_over_log_removal}, &out));
   r->json = {{"command", "archive"}, {"archived", out.archived}, {"already_archived", out.already_archived},
-             {"bytes", out.bytes}};
+             {"bytes", out.bytes}, {"took_over_log_removal", out.took_over_log_removal}};
+  if (out.took_over_log_removal)
+    r->text = "log auto-removal turned off: bdbackup archive now removes log files once they are archived\n";
   if (out.archived.empty() && out.already_archived.empty()) {
-    r->text = "no finished log files to archive\n";
+    r->text += "no finished log files to archive\n";
   } else {
-    r->text = fmt::format("archived {} log files ({}){}\n", out.archived.size(), Size(out.bytes),
+    r->text += fmt::format("archived {} log files ({}){}\n", out.archived.size(), Size(out.bytes),
                           out.already_archived.empty()
                               ? ""
                               : fmt::format("; removed {} already archived by an earlier run",
@@ -65,7 +67,7 @@ Status RunArchiveCommand(const EngineContext& ctx, const CommandOptions& o, Comm
 }
 
 Status RunBackupCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
-  BackupRequest request{o.home, o.repo, o.mode, o.checkpoint, o.recover_as_you_go, o.skip_if_unchanged};
+  BackupRequest request{o.home, o.repo, o.mode, o.checkpoint, o.recover_as_you_go, o.skip_if_unchanged, o.hold_hotbackup};
   BackupOutcome out;
   BDB_RETURN_IF_ERROR(RunBackup(ctx, request, &out));
   if (out.unchanged) {

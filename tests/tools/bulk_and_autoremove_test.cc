@@ -1,0 +1,323 @@
+// DB_TXN_BULK transactions and DB_LOG_AUTO_REMOVE through the real bdbackup
+// binary on real environments: a bulk loader in this process commits
+// transactions that BDB does not fully log unless a hot backup is announced;
+// backups announce themselves (and keep the announcement with
+// --hold-hotbackup), so the chain restores every committed value, or the
+// incremental refuses with its exact message. Auto-removal is paused during
+// backups, refused by archive unless taken over, and explained in a log gap.
+#include <db.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "engine/bdb_environment.h"
+#include "tests/support/run_process.h"
+#include "tests/support/test_env.h"
+
+namespace bdb {
+namespace {
+
+constexpr uint32_t kOpenFlags = DB_CREATE | DB_INIT_MPOOL | DB_INIT_LOG | DB_INIT_TXN | DB_INIT_LOCK | DB_THREAD;
+constexpr const char* kBulkDb = "bulk.db";
+constexpr int kRecordsPerTxn = 300;
+
+std::string ErrorLine(const std::string& what) { return "bdbackup: error: " + what + "\n"; }
+
+std::string BulkKey(int txn, int i) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "bulk-%05d-%05d", txn, i);
+  return buf;
+}
+std::string BulkValue(int txn, int i) { return BulkKey(txn, i) + std::string(150, static_cast<char>('a' + i % 26)); }
+
+DBT Dbt(const std::string& s) {
+  DBT d;
+  std::memset(&d, 0, sizeof(d));
+  d.data = const_cast<char*>(s.data());
+  d.size = static_cast<uint32_t>(s.size());
+  return d;
+}
+
+// Joins an environment and appends records to bulk.db in DB_TXN_BULK
+// transactions (sorted keys: every insert lands on a page the transaction
+// allocated, exactly what BDB leaves out of the log).
+class BulkLoader {
+ public:
+  ~BulkLoader() { Close(); }
+  void Open(const std::string& home) {
+    ASSERT_EQ(db_env_create(&env_, 0), 0);
+    errors_.Attach(env_);
+    ASSERT_EQ(env_->open(env_, home.c_str(), kOpenFlags, 0), 0) << errors_.Take(-1);
+    ASSERT_EQ(db_create(&db_, env_, 0), 0);
+    ASSERT_EQ(db_->open(db_, nullptr, kBulkDb, nullptr, DB_BTREE, DB_CREATE | DB_AUTO_COMMIT | DB_THREAD, 0644), 0)
+        << errors_.Take(-1);
+  }
+  // Begins bulk transaction `txn` and inserts its records; Commit() ends it.
+  void Begin(int txn) {
+    ASSERT_EQ(env_->txn_begin(env_, nullptr, &open_, DB_TXN_BULK), 0);
+    for (int i = 0; i < kRecordsPerTxn; ++i) {
+      std::string k = BulkKey(txn, i), v = BulkValue(txn, i);
+      DBT key = Dbt(k), value = Dbt(v);
+      ASSERT_EQ(db_->put(db_, open_, &key, &value, 0), 0) << errors_.Take(-1);
+    }
+  }
+  void Commit() {
+    ASSERT_EQ(open_->commit(open_, 0), 0) << errors_.Take(-1);
+    open_ = nullptr;
+  }
+  void CommitRange(int first, int last) {
+    for (int t = first; t <= last; ++t) {
+      ASSERT_NO_FATAL_FAILURE(Begin(t));
+      ASSERT_NO_FATAL_FAILURE(Commit());
+    }
+  }
+  bool Announced() {
+    uint32_t flags = 0;
+    EXPECT_EQ(env_->get_flags(env_, &flags), 0);
+    return (flags & DB_HOTBACKUP_IN_PROGRESS) != 0;
+  }
+  void Close() {
+    if (open_ != nullptr) open_->abort(open_);
+    open_ = nullptr;
+    if (db_ != nullptr) db_->close(db_, 0);
+    db_ = nullptr;
+    if (env_ != nullptr) env_->close(env_, 0);
+    env_ = nullptr;
+  }
+
+ private:
+  DB_ENV* env_ = nullptr;
+  DB* db_ = nullptr;
+  DB_TXN* open_ = nullptr;
+  BdbErrorText errors_;
+};
+
+class BulkAndAutoRemoveTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    home_ = tmp_.Sub("home");
+    repo_ = tmp_.Sub("repo");
+    TestEnvOptions opts;
+    opts.log_file_bytes = 256 * 1024;
+    ASSERT_TRUE(CreateTestEnvironment(home_, opts).ok());
+  }
+
+  void ExpectRestoresBulkTxns(int first, int last) {
+    ProcessResult v = RunBdbackup({"verify", "--repo", repo_});
+    EXPECT_EQ(v.exit_code, 0) << v.err;
+    const std::string target = tmp_.Sub("restored");
+    ProcessResult r = RunBdbackup({"restore", "--repo", repo_, "--target", target});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::map<std::string, std::string> got;
+    ASSERT_TRUE(ReadDatabase(target, kBulkDb, &got).ok());
+    size_t expected = 0;
+    for (int t = first; t <= last; ++t) {
+      for (int i = 0; i < kRecordsPerTxn; ++i, ++expected) {
+        auto it = got.find(BulkKey(t, i));
+        ASSERT_NE(it, got.end()) << "transaction " << t << " record " << i << " is missing";
+        ASSERT_EQ(it->second, BulkValue(t, i));
+      }
+    }
+    EXPECT_EQ(got.size(), expected);
+  }
+
+  void AppendConfig(const std::string& line) {
+    std::ofstream out(home_ + "/DB_CONFIG", std::ios::app);
+    out << line << "\n";
+  }
+
+  TempDir tmp_;
+  std::string home_, repo_;
+};
+
+TEST_F(BulkAndAutoRemoveTest, HeldAnnouncementKeepsBulkTransactionsInTheLogAcrossIncrementals) {
+  BulkLoader loader;
+  ASSERT_NO_FATAL_FAILURE(loader.Open(home_));
+  ASSERT_NO_FATAL_FAILURE(loader.CommitRange(1, 10));  // before any backup: unlogged, flushed at commit
+  ProcessResult hot = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--hold-hotbackup"});
+  ASSERT_EQ(hot.exit_code, 0) << hot.err;
+  EXPECT_TRUE(loader.Announced()) << "--hold-hotbackup keeps the announcement counted";
+  ASSERT_NO_FATAL_FAILURE(loader.CommitRange(11, 20));
+  ProcessResult inc1 =
+      RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental", "--hold-hotbackup"});
+  ASSERT_EQ(inc1.exit_code, 0) << inc1.err;
+  EXPECT_TRUE(loader.Announced());
+  ASSERT_NO_FATAL_FAILURE(loader.CommitRange(21, 30));
+  ProcessResult inc2 = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental"});
+  ASSERT_EQ(inc2.exit_code, 0) << inc2.err;
+  EXPECT_FALSE(loader.Announced()) << "an incremental without --hold-hotbackup withdraws the kept announcement";
+  loader.Close();
+  ExpectRestoresBulkTxns(1, 30);
+}
+
+TEST_F(BulkAndAutoRemoveTest, HotBackupAnnouncesOnlyForItsDuration) {
+  BulkLoader loader;
+  ASSERT_NO_FATAL_FAILURE(loader.Open(home_));
+  ASSERT_NO_FATAL_FAILURE(loader.Begin(1));  // in progress while the hot backup announces: BDB checkpoints
+  ProcessResult hot = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
+  ASSERT_EQ(hot.exit_code, 0) << hot.err;
+  EXPECT_FALSE(loader.Announced());
+  ASSERT_NO_FATAL_FAILURE(loader.Commit());
+  ProcessResult bad = RunBdbackup({"backup", "--home", tmp_.Sub("missing"), "--repo", repo_, "--mode", "hot"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_FALSE(loader.Announced());
+}
+
+TEST_F(BulkAndAutoRemoveTest, IncrementalRefusesWhileABulkTransactionIsInProgress) {
+  ProcessResult hot = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
+  ASSERT_EQ(hot.exit_code, 0) << hot.err;
+  BulkLoader loader;
+  ASSERT_NO_FATAL_FAILURE(loader.Open(home_));
+  ASSERT_NO_FATAL_FAILURE(loader.Begin(1));
+  ProcessResult inc = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental"});
+  EXPECT_EQ(inc.exit_code, 1);
+  EXPECT_EQ(inc.err, ErrorLine("incremental backup of '" + home_ +
+                               "' refused: a DB_TXN_BULK transaction was in progress (BDB checkpointed to take the hot "
+                               "backup announcement), and bulk transactions do not log inserts on new pages, so the "
+                               "log cannot rebuild them; take a hot backup with --hold-hotbackup, after which "
+                               "incrementals stay safe"));
+  EXPECT_FALSE(loader.Announced()) << "the refused incremental withdrew its announcement";
+  ASSERT_NO_FATAL_FAILURE(loader.Commit());
+  ProcessResult list = RunBdbackup({"list", "--repo", repo_, "--json"});
+  EXPECT_EQ(list.out.find("incremental"), std::string::npos) << "nothing was published";
+}
+
+TEST_F(BulkAndAutoRemoveTest, IncrementalRefusesWhenTheKeptAnnouncementWasLostToRecovery) {
+  ProcessResult hot = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--hold-hotbackup"});
+  ASSERT_EQ(hot.exit_code, 0) << hot.err;
+  ProcessResult recover = RunProcess({"db5.3_recover", "-h", home_});  // rebuilds the regions: the count is gone
+  ASSERT_EQ(recover.exit_code, 0) << recover.err;
+  std::string hot_id = hot.out.substr(hot.out.find("20"), hot.out.find("-hot") + 4 - hot.out.find("20"));
+  ProcessResult inc = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental"});
+  EXPECT_EQ(inc.exit_code, 1);
+  EXPECT_EQ(inc.err,
+            ErrorLine("incremental backup of '" + home_ + "' refused: the hot backup announcement kept since backup '" +
+                      hot_id +
+                      "' (--hold-hotbackup) is gone (the environment's regions were rebuilt, e.g. by recovery), so "
+                      "DB_TXN_BULK transactions since then may have left pages out of the log; take a hot backup "
+                      "(with --hold-hotbackup to keep incrementals possible)"));
+  ProcessResult again = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--hold-hotbackup"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  ProcessResult inc2 = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental"});
+  EXPECT_EQ(inc2.exit_code, 0) << inc2.err;
+}
+
+TEST_F(BulkAndAutoRemoveTest, HoldHotbackupNeedsHotOrIncremental) {
+  ProcessResult r =
+      RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "cold", "--hold-hotbackup"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, ErrorLine("bad usage: --hold-hotbackup needs --mode hot or incremental"));
+}
+
+// --- DB_LOG_AUTO_REMOVE ---
+
+bool AutoRemovalOn(const std::string& home) {
+  DB_ENV* env = nullptr;
+  EXPECT_EQ(db_env_create(&env, 0), 0);
+  EXPECT_EQ(env->open(env, home.c_str(), DB_JOINENV, 0), 0);
+  int on = 0;
+  EXPECT_EQ(env->log_get_config(env, DB_LOG_AUTO_REMOVE, &on), 0);
+  env->close(env, 0);
+  return on != 0;
+}
+
+std::string ArchiveRefusal(const std::string& home) {
+  return ErrorLine("cannot archive the logs of '" + home +
+                   "': the environment removes its own log files (DB_LOG_AUTO_REMOVE is on), so a log could be gone "
+                   "before it is archived; turn auto-removal off (remove it from DB_CONFIG or the application) or run "
+                   "'bdbackup archive --take-over-log-removal'");
+}
+
+TEST_F(BulkAndAutoRemoveTest, ArchiveRefusesAutoRemovalFromDbConfigEvenToTakeItOver) {
+  AppendConfig("# the application's setting");
+  AppendConfig("set_flags DB_LOG_AUTOREMOVE");
+  {
+    std::unique_ptr<TestWriter> writer;
+    ASSERT_TRUE(TestWriter::Open(home_, &writer).ok());
+    ASSERT_TRUE(writer->Commit(200).ok());
+  }
+  ASSERT_TRUE(AutoRemovalOn(home_));
+  ProcessResult r = RunBdbackup({"archive", "--home", home_, "--repo", repo_});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, ArchiveRefusal(home_));
+  ProcessResult take = RunBdbackup({"archive", "--home", home_, "--repo", repo_, "--take-over-log-removal"});
+  EXPECT_EQ(take.exit_code, 2);
+  EXPECT_EQ(take.err, ErrorLine("cannot take over log removal: '" + home_ +
+                                "/DB_CONFIG' line 4 turns DB_LOG_AUTO_REMOVE on, and every process that opens the "
+                                "environment turns it on again; remove that line, then run archive again"));
+}
+
+TEST_F(BulkAndAutoRemoveTest, ArchiveTakesOverAutoRemovalSetByTheApplication) {
+  std::unique_ptr<TestWriter> writer;
+  ASSERT_TRUE(TestWriter::Open(home_, &writer).ok());
+  ASSERT_EQ(writer->env()->log_set_config(writer->env(), DB_LOG_AUTO_REMOVE, 1), 0);
+  ASSERT_TRUE(writer->Commit(200).ok());
+  ProcessResult r = RunBdbackup({"archive", "--home", home_, "--repo", repo_});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, ArchiveRefusal(home_));
+  ProcessResult take = RunBdbackup({"archive", "--home", home_, "--repo", repo_, "--take-over-log-removal"});
+  ASSERT_EQ(take.exit_code, 0) << take.err;
+  EXPECT_EQ(take.out.rfind("log auto-removal turned off: bdbackup archive now removes log files once they are "
+                           "archived\n",
+                           0),
+            0u)
+      << take.out;
+  int on = 1;
+  ASSERT_EQ(writer->env()->log_get_config(writer->env(), DB_LOG_AUTO_REMOVE, &on), 0);
+  EXPECT_EQ(on, 0) << "the setting is the shared region's: the application sees it off too";
+  ASSERT_TRUE(writer->Commit(400).ok());
+  ProcessResult again = RunBdbackup({"archive", "--home", home_, "--repo", repo_, "--json"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+}
+
+TEST_F(BulkAndAutoRemoveTest, HotBackupPausesAutoRemovalAndRestores) {
+  AppendConfig("set_flags DB_LOG_AUTOREMOVE");
+  std::unique_ptr<TestWriter> writer;
+  ASSERT_TRUE(TestWriter::Open(home_, &writer).ok());
+  ASSERT_TRUE(writer->Commit(300).ok());
+  ASSERT_TRUE(writer->Checkpoint().ok());
+  writer->StartBackground();
+  ProcessResult hot = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
+  EXPECT_EQ(hot.exit_code, 0) << hot.err;
+  ASSERT_TRUE(writer->StopBackground().ok());
+  EXPECT_TRUE(AutoRemovalOn(home_)) << "auto-removal is back on after the backup";
+  const size_t acked = writer->acked().size();
+  writer.reset();
+  const std::string target = tmp_.Sub("restored");
+  ProcessResult r = RunBdbackup({"restore", "--repo", repo_, "--target", target});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, std::string> a;
+  ASSERT_TRUE(ReadDatabase(target, kBtreeDb, &a).ok());
+  EXPECT_GE(a.size(), 300u);
+  EXPECT_LE(a.size(), acked);
+}
+
+TEST_F(BulkAndAutoRemoveTest, IncrementalExplainsALogGapLeftByAutoRemoval) {
+  AppendConfig("set_flags DB_LOG_AUTOREMOVE");
+  std::unique_ptr<TestWriter> writer;
+  ASSERT_TRUE(TestWriter::Open(home_, &writer).ok());
+  ASSERT_TRUE(writer->Commit(50).ok());
+  ProcessResult hot = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
+  ASSERT_EQ(hot.exit_code, 0) << hot.err;
+  for (int i = 0; i < 6; ++i) {  // several log switches and checkpoints: BDB removes the old logs
+    ASSERT_TRUE(writer->Commit(400).ok());
+    ASSERT_TRUE(writer->Checkpoint().ok());
+  }
+  writer.reset();
+  ProcessResult inc = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental"});
+  EXPECT_EQ(inc.exit_code, 1);
+  const std::string why =
+      "; the environment removes its own log files (DB_LOG_AUTO_REMOVE is on), so logs written since the last backup "
+      "are gone: take a hot backup, and to keep incrementals possible turn auto-removal off (remove it from DB_CONFIG "
+      "or the application) and let 'bdbackup archive' remove logs\n";
+  EXPECT_EQ(inc.err.rfind("bdbackup: error: log chain has a gap: log file 'log.", 0), 0u) << inc.err;
+  ASSERT_GE(inc.err.size(), why.size());
+  EXPECT_EQ(inc.err.substr(inc.err.size() - why.size()), why) << inc.err;
+}
+
+}  // namespace
+}  // namespace bdb
