@@ -7,6 +7,7 @@
 
 #include "engine/backup_guards.h"
 #include "engine/bdb_environment.h"
+#include "engine/bulk_log_scan.h"
 #include "engine/crash_points.h"
 #include "engine/log_locator.h"
 #include "engine/log_names.h"
@@ -253,6 +254,18 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, L
   return Status::OK();
 }
 
+// An incremental whose parent kept no announcement: its logs must not show a
+// bulk transaction that BDB left out of them.
+Status RefuseUnloggedBulkInserts(const std::string& log_dir, const std::string& home, const Manifest& parent) {
+  std::string found;
+  BDB_RETURN_IF_ERROR(FindUnloggedBulkInserts(log_dir, parent.end_lsn, &found));
+  if (found.empty()) return Status::OK();
+  return Status::CheckFailed("incremental backup of '" + home + "' refused: the log since backup '" + parent.id +
+                             "' shows a DB_TXN_BULK transaction BDB did not fully log (" + found +
+                             "), so this chain could not restore it; take a hot backup with --hold-hotbackup, after "
+                             "which incrementals stay safe");
+}
+
 }  // namespace
 
 Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupOutcome* outcome) {
@@ -320,6 +333,8 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
   Status s = CopyIntoPartial(ctx, request, env.get(), repo.get(), request.mode == "incremental" ? &parent : nullptr,
                              partial_dir, guards.auto_removal_on(), &manifest, outcome);
   manifest.end_unix_ms = ctx.now_unix_ms();
+  if (s.ok() && request.mode == "incremental" && !guards.inherited_hold())
+    s = RefuseUnloggedBulkInserts(JoinPath(partial_dir, manifest.log_dir_rel), layout.home, parent);
   if (s.ok()) s = SyncDirectories(ctx.io, partial_dir);
   if (s.ok()) s = repo->PublishBackup(manifest.id, manifest);
   if (!s.ok()) {

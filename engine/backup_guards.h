@@ -28,6 +28,8 @@ class BackupGuards {
   // the announcement stays counted after this backup, else "".
   const std::string& hold_instance() const { return hold_instance_; }
   bool auto_removal_on() const { return pause_ != nullptr; }
+  // The latest backup's kept announcement is still counted: the log since it is whole.
+  bool inherited_hold() const { return inherited_; }
   // After the backup is published: keeps this backup's announcement (hold
   // and none inherited) or withdraws an inherited one (no hold). Before
   // publishing, or without calling this, the destructor withdraws only ours.

@@ -110,7 +110,7 @@ class BulkAndAutoRemoveTest : public ::testing::Test {
     ProcessResult v = RunBdbackup({"verify", "--repo", repo_});
     EXPECT_EQ(v.exit_code, 0) << v.err;
     const std::string target = tmp_.Sub("restored");
-    ProcessResult r = RunBdbackup({"restore", "--repo", repo_, "--target", target});
+    ProcessResult r = RunBdbackup({"restore", "--repo", repo_, "--target", target, "--force"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     std::map<std::string, std::string> got;
     ASSERT_TRUE(ReadDatabase(target, kBulkDb, &got).ok());
@@ -204,6 +204,40 @@ TEST_F(BulkAndAutoRemoveTest, IncrementalRefusesWhenTheKeptAnnouncementWasLostTo
   ASSERT_EQ(again.exit_code, 0) << again.err;
   ProcessResult inc2 = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental"});
   EXPECT_EQ(inc2.exit_code, 0) << inc2.err;
+}
+
+// Without a kept announcement, completed bulk transactions are found in the
+// log; publishing that chain made restore and verify crash (SIGSEGV) before.
+TEST_F(BulkAndAutoRemoveTest, IncrementalRefusesCompletedBulkTransactionsItFindsInTheLog) {
+  BulkLoader loader;
+  ASSERT_NO_FATAL_FAILURE(loader.Open(home_));
+  ASSERT_NO_FATAL_FAILURE(loader.CommitRange(1, 3));
+  ProcessResult hot = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
+  ASSERT_EQ(hot.exit_code, 0) << hot.err;
+  const std::string hot_id = hot.out.substr(hot.out.find("20"), hot.out.find("-hot") + 4 - hot.out.find("20"));
+  ASSERT_NO_FATAL_FAILURE(loader.CommitRange(4, 30));
+  ProcessResult inc = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental"});
+  EXPECT_EQ(inc.exit_code, 1);
+  const std::string head = "bdbackup: error: incremental backup of '" + home_ + "' refused: the log since backup '" +
+                           hot_id + "' shows a DB_TXN_BULK transaction BDB did not fully log (transaction ";
+  const std::string tail =
+      " without logging it), so this chain could not restore it; take a hot backup with --hold-hotbackup, after "
+      "which incrementals stay safe\n";
+  EXPECT_EQ(inc.err.rfind(head, 0), 0u) << inc.err;
+  ASSERT_GE(inc.err.size(), tail.size());
+  EXPECT_EQ(inc.err.substr(inc.err.size() - tail.size()), tail) << inc.err;
+  EXPECT_NE(inc.err.find(" filled page "), std::string::npos) << inc.err;
+  EXPECT_FALSE(loader.Announced());
+  // Nothing was published: the hot backup alone verifies and restores its own 3 transactions.
+  ExpectRestoresBulkTxns(1, 3);
+  // The remedy works: a kept announcement, then incrementals.
+  ProcessResult again = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--hold-hotbackup"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  ASSERT_NO_FATAL_FAILURE(loader.CommitRange(31, 40));
+  ProcessResult inc2 = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental"});
+  ASSERT_EQ(inc2.exit_code, 0) << inc2.err;
+  loader.Close();
+  ExpectRestoresBulkTxns(1, 40);
 }
 
 TEST_F(BulkAndAutoRemoveTest, HoldHotbackupNeedsHotOrIncremental) {
