@@ -3,6 +3,7 @@
 #include "engine/bdb_environment.h"
 #include "engine/content_hash.h"
 #include "engine/crash_points.h"
+#include "engine/environment_support.h"
 #include "engine/log_autoremove.h"
 #include "engine/log_names.h"
 #include "engine/repository.h"
@@ -84,6 +85,7 @@ Status ArchiveFinishedLogs(const EngineContext& ctx, const ArchiveRequest& reque
 
   std::unique_ptr<LiveEnvironment> env;
   BDB_RETURN_IF_ERROR(LiveEnvironment::Open(ctx.io, request.home, &env));
+  BDB_RETURN_IF_ERROR(CheckEnvironmentSupported(env.get()));
   bool auto_removal = false;
   BDB_RETURN_IF_ERROR(LogAutoRemovalOn(env->env(), env->layout().home, &auto_removal));
   if (auto_removal && !request.take_over_log_removal) return ArchiveRefusedForAutoRemoval(env->layout().home);

@@ -9,6 +9,7 @@
 #include "engine/bdb_environment.h"
 #include "engine/bulk_log_scan.h"
 #include "engine/crash_points.h"
+#include "engine/environment_support.h"
 #include "engine/log_locator.h"
 #include "engine/log_names.h"
 #include "engine/repository.h"
@@ -295,6 +296,7 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
 
   std::unique_ptr<LiveEnvironment> env;
   BDB_RETURN_IF_ERROR(LiveEnvironment::Open(ctx.io, request.home, &env));
+  BDB_RETURN_IF_ERROR(CheckEnvironmentSupported(env.get()));
   if (request.mode == "incremental" && request.skip_if_unchanged) {
     Lsn now;
     BDB_RETURN_IF_ERROR(env->CurrentLsn(&now));

@@ -1,0 +1,266 @@
+// The compatibility matrix (README): each row is a real environment
+// configured as an application would (data and log directories, DB_REGISTER,
+// queue extents, partitions, sub-databases, unusual file names, in-memory
+// logs), driven through the real bdbackup binary: a hot backup, more commits,
+// an incremental, then restore, and every committed record read back from
+// the restored environment; or the exact one-line refusal (exit 2).
+#include <db.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "engine/bdb_environment.h"
+#include "engine/file_io.h"
+#include "tests/support/run_process.h"
+#include "tests/support/test_env.h"
+
+namespace bdb {
+namespace {
+
+constexpr uint32_t kEnvOpen = DB_CREATE | DB_INIT_MPOOL | DB_INIT_LOG | DB_INIT_TXN | DB_INIT_LOCK | DB_THREAD;
+
+std::string ErrorLine(const std::string& what) { return "bdbackup: error: " + what + "\n"; }
+
+DBT Dbt(const void* data, size_t size) {
+  DBT d;
+  std::memset(&d, 0, sizeof(d));
+  d.data = const_cast<void*>(data);
+  d.size = static_cast<uint32_t>(size);
+  return d;
+}
+
+std::string Value(int i) { return "value-" + std::to_string(i) + std::string(40, static_cast<char>('a' + i % 26)); }
+
+// One database of a row: file (relative to its data dir), optional sub-database name, access method.
+struct DbSpec {
+  std::string file;
+  std::string subdb;
+  DBTYPE type = DB_BTREE;
+  std::function<void(DB*)> configure;  // before open (queue extents, partitions)
+};
+
+// The application: an open environment that creates the databases and commits records.
+class App {
+ public:
+  ~App() { Close(); }
+  void Open(const std::string& home, uint32_t extra_flags = 0, const std::function<void(DB_ENV*)>& configure = {}) {
+    ASSERT_EQ(db_env_create(&env_, 0), 0);
+    errors_.Attach(env_);
+    if (configure) configure(env_);
+    ASSERT_EQ(env_->open(env_, home.c_str(), kEnvOpen | extra_flags, 0), 0) << errors_.Take(-1);
+  }
+  void Create(const DbSpec& spec) {
+    DB* db = nullptr;
+    ASSERT_EQ(db_create(&db, env_, 0), 0);
+    if (spec.configure) spec.configure(db);
+    ASSERT_EQ(db->open(db, nullptr, spec.file.c_str(), spec.subdb.empty() ? nullptr : spec.subdb.c_str(), spec.type,
+                       DB_CREATE | DB_AUTO_COMMIT | DB_THREAD, 0644),
+              0)
+        << errors_.Take(-1);
+    dbs_.push_back({db, spec.type});
+  }
+  // Records first..last into every database, one transaction per 10 records.
+  void Commit(int first, int last) {
+    for (int i = first; i <= last; i += 10) {
+      DB_TXN* txn = nullptr;
+      ASSERT_EQ(env_->txn_begin(env_, nullptr, &txn, 0), 0);
+      for (int k = i; k < i + 10 && k <= last; ++k) {
+        for (auto& [db, type] : dbs_) {
+          std::string key_text = "key-" + std::to_string(100000 + k);
+          db_recno_t recno = static_cast<db_recno_t>(k);
+          DBT key = type == DB_QUEUE ? Dbt(&recno, sizeof(recno)) : Dbt(key_text.data(), key_text.size());
+          std::string v = Value(k);
+          DBT value = Dbt(v.data(), v.size());
+          ASSERT_EQ(db->put(db, txn, &key, &value, 0), 0) << errors_.Take(-1);
+        }
+      }
+      ASSERT_EQ(txn->commit(txn, 0), 0);
+    }
+  }
+  DB_ENV* env() { return env_; }
+  void Close() {
+    for (auto& [db, type] : dbs_) db->close(db, 0);
+    dbs_.clear();
+    if (env_ != nullptr) env_->close(env_, 0);
+    env_ = nullptr;
+  }
+
+ private:
+  DB_ENV* env_ = nullptr;
+  std::vector<std::pair<DB*, DBTYPE>> dbs_;
+  BdbErrorText errors_;
+};
+
+// Reads every record of one database of a restored (closed) environment.
+std::map<std::string, std::string> ReadRestored(const std::string& home, const DbSpec& spec) {
+  std::map<std::string, std::string> out;
+  DB_ENV* env = nullptr;
+  EXPECT_EQ(db_env_create(&env, 0), 0);
+  BdbErrorText errors;
+  errors.Attach(env);
+  EXPECT_EQ(env->open(env, home.c_str(), DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0), 0) << errors.Take(-1);
+  DB* db = nullptr;
+  EXPECT_EQ(db_create(&db, env, 0), 0);
+  int ret = db->open(db, nullptr, spec.file.c_str(), spec.subdb.empty() ? nullptr : spec.subdb.c_str(), DB_UNKNOWN,
+                     DB_RDONLY, 0);
+  EXPECT_EQ(ret, 0) << spec.file << ": " << errors.Take(ret);
+  DBC* cursor = nullptr;
+  if (ret == 0 && db->cursor(db, nullptr, &cursor, 0) == 0) {
+    DBT key, value;
+    std::memset(&key, 0, sizeof(key));
+    std::memset(&value, 0, sizeof(value));
+    while (cursor->get(cursor, &key, &value, DB_NEXT) == 0) {
+      std::string k = spec.type == DB_QUEUE
+                          ? "key-" + std::to_string(100000 + *static_cast<db_recno_t*>(key.data))
+                          : std::string(static_cast<char*>(key.data), key.size);
+      std::string v(static_cast<char*>(value.data), value.size);
+      if (spec.type == DB_QUEUE) v.resize(v.find_last_not_of(' ') + 1);  // fixed-length records are padded
+      out[k] = v;
+    }
+    cursor->close(cursor);
+  }
+  db->close(db, 0);
+  env->close(env, 0);
+  return out;
+}
+
+class CompatibilityMatrixTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    home_ = tmp_.Sub("home");
+    repo_ = tmp_.Sub("repo");
+    target_ = tmp_.Sub("restored");
+    ASSERT_EQ(::mkdir(home_.c_str(), 0700), 0);
+  }
+  void Config(const std::string& text) {
+    std::ofstream out(home_ + "/DB_CONFIG");
+    out << text;
+  }
+  void Mkdir(const std::string& path) { ASSERT_EQ(::mkdir(path.c_str(), 0700), 0); }
+
+  // hot backup, 100 more records, incremental, restore: all 200 present in every database.
+  void ExpectSupported(App* app, const std::vector<DbSpec>& dbs) {
+    ASSERT_NO_FATAL_FAILURE(app->Commit(1, 100));
+    ProcessResult hot = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
+    ASSERT_EQ(hot.exit_code, 0) << hot.err;
+    ASSERT_NO_FATAL_FAILURE(app->Commit(101, 200));
+    ProcessResult inc = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental"});
+    ASSERT_EQ(inc.exit_code, 0) << inc.err;
+    app->Close();
+    ProcessResult verify = RunBdbackup({"verify", "--repo", repo_});
+    EXPECT_EQ(verify.exit_code, 0) << verify.err;
+    ProcessResult restore = RunBdbackup({"restore", "--repo", repo_, "--target", target_});
+    ASSERT_EQ(restore.exit_code, 0) << restore.err;
+    for (const DbSpec& spec : dbs) {
+      std::map<std::string, std::string> got = ReadRestored(target_, spec);
+      EXPECT_EQ(got.size(), 200u) << spec.file << " " << spec.subdb;
+      for (int i = 1; i <= 200; ++i) {
+        auto it = got.find("key-" + std::to_string(100000 + i));
+        ASSERT_NE(it, got.end()) << spec.file << " " << spec.subdb << " record " << i;
+        EXPECT_EQ(it->second, Value(i));
+      }
+    }
+  }
+
+  TempDir tmp_;
+  std::string home_, repo_, target_;
+};
+
+TEST_F(CompatibilityMatrixTest, RelativeDataDirectory) {
+  Mkdir(home_ + "/data");
+  Config("set_data_dir data\n");
+  App app;
+  ASSERT_NO_FATAL_FAILURE(app.Open(home_));
+  DbSpec db{"a.db", "", DB_BTREE, {}};
+  ASSERT_NO_FATAL_FAILURE(app.Create(db));
+  ExpectSupported(&app, {db});
+  EXPECT_EQ(::access((target_ + "/data/a.db").c_str(), F_OK), 0);
+}
+
+TEST_F(CompatibilityMatrixTest, SeveralDataDirectories) {
+  Mkdir(home_ + "/d1");
+  Mkdir(home_ + "/d2");
+  Config("set_data_dir d1\nadd_data_dir d2\n");
+  App app;
+  ASSERT_NO_FATAL_FAILURE(app.Open(home_));
+  DbSpec one{"one.db", "", DB_BTREE, {}}, two{"two.db", "", DB_HASH, {}};
+  ASSERT_NO_FATAL_FAILURE(app.Create(one));
+  ASSERT_EQ(app.env()->set_create_dir(app.env(), "d2"), 0);
+  ASSERT_NO_FATAL_FAILURE(app.Create(two));
+  ExpectSupported(&app, {one, two});
+  EXPECT_EQ(::access((target_ + "/d2/two.db").c_str(), F_OK), 0);
+}
+
+TEST_F(CompatibilityMatrixTest, SubDatabasesAndFilesWithoutDbSuffix) {
+  App app;
+  ASSERT_NO_FATAL_FAILURE(app.Open(home_));
+  DbSpec one{"multi", "one", DB_BTREE, {}}, two{"multi", "two", DB_HASH, {}}, plain{"accounts", "", DB_BTREE, {}};
+  ASSERT_NO_FATAL_FAILURE(app.Create(one));
+  ASSERT_NO_FATAL_FAILURE(app.Create(two));
+  ASSERT_NO_FATAL_FAILURE(app.Create(plain));
+  ExpectSupported(&app, {one, two, plain});
+}
+
+TEST_F(CompatibilityMatrixTest, QueueWithExtentFiles) {
+  App app;
+  ASSERT_NO_FATAL_FAILURE(app.Open(home_));
+  DbSpec queue{"jobs.q", "", DB_QUEUE, [](DB* db) {
+                 db->set_re_len(db, 64);
+                 db->set_pagesize(db, 512);
+                 db->set_q_extentsize(db, 4);
+               }};
+  ASSERT_NO_FATAL_FAILURE(app.Create(queue));
+  ExpectSupported(&app, {queue});
+  EXPECT_EQ(::access((target_ + "/__dbq.jobs.q.1").c_str(), F_OK), 0) << "the extent files are restored";
+}
+
+TEST_F(CompatibilityMatrixTest, PartitionedDatabase) {
+  App app;
+  ASSERT_NO_FATAL_FAILURE(app.Open(home_));
+  static const std::string split1 = "key-100070", split2 = "key-100140";
+  DbSpec parts{"parts.db", "", DB_BTREE, [](DB* db) {
+                 static DBT keys[2] = {Dbt(split1.data(), split1.size()), Dbt(split2.data(), split2.size())};
+                 ASSERT_EQ(db->set_partition(db, 3, keys, nullptr), 0);
+               }};
+  ASSERT_NO_FATAL_FAILURE(app.Create(parts));
+  ExpectSupported(&app, {parts});
+}
+
+TEST_F(CompatibilityMatrixTest, RegisteredEnvironment) {
+  App app;
+  ASSERT_NO_FATAL_FAILURE(app.Open(home_, DB_REGISTER | DB_RECOVER));
+  DbSpec db{"a.db", "", DB_BTREE, {}};
+  ASSERT_NO_FATAL_FAILURE(app.Create(db));
+  ExpectSupported(&app, {db});
+}
+
+TEST_F(CompatibilityMatrixTest, InMemoryLogsAreRefused) {
+  App app;
+  ASSERT_NO_FATAL_FAILURE(app.Open(home_, 0, [](DB_ENV* env) { env->log_set_config(env, DB_LOG_IN_MEMORY, 1); }));
+  DbSpec db{"a.db", "", DB_BTREE, {}};
+  ASSERT_NO_FATAL_FAILURE(app.Create(db));
+  ASSERT_NO_FATAL_FAILURE(app.Commit(1, 20));
+  const std::string refusal =
+      ErrorLine("environment '" + home_ +
+                "' keeps its log in memory (DB_LOG_IN_MEMORY): there are no log files to back up or archive, and "
+                "no backup of it could be recovered; configure the application with log files");
+  for (const std::string mode : {"hot", "incremental", "cold"}) {
+    ProcessResult r = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", mode});
+    EXPECT_EQ(r.exit_code, 2) << mode;
+    if (mode != "incremental") {
+      EXPECT_EQ(r.err, refusal) << mode;
+    }
+  }
+  ProcessResult a = RunBdbackup({"archive", "--home", home_, "--repo", repo_});
+  EXPECT_EQ(a.exit_code, 2);
+  EXPECT_EQ(a.err, refusal);
+}
+
+}  // namespace
+}  // namespace bdb
