@@ -274,6 +274,11 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
   BDB_RETURN_IF_ERROR(ValidateRequest(request));
   EnvironmentLayout layout;
   BDB_RETURN_IF_ERROR(InspectEnvironment(ctx.io, request.home, &layout));
+  if (layout.has_db_config) {
+    std::string db_config;
+    BDB_RETURN_IF_ERROR(ReadWholeFile(ctx.io, JoinPath(layout.home, "DB_CONFIG"), &db_config));
+    BDB_RETURN_IF_ERROR(CheckBackupLayoutSupported(layout.home, db_config));
+  }
   std::unique_ptr<Repository> repo;
   BDB_RETURN_IF_ERROR(Repository::Open(ctx.io, request.repo, /*create_if_missing=*/true, &repo));
   std::unique_ptr<FileLock> lock;

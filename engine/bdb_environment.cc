@@ -294,7 +294,8 @@ Status LiveEnvironment::ListDatabaseFiles(std::vector<std::string>* rel_paths) {
   for (const auto& dir : dirs) {
     FileInfo dir_info;
     BDB_RETURN_IF_ERROR(io_->Stat(dir, &dir_info));
-    if (!dir_info.exists || !dir_info.is_dir) continue;  // BDB creates data dirs lazily
+    // BDB creates data dirs lazily; a data dir may be a symbolic link in the home (followed).
+    if (!dir_info.exists || (!dir_info.is_dir && !dir_info.is_symlink)) continue;
     std::vector<std::string> names;
     BDB_RETURN_IF_ERROR(io_->ListDir(dir, &names));
     for (const auto& name : names) {

@@ -240,6 +240,56 @@ TEST_F(CompatibilityMatrixTest, RegisteredEnvironment) {
   ExpectSupported(&app, {db});
 }
 
+// A restored copy carries DB_CONFIG as it is: an absolute directory there
+// would make recovery of the copy use the live environment's files.
+TEST_F(CompatibilityMatrixTest, AbsoluteLogDirectoryIsRefused) {
+  const std::string logs = tmp_.Sub("logs");
+  Mkdir(logs);
+  Config("set_lg_dir " + logs + "\n");
+  App app;
+  ASSERT_NO_FATAL_FAILURE(app.Open(home_));
+  ASSERT_NO_FATAL_FAILURE(app.Create(DbSpec{"a.db", "", DB_BTREE, {}}));
+  ProcessResult r = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, ErrorLine("environment '" + home_ + "' names its log directory '" + logs +
+                             "' by an absolute path in DB_CONFIG: recovery in a restored copy would use that "
+                             "directory, the live environment's; make set_lg_dir relative to the home (a symbolic "
+                             "link in the home may point elsewhere)"));
+  ProcessResult archive = RunBdbackup({"archive", "--home", home_, "--repo", repo_});
+  EXPECT_EQ(archive.exit_code, 0) << "archive copies logs by name: " << archive.err;
+}
+
+TEST_F(CompatibilityMatrixTest, AbsoluteDataDirectoryIsRefused) {
+  const std::string data = tmp_.Sub("data");
+  Mkdir(data);
+  Config("set_data_dir " + data + "\n");
+  App app;
+  ASSERT_NO_FATAL_FAILURE(app.Open(home_));
+  ASSERT_NO_FATAL_FAILURE(app.Create(DbSpec{"a.db", "", DB_BTREE, {}}));
+  ProcessResult r = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "cold"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, ErrorLine("environment '" + home_ + "' names its data directory '" + data +
+                             "' by an absolute path in DB_CONFIG: a restored copy would open the live environment's "
+                             "databases there; make set_data_dir relative to the home (a symbolic link in the home "
+                             "may point elsewhere)"));
+}
+
+TEST_F(CompatibilityMatrixTest, DataAndLogDirectoriesLinkedFromTheHome) {
+  Mkdir(tmp_.Sub("data"));
+  Mkdir(tmp_.Sub("logs"));
+  ASSERT_EQ(::symlink(tmp_.Sub("data").c_str(), (home_ + "/data").c_str()), 0);
+  ASSERT_EQ(::symlink(tmp_.Sub("logs").c_str(), (home_ + "/logs").c_str()), 0);
+  Config("set_data_dir data\nset_lg_dir logs\n");
+  App app;
+  ASSERT_NO_FATAL_FAILURE(app.Open(home_));
+  DbSpec db{"a.db", "", DB_BTREE, {}};
+  ASSERT_NO_FATAL_FAILURE(app.Create(db));
+  ExpectSupported(&app, {db});
+  struct stat st;
+  ASSERT_EQ(::lstat((target_ + "/logs").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode)) << "restored as a real directory, not a link to the live one";
+}
+
 TEST_F(CompatibilityMatrixTest, InMemoryLogsAreRefused) {
   App app;
   ASSERT_NO_FATAL_FAILURE(app.Open(home_, 0, [](DB_ENV* env) { env->log_set_config(env, DB_LOG_IN_MEMORY, 1); }));
