@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "engine/environment_password.h"
 #include "engine/log_names.h"
 
 namespace bdb {
@@ -228,11 +229,12 @@ Status LiveEnvironment::Open(FileIO* io, const std::string& home, std::unique_pt
   errors->Attach(env);
   const uint32_t flags = region.exists ? DB_JOINENV
                                        : DB_CREATE | DB_INIT_MPOOL | DB_INIT_LOG | DB_INIT_TXN | DB_INIT_LOCK | DB_THREAD;
-  ret = env->open(env, layout.home.c_str(), flags, 0);
+  ret = ApplyEnvironmentPassword(env);
+  if (ret == 0) ret = env->open(env, layout.home.c_str(), flags, 0);
   if (ret != 0) {
     std::string why = errors->Take(ret);
     env->close(env, 0);
-    return Status::IOError("unable to open environment " + Quote(home) + ": " + why);
+    return EnvironmentOpenFailure(home, why);
   }
   out->reset(new LiveEnvironment(std::move(layout), env, std::move(errors)));
   (*out)->io_ = io;

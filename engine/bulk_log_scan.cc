@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "engine/bdb_environment.h"
+#include "engine/environment_password.h"
 
 namespace bdb {
 namespace {
@@ -78,7 +79,8 @@ Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, st
   BdbErrorText errors;
   errors.Attach(env);
   DB_LOGC* cursor = nullptr;
-  ret = env->open(env, log_dir.c_str(), DB_CREATE | DB_PRIVATE | DB_INIT_LOG, 0);
+  ret = ApplyEnvironmentPassword(env);
+  if (ret == 0) ret = env->open(env, log_dir.c_str(), DB_CREATE | DB_PRIVATE | DB_INIT_LOG, 0);
   if (ret == 0) ret = env->log_cursor(env, &cursor, 0);
   std::map<uint32_t, TxnTrace> txns;
   DB_LSN lsn;

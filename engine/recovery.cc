@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "engine/bdb_environment.h"
+#include "engine/environment_password.h"
 #include "engine/file_io.h"
 
 namespace bdb {
@@ -24,6 +25,7 @@ Status RemoveRegionFiles(const std::string& home, const std::string& what) {
   if (ret != 0) return Status::IOError(what + " " + Quote(home) + ": " + db_strerror(ret));
   BdbErrorText errors;
   errors.Attach(env);
+  (void)ApplyEnvironmentPassword(env);
   ret = env->remove(env, home.c_str(), DB_FORCE);  // frees the handle whatever the outcome
   if (ret != 0) return Status::IOError(what + " " + Quote(home) + ": unable to remove region files: " + errors.Take(ret));
   return Status::OK();
@@ -47,7 +49,8 @@ Status Recover(const std::string& home, uint32_t recover_flag, std::optional<int
   BdbErrorText errors;
   errors.Attach(env);
   time_t timestamp = 0;
-  if (until.has_value()) {
+  ret = ApplyEnvironmentPassword(env);
+  if (ret == 0 && until.has_value()) {
     timestamp = static_cast<time_t>(*until);
     ret = env->set_tx_timestamp(env, &timestamp);
   }
@@ -79,7 +82,8 @@ Status VerifyDatabases(const std::string& home, const std::vector<std::string>& 
   if (ret != 0) return Status::IOError("unable to open environment " + Quote(home) + ": " + db_strerror(ret));
   BdbErrorText errors;
   errors.Attach(env);
-  ret = env->open(env, home.c_str(), DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0);
+  ret = ApplyEnvironmentPassword(env);
+  if (ret == 0) ret = env->open(env, home.c_str(), DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0);
   if (ret != 0) {
     std::string why = errors.Take(ret);
     env->close(env, 0);

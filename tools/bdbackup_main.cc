@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "engine/crash_points.h"
+#include "engine/environment_password.h"
 #include "tools/bdbackup/commands.h"
 #include "tools/bdbackup/config_file.h"
 #include "tools/bdbackup/repeat.h"
@@ -44,6 +45,7 @@ struct Parsed {
   bool json = false;
   std::string config;
   int lock_wait_seconds = 0;
+  std::string password_file;  // encrypted environments; else BDBACKUP_PASSWORD
   bdb::RepeatOptions repeat;  // backup --every / --count
 };
 
@@ -185,6 +187,11 @@ int main(int argc, char** argv) {
   restore->add_flag("--force", o.force, "overwrite a non-empty target");
 
   for (CLI::App* cmd : {archive, backup, list, verify, restore}) AddCommon(cmd, &p);
+  for (CLI::App* cmd : {archive, backup, verify, restore}) {
+    cmd->add_option("--password-file", p.password_file,
+                    "encrypted environment (DB_ENCRYPT_AES): read its password from this file's first line "
+                    "(default: the BDBACKUP_PASSWORD environment variable)");
+  }
 
   std::vector<std::string> args(argv + 1, argv + argc);
   bool json_wanted = std::find(args.begin(), args.end(), "--json") != args.end();
@@ -205,6 +212,8 @@ int main(int argc, char** argv) {
     return FailBeforeCommand(bdb::Status::InvalidArgument(std::string("bad usage: ") + e.what()), json_wanted);
   }
 
+  bdb::Status password = bdb::LoadEnvironmentPassword(p.password_file);
+  if (!password.ok()) return FailBeforeCommand(password, p.json);
   bdb::TerminalProgress progress(!p.json && ::isatty(STDERR_FILENO));
   bdb::EngineContext ctx = bdb::DefaultEngineContext();
   ctx.progress = &progress;

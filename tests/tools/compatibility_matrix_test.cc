@@ -98,12 +98,16 @@ class App {
 };
 
 // Reads every record of one database of a restored (closed) environment.
-std::map<std::string, std::string> ReadRestored(const std::string& home, const DbSpec& spec) {
+std::map<std::string, std::string> ReadRestored(const std::string& home, const DbSpec& spec,
+                                                const std::string& password = "") {
   std::map<std::string, std::string> out;
   DB_ENV* env = nullptr;
   EXPECT_EQ(db_env_create(&env, 0), 0);
   BdbErrorText errors;
   errors.Attach(env);
+  if (!password.empty()) {
+    EXPECT_EQ(env->set_encrypt(env, password.c_str(), DB_ENCRYPT_AES), 0);
+  }
   EXPECT_EQ(env->open(env, home.c_str(), DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0), 0) << errors.Take(-1);
   DB* db = nullptr;
   EXPECT_EQ(db_create(&db, env, 0), 0);
@@ -145,20 +149,26 @@ class CompatibilityMatrixTest : public ::testing::Test {
   void Mkdir(const std::string& path) { ASSERT_EQ(::mkdir(path.c_str(), 0700), 0); }
 
   // hot backup, 100 more records, incremental, restore: all 200 present in every database.
-  void ExpectSupported(App* app, const std::vector<DbSpec>& dbs) {
+  // extra: flags for every command (--password-file FILE); password: to read the restored copy.
+  void ExpectSupported(App* app, const std::vector<DbSpec>& dbs, const std::vector<std::string>& extra = {},
+                       const std::string& password = "") {
+    auto run = [&](std::vector<std::string> args) {
+      args.insert(args.end(), extra.begin(), extra.end());
+      return RunBdbackup(args);
+    };
     ASSERT_NO_FATAL_FAILURE(app->Commit(1, 100));
-    ProcessResult hot = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
+    ProcessResult hot = run({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
     ASSERT_EQ(hot.exit_code, 0) << hot.err;
     ASSERT_NO_FATAL_FAILURE(app->Commit(101, 200));
-    ProcessResult inc = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental"});
+    ProcessResult inc = run({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental"});
     ASSERT_EQ(inc.exit_code, 0) << inc.err;
     app->Close();
-    ProcessResult verify = RunBdbackup({"verify", "--repo", repo_});
+    ProcessResult verify = run({"verify", "--repo", repo_});
     EXPECT_EQ(verify.exit_code, 0) << verify.err;
-    ProcessResult restore = RunBdbackup({"restore", "--repo", repo_, "--target", target_});
+    ProcessResult restore = run({"restore", "--repo", repo_, "--target", target_});
     ASSERT_EQ(restore.exit_code, 0) << restore.err;
     for (const DbSpec& spec : dbs) {
-      std::map<std::string, std::string> got = ReadRestored(target_, spec);
+      std::map<std::string, std::string> got = ReadRestored(target_, spec, password);
       EXPECT_EQ(got.size(), 200u) << spec.file << " " << spec.subdb;
       for (int i = 1; i <= 200; ++i) {
         auto it = got.find("key-" + std::to_string(100000 + i));
@@ -288,6 +298,70 @@ TEST_F(CompatibilityMatrixTest, DataAndLogDirectoriesLinkedFromTheHome) {
   struct stat st;
   ASSERT_EQ(::lstat((target_ + "/logs").c_str(), &st), 0);
   EXPECT_TRUE(S_ISDIR(st.st_mode)) << "restored as a real directory, not a link to the live one";
+}
+
+// --- encrypted environments (DB_ENCRYPT_AES) ---
+
+constexpr const char* kPassword = "correct horse battery staple";
+
+void OpenEncrypted(App* app, const std::string& home) {
+  app->Open(home, 0, [](DB_ENV* env) { ASSERT_EQ(env->set_encrypt(env, kPassword, DB_ENCRYPT_AES), 0); });
+}
+
+DbSpec EncryptedDb() {
+  return DbSpec{"secret.db", "", DB_BTREE, [](DB* db) { ASSERT_EQ(db->set_flags(db, DB_ENCRYPT), 0); }};
+}
+
+TEST_F(CompatibilityMatrixTest, EncryptedEnvironmentWithPasswordFile) {
+  const std::string password_file = tmp_.Sub("password");
+  std::ofstream(password_file) << kPassword << "\n";
+  App app;
+  ASSERT_NO_FATAL_FAILURE(OpenEncrypted(&app, home_));
+  ASSERT_NO_FATAL_FAILURE(app.Create(EncryptedDb()));
+  ExpectSupported(&app, {EncryptedDb()}, {"--password-file", password_file}, kPassword);
+}
+
+TEST_F(CompatibilityMatrixTest, EncryptedEnvironmentWithPasswordInTheEnvironment) {
+  App app;
+  ASSERT_NO_FATAL_FAILURE(OpenEncrypted(&app, home_));
+  ASSERT_NO_FATAL_FAILURE(app.Create(EncryptedDb()));
+  ::setenv("BDBACKUP_PASSWORD", kPassword, 1);
+  ExpectSupported(&app, {EncryptedDb()}, {}, kPassword);
+  ::unsetenv("BDBACKUP_PASSWORD");
+}
+
+TEST_F(CompatibilityMatrixTest, EncryptedEnvironmentWithoutOrWithAWrongPassword) {
+  App app;
+  ASSERT_NO_FATAL_FAILURE(OpenEncrypted(&app, home_));
+  ASSERT_NO_FATAL_FAILURE(app.Create(EncryptedDb()));
+  ASSERT_NO_FATAL_FAILURE(app.Commit(1, 10));
+  ProcessResult none = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_EQ(none.err, ErrorLine("unable to open environment '" + home_ +
+                                "': BDB0174 Encrypted environment: no encryption key supplied; the environment is "
+                                "encrypted: give its password with --password-file FILE or BDBACKUP_PASSWORD"));
+  const std::string wrong_file = tmp_.Sub("wrong");
+  std::ofstream(wrong_file) << "not it\n";
+  ProcessResult wrong =
+      RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--password-file", wrong_file});
+  EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_EQ(wrong.err, ErrorLine("unable to open environment '" + home_ + "': BDB0175 Invalid password"));
+  ProcessResult archive = RunBdbackup({"archive", "--home", home_, "--repo", repo_});
+  EXPECT_EQ(archive.exit_code, 2) << archive.err;
+}
+
+TEST_F(CompatibilityMatrixTest, PasswordFileErrors) {
+  ProcessResult missing = RunBdbackup(
+      {"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--password-file", tmp_.Sub("nope")});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.err, ErrorLine("password file '" + tmp_.Sub("nope") + "' does not exist or cannot be read"));
+  const std::string empty = tmp_.Sub("empty");
+  std::ofstream(empty) << "";
+  ProcessResult blank = RunBdbackup({"restore", "--repo", repo_, "--target", target_, "--password-file", empty});
+  EXPECT_EQ(blank.exit_code, 2);
+  EXPECT_EQ(blank.err, ErrorLine("password file '" + empty + "' is empty"));
+  ProcessResult list = RunBdbackup({"list", "--repo", repo_, "--password-file", empty});
+  EXPECT_EQ(list.exit_code, 2) << "list opens no environment and takes no password";
 }
 
 TEST_F(CompatibilityMatrixTest, InMemoryLogsAreRefused) {

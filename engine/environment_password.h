@@ -1,0 +1,34 @@
+// The password of an encrypted environment (DB_ENCRYPT_AES), for every
+// DB_ENV the engine opens: the live environment, recovery and verify of a
+// restored copy, the log scan. It comes from a file (--password-file) or the
+// BDBACKUP_PASSWORD environment variable, never from the command line, as
+// db_hotbackup -P would expose it. Set once at start-up, before any thread
+// opens an environment; read-only afterwards (then thread-safe).
+#pragma once
+
+#include <db.h>
+
+#include <string>
+
+#include "engine/status.h"
+
+namespace bdb {
+
+// Reads the password from password_file (its first line) or, when that is
+// "", from BDBACKUP_PASSWORD (if set). NotFound "password file '<f>' does
+// not exist"; InvalidArgument "password file '<f>' is empty".
+Status LoadEnvironmentPassword(const std::string& password_file);
+
+// Sets the loaded password on a DB_ENV before its open (nothing if none was
+// given). Returns BDB's error code.
+int ApplyEnvironmentPassword(DB_ENV* env);
+
+// Whether a password was given.
+bool HaveEnvironmentPassword();
+
+// The Status for a failed DB_ENV->open of home with BDB's text `why`:
+// InvalidArgument (bad input, exit 2) when BDB says the encryption key is
+// missing (BDB0174, remedy appended) or wrong (BDB0175); IOError otherwise.
+Status EnvironmentOpenFailure(const std::string& home, const std::string& why);
+
+}  // namespace bdb
