@@ -12,6 +12,7 @@
 #include "engine/environment_support.h"
 #include "engine/log_locator.h"
 #include "engine/log_names.h"
+#include "engine/queue_extents.h"
 #include "engine/repository.h"
 #include "engine/restore_plan.h"
 #include "engine/standby.h"
@@ -66,6 +67,29 @@ class BackupWriter {
     BDB_RETURN_IF_ERROR(KeepUnsynced(&copied));
     outcome_->page_rereads += copied.rereads;
     Record(rel, "database", copied, info.page_size, info.checksummed);
+    return Status::OK();
+  }
+
+  // A queue extent file: pages of the queue's size, no meta page; one
+  // removed since the listing (its records all consumed) is skipped.
+  Status CopyExtent(const std::string& src, const QueueExtent& extent) {
+    std::string dst;
+    BDB_RETURN_IF_ERROR(Destination(extent.rel, &dst));
+    CopyOptions options;
+    options.unit_bytes = extent.page_size;
+    options.verification = PageVerification::kStableReread;  // no meta page: the database copier's checks do not apply
+    options.progress = ctx_.progress;
+    options.defer_sync = true;
+    options.buffers = &buffers_;
+    SetEarlyWriteback(&options);
+    CopyResult copied;
+    ctx_.progress->StartFile(extent.rel, 0);
+    Status s = CopyLogFile(ctx_.io, src, dst, options, &copied);
+    if (s.IsNotFound()) return Status::OK();
+    BDB_RETURN_IF_ERROR(s);
+    BDB_RETURN_IF_ERROR(KeepUnsynced(&copied));
+    outcome_->page_rereads += copied.rereads;
+    Record(extent.rel, "extent", copied, extent.page_size, false);
     return Status::OK();
   }
 
@@ -227,6 +251,9 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, L
     BDB_RETURN_IF_ERROR(env->ListDatabaseFiles(&databases));
     ctx.progress->Phase("copying database files", 0);
     for (const auto& rel : databases) BDB_RETURN_IF_ERROR(writer.CopyDatabase(JoinPath(layout.home, rel), rel));
+    std::vector<QueueExtent> extents;
+    BDB_RETURN_IF_ERROR(ListQueueExtents(ctx.io, layout.home, databases, &extents));
+    for (const auto& e : extents) BDB_RETURN_IF_ERROR(writer.CopyExtent(JoinPath(layout.home, e.rel), e));
     CrashPoint("backup/after_database_files");
   }
 

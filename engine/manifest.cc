@@ -25,7 +25,9 @@ bool IsValidPageSize(uint32_t page_size) {
   return page_size >= 512 && page_size <= 65536 && (page_size & (page_size - 1)) == 0;
 }
 
-bool IsValidFileKind(const std::string& kind) { return kind == "database" || kind == "log" || kind == "config"; }
+bool IsValidFileKind(const std::string& kind) {
+  return kind == "database" || kind == "extent" || kind == "log" || kind == "config";
+}
 
 // Reads typed fields of one manifest, naming the file and the field in errors.
 class FieldReader {
@@ -126,7 +128,7 @@ Status ParseFile(const FieldReader& r, const Json& entry, size_t index, Manifest
   }
   if (!IsValidFileKind(f->kind)) return r.Invalid(at + ".kind", f->kind);
   if (!IsLowerHex16(f->xxh3)) return r.Invalid(at + ".xxh3", f->xxh3);
-  if (f->kind == "database" && !IsValidPageSize(f->page_size)) {
+  if ((f->kind == "database" || f->kind == "extent") && !IsValidPageSize(f->page_size)) {
     return r.Invalid(at + ".page_size", std::to_string(f->page_size));
   }
   return Status::OK();

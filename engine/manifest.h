@@ -27,10 +27,10 @@ struct ManifestLsn {
 
 struct ManifestFile {
   std::string path;         // relative to the backup dir AND to the environment home ("a.db", "log/log.0000000003")
-  std::string kind;         // "database" | "log" | "config"
+  std::string kind;         // "database" | "extent" (queue extent file) | "log" | "config"
   uint64_t size = 0;
   std::string xxh3;         // 16 lowercase hex digits
-  uint32_t page_size = 0;   // databases only (512..65536, a power of two); 0 otherwise
+  uint32_t page_size = 0;   // databases and extents only (512..65536, a power of two); 0 otherwise
   bool checksummed = false; // databases only: created with DB_CHKSUM
   bool operator==(const ManifestFile&) const = default;
 };

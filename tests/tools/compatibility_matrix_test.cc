@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -228,6 +229,11 @@ TEST_F(CompatibilityMatrixTest, QueueWithExtentFiles) {
   ASSERT_NO_FATAL_FAILURE(app.Create(queue));
   ExpectSupported(&app, {queue});
   EXPECT_EQ(::access((target_ + "/__dbq.jobs.q.1").c_str(), F_OK), 0) << "the extent files are restored";
+  int copied = 0;  // copied by the hot backup, not only recreated by recovery from the log
+  for (const auto& backup : std::filesystem::directory_iterator(repo_ + "/backups")) {
+    if (backup.path().string().ends_with("-hot")) copied += ::access((backup.path() / "__dbq.jobs.q.0").c_str(), F_OK) == 0;
+  }
+  EXPECT_EQ(copied, 1);
 }
 
 TEST_F(CompatibilityMatrixTest, PartitionedDatabase) {
