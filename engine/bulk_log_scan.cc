@@ -7,7 +7,7 @@
 //   __bam_repl    (58): fileid@16 pgno@20
 //   __bam_split   (62): fileid@16 ... pg DBT (size u32, bytes) @80; the
 //                       image's page header holds its pgno@8 and type@25
-//   __txn_regop   (10): opcode@16 (1 = commit)
+//   __txn_regop   (10): opcode@16 (1 = commit) timestamp@20 (int32 seconds)
 #include "engine/bulk_log_scan.h"
 
 #include <db.h>
@@ -71,7 +71,8 @@ void Apply(const DBT& rec, std::map<uint32_t, TxnTrace>* txns) {
 
 }  // namespace
 
-Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, std::string* found) {
+Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, std::string* found,
+                               int64_t until_unix_seconds) {
   found->clear();
   DB_ENV* env = nullptr;
   int ret = db_env_create(&env, 0);
@@ -95,7 +96,8 @@ Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, st
     auto it = txns.find(txnid);
     if (it == txns.end()) continue;
     const bool later = lsn.file > after.file || (lsn.file == after.file && lsn.offset >= after.offset);
-    if (it->second.suspect && U32(rec, 16) == kCommit && later) {
+    const bool in_time = until_unix_seconds < 0 || static_cast<int32_t>(U32(rec, 20)) <= until_unix_seconds;
+    if (it->second.suspect && U32(rec, 16) == kCommit && later && in_time) {
       char text[200];
       std::snprintf(text, sizeof(text), "transaction %x committed at [%u][%u] filled page %u of file id %u without logging it",
                     txnid, lsn.file, lsn.offset, it->second.page.second, it->second.page.first);

@@ -11,6 +11,7 @@
 // covers those. Thread-safety: a pure function of the files it reads.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "engine/manifest.h"
@@ -23,6 +24,9 @@ namespace bdb {
 // transaction committed after `after` that shows the trace ("transaction
 // 80000003 committed at [4][1234] filled page 3 of file id 0 without logging
 // it"), or is "" when none does. IOError when the log cannot be read.
-Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, std::string* found);
+// until_unix_seconds >= 0: commits stamped later are ignored (a recovery to
+// that time never replays them).
+Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, std::string* found,
+                               int64_t until_unix_seconds = -1);
 
 }  // namespace bdb

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <map>
 
@@ -75,6 +76,7 @@ class BulkLoader {
       ASSERT_NO_FATAL_FAILURE(Commit());
     }
   }
+  void Checkpoint() { ASSERT_EQ(env_->txn_checkpoint(env_, 0, 0, DB_FORCE), 0); }
   bool Announced() {
     uint32_t flags = 0;
     EXPECT_EQ(env_->get_flags(env_, &flags), 0);
@@ -238,6 +240,48 @@ TEST_F(BulkAndAutoRemoveTest, IncrementalRefusesCompletedBulkTransactionsItFinds
   ASSERT_EQ(inc2.exit_code, 0) << inc2.err;
   loader.Close();
   ExpectRestoresBulkTxns(1, 40);
+}
+
+// A restore that rolls forward through archived or live logs past the last
+// backup scans them too: replaying the bulk transaction crashed recovery.
+TEST_F(BulkAndAutoRemoveTest, RestoreRefusesArchivedLogsWithUnloggedBulkInserts) {
+  BulkLoader loader;
+  ASSERT_NO_FATAL_FAILURE(loader.Open(home_));
+  ProcessResult hot = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
+  ASSERT_EQ(hot.exit_code, 0) << hot.err;
+  const std::string hot_id = hot.out.substr(hot.out.find("20"), hot.out.find("-hot") + 4 - hot.out.find("20"));
+  ::sleep(1);  // a --until between the backup and the bulk transactions (whole seconds, as BDB stamps commits)
+  const std::string before_bulk = [] {
+    char buf[32];
+    time_t now = ::time(nullptr);
+    std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    return std::string(buf);
+  }();
+  ::sleep(1);
+  ASSERT_NO_FATAL_FAILURE(loader.CommitRange(1, 30));
+  ASSERT_NO_FATAL_FAILURE(loader.Checkpoint());
+  ProcessResult archive = RunBdbackup({"archive", "--home", home_, "--repo", repo_});
+  ASSERT_EQ(archive.exit_code, 0) << archive.err;
+  ASSERT_NE(archive.out.find("archived "), std::string::npos) << archive.out;
+  const std::string target = tmp_.Sub("restored");
+  const std::string head = "bdbackup: error: restore refused: the logs after backup '" + hot_id +
+                           "' (from the archive or the live environment) show a DB_TXN_BULK transaction BDB did not "
+                           "fully log (transaction ";
+  const std::string tail =
+      " without logging it), so recovery could not rebuild it; restore with --until a time before that transaction, "
+      "or without --live-logs, or take backups with --hold-hotbackup\n";
+  for (const std::vector<std::string>& extra : {std::vector<std::string>{}, {"--live-logs", home_}}) {
+    std::vector<std::string> args = {"restore", "--repo", repo_, "--target", target};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ProcessResult r = RunBdbackup(args);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_EQ(r.err.rfind(head, 0), 0u) << r.err;
+    ASSERT_GE(r.err.size(), tail.size());
+    EXPECT_EQ(r.err.substr(r.err.size() - tail.size()), tail) << r.err;
+    EXPECT_NE(::access(target.c_str(), F_OK), 0) << "nothing is left half restored";
+  }
+  ProcessResult until = RunBdbackup({"restore", "--repo", repo_, "--target", target, "--until", before_bulk});
+  EXPECT_EQ(until.exit_code, 0) << until.err;
 }
 
 TEST_F(BulkAndAutoRemoveTest, HoldHotbackupNeedsHotOrIncremental) {
