@@ -282,8 +282,7 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, L
   return Status::OK();
 }
 
-// An incremental whose parent kept no announcement: its logs must not show a
-// bulk transaction that BDB left out of them.
+// An incremental's logs must not show a bulk transaction that BDB left out of them.
 Status RefuseUnloggedBulkInserts(const std::string& log_dir, const std::string& home, const Manifest& parent) {
   std::string found;
   BDB_RETURN_IF_ERROR(FindUnloggedBulkInserts(log_dir, parent.end_lsn, &found));
@@ -367,7 +366,7 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
   Status s = CopyIntoPartial(ctx, request, env.get(), repo.get(), request.mode == "incremental" ? &parent : nullptr,
                              partial_dir, guards.auto_removal_on(), &manifest, outcome);
   manifest.end_unix_ms = ctx.now_unix_ms();
-  if (s.ok() && request.mode == "incremental" && !guards.inherited_hold())
+  if (s.ok() && request.mode == "incremental")  // even under a held announcement: another process may withdraw it
     s = RefuseUnloggedBulkInserts(JoinPath(partial_dir, manifest.log_dir_rel), layout.home, parent);
   if (s.ok()) s = SyncDirectories(ctx.io, partial_dir);
   if (s.ok()) s = repo->PublishBackup(manifest.id, manifest);

@@ -114,4 +114,19 @@ Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, st
   return status;
 }
 
+Status CheckChainForUnloggedBulkInserts(Repository* repo, const std::vector<Manifest>& chain) {
+  for (size_t i = 1; i < chain.size(); ++i) {
+    const Manifest& parent = chain[i - 1];
+    std::string found;
+    BDB_RETURN_IF_ERROR(
+        FindUnloggedBulkInserts(JoinPath(repo->BackupDir(chain[i].id), chain[i].log_dir_rel), parent.end_lsn, &found));
+    if (!found.empty()) {
+      return Status::CheckFailed("backup '" + chain[i].id + "' cannot be restored: its logs since backup '" +
+                                 parent.id + "' show a DB_TXN_BULK transaction BDB did not fully log (" + found +
+                                 "); restore backup '" + parent.id + "' instead, and take a hot backup");
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace bdb

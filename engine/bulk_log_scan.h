@@ -14,7 +14,10 @@
 #include <cstdint>
 #include <string>
 
+#include <vector>
+
 #include "engine/manifest.h"
+#include "engine/repository.h"
 #include "engine/status.h"
 
 namespace bdb {
@@ -28,5 +31,10 @@ namespace bdb {
 // that time never replays them).
 Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, std::string* found,
                                int64_t until_unix_seconds = -1);
+
+// For verify and restore of a published chain (full backup first): every
+// incremental is scanned from its parent's end. CheckFailed "backup '<id>' cannot be restored: ..." names the first
+// that shows the trace (published by a bdbackup that did not look for it).
+Status CheckChainForUnloggedBulkInserts(Repository* repo, const std::vector<Manifest>& chain);
 
 }  // namespace bdb

@@ -102,6 +102,7 @@ Status RunRestore(const EngineContext& ctx, const RestoreRequest& request, Resto
       return Status::InvalidArgument("restore target '" + request.target +
                                      "' is inside the backed-up environment '" + m.source_home + "'");
   }
+  BDB_RETURN_IF_ERROR(CheckChainForUnloggedBulkInserts(repo.get(), chain));
   RestorePlan plan;
   BDB_RETURN_IF_ERROR(PlanRestore(ctx.io, repo.get(), chain, live_log_dir, &plan));
   outcome->notes = plan.notes;

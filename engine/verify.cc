@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "engine/bulk_log_scan.h"
 #include "engine/content_hash.h"
 #include "engine/crash_points.h"
 #include "engine/database_file.h"
@@ -96,6 +97,7 @@ Status RunVerify(const EngineContext& ctx, const VerifyRequest& request, VerifyO
       if (f.kind == "database" && &m == &chain.front()) databases.push_back(f.path);
     }
   }
+  BDB_RETURN_IF_ERROR(CheckChainForUnloggedBulkInserts(repo.get(), chain));
   RestorePlan plan;
   BDB_RETURN_IF_ERROR(PlanRestore(ctx.io, repo.get(), chain, "", &plan));
   outcome->first_log = plan.first_log;

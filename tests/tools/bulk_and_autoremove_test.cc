@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -16,6 +17,11 @@
 #include <gtest/gtest.h>
 
 #include "engine/bdb_environment.h"
+#include "engine/content_hash.h"
+#include "engine/file_io.h"
+#include "engine/log_names.h"
+#include "engine/manifest.h"
+#include "engine/repository.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 
@@ -76,6 +82,8 @@ class BulkLoader {
       ASSERT_NO_FATAL_FAILURE(Commit());
     }
   }
+  // Another process withdrawing and re-raising an announcement it never made.
+  void SetAnnounced(int on) { ASSERT_EQ(env_->set_flags(env_, DB_HOTBACKUP_IN_PROGRESS, on), 0); }
   void Checkpoint() { ASSERT_EQ(env_->txn_checkpoint(env_, 0, 0, DB_FORCE), 0); }
   bool Announced() {
     uint32_t flags = 0;
@@ -282,6 +290,92 @@ TEST_F(BulkAndAutoRemoveTest, RestoreRefusesArchivedLogsWithUnloggedBulkInserts)
   }
   ProcessResult until = RunBdbackup({"restore", "--repo", repo_, "--target", target, "--until", before_bulk});
   EXPECT_EQ(until.exit_code, 0) << until.err;
+}
+
+// Publishes, through the repository API, the incremental an earlier bdbackup
+// (one that did not scan for bulk transactions) would have: every log from
+// the latest backup's last one to the end of the live log.
+void PublishUncheckedIncremental(const std::string& home, const std::string& repo_dir) {
+  FileIO* io = DefaultFileIO();
+  std::unique_ptr<Repository> repo;
+  ASSERT_TRUE(Repository::Open(io, repo_dir, false, &repo).ok());
+  Manifest parent;
+  ASSERT_TRUE(repo->LoadManifest("latest", &parent).ok());
+  DB_ENV* env = nullptr;
+  ASSERT_EQ(db_env_create(&env, 0), 0);
+  ASSERT_EQ(env->open(env, home.c_str(), DB_JOINENV, 0), 0);
+  ASSERT_EQ(env->log_flush(env, nullptr), 0);
+  DB_LOG_STAT* stat = nullptr;
+  ASSERT_EQ(env->log_stat(env, &stat, 0), 0);
+  Manifest m;
+  m.mode = "incremental";
+  m.parent = parent.id;
+  m.start_unix_ms = m.end_unix_ms = parent.end_unix_ms + 1000;
+  m.source_home = home;
+  m.tool_version = "0.0.0-unchecked";
+  m.log_dir_rel = parent.log_dir_rel;
+  m.first_log = parent.last_log;
+  m.last_log = stat->st_cur_file;
+  m.end_lsn = ManifestLsn{stat->st_cur_file, stat->st_cur_offset};
+  ::free(stat);
+  env->close(env, 0);
+  ASSERT_TRUE(repo->NewBackupId(m.start_unix_ms, m.mode, &m.id).ok());
+  std::string partial;
+  ASSERT_TRUE(repo->BeginBackup(m.id, &partial).ok());
+  ASSERT_TRUE(io->MakeDir(JoinPath(partial, m.log_dir_rel), 0700).ok());
+  for (uint32_t n = m.first_log; n <= m.last_log; ++n) {
+    const std::string rel = JoinPath(m.log_dir_rel, LogFileName(n));
+    std::filesystem::copy_file(JoinPath(home, rel), JoinPath(partial, rel));
+    ManifestFile f;
+    f.path = rel;
+    f.kind = "log";
+    ASSERT_TRUE(HashFile(io, JoinPath(partial, rel), &f.xxh3, &f.size).ok());
+    m.files.push_back(f);
+  }
+  ASSERT_TRUE(repo->PublishBackup(m.id, m).ok());
+}
+
+// Such a chain made verify and restore crash with SIGSEGV in recovery; now
+// both name the backup (exit 1) before recovery runs.
+TEST_F(BulkAndAutoRemoveTest, VerifyAndRestoreNameAPublishedChainWithUnloggedBulkInserts) {
+  BulkLoader loader;
+  ASSERT_NO_FATAL_FAILURE(loader.Open(home_));
+  ProcessResult hot = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
+  ASSERT_EQ(hot.exit_code, 0) << hot.err;
+  const std::string hot_id = hot.out.substr(hot.out.find("20"), hot.out.find("-hot") + 4 - hot.out.find("20"));
+  ASSERT_NO_FATAL_FAILURE(loader.CommitRange(1, 30));
+  ASSERT_NO_FATAL_FAILURE(PublishUncheckedIncremental(home_, repo_));
+  loader.Close();
+  ProcessResult v = RunBdbackup({"verify", "--repo", repo_});
+  EXPECT_EQ(v.exit_code, 1) << v.out << v.err;
+  const std::string head = "bdbackup: error: backup '";
+  const std::string middle = "' cannot be restored: its logs since backup '" + hot_id +
+                             "' show a DB_TXN_BULK transaction BDB did not fully log (transaction ";
+  const std::string tail = " without logging it); restore backup '" + hot_id + "' instead, and take a hot backup\n";
+  EXPECT_EQ(v.err.rfind(head, 0), 0u) << v.err;
+  EXPECT_NE(v.err.find(middle), std::string::npos) << v.err;
+  ASSERT_GE(v.err.size(), tail.size());
+  EXPECT_EQ(v.err.substr(v.err.size() - tail.size()), tail) << v.err;
+  ProcessResult r = RunBdbackup({"restore", "--repo", repo_, "--target", tmp_.Sub("restored")});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.err, v.err);
+  ProcessResult parent = RunBdbackup({"restore", "--repo", repo_, "--target", tmp_.Sub("parent"), "--backup", hot_id});
+  EXPECT_EQ(parent.exit_code, 0) << parent.err;
+}
+
+// A held announcement that another process withdraws and raises again no
+// longer hides bulk transactions: the incremental scans its logs anyway.
+TEST_F(BulkAndAutoRemoveTest, IncrementalScansEvenUnderAHeldAnnouncement) {
+  BulkLoader loader;
+  ASSERT_NO_FATAL_FAILURE(loader.Open(home_));
+  ProcessResult hot = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--hold-hotbackup"});
+  ASSERT_EQ(hot.exit_code, 0) << hot.err;
+  ASSERT_NO_FATAL_FAILURE(loader.SetAnnounced(0));
+  ASSERT_NO_FATAL_FAILURE(loader.CommitRange(1, 30));
+  ASSERT_NO_FATAL_FAILURE(loader.SetAnnounced(1));
+  ProcessResult inc = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental"});
+  EXPECT_EQ(inc.exit_code, 1) << inc.err;
+  EXPECT_NE(inc.err.find("shows a DB_TXN_BULK transaction BDB did not fully log"), std::string::npos) << inc.err;
 }
 
 TEST_F(BulkAndAutoRemoveTest, HoldHotbackupNeedsHotOrIncremental) {
