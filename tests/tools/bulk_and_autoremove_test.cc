@@ -151,6 +151,10 @@ TEST_F(BulkAndAutoRemoveTest, HeldAnnouncementKeepsBulkTransactionsInTheLogAcros
   ProcessResult hot = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--hold-hotbackup"});
   ASSERT_EQ(hot.exit_code, 0) << hot.err;
   EXPECT_TRUE(loader.Announced()) << "--hold-hotbackup keeps the announcement counted";
+  EXPECT_NE(hot.out.find("\n  hot backup announcement kept (--hold-hotbackup): DB_TXN_BULK transactions stay logged "
+                         "until a backup without it\n"),
+            std::string::npos)
+      << hot.out;
   ASSERT_NO_FATAL_FAILURE(loader.CommitRange(11, 20));
   ProcessResult inc1 =
       RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental", "--hold-hotbackup"});

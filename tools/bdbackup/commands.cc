@@ -90,6 +90,11 @@ Status RunBackupCommand(const EngineContext& ctx, const CommandOptions& o, Comma
                         m.parent.empty() ? "" : ", parent " + m.parent);
   if (out.page_rereads > 0) r->text += fmt::format("  {} pages changed while read and were read again\n", out.page_rereads);
   if (out.standby_updated) r->text += "  standby brought up to date by catastrophic recovery\n";
+  if (!m.hotbackup_hold.empty()) {
+    r->json["hotbackup_hold"] = m.hotbackup_hold;
+    r->text += "  hot backup announcement kept (--hold-hotbackup): DB_TXN_BULK transactions stay logged until a "
+               "backup without it\n";
+  }
   for (const auto& p : out.removed_partials) r->text += "  removed unfinished backup " + p + " left by a killed run\n";
   return Status::OK();
 }
