@@ -6,8 +6,10 @@
 #include <memory>
 
 #include "engine/backup_guards.h"
+#include "engine/backup_layout.h"
 #include "engine/bdb_environment.h"
 #include "engine/bulk_log_scan.h"
+#include "engine/content_hash.h"
 #include "engine/crash_points.h"
 #include "engine/environment_support.h"
 #include "engine/log_locator.h"
@@ -32,14 +34,6 @@ constexpr uint32_t kLogChunkBytes = 64 * 1024;
 // the 400 MiB benchmark: 0.43 s without, 0.48-0.56 s with a hint every MiB).
 constexpr uint64_t kWritebackEveryBytes = 1 << 20;
 constexpr uint64_t kEarlyWritebackBytes = 32 << 20;
-
-// The path of `path` relative to `base`, or "" when it is not inside base.
-std::string RelativeInside(const std::string& base, const std::string& path) {
-  if (path == base) return "";
-  const std::string prefix = base.back() == '/' ? base : base + "/";
-  if (path.compare(0, prefix.size(), prefix) == 0) return path.substr(prefix.size());
-  return "";
-}
 
 // Copies files into a partial backup directory and records each in the manifest.
 class BackupWriter {
@@ -117,6 +111,17 @@ class BackupWriter {
                                 ", the archive recorded " + log.archived_xxh3);
     }
     Record(rel, "log", copied, 0, false);
+    return Status::OK();
+  }
+
+  // DB_CONFIG rewritten for the restored copy (BackupLayout).
+  Status WriteConfig(const std::string& contents, const std::string& rel) {
+    std::string dst;
+    BDB_RETURN_IF_ERROR(Destination(rel, &dst));
+    BDB_RETURN_IF_ERROR(WriteFileAtomically(ctx_.io, dst, contents, 0600));
+    CopyResult written;
+    BDB_RETURN_IF_ERROR(HashFile(ctx_.io, dst, &written.xxh3_hex, &written.bytes));
+    Record(rel, "config", written, 0, false);
     return Status::OK();
   }
 
@@ -237,7 +242,10 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, L
                        Repository* repo, const Manifest* parent, const std::string& partial_dir,
                        bool auto_removal_on, Manifest* manifest, BackupOutcome* outcome) {
   const EnvironmentLayout& layout = env->layout();
-  std::string log_dir_rel = RelativeInside(layout.home, layout.log_dir);
+  std::string db_config;
+  if (layout.has_db_config) BDB_RETURN_IF_ERROR(ReadWholeFile(ctx.io, JoinPath(layout.home, "DB_CONFIG"), &db_config));
+  const BackupLayout map = MapBackupLayout(layout, db_config);
+  std::string log_dir_rel = map.log_dir_rel;
   manifest->log_dir_rel = log_dir_rel;
   BackupWriter writer(ctx, partial_dir, manifest, outcome);
   LogLocator locator(ctx.io, layout.log_dir, repo);
@@ -246,14 +254,24 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, L
   if (request.mode == "hot") BDB_RETURN_IF_ERROR(env->ListAllLogs(&logs_at_start));
 
   if (request.mode != "incremental") {
-    if (layout.has_db_config) BDB_RETURN_IF_ERROR(writer.CopyConfig(JoinPath(layout.home, "DB_CONFIG"), "DB_CONFIG"));
+    if (map.config_rewritten) {
+      BDB_RETURN_IF_ERROR(writer.WriteConfig(map.db_config, "DB_CONFIG"));
+    } else if (layout.has_db_config) {
+      BDB_RETURN_IF_ERROR(writer.CopyConfig(JoinPath(layout.home, "DB_CONFIG"), "DB_CONFIG"));
+    }
     std::vector<std::string> databases;
     BDB_RETURN_IF_ERROR(env->ListDatabaseFiles(&databases));
     ctx.progress->Phase("copying database files", 0);
-    for (const auto& rel : databases) BDB_RETURN_IF_ERROR(writer.CopyDatabase(JoinPath(layout.home, rel), rel));
+    for (const auto& listed : databases) {
+      BDB_RETURN_IF_ERROR(
+          writer.CopyDatabase(SourcePathOf(layout.home, listed), BackupPathOf(map, layout.home, listed)));
+    }
     std::vector<QueueExtent> extents;
     BDB_RETURN_IF_ERROR(ListQueueExtents(ctx.io, layout.home, databases, &extents));
-    for (const auto& e : extents) BDB_RETURN_IF_ERROR(writer.CopyExtent(JoinPath(layout.home, e.rel), e));
+    for (const auto& e : extents) {
+      BDB_RETURN_IF_ERROR(writer.CopyExtent(SourcePathOf(layout.home, e.rel),
+                                            QueueExtent{BackupPathOf(map, layout.home, e.rel), e.page_size}));
+    }
     CrashPoint("backup/after_database_files");
   }
 
@@ -300,11 +318,6 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
   BDB_RETURN_IF_ERROR(ValidateRequest(request));
   EnvironmentLayout layout;
   BDB_RETURN_IF_ERROR(InspectEnvironment(ctx.io, request.home, &layout));
-  if (layout.has_db_config) {
-    std::string db_config;
-    BDB_RETURN_IF_ERROR(ReadWholeFile(ctx.io, JoinPath(layout.home, "DB_CONFIG"), &db_config));
-    BDB_RETURN_IF_ERROR(CheckBackupLayoutSupported(layout.home, db_config));
-  }
   std::unique_ptr<Repository> repo;
   BDB_RETURN_IF_ERROR(Repository::Open(ctx.io, request.repo, /*create_if_missing=*/true, &repo));
   std::unique_ptr<FileLock> lock;

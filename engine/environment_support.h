@@ -13,10 +13,5 @@ namespace bdb {
 // InvalidArgument "environment '<home>' keeps its log in memory ...".
 Status CheckEnvironmentSupported(LiveEnvironment* env);
 
-// For backups: InvalidArgument when DB_CONFIG names a log or data directory
-// by an absolute path. The backup carries DB_CONFIG as it is, so recovery in
-// a restored copy would read and write that directory: the live one.
-// db_config_contents: DB_CONFIG's text ("" when there is none).
-Status CheckBackupLayoutSupported(const std::string& home, const std::string& db_config_contents);
 
 }  // namespace bdb

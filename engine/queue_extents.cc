@@ -15,14 +15,15 @@ Status ListQueueExtents(FileIO* io, const std::string& home, const std::vector<s
   extents->clear();
   for (const auto& rel : rel_paths) {
     DatabaseFileInfo info;
-    Status s = ReadDatabaseFileInfo(io, JoinPath(home, rel), &info);
+    const bool absolute = rel.front() == '/';  // in a data directory outside the home
+    Status s = ReadDatabaseFileInfo(io, absolute ? rel : JoinPath(home, rel), &info);
     if (s.IsNotFound()) continue;  // removed since the listing
     BDB_RETURN_IF_ERROR(s);
     if (info.magic != DB_QAMMAGIC) continue;
     const std::string rel_dir = rel.find('/') == std::string::npos ? "" : DirName(rel);
     const std::string prefix = "__dbq." + BaseName(rel) + ".";
     std::vector<std::string> names;
-    BDB_RETURN_IF_ERROR(io->ListDir(JoinPath(home, rel_dir), &names));
+    BDB_RETURN_IF_ERROR(io->ListDir(absolute ? rel_dir : JoinPath(home, rel_dir), &names));
     for (const auto& name : names) {
       if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
       const std::string number = name.substr(prefix.size());

@@ -15,7 +15,7 @@
 namespace bdb {
 
 struct QueueExtent {
-  std::string rel;         // relative to home, beside its database
+  std::string rel;         // beside its database: relative to home, or absolute like it
   uint32_t page_size = 0;  // the queue database's page size
 };
 

@@ -279,38 +279,38 @@ TEST_F(CompatibilityMatrixTest, RegisteredEnvironment) {
   ExpectSupported(&app, {db});
 }
 
-// A restored copy carries DB_CONFIG as it is: an absolute directory there
-// would make recovery of the copy use the live environment's files.
-TEST_F(CompatibilityMatrixTest, AbsoluteLogDirectoryIsRefused) {
-  const std::string logs = tmp_.Sub("logs");
+// DB_CONFIG naming directories by absolute paths, outside the home and
+// inside it: the backup places them relative to its root and carries a
+// DB_CONFIG rewritten to those places, so recovery of the restored copy
+// never touches the live directories (checked: they are unchanged).
+TEST_F(CompatibilityMatrixTest, AbsoluteLogAndDataDirectories) {
+  const std::string logs = tmp_.Sub("logs"), data = tmp_.Sub("data"), inner = home_ + "/inner";
   Mkdir(logs);
-  Config("set_lg_dir " + logs + "\n");
-  App app;
-  ASSERT_NO_FATAL_FAILURE(app.Open(home_));
-  ASSERT_NO_FATAL_FAILURE(app.Create(DbSpec{"a.db", "", DB_BTREE, {}}));
-  ProcessResult r = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, ErrorLine("environment '" + home_ + "' names its log directory '" + logs +
-                             "' by an absolute path in DB_CONFIG: recovery in a restored copy would use that "
-                             "directory, the live environment's; make set_lg_dir relative to the home (a symbolic "
-                             "link in the home may point elsewhere)"));
-  ProcessResult archive = RunBdbackup({"archive", "--home", home_, "--repo", repo_});
-  EXPECT_EQ(archive.exit_code, 0) << "archive copies logs by name: " << archive.err;
-}
-
-TEST_F(CompatibilityMatrixTest, AbsoluteDataDirectoryIsRefused) {
-  const std::string data = tmp_.Sub("data");
   Mkdir(data);
-  Config("set_data_dir " + data + "\n");
+  Mkdir(inner);
+  Config("set_lg_dir " + logs + "\nset_data_dir " + data + "\nadd_data_dir " + inner + "\n");
   App app;
   ASSERT_NO_FATAL_FAILURE(app.Open(home_));
-  ASSERT_NO_FATAL_FAILURE(app.Create(DbSpec{"a.db", "", DB_BTREE, {}}));
-  ProcessResult r = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "cold"});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, ErrorLine("environment '" + home_ + "' names its data directory '" + data +
-                             "' by an absolute path in DB_CONFIG: a restored copy would open the live environment's "
-                             "databases there; make set_data_dir relative to the home (a symbolic link in the home "
-                             "may point elsewhere)"));
+  DbSpec outside{"a.db", "", DB_BTREE, {}};
+  ASSERT_NO_FATAL_FAILURE(app.Create(outside));
+  ASSERT_EQ(app.env()->set_create_dir(app.env(), inner.c_str()), 0);
+  DbSpec in_home{"q", "", DB_QUEUE, [](DB* db) {
+                   db->set_re_len(db, 64);
+                   db->set_pagesize(db, 512);
+                   db->set_q_extentsize(db, 4);
+                 }};
+  ASSERT_NO_FATAL_FAILURE(app.Create(in_home));
+  ExpectSupported(&app, {outside, in_home});
+  EXPECT_EQ(ReadFileContents(target_ + "/DB_CONFIG"),
+            "# bdbackup: was set_lg_dir " + logs + "\nset_lg_dir external/log\n# bdbackup: was set_data_dir " + data +
+                "\nset_data_dir external/0\n# bdbackup: was add_data_dir " + inner + "\nadd_data_dir inner\n");
+  EXPECT_EQ(::access((target_ + "/external/0/a.db").c_str(), F_OK), 0);
+  EXPECT_EQ(::access((target_ + "/inner/__dbq.q.0").c_str(), F_OK), 0);
+  EXPECT_EQ(::access((target_ + "/external/log/log.0000000001").c_str(), F_OK), 0);
+  // The live environment's files are where they were, and it still opens and reads.
+  EXPECT_EQ(::access((logs + "/log.0000000001").c_str(), F_OK), 0);
+  std::map<std::string, std::string> live = ReadRestored(home_, outside);
+  EXPECT_EQ(live.size(), 200u);
 }
 
 TEST_F(CompatibilityMatrixTest, DataAndLogDirectoriesLinkedFromTheHome) {
