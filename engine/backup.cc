@@ -246,6 +246,12 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, L
   if (layout.has_db_config) BDB_RETURN_IF_ERROR(ReadWholeFile(ctx.io, JoinPath(layout.home, "DB_CONFIG"), &db_config));
   const BackupLayout map = MapBackupLayout(layout, db_config);
   std::string log_dir_rel = map.log_dir_rel;
+  if (parent != nullptr && parent->log_dir_rel != log_dir_rel) {
+    return Status::InvalidArgument("incremental backup of '" + layout.home + "' refused: its parent '" + parent->id +
+                                   "' holds the logs in '" + parent->log_dir_rel + "', this backup would put them in '" +
+                                   log_dir_rel + "' (DB_CONFIG changed, or an earlier bdbackup took the parent); "
+                                   "take a hot backup");
+  }
   manifest->log_dir_rel = log_dir_rel;
   BackupWriter writer(ctx, partial_dir, manifest, outcome);
   LogLocator locator(ctx.io, layout.log_dir, repo);

@@ -313,6 +313,31 @@ TEST_F(CompatibilityMatrixTest, AbsoluteLogAndDataDirectories) {
   EXPECT_EQ(live.size(), 200u);
 }
 
+// An earlier bdbackup kept an absolute log directory's logs at the backup
+// root; an incremental on top of such a parent would split the chain's logs.
+TEST_F(CompatibilityMatrixTest, IncrementalRefusesAParentWithLogsElsewhere) {
+  const std::string logs = tmp_.Sub("logs");
+  Mkdir(logs);
+  Config("set_lg_dir " + logs + "\n");
+  App app;
+  ASSERT_NO_FATAL_FAILURE(app.Open(home_));
+  ASSERT_NO_FATAL_FAILURE(app.Create(DbSpec{"a.db", "", DB_BTREE, {}}));
+  ProcessResult hot = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
+  ASSERT_EQ(hot.exit_code, 0) << hot.err;
+  const std::string manifest = HotBackupDir() + "/manifest.json";
+  std::string text = ReadFileContents(manifest);
+  const std::string field = "\"log_dir\": \"external/log\"";
+  ASSERT_NE(text.find(field), std::string::npos) << text;
+  text.replace(text.find(field), field.size(), "\"log_dir\": \"\"");
+  std::ofstream(manifest, std::ios::trunc) << text;
+  ProcessResult inc = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental"});
+  EXPECT_EQ(inc.exit_code, 2);
+  const std::string id = HotBackupDir().substr(HotBackupDir().rfind('/') + 1);
+  EXPECT_EQ(inc.err, ErrorLine("incremental backup of '" + home_ + "' refused: its parent '" + id +
+                               "' holds the logs in '', this backup would put them in 'external/log' (DB_CONFIG "
+                               "changed, or an earlier bdbackup took the parent); take a hot backup"));
+}
+
 TEST_F(CompatibilityMatrixTest, DataAndLogDirectoriesLinkedFromTheHome) {
   Mkdir(tmp_.Sub("data"));
   Mkdir(tmp_.Sub("logs"));
