@@ -12,6 +12,7 @@
 
 #include <db.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <set>
@@ -19,6 +20,8 @@
 
 #include "engine/bdb_environment.h"
 #include "engine/environment_password.h"
+#include "engine/file_io.h"
+#include "engine/log_names.h"
 
 namespace bdb {
 namespace {
@@ -74,6 +77,12 @@ void Apply(const DBT& rec, std::map<uint32_t, TxnTrace>* txns) {
 Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, std::string* found,
                                int64_t until_unix_seconds) {
   found->clear();
+  // With no log file there, opening the log subsystem would create one.
+  std::vector<std::string> names;
+  BDB_RETURN_IF_ERROR(DefaultFileIO()->ListDir(log_dir, &names));
+  uint32_t number = 0;
+  if (std::none_of(names.begin(), names.end(), [&](const std::string& n) { return ParseLogFileName(n, &number); }))
+    return Status::OK();
   DB_ENV* env = nullptr;
   int ret = db_env_create(&env, 0);
   if (ret != 0) return Status::IOError("unable to read the logs in '" + log_dir + "': " + db_strerror(ret));

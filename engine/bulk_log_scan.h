@@ -23,7 +23,8 @@
 namespace bdb {
 
 // Scans every record of the log files in log_dir (read through a private,
-// log-only DB_ENV that writes nothing there). *found describes the first
+// log-only DB_ENV that writes nothing there; with no log file there, nothing
+// is opened: BDB would create one). *found describes the first
 // transaction committed after `after` that shows the trace ("transaction
 // 80000003 committed at [4][1234] filled page 3 of file id 0 without logging
 // it"), or is "" when none does. IOError when the log cannot be read.

@@ -44,8 +44,9 @@ int DbConfigAutoRemovalLine(const std::string& db_config_contents) {
     ++number;
     std::transform(line.begin(), line.end(), line.begin(), [](unsigned char c) { return std::tolower(c); });
     std::istringstream words(line);
-    std::string name, value;
-    words >> name >> value;
+    std::string name, value, on;
+    words >> name >> value >> on;
+    if (on == "off") continue;
     if ((name == "set_flags" && value == "db_log_autoremove") ||
         (name == "log_set_config" && value == "db_log_auto_remove"))
       return number;

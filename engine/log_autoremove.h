@@ -25,7 +25,7 @@ Status TurnLogAutoRemovalOff(DB_ENV* env, const std::string& home);
 
 // The line number of DB_CONFIG contents that turns auto-removal on
 // ("set_flags DB_LOG_AUTOREMOVE", "log_set_config db_log_auto_remove", any
-// case), or 0. Every DB_ENV->open applies DB_CONFIG to the shared region, so
+// case, not followed by "off"), or 0. Every DB_ENV->open applies DB_CONFIG to the shared region, so
 // such a line turns it on again whenever any process opens the environment.
 int DbConfigAutoRemovalLine(const std::string& db_config_contents);
 

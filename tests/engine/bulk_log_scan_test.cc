@@ -8,6 +8,7 @@
 #include <db.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
@@ -134,6 +135,7 @@ TEST(BulkLogScanTest, OnlyCommitsAfterTheGivenLsnAndNotAfterUntilCount) {
 TEST(BulkLogScanTest, AnEmptyDirectoryHasNothingAndAGarbageLogIsAnIOError) {
   TempDir tmp;
   EXPECT_EQ(Scan(tmp.path()), "");
+  EXPECT_TRUE(std::filesystem::is_empty(tmp.path())) << "the scan writes nothing where it reads";
   std::ofstream(tmp.Sub("log.0000000001")) << std::string(4096, 'x');
   std::string found;
   Status s = FindUnloggedBulkInserts(tmp.path(), {}, &found);
