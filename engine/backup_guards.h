@@ -1,9 +1,7 @@
 // BackupGuards: what a hot or incremental backup holds on the live
-// environment while it copies: log auto-removal paused (so no log vanishes
-// mid-copy) and the hot backup announced (so DB_TXN_BULK transactions log
-// every insert). Refuses an incremental whose parent's kept announcement
-// (--hold-hotbackup) is gone, or, without one, that finds a bulk transaction
-// in progress (the log scan, FindUnloggedBulkInserts, covers completed ones).
+// environment while it copies: auto-removal paused and the hot backup
+// announced. Refuses an incremental whose parent's kept announcement
+// (--hold-hotbackup) is gone, or that finds a bulk transaction in progress.
 // Thread-safety: one thread at a time, like the DB_ENV it uses.
 #pragma once
 

@@ -1,10 +1,8 @@
-// BackupLayout: where a backup puts the files of an environment whose
-// DB_CONFIG names directories by absolute paths (set_lg_dir, set_data_dir,
-// add_data_dir). Each directory gets a path relative to the backup root: its
-// path inside the home, or "external/<n>" (data) and "external/log" for one
-// outside it; the backup then carries a DB_CONFIG rewritten to those relative
-// paths, so recovery of a restored copy never reads or writes the live
-// directories. Thread-safety: plain values and pure functions.
+// BackupLayout: where a backup puts directories DB_CONFIG names by absolute
+// paths (their path inside the home, or external/<n> and external/log), and
+// the DB_CONFIG rewritten to them that the backup carries, so recovery of a
+// restored copy never uses the live directories.
+// Thread-safety: plain values and pure functions.
 #pragma once
 
 #include <string>

@@ -1,14 +1,9 @@
-// FindUnloggedBulkInserts: reads log files for the trace a DB_TXN_BULK
-// transaction leaves when no hot backup was announced. BDB writes no record
-// saying it skipped logging: such a transaction logs the pages it allocates
-// by extending a file (__db_pg_alloc) and its splits (__bam_split, carrying the
-// page's image), but not its inserts (__db_addrem) on those pages, which reach
-// the database file only when commit flushes them. So a committed transaction
-// that splits a btree/recno leaf page it allocated itself, with no insert or
-// replace logged on that page since, filled it without logging: the log alone
-// cannot rebuild it. Small bulk transactions that never split a page they
-// allocated leave no trace; only a kept announcement (--hold-hotbackup)
-// covers those. Thread-safety: a pure function of the files it reads.
+// FindUnloggedBulkInserts: the trace an unannounced DB_TXN_BULK transaction
+// leaves in the log (BDB marks nothing): it logs the leaf pages it allocates
+// and their splits but not its inserts on them, so a committed transaction
+// that splits such a page with no insert logged on it filled it unlogged.
+// Bulk transactions too small to split a page leave no trace.
+// Thread-safety: a pure function of the files it reads.
 #pragma once
 
 #include <cstdint>

@@ -1,10 +1,8 @@
-// HotBackupAnnouncement: tells Berkeley DB a hot backup is being taken
-// (DB_ENV->set_flags(DB_HOTBACKUP_IN_PROGRESS)), so DB_TXN_BULK transactions
-// log every insert instead of only flushing new pages at commit. BDB keeps the
-// announcement as a reference count (n_hotbackup) in the shared transaction
-// region, not in the handle: the destructor withdraws it unless Keep() was
-// called; a SIGKILL leaves it counted until the regions are rebuilt (recovery).
-// Thread-safety: one thread at a time, like the DB_ENV it uses.
+// HotBackupAnnouncement: DB_ENV->set_flags(DB_HOTBACKUP_IN_PROGRESS) for the
+// life of a backup, so DB_TXN_BULK transactions log every insert. BDB counts
+// it in the shared transaction region (n_hotbackup), not in the handle: the
+// destructor withdraws it unless Keep(); a SIGKILL leaves it counted until
+// recovery rebuilds the regions. Thread-safety: one thread at a time.
 #pragma once
 
 #include <db.h>

@@ -1,10 +1,7 @@
-// Log auto-removal (DB_LOG_AUTO_REMOVE): BDB then removes every log file no
-// transaction needs at each checkpoint and log switch, in whichever process
-// writes, before anything could archive it. The setting lives in the shared
-// log region (one value for every process; DB_CONFIG or set_flags turn it on
-// again at the next open). AutoRemovalPause turns it off for the life of a
-// backup and back on in its destructor; a SIGKILL leaves it off (logs then
-// accumulate until the application reopens the environment).
+// Log auto-removal (DB_LOG_AUTO_REMOVE), a value in the shared log region
+// that every open re-applies from DB_CONFIG: detect it, take it over
+// (archive), or pause it for a backup (AutoRemovalPause turns it off and back
+// on; a SIGKILL leaves it off), and the messages that explain it.
 // Thread-safety: one thread at a time, like the DB_ENV it uses.
 #pragma once
 
