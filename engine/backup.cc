@@ -319,7 +319,36 @@ Status RefuseUnloggedBulkInserts(const std::string& log_dir, const std::string& 
 
 }  // namespace
 
+namespace {
+
+Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, BackupOutcome* outcome);
+
+// The refusals whose remedy is a hot backup: a gap in the log chain, or a log
+// that cannot rebuild pages (every such message says "refused:").
+bool HotBackupWouldDo(const Status& s) {
+  return s.code() == Status::Code::kCheckFailed &&
+         (s.message().rfind("log chain has a gap: ", 0) == 0 || s.message().find("' refused: ") != std::string::npos);
+}
+
+}  // namespace
+
 Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupOutcome* outcome) {
+  if (request.hot_if_refused && request.mode != "incremental")
+    return Status::InvalidArgument("bad usage: --hot-if-refused needs --mode incremental");
+  Status s = RunBackupOnce(ctx, request, outcome);
+  if (s.ok() || !request.hot_if_refused || request.mode != "incremental" || !HotBackupWouldDo(s)) return s;
+  const std::string why = s.message();
+  BackupRequest hot = request;
+  hot.mode = "hot";
+  BDB_RETURN_IF_ERROR(RunBackupOnce(ctx, hot, outcome).WithContext("the incremental backup was refused (" + why +
+                                                                    "), and the hot backup taken instead failed"));
+  outcome->refused_incremental = why;
+  return Status::OK();
+}
+
+namespace {
+
+Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, BackupOutcome* outcome) {
   *outcome = BackupOutcome();
   BDB_RETURN_IF_ERROR(ValidateRequest(request));
   EnvironmentLayout layout;
@@ -407,4 +436,5 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
   return Status::OK();
 }
 
+}  // namespace
 }  // namespace bdb

@@ -160,6 +160,9 @@ int main(int argc, char** argv) {
   backup->add_option("--mode", o.mode, "cold | hot | incremental")->required();
   backup->add_flag("--checkpoint", o.checkpoint, "checkpoint the environment first");
   backup->add_flag("--recover-as-you-go", o.recover_as_you_go, "also bring REPO/standby up to date");
+  backup->add_flag("--hot-if-refused", o.hot_if_refused,
+                   "incremental only: when the log cannot rebuild the environment (a gap, unlogged DB_TXN_BULK "
+                   "inserts, a lost announcement), take a hot backup instead");
   backup->add_flag("--hold-hotbackup", o.hold_hotbackup,
                    "hot/incremental: keep the hot backup announced afterwards, so DB_TXN_BULK transactions stay "
                    "logged and the next incremental is safe");

@@ -382,6 +382,27 @@ TEST_F(BulkAndAutoRemoveTest, IncrementalScansEvenUnderAHeldAnnouncement) {
   EXPECT_NE(inc.err.find("shows a DB_TXN_BULK transaction BDB did not fully log"), std::string::npos) << inc.err;
 }
 
+TEST_F(BulkAndAutoRemoveTest, HotIfRefusedTakesAHotBackupInsteadOfARefusedIncremental) {
+  BulkLoader loader;
+  ASSERT_NO_FATAL_FAILURE(loader.Open(home_));
+  ProcessResult hot = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
+  ASSERT_EQ(hot.exit_code, 0) << hot.err;
+  ASSERT_NO_FATAL_FAILURE(loader.CommitRange(1, 30));
+  ProcessResult inc =
+      RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental", "--hot-if-refused"});
+  ASSERT_EQ(inc.exit_code, 0) << inc.err;
+  EXPECT_EQ(inc.out.rfind("incremental backup refused (incremental backup of '" + home_ + "' refused: the log since backup '", 0),
+            0u)
+      << inc.out;
+  EXPECT_NE(inc.out.find("): took a hot backup instead\nbackup "), std::string::npos) << inc.out;
+  EXPECT_NE(inc.out.find("-hot published: hot backup"), std::string::npos) << inc.out;
+  loader.Close();
+  ExpectRestoresBulkTxns(1, 30);
+  ProcessResult usage = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--hot-if-refused"});
+  EXPECT_EQ(usage.exit_code, 2);
+  EXPECT_EQ(usage.err, ErrorLine("bad usage: --hot-if-refused needs --mode incremental"));
+}
+
 TEST_F(BulkAndAutoRemoveTest, HoldHotbackupNeedsHotOrIncremental) {
   ProcessResult r =
       RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "cold", "--hold-hotbackup"});
@@ -493,6 +514,11 @@ TEST_F(BulkAndAutoRemoveTest, IncrementalExplainsALogGapLeftByAutoRemoval) {
   EXPECT_EQ(inc.err.rfind("bdbackup: error: log chain has a gap: log file 'log.", 0), 0u) << inc.err;
   ASSERT_GE(inc.err.size(), why.size());
   EXPECT_EQ(inc.err.substr(inc.err.size() - why.size()), why) << inc.err;
+  ProcessResult hot2 =
+      RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental", "--hot-if-refused", "--json"});
+  EXPECT_EQ(hot2.exit_code, 0) << hot2.err;
+  EXPECT_NE(hot2.out.find("\"refused_incremental\": \"log chain has a gap: "), std::string::npos) << hot2.out;
+  EXPECT_NE(hot2.out.find("\"mode\": \"hot\""), std::string::npos) << hot2.out;
 }
 
 }  // namespace

@@ -67,7 +67,8 @@ Status RunArchiveCommand(const EngineContext& ctx, const CommandOptions& o, Comm
 }
 
 Status RunBackupCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
-  BackupRequest request{o.home, o.repo, o.mode, o.checkpoint, o.recover_as_you_go, o.skip_if_unchanged, o.hold_hotbackup};
+  BackupRequest request{o.home,           o.repo,         o.mode, o.checkpoint, o.recover_as_you_go, o.skip_if_unchanged,
+                        o.hold_hotbackup, o.hot_if_refused};
   BackupOutcome out;
   BDB_RETURN_IF_ERROR(RunBackup(ctx, request, &out));
   if (out.unchanged) {
@@ -88,6 +89,10 @@ Status RunBackupCommand(const EngineContext& ctx, const CommandOptions& o, Comma
   r->text = fmt::format("backup {} published: {} backup, {} files, {}, logs {}{}\n", m.id, m.mode, m.files.size(),
                         Size(out.bytes), LogRange(m.first_log, m.last_log),
                         m.parent.empty() ? "" : ", parent " + m.parent);
+  if (!out.refused_incremental.empty()) {
+    r->json["refused_incremental"] = out.refused_incremental;
+    r->text = "incremental backup refused (" + out.refused_incremental + "): took a hot backup instead\n" + r->text;
+  }
   if (out.page_rereads > 0) r->text += fmt::format("  {} pages changed while read and were read again\n", out.page_rereads);
   if (out.standby_updated) r->text += "  standby brought up to date by catastrophic recovery\n";
   if (!m.hotbackup_hold.empty()) {
