@@ -6,6 +6,7 @@
 // incremental refuses with its exact message. Auto-removal is paused during
 // backups, refused by archive unless taken over, and explained in a log gap.
 #include <db.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -84,6 +85,12 @@ class BulkLoader {
   }
   // Another process withdrawing and re-raising an announcement it never made.
   void SetAnnounced(int on) { ASSERT_EQ(env_->set_flags(env_, DB_HOTBACKUP_IN_PROGRESS, on), 0); }
+  void SetAutoRemoval(int on) { ASSERT_EQ(env_->log_set_config(env_, DB_LOG_AUTO_REMOVE, on), 0); }
+  bool AutoRemoval() {
+    int on = 0;
+    EXPECT_EQ(env_->log_get_config(env_, DB_LOG_AUTO_REMOVE, &on), 0);
+    return on != 0;
+  }
   void Checkpoint() { ASSERT_EQ(env_->txn_checkpoint(env_, 0, 0, DB_FORCE), 0); }
   bool Announced() {
     uint32_t flags = 0;
@@ -401,6 +408,28 @@ TEST_F(BulkAndAutoRemoveTest, HotIfRefusedTakesAHotBackupInsteadOfARefusedIncrem
   ProcessResult usage = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--hot-if-refused"});
   EXPECT_EQ(usage.exit_code, 2);
   EXPECT_EQ(usage.err, ErrorLine("bad usage: --hot-if-refused needs --mode incremental"));
+}
+
+// What a SIGKILL leaves behind (README): the announcement stays counted and
+// auto-removal stays off (both in the shared regions) until recovery rebuilds
+// them; the next backups work meanwhile.
+TEST_F(BulkAndAutoRemoveTest, SigkillLeavesTheAnnouncementCountedAndAutoRemovalOff) {
+  BulkLoader loader;
+  ASSERT_NO_FATAL_FAILURE(loader.Open(home_));
+  ASSERT_NO_FATAL_FAILURE(loader.SetAutoRemoval(1));
+  ProcessResult killed = RunProcess({"fiu-run", "-x", "-c", "enable name=bdbackup/crash/backup/after_database_files",
+                                     BDBACKUP_BIN, "backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
+  ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << killed.err;
+  EXPECT_TRUE(loader.Announced());
+  EXPECT_FALSE(loader.AutoRemoval());
+  ProcessResult hot = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
+  ASSERT_EQ(hot.exit_code, 0) << hot.err;
+  EXPECT_TRUE(loader.Announced()) << "the killed run's count is still there";
+  loader.Close();
+  ProcessResult recover = RunProcess({"db5.3_recover", "-h", home_});
+  ASSERT_EQ(recover.exit_code, 0) << recover.err;
+  ASSERT_NO_FATAL_FAILURE(loader.Open(home_));
+  EXPECT_FALSE(loader.Announced()) << "recovery rebuilt the regions";
 }
 
 TEST_F(BulkAndAutoRemoveTest, HoldHotbackupNeedsHotOrIncremental) {
