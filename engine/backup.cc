@@ -247,7 +247,7 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, L
   const BackupLayout map = MapBackupLayout(layout, db_config);
   std::string log_dir_rel = map.log_dir_rel;
   if (parent != nullptr && parent->log_dir_rel != log_dir_rel) {
-    return Status::InvalidArgument("incremental backup of '" + layout.home + "' refused: its parent '" + parent->id +
+    return Status::CheckFailed("incremental backup of '" + layout.home + "' refused: its parent '" + parent->id +
                                    "' holds the logs in '" + parent->log_dir_rel + "', this backup would put them in '" +
                                    log_dir_rel + "' (DB_CONFIG changed, or an earlier bdbackup took the parent); "
                                    "take a hot backup");

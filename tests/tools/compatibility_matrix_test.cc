@@ -331,11 +331,15 @@ TEST_F(CompatibilityMatrixTest, IncrementalRefusesAParentWithLogsElsewhere) {
   text.replace(text.find(field), field.size(), "\"log_dir\": \"\"");
   std::ofstream(manifest, std::ios::trunc) << text;
   ProcessResult inc = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental"});
-  EXPECT_EQ(inc.exit_code, 2);
+  EXPECT_EQ(inc.exit_code, 1);
   const std::string id = HotBackupDir().substr(HotBackupDir().rfind('/') + 1);
   EXPECT_EQ(inc.err, ErrorLine("incremental backup of '" + home_ + "' refused: its parent '" + id +
                                "' holds the logs in '', this backup would put them in 'external/log' (DB_CONFIG "
                                "changed, or an earlier bdbackup took the parent); take a hot backup"));
+  ProcessResult fallback =
+      RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental", "--hot-if-refused"});
+  EXPECT_EQ(fallback.exit_code, 0) << fallback.err;
+  EXPECT_NE(fallback.out.find("): took a hot backup instead\n"), std::string::npos) << fallback.out;
 }
 
 TEST_F(CompatibilityMatrixTest, DataAndLogDirectoriesLinkedFromTheHome) {
