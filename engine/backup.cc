@@ -11,6 +11,7 @@
 #include "engine/bulk_log_scan.h"
 #include "engine/content_hash.h"
 #include "engine/crash_points.h"
+#include "engine/environment_password.h"
 #include "engine/environment_support.h"
 #include "engine/log_locator.h"
 #include "engine/log_names.h"
@@ -401,6 +402,7 @@ Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, Bac
   Manifest manifest;
   manifest.mode = request.mode;
   manifest.hotbackup_hold = guards.hold_instance();
+  manifest.encrypted = HaveEnvironmentPassword();  // the open succeeded with it: BDB0172 otherwise
   manifest.parent = request.mode == "incremental" ? parent.id : "";
   manifest.source_home = layout.home;
   manifest.tool_version = BDBACKUP_VERSION;

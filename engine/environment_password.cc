@@ -45,7 +45,23 @@ Status EnvironmentOpenFailure(const std::string& home, const std::string& why) {
                                    "BDBACKUP_PASSWORD");
   }
   if (why.find("BDB0175") != std::string::npos) return Status::InvalidArgument(what + why);
+  if (why.find("BDB0172") != std::string::npos) {
+    return Status::InvalidArgument(what + why +
+                                   "; the environment is not encrypted: drop --password-file and BDBACKUP_PASSWORD");
+  }
   return Status::IOError(what + why);
+}
+
+Status CheckChainPassword(const std::vector<Manifest>& chain) {
+  if (HaveEnvironmentPassword()) return Status::OK();
+  for (const Manifest& m : chain) {
+    if (m.encrypted) {
+      return Status::InvalidArgument("backup '" + m.id +
+                                     "' is of an encrypted environment: give its password with --password-file FILE "
+                                     "or BDBACKUP_PASSWORD");
+    }
+  }
+  return Status::OK();
 }
 
 }  // namespace bdb

@@ -10,6 +10,9 @@
 
 #include <string>
 
+#include <vector>
+
+#include "engine/manifest.h"
 #include "engine/status.h"
 
 namespace bdb {
@@ -30,5 +33,10 @@ bool HaveEnvironmentPassword();
 // InvalidArgument (bad input, exit 2) when BDB says the encryption key is
 // missing (BDB0174, remedy appended) or wrong (BDB0175); IOError otherwise.
 Status EnvironmentOpenFailure(const std::string& home, const std::string& why);
+
+// Before verify or restore touches anything: InvalidArgument "backup '<id>'
+// is of an encrypted environment: give its password ..." when a backup of
+// the chain is encrypted and no password was given.
+Status CheckChainPassword(const std::vector<Manifest>& chain);
 
 }  // namespace bdb

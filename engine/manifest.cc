@@ -169,6 +169,7 @@ Status ParseBody(const FieldReader& r, const Json& doc, Manifest* m) {
   BDB_RETURN_IF_ERROR(r.Uint32(*lsn, "offset", "end_lsn.offset", &m->end_lsn.offset));
   if (doc.contains("hotbackup_hold"))
     BDB_RETURN_IF_ERROR(r.String(doc, "hotbackup_hold", "hotbackup_hold", &m->hotbackup_hold));
+  if (doc.contains("encrypted")) BDB_RETURN_IF_ERROR(r.Bool(doc, "encrypted", "encrypted", &m->encrypted));
   const Json* files;
   BDB_RETURN_IF_ERROR(r.Array(doc, "files", "files", &files));
   std::set<std::string> seen;
@@ -211,6 +212,7 @@ std::string ManifestToJson(const Manifest& m) {
   doc["last_log"] = m.last_log;
   doc["end_lsn"] = OrderedJson{{"file", m.end_lsn.file}, {"offset", m.end_lsn.offset}};
   if (!m.hotbackup_hold.empty()) doc["hotbackup_hold"] = m.hotbackup_hold;
+  if (m.encrypted) doc["encrypted"] = true;
   OrderedJson files = OrderedJson::array();
   for (const ManifestFile& f : m.files) {
     files.push_back(OrderedJson{{"path", f.path},

@@ -48,6 +48,9 @@ struct Manifest {
   // its hot backup announcement counted (--hold-hotbackup); "" otherwise.
   // Optional in manifest.json (absent when "").
   std::string hotbackup_hold;
+  // The environment is encrypted (DB_ENCRYPT_AES): restoring needs its
+  // password. Optional in manifest.json (absent when false).
+  bool encrypted = false;
   std::vector<ManifestFile> files;
   bool operator==(const Manifest&) const = default;
 };

@@ -8,6 +8,7 @@
 #include "engine/bdb_environment.h"
 #include "engine/bulk_log_scan.h"
 #include "engine/crash_points.h"
+#include "engine/environment_password.h"
 #include "engine/recovery.h"
 #include "engine/repository.h"
 #include "engine/restore_plan.h"
@@ -102,6 +103,7 @@ Status RunRestore(const EngineContext& ctx, const RestoreRequest& request, Resto
       return Status::InvalidArgument("restore target '" + request.target +
                                      "' is inside the backed-up environment '" + m.source_home + "'");
   }
+  BDB_RETURN_IF_ERROR(CheckChainPassword(chain));
   BDB_RETURN_IF_ERROR(CheckChainForUnloggedBulkInserts(repo.get(), chain));
   RestorePlan plan;
   BDB_RETURN_IF_ERROR(PlanRestore(ctx.io, repo.get(), chain, live_log_dir, &plan));

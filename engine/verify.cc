@@ -7,6 +7,7 @@
 #include "engine/content_hash.h"
 #include "engine/crash_points.h"
 #include "engine/database_file.h"
+#include "engine/environment_password.h"
 #include "engine/page_checksum.h"
 #include "engine/recovery.h"
 #include "engine/repository.h"
@@ -97,6 +98,7 @@ Status RunVerify(const EngineContext& ctx, const VerifyRequest& request, VerifyO
       if (f.kind == "database" && &m == &chain.front()) databases.push_back(f.path);
     }
   }
+  BDB_RETURN_IF_ERROR(CheckChainPassword(chain));
   BDB_RETURN_IF_ERROR(CheckChainForUnloggedBulkInserts(repo.get(), chain));
   RestorePlan plan;
   BDB_RETURN_IF_ERROR(PlanRestore(ctx.io, repo.get(), chain, "", &plan));

@@ -377,6 +377,16 @@ TEST_F(CompatibilityMatrixTest, EncryptedEnvironmentWithPasswordFile) {
   ASSERT_NO_FATAL_FAILURE(OpenEncrypted(&app, home_));
   ASSERT_NO_FATAL_FAILURE(app.Create(EncryptedDb()));
   ExpectSupported(&app, {EncryptedDb()}, {"--password-file", password_file}, kPassword);
+  // Without the password, verify and restore refuse before touching anything.
+  const std::string id = HotBackupDir().substr(HotBackupDir().rfind('/') + 1);
+  ProcessResult verify = RunBdbackup({"verify", "--repo", repo_});
+  EXPECT_EQ(verify.exit_code, 2);
+  EXPECT_EQ(verify.err, ErrorLine("backup '" + id + "' is of an encrypted environment: give its password with "
+                                  "--password-file FILE or BDBACKUP_PASSWORD"));
+  ProcessResult restore = RunBdbackup({"restore", "--repo", repo_, "--target", tmp_.Sub("other")});
+  EXPECT_EQ(restore.exit_code, 2);
+  EXPECT_EQ(restore.err, verify.err);
+  EXPECT_NE(::access(tmp_.Sub("other").c_str(), F_OK), 0);
 }
 
 TEST_F(CompatibilityMatrixTest, EncryptedEnvironmentWithPasswordInTheEnvironment) {
@@ -406,6 +416,20 @@ TEST_F(CompatibilityMatrixTest, EncryptedEnvironmentWithoutOrWithAWrongPassword)
   EXPECT_EQ(wrong.err, ErrorLine("unable to open environment '" + home_ + "': BDB0175 Invalid password"));
   ProcessResult archive = RunBdbackup({"archive", "--home", home_, "--repo", repo_});
   EXPECT_EQ(archive.exit_code, 2) << archive.err;
+}
+
+TEST_F(CompatibilityMatrixTest, PasswordForAnEnvironmentThatIsNotEncrypted) {
+  App app;
+  ASSERT_NO_FATAL_FAILURE(app.Open(home_));
+  ASSERT_NO_FATAL_FAILURE(app.Create(DbSpec{"a.db", "", DB_BTREE, {}}));
+  const std::string password_file = tmp_.Sub("password");
+  std::ofstream(password_file) << kPassword << "\n";
+  ProcessResult r =
+      RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--password-file", password_file});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, ErrorLine("unable to open environment '" + home_ +
+                             "': BDB0172 Joining non-encrypted environment with encryption key; the environment is not "
+                             "encrypted: drop --password-file and BDBACKUP_PASSWORD"));
 }
 
 TEST_F(CompatibilityMatrixTest, PasswordFileErrors) {
