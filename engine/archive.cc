@@ -3,6 +3,8 @@
 #include "engine/bdb_environment.h"
 #include "engine/content_hash.h"
 #include "engine/crash_points.h"
+#include "engine/environment_support.h"
+#include "engine/log_autoremove.h"
 #include "engine/log_names.h"
 #include "engine/repository.h"
 #include "engine/verified_copy.h"
@@ -83,6 +85,20 @@ Status ArchiveFinishedLogs(const EngineContext& ctx, const ArchiveRequest& reque
 
   std::unique_ptr<LiveEnvironment> env;
   BDB_RETURN_IF_ERROR(LiveEnvironment::Open(ctx.io, request.home, &env));
+  BDB_RETURN_IF_ERROR(CheckEnvironmentSupported(env.get()));
+  bool auto_removal = false;
+  BDB_RETURN_IF_ERROR(LogAutoRemovalOn(env->env(), env->layout().home, &auto_removal));
+  if (auto_removal && !request.take_over_log_removal) return ArchiveRefusedForAutoRemoval(env->layout().home);
+  if (auto_removal && layout.has_db_config) {
+    const std::string db_config = JoinPath(layout.home, "DB_CONFIG");
+    std::string contents;
+    BDB_RETURN_IF_ERROR(ReadWholeFile(ctx.io, db_config, &contents));
+    if (int line = DbConfigAutoRemovalLine(contents)) return TakeOverRefusedForDbConfig(db_config, line);
+  }
+  if (auto_removal) {
+    BDB_RETURN_IF_ERROR(TurnLogAutoRemovalOff(env->env(), env->layout().home));
+    outcome->took_over_log_removal = true;
+  }
   if (request.checkpoint) BDB_RETURN_IF_ERROR(env->Checkpoint());
   std::vector<uint32_t> removable;
   BDB_RETURN_IF_ERROR(env->ListRemovableLogs(&removable));

@@ -19,12 +19,15 @@ struct ArchiveRequest {
   std::string home;
   std::string repo;
   bool checkpoint = false;  // txn_checkpoint(DB_FORCE) before listing (--checkpoint)
+  // DB_LOG_AUTO_REMOVE on: turn it off for good and archive (else refuse).
+  bool take_over_log_removal = false;
 };
 
 struct ArchiveOutcome {
   std::vector<uint32_t> archived;          // copied and removed this run
   std::vector<uint32_t> already_archived;  // found in the archive (earlier crashed run); removed
   uint64_t bytes = 0;
+  bool took_over_log_removal = false;  // auto-removal was on and this run turned it off
 };
 
 Status ArchiveFinishedLogs(const EngineContext& ctx, const ArchiveRequest& request, ArchiveOutcome* outcome);

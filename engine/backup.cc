@@ -5,10 +5,17 @@
 #include <deque>
 #include <memory>
 
+#include "engine/backup_guards.h"
+#include "engine/backup_layout.h"
 #include "engine/bdb_environment.h"
+#include "engine/bulk_log_scan.h"
+#include "engine/content_hash.h"
 #include "engine/crash_points.h"
+#include "engine/environment_password.h"
+#include "engine/environment_support.h"
 #include "engine/log_locator.h"
 #include "engine/log_names.h"
+#include "engine/queue_extents.h"
 #include "engine/repository.h"
 #include "engine/restore_plan.h"
 #include "engine/standby.h"
@@ -28,14 +35,6 @@ constexpr uint32_t kLogChunkBytes = 64 * 1024;
 // the 400 MiB benchmark: 0.43 s without, 0.48-0.56 s with a hint every MiB).
 constexpr uint64_t kWritebackEveryBytes = 1 << 20;
 constexpr uint64_t kEarlyWritebackBytes = 32 << 20;
-
-// The path of `path` relative to `base`, or "" when it is not inside base.
-std::string RelativeInside(const std::string& base, const std::string& path) {
-  if (path == base) return "";
-  const std::string prefix = base.back() == '/' ? base : base + "/";
-  if (path.compare(0, prefix.size(), prefix) == 0) return path.substr(prefix.size());
-  return "";
-}
 
 // Copies files into a partial backup directory and records each in the manifest.
 class BackupWriter {
@@ -66,6 +65,29 @@ class BackupWriter {
     return Status::OK();
   }
 
+  // A queue extent file: pages of the queue's size, no meta page; one
+  // removed since the listing (its records all consumed) is skipped.
+  Status CopyExtent(const std::string& src, const QueueExtent& extent) {
+    std::string dst;
+    BDB_RETURN_IF_ERROR(Destination(extent.rel, &dst));
+    CopyOptions options;
+    options.unit_bytes = extent.page_size;
+    options.verification = PageVerification::kStableReread;  // no meta page: the database copier's checks do not apply
+    options.progress = ctx_.progress;
+    options.defer_sync = true;
+    options.buffers = &buffers_;
+    SetEarlyWriteback(&options);
+    CopyResult copied;
+    ctx_.progress->StartFile(extent.rel, 0);
+    Status s = CopyLogFile(ctx_.io, src, dst, options, &copied);
+    if (s.IsNotFound()) return Status::OK();
+    BDB_RETURN_IF_ERROR(s);
+    BDB_RETURN_IF_ERROR(KeepUnsynced(&copied));
+    outcome_->page_rereads += copied.rereads;
+    Record(extent.rel, "extent", copied, extent.page_size, false);
+    return Status::OK();
+  }
+
   // finished: BDB has moved on to a later log file, so this one no longer changes.
   // end_offset: for the last log, the end of its flushed records (0: copy it all).
   Status CopyLog(const LocatedLog& log, const std::string& rel, bool finished, uint64_t end_offset) {
@@ -90,6 +112,17 @@ class BackupWriter {
                                 ", the archive recorded " + log.archived_xxh3);
     }
     Record(rel, "log", copied, 0, false);
+    return Status::OK();
+  }
+
+  // DB_CONFIG rewritten for the restored copy (BackupLayout).
+  Status WriteConfig(const std::string& contents, const std::string& rel) {
+    std::string dst;
+    BDB_RETURN_IF_ERROR(Destination(rel, &dst));
+    BDB_RETURN_IF_ERROR(WriteFileAtomically(ctx_.io, dst, contents, 0600));
+    CopyResult written;
+    BDB_RETURN_IF_ERROR(HashFile(ctx_.io, dst, &written.xxh3_hex, &written.bytes));
+    Record(rel, "config", written, 0, false);
     return Status::OK();
   }
 
@@ -191,11 +224,13 @@ Status ValidateRequest(const BackupRequest& request) {
 // BDB creates a log file at its full size (set_lg_max), and what lies past
 // the end LSN is either empty or was written after the backup's end.
 Status CopyLogRange(BackupWriter* writer, LogLocator* locator, const std::string& log_dir_rel, uint32_t first,
-                    uint32_t last, uint64_t last_end) {
+                    uint32_t last, uint64_t last_end, bool auto_removal_on) {
   for (uint32_t n = first; n <= last && n != 0; ++n) {
     LocatedLog log;
     Status s = locator->Locate(n, &log);
-    if (s.IsNotFound()) return Status::CheckFailed("log chain has a gap: " + s.message());
+    if (s.IsNotFound())
+      return Status::CheckFailed("log chain has a gap: " + s.message() +
+                                 (auto_removal_on ? AutoRemovalGapExplanation() : ""));
     BDB_RETURN_IF_ERROR(s);
     BDB_RETURN_IF_ERROR(
         writer->CopyLog(log, JoinPath(log_dir_rel, LogFileName(n)), /*finished=*/n < last, n == last ? last_end : 0));
@@ -206,9 +241,18 @@ Status CopyLogRange(BackupWriter* writer, LogLocator* locator, const std::string
 // The body of a backup once the repository is locked and the partial directory exists.
 Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, LiveEnvironment* env,
                        Repository* repo, const Manifest* parent, const std::string& partial_dir,
-                       Manifest* manifest, BackupOutcome* outcome) {
+                       bool auto_removal_on, Manifest* manifest, BackupOutcome* outcome) {
   const EnvironmentLayout& layout = env->layout();
-  std::string log_dir_rel = RelativeInside(layout.home, layout.log_dir);
+  std::string db_config;
+  if (layout.has_db_config) BDB_RETURN_IF_ERROR(ReadWholeFile(ctx.io, JoinPath(layout.home, "DB_CONFIG"), &db_config));
+  const BackupLayout map = MapBackupLayout(layout, db_config);
+  std::string log_dir_rel = map.log_dir_rel;
+  if (parent != nullptr && parent->log_dir_rel != log_dir_rel) {
+    return Status::CheckFailed("incremental backup of '" + layout.home + "' refused: its parent '" + parent->id +
+                                   "' holds the logs in '" + parent->log_dir_rel + "', this backup would put them in '" +
+                                   log_dir_rel + "' (DB_CONFIG changed, or an earlier bdbackup took the parent); "
+                                   "take a hot backup");
+  }
   manifest->log_dir_rel = log_dir_rel;
   BackupWriter writer(ctx, partial_dir, manifest, outcome);
   LogLocator locator(ctx.io, layout.log_dir, repo);
@@ -217,11 +261,24 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, L
   if (request.mode == "hot") BDB_RETURN_IF_ERROR(env->ListAllLogs(&logs_at_start));
 
   if (request.mode != "incremental") {
-    if (layout.has_db_config) BDB_RETURN_IF_ERROR(writer.CopyConfig(JoinPath(layout.home, "DB_CONFIG"), "DB_CONFIG"));
+    if (map.config_rewritten) {
+      BDB_RETURN_IF_ERROR(writer.WriteConfig(map.db_config, "DB_CONFIG"));
+    } else if (layout.has_db_config) {
+      BDB_RETURN_IF_ERROR(writer.CopyConfig(JoinPath(layout.home, "DB_CONFIG"), "DB_CONFIG"));
+    }
     std::vector<std::string> databases;
     BDB_RETURN_IF_ERROR(env->ListDatabaseFiles(&databases));
     ctx.progress->Phase("copying database files", 0);
-    for (const auto& rel : databases) BDB_RETURN_IF_ERROR(writer.CopyDatabase(JoinPath(layout.home, rel), rel));
+    for (const auto& listed : databases) {
+      BDB_RETURN_IF_ERROR(
+          writer.CopyDatabase(SourcePathOf(layout.home, listed), BackupPathOf(map, layout.home, listed)));
+    }
+    std::vector<QueueExtent> extents;
+    BDB_RETURN_IF_ERROR(ListQueueExtents(ctx.io, layout.home, databases, &extents));
+    for (const auto& e : extents) {
+      BDB_RETURN_IF_ERROR(writer.CopyExtent(SourcePathOf(layout.home, e.rel),
+                                            QueueExtent{BackupPathOf(map, layout.home, e.rel), e.page_size}));
+    }
     CrashPoint("backup/after_database_files");
   }
 
@@ -242,7 +299,7 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, L
     first = parent->last_log;  // again: it has grown since the parent copied it
   }
   ctx.progress->Phase("copying log files", 0);
-  BDB_RETURN_IF_ERROR(CopyLogRange(&writer, &locator, log_dir_rel, first, end.file, end.offset));
+  BDB_RETURN_IF_ERROR(CopyLogRange(&writer, &locator, log_dir_rel, first, end.file, end.offset, auto_removal_on));
   manifest->first_log = first;
   manifest->last_log = end.file;
   BDB_RETURN_IF_ERROR(writer.SyncCopies());
@@ -250,9 +307,49 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, L
   return Status::OK();
 }
 
+// An incremental's logs must not show a bulk transaction that BDB left out of them.
+Status RefuseUnloggedBulkInserts(const std::string& log_dir, const std::string& home, const Manifest& parent) {
+  std::string found;
+  BDB_RETURN_IF_ERROR(FindUnloggedBulkInserts(log_dir, parent.end_lsn, &found));
+  if (found.empty()) return Status::OK();
+  return Status::CheckFailed("incremental backup of '" + home + "' refused: the log since backup '" + parent.id +
+                             "' shows a DB_TXN_BULK transaction BDB did not fully log (" + found +
+                             "), so this chain could not restore it; take a hot backup with --hold-hotbackup, after "
+                             "which incrementals stay safe");
+}
+
+}  // namespace
+
+namespace {
+
+Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, BackupOutcome* outcome);
+
+// The refusals whose remedy is a hot backup: a gap in the log chain, or a log
+// that cannot rebuild pages (every such message says "refused:").
+bool HotBackupWouldDo(const Status& s) {
+  return s.code() == Status::Code::kCheckFailed &&
+         (s.message().rfind("log chain has a gap: ", 0) == 0 || s.message().find("' refused: ") != std::string::npos);
+}
+
 }  // namespace
 
 Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupOutcome* outcome) {
+  if (request.hot_if_refused && request.mode != "incremental")
+    return Status::InvalidArgument("bad usage: --hot-if-refused needs --mode incremental");
+  Status s = RunBackupOnce(ctx, request, outcome);
+  if (s.ok() || !request.hot_if_refused || request.mode != "incremental" || !HotBackupWouldDo(s)) return s;
+  const std::string why = s.message();
+  BackupRequest hot = request;
+  hot.mode = "hot";
+  BDB_RETURN_IF_ERROR(RunBackupOnce(ctx, hot, outcome).WithContext("the incremental backup was refused (" + why +
+                                                                    "), and the hot backup taken instead failed"));
+  outcome->refused_incremental = why;
+  return Status::OK();
+}
+
+namespace {
+
+Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, BackupOutcome* outcome) {
   *outcome = BackupOutcome();
   BDB_RETURN_IF_ERROR(ValidateRequest(request));
   EnvironmentLayout layout;
@@ -264,17 +361,22 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
   CrashPoint("lock/after_acquire");
   BDB_RETURN_IF_ERROR(repo->RemoveStalePartials(&outcome->removed_partials));
 
-  Manifest parent;
-  if (request.mode == "incremental") {
+  Manifest parent;  // incremental: its parent; hot: the latest backup, if any (a kept announcement)
+  bool have_latest = false;
+  if (request.mode != "cold") {
     Status s = repo->LoadManifest("latest", &parent);
-    if (s.IsNotFound())
+    if (s.IsNotFound() && request.mode == "incremental")
       return Status::InvalidArgument("incremental backup needs a full backup in repository '" + request.repo +
                                      "': take a hot or cold backup first");
-    BDB_RETURN_IF_ERROR(s);
+    if (!s.IsNotFound()) BDB_RETURN_IF_ERROR(s);
+    have_latest = s.ok();
   }
+  if (request.hold_hotbackup && request.mode == "cold")
+    return Status::InvalidArgument("bad usage: --hold-hotbackup needs --mode hot or incremental");
 
   std::unique_ptr<LiveEnvironment> env;
   BDB_RETURN_IF_ERROR(LiveEnvironment::Open(ctx.io, request.home, &env));
+  BDB_RETURN_IF_ERROR(CheckEnvironmentSupported(env.get()));
   if (request.mode == "incremental" && request.skip_if_unchanged) {
     Lsn now;
     BDB_RETURN_IF_ERROR(env->CurrentLsn(&now));
@@ -293,8 +395,14 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
                           "; a cold backup needs it idle (use --mode hot)");
   }
 
+  BackupGuards guards;  // destroyed after env's last use below, before env closes
+  if (request.mode != "cold")
+    BDB_RETURN_IF_ERROR(guards.Begin(env.get(), request.mode, have_latest ? &parent : nullptr, request.hold_hotbackup));
+
   Manifest manifest;
   manifest.mode = request.mode;
+  manifest.hotbackup_hold = guards.hold_instance();
+  manifest.encrypted = HaveEnvironmentPassword();  // the open succeeded with it: BDB0172 otherwise
   manifest.parent = request.mode == "incremental" ? parent.id : "";
   manifest.source_home = layout.home;
   manifest.tool_version = BDBACKUP_VERSION;
@@ -306,8 +414,10 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
   BDB_RETURN_IF_ERROR(repo->BeginBackup(manifest.id, &partial_dir));
   CrashPoint("backup/after_partial_dir");
   Status s = CopyIntoPartial(ctx, request, env.get(), repo.get(), request.mode == "incremental" ? &parent : nullptr,
-                             partial_dir, &manifest, outcome);
+                             partial_dir, guards.auto_removal_on(), &manifest, outcome);
   manifest.end_unix_ms = ctx.now_unix_ms();
+  if (s.ok() && request.mode == "incremental")  // even under a held announcement: another process may withdraw it
+    s = RefuseUnloggedBulkInserts(JoinPath(partial_dir, manifest.log_dir_rel), layout.home, parent);
   if (s.ok()) s = SyncDirectories(ctx.io, partial_dir);
   if (s.ok()) s = repo->PublishBackup(manifest.id, manifest);
   if (!s.ok()) {
@@ -316,6 +426,8 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
   }
   outcome->manifest = manifest;
   outcome->dir = repo->BackupDir(manifest.id);
+  BDB_RETURN_IF_ERROR(guards.Published().WithContext("backup '" + manifest.id + "' was published"));
+  guards = BackupGuards();
   env.reset();
 
   if (request.recover_as_you_go) {
@@ -326,4 +438,5 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
   return Status::OK();
 }
 
+}  // namespace
 }  // namespace bdb

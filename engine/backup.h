@@ -28,6 +28,14 @@ struct BackupRequest {
   // publish nothing and set BackupOutcome::unchanged (a repeating loop on an
   // idle environment would otherwise store the parent's last log again each turn).
   bool skip_if_unchanged = false;
+  // Hot or incremental: leave the hot backup announcement counted after the
+  // backup (BackupGuards), so DB_TXN_BULK transactions keep logging until an
+  // incremental without it; the next incremental then knows the log is whole.
+  bool hold_hotbackup = false;
+  // Incremental only: when it is refused because the log cannot rebuild the
+  // environment (a log gap, unlogged bulk inserts, a lost announcement),
+  // take a hot backup instead (BackupOutcome::refused_incremental says why).
+  bool hot_if_refused = false;
 };
 
 struct BackupOutcome {
@@ -38,6 +46,7 @@ struct BackupOutcome {
   std::vector<std::string> removed_partials;
   bool standby_updated = false;
   bool unchanged = false;  // skip_if_unchanged and nothing new: no backup was taken
+  std::string refused_incremental;  // hot_if_refused: why the incremental was refused ("" if it was not)
 };
 
 Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupOutcome* outcome);

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "engine/bdb_call.h"
+#include "engine/environment_password.h"
 #include "engine/log_names.h"
 
 namespace bdb {
@@ -250,8 +251,11 @@ Status OpenHandle(const std::string& home, uint32_t flags, DB_ENV** env, std::un
   *errors = std::make_unique<BdbErrorText>();
   (*errors)->Attach(*env);
   DB_ENV* handle = *env;
-  BDB_RETURN_IF_ERROR(WatchedBdbCall({"DB_ENV->open", home}, [&] { return handle->open(handle, home.c_str(), flags, 0); },
-                                     ret));
+  *ret = ApplyEnvironmentPassword(handle);
+  if (*ret == 0) {
+    BDB_RETURN_IF_ERROR(WatchedBdbCall({"DB_ENV->open", home},
+                                       [&] { return handle->open(handle, home.c_str(), flags, 0); }, ret));
+  }
   if (*ret != 0) {
     *why = (*errors)->Take(*ret);
     int ignored = 0;
@@ -275,7 +279,7 @@ Status LiveEnvironment::Open(FileIO* io, const std::string& home, std::unique_pt
   int ret = 0;
   std::string why;
   BDB_RETURN_IF_ERROR(OpenHandle(layout.home, flags, &env, &errors, &ret, &why));
-  if (ret != 0) return Status::IOError("unable to open environment " + Quote(home) + ": " + why);
+  if (ret != 0) return EnvironmentOpenFailure(home, why);
   // After the open, set_isalive succeeds only when the environment has a
   // thread table (its creator called set_thread_count); otherwise it returns
   // EINVAL without touching the regions, and BDB cannot tell dead processes.
@@ -354,7 +358,8 @@ Status LiveEnvironment::ListDatabaseFiles(std::vector<std::string>* rel_paths) {
   for (const auto& dir : dirs) {
     FileInfo dir_info;
     BDB_RETURN_IF_ERROR(io_->Stat(dir, &dir_info));
-    if (!dir_info.exists || !dir_info.is_dir) continue;  // BDB creates data dirs lazily
+    // BDB creates data dirs lazily; a data dir may be a symbolic link in the home (followed).
+    if (!dir_info.exists || (!dir_info.is_dir && !dir_info.is_symlink)) continue;
     std::vector<std::string> names;
     BDB_RETURN_IF_ERROR(io_->ListDir(dir, &names));
     for (const auto& name : names) {

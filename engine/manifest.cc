@@ -25,7 +25,9 @@ bool IsValidPageSize(uint32_t page_size) {
   return page_size >= 512 && page_size <= 65536 && (page_size & (page_size - 1)) == 0;
 }
 
-bool IsValidFileKind(const std::string& kind) { return kind == "database" || kind == "log" || kind == "config"; }
+bool IsValidFileKind(const std::string& kind) {
+  return kind == "database" || kind == "extent" || kind == "log" || kind == "config";
+}
 
 // Reads typed fields of one manifest, naming the file and the field in errors.
 class FieldReader {
@@ -126,7 +128,7 @@ Status ParseFile(const FieldReader& r, const Json& entry, size_t index, Manifest
   }
   if (!IsValidFileKind(f->kind)) return r.Invalid(at + ".kind", f->kind);
   if (!IsLowerHex16(f->xxh3)) return r.Invalid(at + ".xxh3", f->xxh3);
-  if (f->kind == "database" && !IsValidPageSize(f->page_size)) {
+  if ((f->kind == "database" || f->kind == "extent") && !IsValidPageSize(f->page_size)) {
     return r.Invalid(at + ".page_size", std::to_string(f->page_size));
   }
   return Status::OK();
@@ -165,6 +167,9 @@ Status ParseBody(const FieldReader& r, const Json& doc, Manifest* m) {
   BDB_RETURN_IF_ERROR(r.Object(doc, "end_lsn", "end_lsn", &lsn));
   BDB_RETURN_IF_ERROR(r.Uint32(*lsn, "file", "end_lsn.file", &m->end_lsn.file));
   BDB_RETURN_IF_ERROR(r.Uint32(*lsn, "offset", "end_lsn.offset", &m->end_lsn.offset));
+  if (doc.contains("hotbackup_hold"))
+    BDB_RETURN_IF_ERROR(r.String(doc, "hotbackup_hold", "hotbackup_hold", &m->hotbackup_hold));
+  if (doc.contains("encrypted")) BDB_RETURN_IF_ERROR(r.Bool(doc, "encrypted", "encrypted", &m->encrypted));
   const Json* files;
   BDB_RETURN_IF_ERROR(r.Array(doc, "files", "files", &files));
   std::set<std::string> seen;
@@ -206,6 +211,8 @@ std::string ManifestToJson(const Manifest& m) {
   doc["first_log"] = m.first_log;
   doc["last_log"] = m.last_log;
   doc["end_lsn"] = OrderedJson{{"file", m.end_lsn.file}, {"offset", m.end_lsn.offset}};
+  if (!m.hotbackup_hold.empty()) doc["hotbackup_hold"] = m.hotbackup_hold;
+  if (m.encrypted) doc["encrypted"] = true;
   OrderedJson files = OrderedJson::array();
   for (const ManifestFile& f : m.files) {
     files.push_back(OrderedJson{{"path", f.path},

@@ -27,10 +27,10 @@ struct ManifestLsn {
 
 struct ManifestFile {
   std::string path;         // relative to the backup dir AND to the environment home ("a.db", "log/log.0000000003")
-  std::string kind;         // "database" | "log" | "config"
+  std::string kind;         // "database" | "extent" (queue extent file) | "log" | "config"
   uint64_t size = 0;
   std::string xxh3;         // 16 lowercase hex digits
-  uint32_t page_size = 0;   // databases only (512..65536, a power of two); 0 otherwise
+  uint32_t page_size = 0;   // databases and extents only (512..65536, a power of two); 0 otherwise
   bool checksummed = false; // databases only: created with DB_CHKSUM
   bool operator==(const ManifestFile&) const = default;
 };
@@ -44,6 +44,13 @@ struct Manifest {
   std::string log_dir_rel;  // where logs live relative to home ("log" or "")
   uint32_t first_log = 0, last_log = 0;  // log file numbers covered by this backup's own files
   ManifestLsn end_lsn;                   // end of log when copying finished
+  // The environment's region instance (RegionInstance) when this backup left
+  // its hot backup announcement counted (--hold-hotbackup); "" otherwise.
+  // Optional in manifest.json (absent when "").
+  std::string hotbackup_hold;
+  // The environment is encrypted (DB_ENCRYPT_AES): restoring needs its
+  // password. Optional in manifest.json (absent when false).
+  bool encrypted = false;
   std::vector<ManifestFile> files;
   bool operator==(const Manifest&) const = default;
 };

@@ -1,6 +1,8 @@
 // Spawning the recovery helper and decoding its JSON-lines answer.
 #include "engine/recovery_helper.h"
 
+#include "engine/environment_password.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -123,8 +125,18 @@ HelperAnswer RunRecoveryHelper(const std::string& helper, const std::vector<std:
   argv.push_back(const_cast<char*>(helper.c_str()));
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  // The helper opens encrypted environments with this process's password:
+  // it gets it in its environment, never on its command line.
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::string(*e).rfind("BDBACKUP_PASSWORD=", 0) != 0) env_strings.push_back(*e);
+  }
+  if (HaveEnvironmentPassword()) env_strings.push_back("BDBACKUP_PASSWORD=" + LoadedEnvironmentPassword());
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = 0;
-  const int spawned = ::posix_spawn(&pid, helper.c_str(), &actions, nullptr, argv.data(), environ);
+  const int spawned = ::posix_spawn(&pid, helper.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);

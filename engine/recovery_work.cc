@@ -2,6 +2,8 @@
 // the helper process.
 #include "engine/recovery_work.h"
 
+#include "engine/environment_password.h"
+
 #include <db.h>
 
 #include <ctime>
@@ -44,6 +46,7 @@ Status RemoveRegionFiles(const std::string& home, const std::string& what) {
   if (ret != 0) return Status::IOError(what + " " + Quote(home) + ": " + db_strerror(ret));
   BdbErrorText errors;
   errors.Attach(env);
+  (void)ApplyEnvironmentPassword(env);
   ret = env->remove(env, home.c_str(), DB_FORCE);  // frees the handle whatever the outcome
   if (ret != 0) return Status::IOError(what + " " + Quote(home) + ": unable to remove region files: " + errors.Take(ret));
   return Status::OK();
@@ -73,6 +76,7 @@ Status RecoverInThisProcess(const std::string& home, RecoveryKind kind, std::opt
   BdbErrorText errors;
   errors.Attach(env);
   ret = env->set_feedback(env, &EnvFeedback);
+  if (ret == 0) ret = ApplyEnvironmentPassword(env);
   time_t timestamp = 0;
   if (ret == 0 && until.has_value()) {
     timestamp = static_cast<time_t>(*until);
@@ -98,7 +102,8 @@ Status VerifyInThisProcess(const std::string& home, const std::vector<std::strin
   if (ret != 0) return Status::IOError("unable to open environment " + Quote(home) + ": " + db_strerror(ret));
   BdbErrorText errors;
   errors.Attach(env);
-  ret = env->open(env, home.c_str(), DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0);
+  ret = ApplyEnvironmentPassword(env);
+  if (ret == 0) ret = env->open(env, home.c_str(), DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0);
   if (ret != 0) {
     std::string why = errors.Take(ret);
     env->close(env, 0);

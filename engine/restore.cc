@@ -6,7 +6,9 @@
 
 #include "engine/backup_id.h"
 #include "engine/bdb_environment.h"
+#include "engine/bulk_log_scan.h"
 #include "engine/crash_points.h"
+#include "engine/environment_password.h"
 #include "engine/recovery.h"
 #include "engine/repository.h"
 #include "engine/restore_plan.h"
@@ -101,6 +103,8 @@ Status RunRestore(const EngineContext& ctx, const RestoreRequest& request, Resto
       return Status::InvalidArgument("restore target '" + request.target +
                                      "' is inside the backed-up environment '" + m.source_home + "'");
   }
+  BDB_RETURN_IF_ERROR(CheckChainPassword(chain));
+  BDB_RETURN_IF_ERROR(CheckChainForUnloggedBulkInserts(repo.get(), chain));
   RestorePlan plan;
   BDB_RETURN_IF_ERROR(PlanRestore(ctx.io, repo.get(), chain, live_log_dir, &plan));
   outcome->notes = plan.notes;
@@ -130,6 +134,24 @@ Status RunRestore(const EngineContext& ctx, const RestoreRequest& request, Resto
   };
   Status copied = ExecuteRestorePlan(ctx, plan, request.target);
   if (!copied.ok()) return take_back(copied);
+  // Logs past the chain (archived, or the live environment's) were never
+  // checked by an incremental: refuse to replay a bulk transaction BDB did
+  // not fully log (recovery would crash or lose its inserts).
+  if (std::any_of(plan.files.begin(), plan.files.end(),
+                  [](const PlannedFile& f) { return f.kind == "log" && f.origin.rfind("backup ", 0) != 0; })) {
+    std::string found;
+    Status scanned = FindUnloggedBulkInserts(JoinPath(request.target, chain.back().log_dir_rel),
+                                             chain.back().end_lsn, &found,
+                                             outcome->until_unix_ms ? *outcome->until_unix_ms / 1000 : -1);
+    if (scanned.ok() && !found.empty()) {
+      scanned = Status::CheckFailed(
+          "restore refused: the logs after backup '" + chain.back().id +
+          "' (from the archive or the live environment) show a DB_TXN_BULK transaction BDB did not fully log (" +
+          found + "), so recovery could not rebuild it; restore with --until a time before that transaction, or "
+          "without --live-logs, or take backups with --hold-hotbackup");
+    }
+    if (!scanned.ok()) return take_back(scanned);
+  }
   CrashPoint("restore/after_copy_before_recovery");
 
   ctx.progress->Phase("catastrophic recovery", 0);

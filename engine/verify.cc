@@ -3,9 +3,11 @@
 #include <cstdlib>
 #include <vector>
 
+#include "engine/bulk_log_scan.h"
 #include "engine/content_hash.h"
 #include "engine/crash_points.h"
 #include "engine/database_file.h"
+#include "engine/environment_password.h"
 #include "engine/page_checksum.h"
 #include "engine/recovery.h"
 #include "engine/repository.h"
@@ -96,6 +98,8 @@ Status RunVerify(const EngineContext& ctx, const VerifyRequest& request, VerifyO
       if (f.kind == "database" && &m == &chain.front()) databases.push_back(f.path);
     }
   }
+  BDB_RETURN_IF_ERROR(CheckChainPassword(chain));
+  BDB_RETURN_IF_ERROR(CheckChainForUnloggedBulkInserts(repo.get(), chain));
   RestorePlan plan;
   BDB_RETURN_IF_ERROR(PlanRestore(ctx.io, repo.get(), chain, "", &plan));
   outcome->first_log = plan.first_log;

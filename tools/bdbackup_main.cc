@@ -16,6 +16,7 @@
 #include "engine/bdb_watchdog.h"
 #include "engine/crash_points.h"
 #include "engine/deferred_stop.h"
+#include "engine/environment_password.h"
 #include "tools/bdbackup/commands.h"
 #include "tools/bdbackup/config_file.h"
 #include "tools/bdbackup/repeat.h"
@@ -49,6 +50,7 @@ struct Parsed {
   std::string config;
   std::string env_timeout = "60";  // seconds every call into BDB may take (--env-timeout)
   int lock_wait_seconds = 0;
+  std::string password_file;  // encrypted environments; else BDBACKUP_PASSWORD
   bdb::RepeatOptions repeat;  // backup --every / --count
 };
 
@@ -193,6 +195,8 @@ int main(int argc, char** argv) {
   archive->add_option("--lock-wait", p.lock_wait_seconds, "seconds to wait for the repository lock");
   archive->add_flag("--checkpoint", o.checkpoint,
                     "force a checkpoint first (default: rely on the application's own checkpoints)");
+  archive->add_flag("--take-over-log-removal", o.take_over_log_removal,
+                    "turn the environment's DB_LOG_AUTO_REMOVE off; archive removes logs once they are safe");
 
   CLI::App* backup = app.add_subcommand("backup", "take a cold, hot or incremental backup");
   backup->add_option("--home", o.home, "environment home")->required();
@@ -200,6 +204,12 @@ int main(int argc, char** argv) {
   backup->add_option("--mode", o.mode, "cold | hot | incremental")->required();
   backup->add_flag("--checkpoint", o.checkpoint, "checkpoint the environment first");
   backup->add_flag("--recover-as-you-go", o.recover_as_you_go, "also bring REPO/standby up to date");
+  backup->add_flag("--hot-if-refused", o.hot_if_refused,
+                   "incremental only: when the log cannot rebuild the environment (a gap, unlogged DB_TXN_BULK "
+                   "inserts, a lost announcement), take a hot backup instead");
+  backup->add_flag("--hold-hotbackup", o.hold_hotbackup,
+                   "hot/incremental: keep the hot backup announced afterwards, so DB_TXN_BULK transactions stay "
+                   "logged and the next incremental is safe");
   backup->add_option("--lock-wait", p.lock_wait_seconds, "seconds to wait for the repository lock");
   CLI::Option* every = backup->add_option(
       "--every", p.repeat.every_seconds,
@@ -224,6 +234,11 @@ int main(int argc, char** argv) {
   restore->add_flag("--force", o.force, "overwrite a non-empty target");
 
   for (CLI::App* cmd : {archive, backup, list, verify, restore}) AddCommon(cmd, &p);
+  for (CLI::App* cmd : {archive, backup, verify, restore}) {
+    cmd->add_option("--password-file", p.password_file,
+                    "encrypted environment (DB_ENCRYPT_AES): read its password from this file's first line "
+                    "(default: the BDBACKUP_PASSWORD environment variable)");
+  }
 
   std::vector<std::string> args(argv + 1, argv + argc);
   bool json_wanted = std::find(args.begin(), args.end(), "--json") != args.end();
@@ -244,6 +259,8 @@ int main(int argc, char** argv) {
     return FailBeforeCommand(bdb::Status::InvalidArgument(std::string("bad usage: ") + e.what()), json_wanted);
   }
 
+  bdb::Status password = bdb::LoadEnvironmentPassword(p.password_file);
+  if (!password.ok()) return FailBeforeCommand(password, p.json);
   double env_timeout = 0;
   bdb::Status timeout_status = ParseEnvTimeout(p.env_timeout, &env_timeout);
   if (!timeout_status.ok()) return FailBeforeCommand(timeout_status, p.json);

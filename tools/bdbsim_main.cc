@@ -13,12 +13,12 @@
 
 #include "engine/crash_points.h"
 #include "engine/file_io.h"
-#include "simulator/backup_agent.h"
-#include "simulator/campaign.h"
-#include "simulator/report_merge.h"
-#include "simulator/report_table.h"
-#include "simulator/shard.h"
-#include "simulator/trial_classify.h"
+#include "simulator/agent/backup_agent.h"
+#include "simulator/harness/campaign.h"
+#include "simulator/report/report_merge.h"
+#include "simulator/report/report_table.h"
+#include "simulator/report/shard.h"
+#include "simulator/harness/trial_classify.h"
 #include "version.h"
 
 namespace {

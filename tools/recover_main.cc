@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/environment_password.h"
 #include "engine/recovery_work.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -85,7 +86,12 @@ int main(int argc, char** argv) {
   ::close_range(3, ~0U, 0);
   if (argc < 3) return Usage();
   const std::string op = argv[1], home = argv[2];
-  bdb::Status s;
+  // An encrypted environment's password comes from the caller as BDBACKUP_PASSWORD.
+  bdb::Status s = bdb::LoadEnvironmentPassword("");
+  if (!s.ok()) {
+    PrintLine({{"code", s.CodeName()}, {"message", s.message()}});
+    return 0;
+  }
   if (op == "catastrophic" || op == "normal") {
     std::optional<int64_t> until;
     if (argc > 4 || (op == "normal" && argc > 3)) return Usage();

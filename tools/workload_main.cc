@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "simulator/workload.h"
-#include "simulator/workload_config.h"
+#include "simulator/workload/workload.h"
+#include "simulator/workload/workload_config.h"
 
 int main(int argc, char** argv) {
   if (argc != 3 || std::strcmp(argv[1], "--config") != 0) {

@@ -48,13 +48,18 @@ nlohmann::json ManifestSummary(const Manifest& m) {
 
 Status RunArchiveCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
   ArchiveOutcome out;
-  BDB_RETURN_IF_ERROR(ArchiveFinishedLogs(ctx, ArchiveRequest{o.home, o.repo, o.checkpoint}, &out));
+  ArchiveRequest request{o.home, o.repo};
+  request.checkpoint = o.checkpoint;
+  request.take_over_log_removal = o.take_over_log_removal;
+  BDB_RETURN_IF_ERROR(ArchiveFinishedLogs(ctx, request, &out));
   r->json = {{"command", "archive"}, {"archived", out.archived}, {"already_archived", out.already_archived},
-             {"bytes", out.bytes}};
+             {"bytes", out.bytes}, {"took_over_log_removal", out.took_over_log_removal}};
+  if (out.took_over_log_removal)
+    r->text = "log auto-removal turned off: bdbackup archive now removes log files once they are archived\n";
   if (out.archived.empty() && out.already_archived.empty()) {
-    r->text = "no finished log files to archive\n";
+    r->text += "no finished log files to archive\n";
   } else {
-    r->text = fmt::format("archived {} log files ({}){}\n", out.archived.size(), Size(out.bytes),
+    r->text += fmt::format("archived {} log files ({}){}\n", out.archived.size(), Size(out.bytes),
                           out.already_archived.empty()
                               ? ""
                               : fmt::format("; removed {} already archived by an earlier run",
@@ -65,7 +70,8 @@ Status RunArchiveCommand(const EngineContext& ctx, const CommandOptions& o, Comm
 }
 
 Status RunBackupCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
-  BackupRequest request{o.home, o.repo, o.mode, o.checkpoint, o.recover_as_you_go, o.skip_if_unchanged};
+  BackupRequest request{o.home,           o.repo,         o.mode, o.checkpoint, o.recover_as_you_go, o.skip_if_unchanged,
+                        o.hold_hotbackup, o.hot_if_refused};
   BackupOutcome out;
   BDB_RETURN_IF_ERROR(RunBackup(ctx, request, &out));
   if (out.unchanged) {
@@ -86,8 +92,17 @@ Status RunBackupCommand(const EngineContext& ctx, const CommandOptions& o, Comma
   r->text = fmt::format("backup {} published: {} backup, {} files, {}, logs {}{}\n", m.id, m.mode, m.files.size(),
                         Size(out.bytes), LogRange(m.first_log, m.last_log),
                         m.parent.empty() ? "" : ", parent " + m.parent);
+  if (!out.refused_incremental.empty()) {
+    r->json["refused_incremental"] = out.refused_incremental;
+    r->text = "incremental backup refused (" + out.refused_incremental + "): took a hot backup instead\n" + r->text;
+  }
   if (out.page_rereads > 0) r->text += fmt::format("  {} pages changed while read and were read again\n", out.page_rereads);
   if (out.standby_updated) r->text += "  standby brought up to date by catastrophic recovery\n";
+  if (!m.hotbackup_hold.empty()) {
+    r->json["hotbackup_hold"] = m.hotbackup_hold;
+    r->text += "  hot backup announcement kept (--hold-hotbackup): DB_TXN_BULK transactions stay logged until a "
+               "backup without it\n";
+  }
   for (const auto& p : out.removed_partials) r->text += "  removed unfinished backup " + p + " left by a killed run\n";
   return Status::OK();
 }

@@ -14,6 +14,9 @@ struct CommandOptions {
   std::string home, repo, mode = "hot", target, backup = "latest", until, live_logs;
   bool checkpoint = false, recover_as_you_go = false, force = false;
   bool skip_if_unchanged = false;  // backup --every: an idle environment gets no new backup
+  bool hold_hotbackup = false;         // backup: keep the hot backup announced afterwards
+  bool hot_if_refused = false;         // backup --mode incremental: a hot backup when the log cannot do
+  bool take_over_log_removal = false;  // archive: turn DB_LOG_AUTO_REMOVE off and remove logs ourselves
 };
 
 struct CommandResult {
