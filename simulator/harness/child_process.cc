@@ -1,18 +1,16 @@
 #include "simulator/harness/child_process.h"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
-#include <future>
-#include <system_error>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/process.hpp>
+#include <cstring>
 
 namespace bdb::sim {
-
-namespace bp = boost::process;
 
 std::string ChildResult::Describe() const {
   if (timed_out) return "timed out and was killed";
@@ -20,45 +18,69 @@ std::string ChildResult::Describe() const {
   return "killed by signal " + std::to_string(signal);
 }
 
-// Boost.Process runs the child (no shell; a program name without '/' is
-// looked up in PATH) with stdin from /dev/null and both output streams read
-// asynchronously on one io_context, with a timer that SIGKILLs the child at
-// the deadline; on_exit cancels the timer, and the io_context returns once
-// the child has exited and both pipes reached end of file.
 Status RunChild(const std::vector<std::string>& argv, int timeout_ms, ChildResult* result) {
   *result = ChildResult();
-  const std::string cannot_start = "unable to start '" + argv[0] + "'";
-  boost::filesystem::path program = argv[0];
-  if (argv[0].find('/') == std::string::npos) {
-    program = bp::search_path(argv[0]);
-    if (program.empty()) return Status::NotFound(cannot_start + ": not found in PATH");
+  int out_pipe[2], err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) return Status::FromErrno(errno, "unable to start '" + argv[0] + "'");
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
+    ::close(out_pipe[0]);
+    ::close(out_pipe[1]);
+    return Status::FromErrno(errno, "unable to start '" + argv[0] + "'");
   }
-  boost::asio::io_context io;
-  boost::asio::steady_timer deadline(io, std::chrono::milliseconds(timeout_ms));
-  std::future<std::string> out, err;
-  std::error_code start_error;
-  bp::child child(program, bp::args(std::vector<std::string>(argv.begin() + 1, argv.end())), bp::std_in < bp::null,
-                  bp::std_out > out, bp::std_err > err, io,
-                  bp::on_exit([&](int, const std::error_code&) { deadline.cancel(); }),
-                  start_error);
-  if (start_error) return Status::IOError(cannot_start + ": " + start_error.message());
-  deadline.async_wait([&](const boost::system::error_code& cancelled) {
-    if (cancelled) return;
-    result->timed_out = true;
-    std::error_code ignored;
-    child.terminate(ignored);  // SIGKILL
-  });
-  io.run();
-  result->out = out.get();
-  result->err = err.get();
-  // The raw wait status: on_exit's and exit_code()'s value folds a signal
-  // into the same number as an exit code.
-  const int exit_status = child.native_exit_code();
-  if (WIFEXITED(exit_status)) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) return Status::FromErrno(errno, "unable to start '" + argv[0] + "'");
+  if (pid == 0) {
+    ::dup2(out_pipe[1], 1);
+    ::dup2(err_pipe[1], 2);
+    int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) ::dup2(devnull, 0);
+    ::execvp(args[0], args.data());
+    const char msg[] = "exec failed\n";
+    ssize_t ignored = ::write(2, msg, sizeof msg - 1);
+    (void)ignored;
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  struct pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  int open_fds = 2;
+  char buf[65536];
+  while (open_fds > 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      result->timed_out = true;
+      ::kill(pid, SIGKILL);
+      break;
+    }
+    int rc = ::poll(fds, 2, static_cast<int>(left.count()));
+    if (rc < 0 && errno != EINTR) break;
+    for (auto& fd : fds) {
+      if (fd.fd < 0 || !(fd.revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n = ::read(fd.fd, buf, sizeof buf);
+      if (n <= 0) {
+        ::close(fd.fd);
+        fd.fd = -1;
+        --open_fds;
+      } else {
+        (&fd == &fds[0] ? result->out : result->err).append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  for (auto& fd : fds) {
+    if (fd.fd >= 0) ::close(fd.fd);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) {
     result->exited = true;
-    result->exit_code = WEXITSTATUS(exit_status);
-  } else if (WIFSIGNALED(exit_status)) {
-    result->signal = WTERMSIG(exit_status);
+    result->exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result->signal = WTERMSIG(status);
   }
   return Status::OK();
 }
