@@ -1,6 +1,8 @@
 // LiveEnvironment and InspectEnvironment: the engine's view of a live BDB home.
 #include "engine/bdb_environment.h"
 
+#include "engine/region_users.h"
+
 #include <dirent.h>
 #include <signal.h>
 #include <limits.h>
@@ -76,29 +78,6 @@ std::string RelativeToHome(const std::string& home, const std::string& abs) {
   std::string prefix = home == "/" ? "/" : home + "/";
   if (abs.compare(0, prefix.size(), prefix) == 0) return abs.substr(prefix.size());
   return abs;
-}
-
-// Counts, per process, the mappings of region_path (realpath) in /proc/*/maps.
-std::vector<std::pair<pid_t, int>> ProcessesMapping(const std::string& region_path) {
-  std::vector<std::pair<pid_t, int>> out;
-  DIR* proc = ::opendir("/proc");
-  if (proc == nullptr) return out;
-  while (struct dirent* e = ::readdir(proc)) {
-    char* end = nullptr;
-    long pid = std::strtol(e->d_name, &end, 10);
-    if (end == e->d_name || *end != '\0' || pid <= 0) continue;
-    std::ifstream maps(std::string("/proc/") + e->d_name + "/maps");
-    std::string line;
-    int count = 0;
-    while (std::getline(maps, line)) {
-      size_t slash = line.find('/');
-      if (slash != std::string::npos && line.compare(slash, std::string::npos, region_path) == 0) ++count;
-    }
-    if (count > 0) out.emplace_back(static_cast<pid_t>(pid), count);
-  }
-  ::closedir(proc);
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 std::string Plural(int n, const char* one, const char* many) {
@@ -434,7 +413,7 @@ Status LiveEnvironment::CountOtherUsers(int* others, std::string* detail) {
   const pid_t self = ::getpid();
   std::vector<pid_t> pids;
   int live_handles = 0;
-  for (const auto& [pid, count] : ProcessesMapping(region)) {
+  for (const auto& [pid, count] : CountMappings([&](std::string_view path) { return path == region; })) {
     int handles = pid == self ? count - 1 : count;  // one mapping is our own handle
     if (handles <= 0) continue;
     pids.push_back(pid);

@@ -9,10 +9,8 @@
 
 namespace bdb {
 
-std::vector<pid_t> ProcessesMappingRegions(const std::string& home) {
-  char resolved[PATH_MAX];
-  const std::string prefix = std::string(::realpath(home.c_str(), resolved) != nullptr ? resolved : home) + "/__db.";
-  std::vector<pid_t> out;
+std::vector<std::pair<pid_t, int>> CountMappings(const std::function<bool(std::string_view mapped_path)>& match) {
+  std::vector<std::pair<pid_t, int>> out;
   DIR* proc = ::opendir("/proc");
   if (proc == nullptr) return out;
   while (struct dirent* e = ::readdir(proc)) {
@@ -21,16 +19,25 @@ std::vector<pid_t> ProcessesMappingRegions(const std::string& home) {
     if (end == e->d_name || *end != '\0' || pid <= 0) continue;
     std::ifstream maps(std::string("/proc/") + e->d_name + "/maps");
     std::string line;
+    int count = 0;
     while (std::getline(maps, line)) {
-      size_t slash = line.find('/');
-      if (slash != std::string::npos && line.compare(slash, prefix.size(), prefix) == 0) {
-        out.push_back(static_cast<pid_t>(pid));
-        break;
-      }
+      const size_t slash = line.find('/');
+      if (slash != std::string::npos && match(std::string_view(line).substr(slash))) ++count;
     }
+    if (count > 0) out.emplace_back(static_cast<pid_t>(pid), count);
   }
   ::closedir(proc);
   std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<pid_t> ProcessesMappingRegions(const std::string& home) {
+  char resolved[PATH_MAX];
+  const std::string prefix = std::string(::realpath(home.c_str(), resolved) != nullptr ? resolved : home) + "/__db.";
+  std::vector<pid_t> out;
+  for (const auto& [pid, count] :
+       CountMappings([&](std::string_view path) { return path.substr(0, prefix.size()) == prefix; }))
+    out.push_back(pid);
   return out;
 }
 

@@ -7,10 +7,17 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace bdb {
+
+// (pid, how many of its mappings match), ascending by pid, for every process
+// (this one included) with at least one mapping whose file path matches.
+std::vector<std::pair<pid_t, int>> CountMappings(const std::function<bool(std::string_view mapped_path)>& match);
 
 // PIDs (ascending) of the processes, this one included, that map any
 // home/__db.* file; home is resolved with realpath first.
