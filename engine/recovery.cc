@@ -4,6 +4,7 @@
 
 #include <signal.h>
 
+#include "engine/bdb_call.h"
 #include "engine/recovery_helper.h"
 
 namespace bdb {
@@ -13,7 +14,13 @@ namespace {
 // opposed to a kill from outside (SIGKILL from the OOM killer, SIGTERM).
 bool IsCrashSignal(int signal) {
   switch (signal) {
-    case SIGSEGV: case SIGBUS: case SIGABRT: case SIGILL: case SIGFPE: case SIGTRAP: case SIGSYS:
+    case SIGSEGV:
+    case SIGBUS:
+    case SIGABRT:
+    case SIGILL:
+    case SIGFPE:
+    case SIGTRAP:
+    case SIGSYS:
       return true;
     default:
       return false;
@@ -28,31 +35,46 @@ Status Interpret(const HelperAnswer& answer, const std::string& what) {
                              (answer.stderr_tail.empty() ? "" : " (" + answer.stderr_tail + ")"));
 }
 
-std::string Helper(const RecoveryRun& run) {
-  return run.helper.empty() ? DefaultRecoveryHelperPath() : run.helper;
-}
+std::string Helper(const RecoveryRun& run) { return run.helper.empty() ? DefaultRecoveryHelperPath() : run.helper; }
 
 std::string Subject(const RecoveryRun& run, const std::string& home) {
   return run.subject.empty() ? "environment '" + home + "'" : run.subject;
 }
 
+// Runs the helper under the process's watchdog (bdb_call.h): a helper stuck
+// inside BDB ends bdbackup past --env-timeout like any call into BDB that
+// does not return, and takes the helper with it (it dies with its parent).
+HelperAnswer RunWatched(const std::string& call, const std::string& home, const RecoveryRun& run,
+                        const std::vector<std::string>& args) {
+  HelperAnswer answer;
+  int ignored = 0;
+  Status stopped = WatchedBdbCall(
+      {call + " (bdbackup-recover)", home, false},
+      [&] {
+        answer = RunRecoveryHelper(Helper(run), args);
+        return 0;
+      },
+      &ignored);
+  if (!stopped.ok() && answer.status.ok() && answer.signal == 0) answer.status = stopped;
+  return answer;
+}
+
 }  // namespace
 
-Status RecoverCatastrophic(const std::string& home, std::optional<int64_t> until_unix_seconds,
-                           const RecoveryRun& run) {
+Status RecoverCatastrophic(const std::string& home, std::optional<int64_t> until_unix_seconds, const RecoveryRun& run) {
   std::vector<std::string> args = {"catastrophic", home};
   if (until_unix_seconds.has_value()) args.push_back(std::to_string(*until_unix_seconds));
-  return Interpret(RunRecoveryHelper(Helper(run), args), "recovery of " + Subject(run, home));
+  return Interpret(RunWatched("catastrophic recovery", home, run, args), "recovery of " + Subject(run, home));
 }
 
 Status RecoverNormal(const std::string& home, const RecoveryRun& run) {
-  return Interpret(RunRecoveryHelper(Helper(run), {"normal", home}), "recovery of " + Subject(run, home));
+  return Interpret(RunWatched("normal recovery", home, run, {"normal", home}), "recovery of " + Subject(run, home));
 }
 
 Status VerifyDatabases(const std::string& home, const std::vector<std::string>& rel_paths, const RecoveryRun& run) {
   std::vector<std::string> args = {"verify", home};
   args.insert(args.end(), rel_paths.begin(), rel_paths.end());
-  HelperAnswer answer = RunRecoveryHelper(Helper(run), args);
+  HelperAnswer answer = RunWatched("DB->verify", home, run, args);
   return Interpret(answer, answer.database.empty() ? "DB->verify" : "DB->verify of database '" + answer.database + "'");
 }
 

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <thread>
@@ -191,6 +192,33 @@ TEST_F(RecoveryCrashCliTest, KilledBdbackupTakesItsHelperWithIt) {
   // The killed restore left its marker: a rerun redoes it without --force.
   ProcessResult r = Run("", {"restore", "--repo", repo_, "--target", target});
   EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+// A helper stuck inside BDB is a call that does not return: past
+// --env-timeout bdbackup stops with exit 4 and one line naming it, and the
+// helper dies with it; the target is left for the next restore to redo.
+TEST_F(RecoveryCrashCliTest, StuckHelperMeetsTheWatchdog) {
+  Backup("hot");
+  const std::string target = tmp_.Sub("target");
+  const auto started = std::chrono::steady_clock::now();
+  ProcessResult r = Run("recover:SIGSTOP", {"restore", "--repo", repo_, "--target", target, "--env-timeout", "2"});
+  const double took_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("bdbackup: error: catastrophic recovery (bdbackup-recover) on environment '" + target +
+                       "' did not return within 2 s"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_LT(took_s, 30) << "the watchdog did not stop a stuck helper";
+  // No helper is left stopped: it died with bdbackup.
+  for (int i = 0; i < 200; ++i) {
+    ProcessResult ps = RunProcess({"pgrep", "-f", "bdbackup-recover catastrophic " + target});
+    if (ps.exit_code != 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_NE(RunProcess({"pgrep", "-f", "bdbackup-recover catastrophic " + target}).exit_code, 0);
+  ProcessResult again = Run("", {"restore", "--repo", repo_, "--target", target});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
 }
 
 // Issue 12's report: the chain's log misses the pages the bulk transactions
