@@ -116,6 +116,15 @@ void Trial::SetLoad(bool on) {
   }
 }
 
+// Load on, and the writers committing again (they poll for the load file):
+// a copy then starts under load however short it is. Bounded: a workload at
+// its txns_max cap or dead does not hold the step up.
+void Trial::LoadUntilCommitting() {
+  SetLoad(true);
+  if (workload_dead_ || workload_->ledger().closed()) return;
+  workload_->WaitForAcks(workload_->ledger().AckedCount() + 2, kLoadResumeTimeout);
+}
+
 // The harness could not carry out a step: an unexplained DETECTED that no
 // tool produced (it never counts as caught).
 void Trial::HarnessError(const std::string& detail) {

@@ -64,6 +64,8 @@ inline constexpr int64_t kCoarseClockMarginMs = 100;
 // Past its target the workload keeps a moderate load (each writer sleeps this
 // long per txn), so a long copy does not grow the environment without bound.
 inline constexpr uint64_t kLoadPaceUs = 2000;
+// How long a step waits for the writers to commit again once load is on.
+inline constexpr std::chrono::milliseconds kLoadResumeTimeout(5000);
 // How long a point-in-time check waits for a commit after its point.
 inline constexpr std::chrono::milliseconds kCommitsAfterPointTimeout(5000);
 // A power_loss step on a running workload cuts after this many more commits.
@@ -106,6 +108,8 @@ class Trial {
   void Detected(const DetectionScope& scope, const std::string& detail);
   // While on, the workload commits past its target: load for as long as a step copies.
   void SetLoad(bool on);
+  // SetLoad(true), then wait (bounded) until the writers commit again.
+  void LoadUntilCommitting();
   // The harness could not carry out a step: an unexplained DETECTED that no
   // tool produced (it never counts as caught).
   void HarnessError(const std::string& detail);

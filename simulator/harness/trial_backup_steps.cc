@@ -61,7 +61,7 @@ Status Trial::Backup(const Step& step) {
   attempt.backup.cutoff = workload_->ledger().Cutoff();
   attempt.backup.start_ms = static_cast<int64_t>(MsSinceStart());
   const bool copies_under_load = sc_.backup.method == BackupMethod::kCommand || step.mode != BackupMode::kCold;
-  SetLoad(copies_under_load);
+  if (copies_under_load) LoadUntilCommitting();
   const uint64_t acked_before = workload_->ledger().AckedCount();
   const uint64_t pages_before = workload_->ledger().PageWrites();
   const double started_ms = MsSinceStart();
@@ -179,7 +179,7 @@ Status Trial::CommandBackup(int ordinal, BackupAttempt* attempt) {
 Status Trial::Archive() {
   const int ordinal = ++archives_;
   AgentRequest request = StepAgentRequest(AgentOp::kArchive);
-  SetLoad(true);
+  LoadUntilCommitting();
   const double started_ms = MsSinceStart();
   AgentResponse response;
   ChildResult child;
