@@ -397,7 +397,8 @@ Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, Bac
 
   BackupGuards guards;  // destroyed after env's last use below, before env closes
   if (request.mode != "cold")
-    BDB_RETURN_IF_ERROR(guards.Begin(env.get(), request.mode, have_latest ? &parent : nullptr, request.hold_hotbackup));
+    BDB_RETURN_IF_ERROR(guards.Begin(env.get(), request.mode, have_latest ? &parent : nullptr, request.hold_hotbackup,
+                                     ctx.announce_hotbackup));
 
   Manifest manifest;
   manifest.mode = request.mode;
@@ -416,7 +417,9 @@ Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, Bac
   Status s = CopyIntoPartial(ctx, request, env.get(), repo.get(), request.mode == "incremental" ? &parent : nullptr,
                              partial_dir, guards.auto_removal_on(), &manifest, outcome);
   manifest.end_unix_ms = ctx.now_unix_ms();
-  if (s.ok() && request.mode == "incremental")  // even under a held announcement: another process may withdraw it
+  // Even under a held announcement: another process may withdraw it. Not in the
+  // negative control that does not announce (it stands for a tool unaware of bulk).
+  if (s.ok() && request.mode == "incremental" && ctx.announce_hotbackup)
     s = RefuseUnloggedBulkInserts(JoinPath(partial_dir, manifest.log_dir_rel), layout.home, parent);
   if (s.ok()) s = SyncDirectories(ctx.io, partial_dir);
   if (s.ok()) s = repo->PublishBackup(manifest.id, manifest);

@@ -3,12 +3,14 @@
 
 namespace bdb {
 
-Status BackupGuards::Begin(LiveEnvironment* env, const std::string& mode, const Manifest* latest, bool hold) {
+Status BackupGuards::Begin(LiveEnvironment* env, const std::string& mode, const Manifest* latest, bool hold,
+                           bool announce) {
   env_ = env;
-  hold_ = hold;
+  hold_ = hold && announce;
   const std::string& home = env->layout().home;
   DB_ENV* dbenv = env->env();
   BDB_RETURN_IF_ERROR(AutoRemovalPause::Begin(dbenv, home, &pause_));
+  if (!announce) return Status::OK();
   std::string instance;
   BDB_RETURN_IF_ERROR(RegionInstance(dbenv, home, &instance));
   bool announced_before = false;

@@ -21,7 +21,9 @@ class BackupGuards {
   // incremental's parent), or null. CheckFailed when an incremental cannot be
   // rebuilt from the log (a bulk transaction in progress, or a kept
   // announcement that the environment lost); the message names cause and remedy.
-  Status Begin(LiveEnvironment* env, const std::string& mode, const Manifest* latest, bool hold);
+  // announce = false (EngineContext::announce_hotbackup, a test-only negative
+  // control): nothing is announced and bulk transactions are not looked for.
+  Status Begin(LiveEnvironment* env, const std::string& mode, const Manifest* latest, bool hold, bool announce = true);
   // What the manifest records before publishing: the region instance when
   // the announcement stays counted after this backup, else "".
   const std::string& hold_instance() const { return hold_instance_; }

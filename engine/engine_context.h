@@ -28,6 +28,11 @@ struct EngineContext {
   std::function<int64_t()> now_unix_ms;  // wall clock
   int lock_wait_seconds = 0;             // how long to wait for the repository lock
   std::string recovery_helper;           // bdbackup-recover; "" = DefaultRecoveryHelperPath()
+  // Test-only negative control, set by the simulator's agent and never by the
+  // command line: false copies a hot backup or incremental without announcing
+  // it (no DB_HOTBACKUP_IN_PROGRESS, no bulk-transaction checks), as a tool
+  // unaware of DB_TXN_BULK would.
+  bool announce_hotbackup = true;
 };
 
 // POSIX I/O, no progress, the verified copier, the real clock, the helper

@@ -7,19 +7,30 @@
 namespace bdb {
 namespace {
 
-std::string& Password() {
+std::string& LoadedPassword() {
   static std::string password;
   return password;
 }
 
+thread_local const std::string* t_override = nullptr;  // ScopedThreadPassword
+
+const std::string& Password() { return t_override != nullptr ? *t_override : LoadedPassword(); }
+
 }  // namespace
+
+ScopedThreadPassword::ScopedThreadPassword(std::string password)
+    : password_(std::move(password)), previous_(t_override) {
+  t_override = &password_;
+}
+
+ScopedThreadPassword::~ScopedThreadPassword() { t_override = previous_; }
 
 const std::string& LoadedEnvironmentPassword() { return Password(); }
 
 Status LoadEnvironmentPassword(const std::string& password_file) {
   if (password_file.empty()) {
     const char* from_env = std::getenv("BDBACKUP_PASSWORD");
-    if (from_env != nullptr) Password() = from_env;
+    if (from_env != nullptr) LoadedPassword() = from_env;
     return Status::OK();
   }
   std::ifstream in(password_file, std::ios::binary);
@@ -28,7 +39,7 @@ Status LoadEnvironmentPassword(const std::string& password_file) {
   std::getline(in, line);
   if (!line.empty() && line.back() == '\r') line.pop_back();
   if (line.empty()) return Status::InvalidArgument("password file '" + password_file + "' is empty");
-  Password() = line;
+  LoadedPassword() = line;
   return Status::OK();
 }
 

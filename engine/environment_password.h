@@ -3,7 +3,9 @@
 // restored copy, the log scan. It comes from a file (--password-file) or the
 // BDBACKUP_PASSWORD environment variable, never from the command line, as
 // db_hotbackup -P would expose it. Set once at start-up, before any thread
-// opens an environment; read-only afterwards (then thread-safe).
+// opens an environment; read-only afterwards (then thread-safe). The
+// simulator, which runs trials of different environments on several threads
+// of one process, gives each thread its own with ScopedThreadPassword.
 #pragma once
 
 #include <db.h>
@@ -28,6 +30,22 @@ int ApplyEnvironmentPassword(DB_ENV* env);
 
 // Whether a password was given.
 bool HaveEnvironmentPassword();
+
+// For the life of this object, every function here answers on this thread
+// with `password` ("" = no password) instead of the loaded one; the previous
+// override comes back when it ends. Not copyable; construct and destroy on
+// the same thread.
+class ScopedThreadPassword {
+ public:
+  explicit ScopedThreadPassword(std::string password);
+  ~ScopedThreadPassword();
+  ScopedThreadPassword(const ScopedThreadPassword&) = delete;
+  ScopedThreadPassword& operator=(const ScopedThreadPassword&) = delete;
+
+ private:
+  std::string password_;
+  const std::string* previous_;
+};
 
 // The loaded password, for a helper process this one starts (it gets it as
 // BDBACKUP_PASSWORD in its environment, never on its command line).

@@ -12,6 +12,7 @@
 #include "engine/bdb_environment.h"
 #include "engine/crash_points.h"
 #include "engine/database_file.h"
+#include "engine/environment_password.h"
 #include "simulator/faults/fault_schedule.h"
 #include "simulator/faults/io_error_injector.h"
 #include "simulator/faults/mmap_copier.h"
@@ -133,6 +134,7 @@ Status AgentResponseFromJson(const std::string& json, AgentResponse* r) {
 }
 
 AgentResponse RunAgentRequest(const AgentRequest& request) {
+  ScopedThreadPassword password(request.password);  // every DB_ENV the engine opens, and its helpers
   AgentResponse response;
   FaultLog log;
   EngineContext ctx = DefaultEngineContext();
@@ -189,6 +191,7 @@ AgentResponse RunAgentRequest(const AgentRequest& request) {
   io = &crashing;
   ctx.io = io;
   if (request.copier == Copier::kUnverified) ctx.verification = PageVerification::kNone;
+  ctx.announce_hotbackup = request.announce_hotbackup;
   if (request.copier == Copier::kMmap) {
     ctx.copy_database = torn_io ? MmapCopierWithHook(ChunkTearHook(torn_io->injector(), torn_io.get()))
                                 : DatabaseCopier(CopyDatabaseFileWithMmap);
@@ -200,9 +203,10 @@ AgentResponse RunAgentRequest(const AgentRequest& request) {
     s = ArchiveFinishedLogs(ctx, ArchiveRequest{request.home, request.repo}, &out);
   } else {
     BackupOutcome out;
-    s = RunBackup(ctx, BackupRequest{request.home, request.repo, ToString(request.mode), request.checkpoint,
-                                     request.recover_as_you_go},
-                  &out);
+    BackupRequest backup{request.home, request.repo, ToString(request.mode), request.checkpoint,
+                         request.recover_as_you_go};
+    backup.hold_hotbackup = request.hold_hotbackup && request.mode != BackupMode::kCold;
+    s = RunBackup(ctx, backup, &out);
     response.backup_id = out.manifest.id;
     response.page_rereads = out.page_rereads;
   }

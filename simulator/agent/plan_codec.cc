@@ -52,6 +52,9 @@ std::string AgentRequestToJson(const AgentRequest& r) {
                       {"checkpoint", r.checkpoint},
                       {"recover_as_you_go", r.recover_as_you_go},
                       {"copier", r.copier},
+                      {"hold_hotbackup", r.hold_hotbackup},
+                      {"announce_hotbackup", r.announce_hotbackup},
+                      {"password", r.password},
                       {"faults", faults},
                       {"power_journal", r.power_journal}};
   return j.dump();
@@ -69,6 +72,9 @@ Status AgentRequestFromJson(const std::string& json, AgentRequest* r) {
     out.checkpoint = j.at("checkpoint").get<bool>();
     out.recover_as_you_go = j.at("recover_as_you_go").get<bool>();
     out.copier = Strict<Copier>(j, "copier");
+    out.hold_hotbackup = j.at("hold_hotbackup").get<bool>();
+    out.announce_hotbackup = j.at("announce_hotbackup").get<bool>();
+    out.password = j.at("password").get<std::string>();
     out.power_journal = j.at("power_journal").get<std::string>();
     const nlohmann::json& f = j.at("faults");
     AgentFaultPlan& p = out.faults;

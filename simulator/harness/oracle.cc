@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "engine/bdb_environment.h"
+#include "engine/environment_password.h"
 #include "engine/recovery.h"
 #include "simulator/workload/payload.h"
 
@@ -241,7 +242,8 @@ OracleReport CheckEnvironment(const std::string& recovered_home, const AckLedger
   int ret = db_env_create(&env, 0);
   if (ret == 0) {
     errors.Attach(env);
-    ret = env->open(env, recovered_home.c_str(), DB_CREATE | DB_PRIVATE | DB_INIT_MPOOL, 0);
+    ret = ApplyEnvironmentPassword(env);  // the trial's (ScopedThreadPassword), if encrypted
+    if (ret == 0) ret = env->open(env, recovered_home.c_str(), DB_CREATE | DB_PRIVATE | DB_INIT_MPOOL, 0);
   }
   if (ret != 0) {
     report.Add({4, 0, "", "", fmt::format("unable to open environment '{}': {}", recovered_home, errors.Take(ret))});
@@ -262,7 +264,9 @@ OracleReport CheckEnvironment(const std::string& recovered_home, const AckLedger
   // Without every record the rules would report noise, not findings.
   if (read_all) checker.Finish();
   for (Database db : {Database::kA, Database::kB}) {
-    Status s = VerifyDatabases(recovered_home, {DatabaseFile(db)});
+    // VerifyDatabases takes paths relative to the home; BDB's own opens above find the data directory.
+    const std::string rel = config.data_dir.empty() ? DatabaseFile(db) : config.data_dir + "/" + DatabaseFile(db);
+    Status s = VerifyDatabases(recovered_home, {rel});
     if (!s.ok()) report.Add({4, 0, DatabaseFile(db), "", s.message()});
   }
   return report;

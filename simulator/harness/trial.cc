@@ -166,6 +166,15 @@ Status Trial::Setup() {
   config_.checkpoint_every_txns = static_cast<uint64_t>(w.checkpoint_every_txns);
   config_.log_file_bytes = static_cast<uint64_t>(w.log_file_bytes);
   config_.durability = ToString(w.durability);
+  config_.bulk = w.bulk;
+  config_.log_auto_remove = w.log_auto_remove;
+  config_.data_dir = w.data_dir;
+  if (w.encrypt) {
+    // A fresh password per trial, so nothing can open the environment or its backups without it.
+    std::random_device rd;
+    config_.password = fmt::format("bdbsim-{:08x}{:08x}{:08x}", rd(), rd(), rd());
+  }
+  password_scope_ = std::make_unique<ScopedThreadPassword>(config_.password);
   config_.hold_after_done = true;
   config_.pause_file = sandbox_.Sub("pause");
   bool power_steps = false;

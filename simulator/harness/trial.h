@@ -16,9 +16,12 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <memory>
+#include <random>
 #include <set>
 #include <thread>
 
+#include "engine/environment_password.h"
 #include "engine/file_io.h"
 #include "engine/log_names.h"
 #include "engine/recovery.h"
@@ -177,6 +180,9 @@ class Trial {
   TrialSandbox sandbox_;
   std::string home_, repo_;
   WorkloadConfig config_;
+  // This trial's password (workload.encrypt) or none, for every engine call
+  // and oracle open on this thread; set in Setup.
+  std::unique_ptr<ScopedThreadPassword> password_scope_;
   std::unique_ptr<WorkloadProcess> workload_;
   std::vector<BackupAttempt> attempts_;
   const TrialPlan plan_;

@@ -9,6 +9,9 @@ AgentRequest Trial::StepAgentRequest(AgentOp op) {
   r.home = home_;
   r.repo = repo_;
   r.copier = sc_.backup.copier;
+  r.hold_hotbackup = sc_.backup.hold_hotbackup;
+  r.announce_hotbackup = sc_.backup.announce_hotbackup;
+  r.password = config_.password;
   r.power_journal = config_.journal_path;
   if (auto it = plan_.agent.find(step_); it != plan_.agent.end()) r.faults = it->second;
   return r;
@@ -88,6 +91,9 @@ Status Trial::Backup(const Step& step) {
     // safe method must copy files that change.
     if (sc_.expect == Expect::kCaught && pages > 0) {
       for (const char* file : {"a.db", "b.db"}) touched_.push_back({"copy_under_load", file, seen, step_, {}});
+      // So does the backup it published from them: a verify or restore that
+      // names it (its recovery crashed or refused) names the method's copy.
+      if (!attempt.backup.id.empty()) touched_.push_back({"copy_under_load", attempt.backup.id, seen, step_, {}});
     }
   } else {
     NotFired(FaultKind::kCopyUnderLoad, step_, seen);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -73,7 +74,8 @@ void ReadWorkload(KeyReader& r, const toml::table& top, WorkloadSpec* w) {
   const std::string p = "workload.";
   r.CheckKnown(*t, p,
                {"txns", "threads", "value_bytes", "keys_per_txn", "abort_percent", "page_size", "checksums",
-                "cache_bytes", "checkpoint_every_txns", "log_file_bytes", "durability"});
+                "cache_bytes", "checkpoint_every_txns", "log_file_bytes", "durability", "bulk", "log_auto_remove",
+                "data_dir", "encrypt"});
   int64_t v = 0;
   r.Int(*t, p, "txns", 1, kMaxTxns, &w->txns);
   if (r.Int(*t, p, "threads", 1, 64, &v)) w->threads = static_cast<int>(v);
@@ -94,6 +96,26 @@ void ReadWorkload(KeyReader& r, const toml::table& top, WorkloadSpec* w) {
   r.Int(*t, p, "checkpoint_every_txns", 0, kMaxTxns, &w->checkpoint_every_txns);
   r.Int(*t, p, "log_file_bytes", 65536, int64_t{1} << 30, &w->log_file_bytes);
   r.Enum(*t, p, "durability", kDurability, &w->durability);
+  if (r.Bool(*t, p, "bulk", &w->bulk) && w->bulk && w->threads > 1) {
+    // Seen: with two writers BDB 5.3 stops committing within seconds (no deadlock is detected).
+    r.Fail(t->get("bulk")->source(), "workload.bulk",
+           "= true needs workload.threads = 1 (two DB_TXN_BULK writers hang in BDB 5.3)");
+  }
+  r.Bool(*t, p, "log_auto_remove", &w->log_auto_remove);
+  r.Bool(*t, p, "encrypt", &w->encrypt);
+  if (const toml::node* node = t->get("data_dir")) {
+    auto value = node->as_string();
+    const std::string d = value != nullptr ? value->get() : "";
+    auto name_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; };
+    const bool good = !d.empty() && d.size() <= 64 && d != "log" && std::all_of(d.begin(), d.end(), name_char);
+    if (!good) {
+      r.Fail(node->source(), "workload.data_dir",
+             "must be a directory name of 1 to 64 letters, digits, '_' or '-', other than \"log\", got " +
+                 Shown(*node));
+    } else {
+      w->data_dir = d;
+    }
+  }
 }
 
 // Resolves a relative program path containing '/' against the scenario's
@@ -142,13 +164,27 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
   if (t == nullptr) return;
   const std::string p = "backup.";
   r.CheckKnown(*t, p,
-               {"method", "mode", "start_after_txns", "command", "checkpoint", "copier", "recover_as_you_go"});
+               {"method", "mode", "start_after_txns", "command", "checkpoint", "copier", "recover_as_you_go",
+                "hold_hotbackup", "announce_hotbackup"});
   r.Enum(*t, p, "method", kMethod, &b->method);
   r.Enum(*t, p, "mode", kMode, &b->mode);
   r.Int(*t, p, "start_after_txns", 0, s->workload.txns, &b->start_after_txns, false, " (workload.txns)");
   r.Bool(*t, p, "checkpoint", &b->checkpoint);
   r.Enum(*t, p, "copier", kCopier, &b->copier);
   r.Bool(*t, p, "recover_as_you_go", &b->recover_as_you_go);
+  r.Bool(*t, p, "hold_hotbackup", &b->hold_hotbackup);
+  r.Bool(*t, p, "announce_hotbackup", &b->announce_hotbackup);
+  if (!b->announce_hotbackup && b->hold_hotbackup) {
+    r.Fail(t->get("announce_hotbackup")->source(), "backup.announce_hotbackup",
+           "cannot be false with backup.hold_hotbackup = true (holding needs the announcement)");
+  } else if (!b->announce_hotbackup && !s->workload.bulk) {
+    r.Fail(t->get("announce_hotbackup")->source(), "backup.announce_hotbackup",
+           "= false needs workload.bulk = true (without DB_TXN_BULK the announcement changes nothing)");
+  }
+  if (b->method == BackupMethod::kCommand && s->workload.encrypt) {
+    r.Fail(t->source(), "workload.encrypt",
+           "is only allowed with backup.method = \"engine\" (the program gets no password)");
+  }
   const toml::node* command = t->get("command");
   if (b->method == BackupMethod::kCommand) {
     if (command == nullptr) {
@@ -156,7 +192,8 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
     } else {
       ReadCommand(r, *command, &b->command);
     }
-    for (std::string_view key : {"mode", "checkpoint", "copier", "recover_as_you_go"}) {
+    for (std::string_view key :
+         {"mode", "checkpoint", "copier", "recover_as_you_go", "hold_hotbackup", "announce_hotbackup"}) {
       if (const toml::node* node = t->get(key)) {
         r.Fail(node->source(), p + std::string(key), "is only allowed with backup.method = \"engine\"");
       }

@@ -55,6 +55,10 @@ struct WorkloadSpec {
   int64_t checkpoint_every_txns = 50;  // 0: never
   int64_t log_file_bytes = 262144;
   Durability durability = Durability::kSync;
+  bool bulk = false;             // DB_TXN_BULK on every txn
+  bool log_auto_remove = false;  // DB_CONFIG set_flags DB_LOG_AUTO_REMOVE
+  std::string data_dir;          // DB_CONFIG set_data_dir; "" = databases at the top of the home
+  bool encrypt = false;          // DB_ENCRYPT_AES with a password made per trial
 };
 
 struct BackupSpec {
@@ -64,6 +68,10 @@ struct BackupSpec {
   bool checkpoint = false;
   Copier copier = Copier::kVerified;
   bool recover_as_you_go = false;
+  bool hold_hotbackup = false;  // --hold-hotbackup on every hot backup and incremental
+  // false: a negative control, the engine copies without announcing the hot
+  // backup (no DB_HOTBACKUP_IN_PROGRESS); only the simulator's agent sets it.
+  bool announce_hotbackup = true;
   // method = command: argv with "{home}" and "{dest}" placeholders left as is;
   // a relative program path containing '/' is resolved against the scenario
   // file's directory by the loader.

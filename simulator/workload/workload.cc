@@ -111,7 +111,7 @@ void RunTxn(Run* run, uint64_t txn_id) {
   for (int attempt = 0; !run->stop; ++attempt) {
     if (attempt > 10000) return run->Fail(Status::IOError(fmt::format("txn {} deadlocked 10000 times", txn_id)));
     DB_TXN* txn = nullptr;
-    int ret = run->env->txn_begin(run->env, nullptr, &txn, 0);
+    int ret = run->env->txn_begin(run->env, nullptr, &txn, run->config->bulk ? DB_TXN_BULK : 0);
     if (ret != 0) return run->Fail(BdbFailure("DB_ENV->txn_begin", ret));
     for (const PlannedRecord* r : records)
       if ((ret = PutRecord(run, txn, *r, txn_id)) != 0) break;
@@ -235,6 +235,7 @@ Status OpenDatabase(DB_ENV* env, const WorkloadConfig& c, const char* file, DBTY
   int ret = db_create(&db, env, 0);
   if (ret != 0) return BdbFailure("db_create", ret);
   if ((ret = db->set_pagesize(db, c.page_size)) != 0 || (c.checksums && (ret = db->set_flags(db, DB_CHKSUM)) != 0) ||
+      (!c.password.empty() && (ret = db->set_flags(db, DB_ENCRYPT)) != 0) ||
       (ret = db->open(db, nullptr, file, nullptr, type, DB_CREATE | DB_AUTO_COMMIT | DB_THREAD, 0644)) != 0) {
     db->close(db, 0);
     return Status::IOError(fmt::format("unable to open database '{}': {}", file, db_strerror(ret)));
@@ -251,6 +252,8 @@ Status OpenEnvironment(const WorkloadConfig& c, Run* run) {
   if ((ret = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0) return BdbFailure("DB_ENV->set_lk_detect", ret);
   uint32_t sync_flag = c.durability == "nosync" ? DB_TXN_NOSYNC : c.durability == "write_nosync" ? DB_TXN_WRITE_NOSYNC : 0;
   if (sync_flag != 0 && (ret = env->set_flags(env, sync_flag, 1)) != 0) return BdbFailure("DB_ENV->set_flags", ret);
+  if (!c.password.empty() && (ret = env->set_encrypt(env, c.password.c_str(), DB_ENCRYPT_AES)) != 0)
+    return BdbFailure("DB_ENV->set_encrypt", ret);
   uint32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOG | DB_INIT_LOCK | DB_INIT_MPOOL | DB_THREAD;
   if ((ret = env->open(env, c.home.c_str(), flags, 0644)) != 0)
     return Status::IOError(fmt::format("unable to open environment '{}': {}", c.home, db_strerror(ret)));
@@ -296,12 +299,16 @@ Status InstallCrashArmSignal(const std::string& path) {
 }  // namespace
 
 Status PrepareWorkloadHome(const WorkloadConfig& c) {
-  for (const std::string& dir : {c.home, c.home + "/log"})
+  std::vector<std::string> dirs = {c.home, c.home + "/log"};
+  if (!c.data_dir.empty()) dirs.push_back(c.home + "/" + c.data_dir);
+  for (const std::string& dir : dirs)
     if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
       return Status::FromErrno(errno, fmt::format("unable to create directory '{}'", dir));
   std::string path = c.home + "/DB_CONFIG";
   if (FileExists(path)) return Status::OK();
   std::string text = fmt::format("set_lg_dir log\nset_lg_max {}\nset_cachesize 0 {} 1\n", c.log_file_bytes, c.cache_bytes);
+  if (!c.data_dir.empty()) text += fmt::format("set_data_dir {}\n", c.data_dir);
+  if (c.log_auto_remove) text += "log_set_config DB_LOG_AUTO_REMOVE\n";  // BDB 5.3's spelling
   FILE* f = std::fopen(path.c_str(), "w");
   if (f == nullptr) return Status::FromErrno(errno, fmt::format("unable to write file '{}'", path));
   bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();

@@ -1,5 +1,7 @@
 #include "simulator/workload/workload_config.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -40,6 +42,10 @@ std::string WorkloadConfigToJson(const WorkloadConfig& c) {
       {"io_error_nth", c.io_error_nth},
       {"io_error_errno", c.io_error_errno},
       {"io_error_short_write", c.io_error_short_write},
+      {"bulk", c.bulk},
+      {"log_auto_remove", c.log_auto_remove},
+      {"data_dir", c.data_dir},
+      {"password", c.password},
   };
   return j.dump(2);
 }
@@ -93,6 +99,10 @@ Status WorkloadConfigFromJson(const std::string& text, WorkloadConfig* config) {
     Read(j, "io_error_nth", &c.io_error_nth);
     Read(j, "io_error_errno", &c.io_error_errno);
     Read(j, "io_error_short_write", &c.io_error_short_write);
+    Read(j, "bulk", &c.bulk);
+    Read(j, "log_auto_remove", &c.log_auto_remove);
+    Read(j, "data_dir", &c.data_dir);
+    Read(j, "password", &c.password);
   } catch (const std::exception& e) {
     return Status::InvalidArgument(fmt::format("invalid workload config: {}", e.what()));
   }
@@ -122,12 +132,18 @@ Status ValidateWorkloadConfig(const WorkloadConfig& c) {
     return bad(fmt::format("'io_error_errno' must be 1..65535, not {}", c.io_error_errno));
   if (c.io_error_short_write && c.io_error_point != "write")
     return bad("'io_error_short_write' needs io_error_point write");
+  if (!c.data_dir.empty() && (c.data_dir.front() == '/' || c.data_dir.find_first_of(" \t\n") != std::string::npos ||
+                              c.data_dir == "log" || c.data_dir == "." || c.data_dir.find("..") != std::string::npos))
+    return bad(fmt::format("'data_dir' must be a relative directory name without blanks or '..', other than 'log', "
+                           "not '{}'",
+                           c.data_dir));
   return Status::OK();
 }
 
 Status SaveWorkloadConfig(const WorkloadConfig& config, const std::string& path) {
   std::ofstream out(path, std::ios::trunc);
   if (!out) return Status::FromErrno(errno, fmt::format("unable to write file '{}'", path));
+  if (::chmod(path.c_str(), 0600) != 0) return Status::FromErrno(errno, fmt::format("unable to chmod file '{}'", path));
   out << WorkloadConfigToJson(config) << "\n";
   out.close();
   if (!out) return Status::FromErrno(errno, fmt::format("unable to write file '{}'", path));

@@ -47,6 +47,13 @@ struct WorkloadConfig {
   uint64_t io_error_nth = 0;
   int io_error_errno = 5;               // EIO
   bool io_error_short_write = false;    // write only: half the bytes land first
+  // Application settings the engine must cope with (issue 12):
+  bool bulk = false;             // every txn begins with DB_TXN_BULK
+  bool log_auto_remove = false;  // DB_CONFIG: set_flags DB_LOG_AUTO_REMOVE
+  std::string data_dir;          // DB_CONFIG: set_data_dir <data_dir> ("" = databases at the top)
+  // DB_ENCRYPT_AES with this password ("" = not encrypted); the harness makes
+  // one per trial (the file is the trial sandbox's, mode 0600).
+  std::string password;
 };
 
 // Serializes to a JSON document (keys_per_txn and value_bytes as [min, max]).

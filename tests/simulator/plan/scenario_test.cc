@@ -58,7 +58,7 @@ TEST(ScenarioTest, EveryShippedScenarioLoads) {
   std::vector<Scenario> all;
   Status s = LoadScenarios({std::string(BDBACKUP_SOURCE_DIR) + "/scenarios"}, &all);
   ASSERT_TRUE(s.ok()) << s.message();
-  ASSERT_EQ(all.size(), 20u);
+  ASSERT_EQ(all.size(), 26u);
   int caught = 0;
   for (const Scenario& sc : all) {
     EXPECT_FALSE(sc.description.empty()) << sc.name;
@@ -67,7 +67,7 @@ TEST(ScenarioTest, EveryShippedScenarioLoads) {
     EXPECT_FALSE(sc.steps.empty()) << sc.name;
     if (sc.expect == Expect::kCaught) ++caught;
   }
-  EXPECT_EQ(caught, 4);
+  EXPECT_EQ(caught, 5);
   EXPECT_EQ(all.front().name, "archive-catastrophic-recovery");  // sorted by file name
 }
 
@@ -190,6 +190,73 @@ io_error = { points = ["open", "fsync"], errno = "ENOSPC", probability = 1 }
   EXPECT_EQ(sc.faults.io_error->points, (std::vector<IoPoint>{IoPoint::kOpen, IoPoint::kFsync}));
   EXPECT_EQ(sc.faults.io_error->error_number, ENOSPC);
   EXPECT_EQ(sc.faults.io_error->probability, 1.0);
+}
+
+TEST(ScenarioTest, ApplicationSettingKeys) {
+  Scenario sc;
+  ASSERT_TRUE(Load(kHead, &sc).ok());
+  EXPECT_FALSE(sc.workload.bulk);
+  EXPECT_FALSE(sc.workload.log_auto_remove);
+  EXPECT_FALSE(sc.workload.encrypt);
+  EXPECT_EQ(sc.workload.data_dir, "");
+  EXPECT_FALSE(sc.backup.hold_hotbackup);
+  EXPECT_TRUE(sc.backup.announce_hotbackup);
+  Status s = Load(std::string(kHead) + R"([workload]
+bulk = true
+threads = 1
+log_auto_remove = true
+encrypt = true
+data_dir = "data-1"
+[backup]
+hold_hotbackup = true
+)",
+                  &sc);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(sc.workload.bulk);
+  EXPECT_TRUE(sc.workload.log_auto_remove);
+  EXPECT_TRUE(sc.workload.encrypt);
+  EXPECT_EQ(sc.workload.data_dir, "data-1");
+  EXPECT_TRUE(sc.backup.hold_hotbackup);
+  ASSERT_TRUE(
+      Load(std::string(kHead) + "[workload]\nthreads = 1\nbulk = true\n[backup]\nannounce_hotbackup = false\n", &sc)
+          .ok());
+  EXPECT_FALSE(sc.backup.announce_hotbackup);
+}
+
+TEST(ScenarioErrorTest, ApplicationSettingErrors) {
+  EXPECT_EQ(Message(std::string(kHead) + "[workload]\nbulk = \"yes\"\n"),
+            "scenarios/x.toml:5: key 'workload.bulk' must be true or false, got \"yes\"");
+  EXPECT_EQ(Message(std::string(kHead) + "[workload]\nlog_auto_remove = 1\n"),
+            "scenarios/x.toml:5: key 'workload.log_auto_remove' must be true or false, got 1");
+  EXPECT_EQ(Message(std::string(kHead) + "[workload]\nencrypt = \"aes\"\n"),
+            "scenarios/x.toml:5: key 'workload.encrypt' must be true or false, got \"aes\"");
+  EXPECT_EQ(Message(std::string(kHead) + "[workload]\ndata_dir = \"../data\"\n"),
+            "scenarios/x.toml:5: key 'workload.data_dir' must be a directory name of 1 to 64 letters, digits, '_' or "
+            "'-', other than \"log\", got \"../data\"");
+  EXPECT_EQ(Message(std::string(kHead) + "[workload]\ndata_dir = \"log\"\n"),
+            "scenarios/x.toml:5: key 'workload.data_dir' must be a directory name of 1 to 64 letters, digits, '_' or "
+            "'-', other than \"log\", got \"log\"");
+  EXPECT_EQ(Message(std::string(kHead) + "[workload]\ndata_dir = 3\n"),
+            "scenarios/x.toml:5: key 'workload.data_dir' must be a directory name of 1 to 64 letters, digits, '_' or "
+            "'-', other than \"log\", got 3");
+  EXPECT_EQ(Message(std::string(kHead) + "[backup]\nhold_hotbackup = 0\n"),
+            "scenarios/x.toml:5: key 'backup.hold_hotbackup' must be true or false, got 0");
+  EXPECT_EQ(Message(std::string(kHead) + "[backup]\nannounce_hotbackup = false\n"),
+            "scenarios/x.toml:5: key 'backup.announce_hotbackup' = false needs workload.bulk = true (without "
+            "DB_TXN_BULK the announcement changes nothing)");
+  EXPECT_EQ(Message(std::string(kHead) + "[workload]\nbulk = true\n"),
+            "scenarios/x.toml:5: key 'workload.bulk' = true needs workload.threads = 1 (two DB_TXN_BULK writers hang "
+            "in BDB 5.3)");
+  EXPECT_EQ(Message(std::string(kHead) + "[workload]\nthreads = 1\nbulk = true\n[backup]\nhold_hotbackup = true\n"
+                                         "announce_hotbackup = false\n"),
+            "scenarios/x.toml:9: key 'backup.announce_hotbackup' cannot be false with backup.hold_hotbackup = true "
+            "(holding needs the announcement)");
+  const std::string command = "[backup]\nmethod = \"command\"\ncommand = [\"cp\", \"-r\", \"{home}\", \"{dest}\"]\n";
+  EXPECT_EQ(Message(std::string(kHead) + command + "hold_hotbackup = true\n"),
+            "scenarios/x.toml:7: key 'backup.hold_hotbackup' is only allowed with backup.method = \"engine\"");
+  EXPECT_EQ(Message(std::string(kHead) + "[workload]\nencrypt = true\n" + command),
+            "scenarios/x.toml:6: key 'workload.encrypt' is only allowed with backup.method = \"engine\" (the "
+            "program gets no password)");
 }
 
 TEST(ScenarioTest, FaultDefaults) {
