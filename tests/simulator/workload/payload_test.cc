@@ -106,6 +106,24 @@ TEST(WorkloadConfigTest, JsonRoundTrip) {
   EXPECT_EQ(back.txn_pause_us, 250u);
 }
 
+TEST(WorkloadConfigTest, ApplicationSettingsRoundTrip) {
+  WorkloadConfig c;
+  c.home = "/h";
+  c.bulk = true;
+  c.log_auto_remove = true;
+  c.data_dir = "data";
+  c.password = "secret";
+  WorkloadConfig back;
+  ASSERT_TRUE(WorkloadConfigFromJson(WorkloadConfigToJson(c), &back).ok());
+  EXPECT_TRUE(back.bulk);
+  EXPECT_TRUE(back.log_auto_remove);
+  EXPECT_EQ(back.data_dir, "data");
+  EXPECT_EQ(back.password, "secret");
+  EXPECT_EQ(WorkloadConfigFromJson(R"({"home":"/h","data_dir":"../x"})", &back).message(),
+            "invalid workload config: 'data_dir' must be a relative directory name without blanks or '..', other "
+            "than 'log', not '../x'");
+}
+
 TEST(WorkloadConfigTest, ErrorsAreExact) {
   WorkloadConfig c;
   auto err = [&](const std::string& json) { return WorkloadConfigFromJson(json, &c).message(); };
