@@ -116,6 +116,14 @@ void Trial::SetLoad(bool on) {
   }
 }
 
+// True when a planned fault of `step` other than copy_under_load fired.
+bool Trial::StepFaultFired(int step) const {
+  for (const FaultExercise& e : result_.exercise) {
+    if (e.step == step && e.fired && e.kind != ToString(FaultKind::kCopyUnderLoad)) return true;
+  }
+  return false;
+}
+
 // Load on, and the writers committing again (they poll for the load file):
 // a copy then starts under load however short it is. Bounded: a workload at
 // its txns_max cap or dead does not hold the step up.

@@ -111,6 +111,8 @@ class Trial {
   void Detected(const DetectionScope& scope, const std::string& detail);
   // While on, the workload commits past its target: load for as long as a step copies.
   void SetLoad(bool on);
+  // True when a planned fault of `step` other than copy_under_load fired.
+  bool StepFaultFired(int step) const;
   // SetLoad(true), then wait (bounded) until the writers commit again.
   void LoadUntilCommitting();
   // The harness could not carry out a step: an unexplained DETECTED that no

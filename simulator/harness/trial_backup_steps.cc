@@ -95,6 +95,10 @@ Status Trial::Backup(const Step& step) {
       // names it (its recovery crashed or refused) names the method's copy.
       if (!attempt.backup.id.empty()) touched_.push_back({"copy_under_load", attempt.backup.id, seen, step_, {}});
     }
+  } else if (!attempt.published && attempt.crashed && StepFaultFired(step_)) {
+    // Cut short by its own planned fault (a crash, an I/O error) before a
+    // commit landed: nothing was published, so no copy escaped the load.
+    Fired(FaultKind::kCopyUnderLoad, step_, "the copy was stopped by its planned fault first: " + seen);
   } else {
     NotFired(FaultKind::kCopyUnderLoad, step_, seen);
   }
