@@ -117,7 +117,8 @@ void Trial::WaitForCommitsAfter(int64_t unix_ms) {
   SetLoad(true);
   const auto deadline = std::chrono::steady_clock::now() + kCommitsAfterPointTimeout;
   for (uint64_t acked = workload_->ledger().AckedCount(); std::chrono::steady_clock::now() < deadline; ++acked) {
-    if (!workload_->WaitForAcks(acked + 1, kAckTimeout).ok()) break;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !workload_->WaitForAcks(acked + 1, left).ok()) break;
     const std::optional<TxnRecord> last = workload_->ledger().NthAck(acked + 1);
     if (last && last->start_unix_ms >= unix_ms) break;
   }
