@@ -165,7 +165,6 @@ class Trial {
   // A point-in-time check needs commits on both sides of the point: while the
   // workload runs, keep load on until one began after `unix_ms` (bounded).
   void WaitForCommitsAfter(int64_t unix_ms);
-  static std::string FormatUntil(int64_t unix_ms);
   Status CheckCommandBackup(const DetectionScope& scope, const PublishedBackup& backup, const std::string& target);
   Status CopyTree(const std::string& from, const std::string& to);
   Status RecoverCheck();

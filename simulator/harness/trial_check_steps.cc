@@ -1,5 +1,7 @@
 #include "simulator/harness/trial.h"
 
+#include "engine/backup_id.h"
+
 namespace bdb::sim::internal {
 
 // Runs the oracle on a recovered environment and classifies what it finds.
@@ -78,7 +80,7 @@ Status Trial::RestoreCheck(const Step& step) {
     // a second after that is absent. time(2) reads a coarse clock that can
     // trail the precise one by a tick, hence the margin.
     const int64_t point_s = nth->ack_unix_ms / 1000 + 1;
-    request.until = FormatUntil(point_s * 1000);
+    request.until = FormatUtcTimestamp(point_s * 1000);
     cutoff = nth->ack_seq;
     absent_from_unix_ms = (point_s + 1) * 1000 + kCoarseClockMarginMs;
     WaitForCommitsAfter(absent_from_unix_ms);
@@ -123,15 +125,6 @@ void Trial::WaitForCommitsAfter(int64_t unix_ms) {
     if (last && last->start_unix_ms >= unix_ms) break;
   }
   SetLoad(false);
-}
-
-std::string Trial::FormatUntil(int64_t unix_ms) {
-  time_t secs = static_cast<time_t>(unix_ms / 1000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 Status Trial::CheckCommandBackup(const DetectionScope& scope, const PublishedBackup& backup,

@@ -5,6 +5,8 @@
 // environments restore through the harness's restore, verify and oracle.
 #include <gtest/gtest.h>
 
+#include "tests/support/trial_helpers.h"
+
 #include <string>
 #include <vector>
 
@@ -15,20 +17,8 @@
 namespace bdb::sim {
 namespace {
 
-Scenario Load(const std::string& toml) {
-  Scenario sc;
-  Status s = LoadScenarioString(toml, "inline.toml", &sc);
-  EXPECT_TRUE(s.ok()) << s.message();
-  return sc;
-}
-
-RunnerOptions Options() {
-  RunnerOptions o;
-  o.workload_binary = BDBSIM_WORKLOAD_BIN;
-  o.agent_binary = BDBSIM_BIN;
-  o.sandbox_root = DefaultSandboxRoot();
-  return o;
-}
+Scenario Load(const std::string& toml) { return LoadInlineScenario(toml); }
+RunnerOptions Options() { return TestRunnerOptions(); }
 
 // The bulk workload of bulk-hot-announced.toml and its negative control.
 std::string BulkHot(bool announce) {

@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include "tests/support/trial_helpers.h"
 #include <nlohmann/json.hpp>
 
 #include "engine/file_io.h"
@@ -102,20 +104,8 @@ action = "restore_check"
 action = "recover_check"
 )";
 
-Scenario Load(const char* toml) {
-  Scenario sc;
-  Status s = LoadScenarioString(toml, "inline.toml", &sc);
-  EXPECT_TRUE(s.ok()) << s.message();
-  return sc;
-}
-
-RunnerOptions Options() {
-  RunnerOptions o;
-  o.workload_binary = BDBSIM_WORKLOAD_BIN;
-  o.agent_binary = BDBSIM_BIN;
-  o.sandbox_root = DefaultSandboxRoot();
-  return o;
-}
+Scenario Load(const std::string& toml) { return LoadInlineScenario(toml); }
+RunnerOptions Options() { return TestRunnerOptions(); }
 
 // Fault details without sandbox paths (they hold a random mkdtemp suffix).
 std::vector<std::string> Faults(const TrialResult& r) {
