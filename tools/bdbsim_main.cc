@@ -1,6 +1,7 @@
 // bdbsim: the simulator's command line (docs/contracts.md): run scenarios, replay one
-// trial from its token, merge shard reports. Also the hidden `__agent` entry
-// the trial runner uses to run a backup in its own process.
+// trial from its token, merge shard reports, certify storage
+// (tools/bdbsim/certify_commands.h). Also the hidden `__agent` entry the trial
+// runner uses to run a backup in its own process.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "simulator/agent/backup_agent.h"
 #include "simulator/harness/campaign.h"
 #include "simulator/report/report_merge.h"
+#include "tools/bdbsim/certify_commands.h"
 #include "simulator/report/report_table.h"
 #include "simulator/report/shard.h"
 #include "simulator/harness/trial_classify.h"
@@ -188,6 +190,9 @@ int main(int argc, char** argv) {
   merge->add_option("reports", merge_dirs, "shard report directories")->required();
   merge->add_option("--report", merge_report, "where to write the merged report")->required();
 
+  bdb::sim::certify::CertifyCommands* certify =
+      bdb::sim::certify::AddCertifyCommands(&app, bdb::JoinPath(SelfDir(), "bdbsim-workload"));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -202,5 +207,6 @@ int main(int argc, char** argv) {
   if (run->parsed()) return Run(paths, trials, seed, jobs, shard, report_dir, args);
   if (replay->parsed()) return Replay(token, replay_scenarios);
   if (merge->parsed()) return Merge(merge_dirs, merge_report);
+  if (int code = bdb::sim::certify::RunCertifyCommand(certify); code >= 0) return code;
   return 2;
 }

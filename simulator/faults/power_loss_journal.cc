@@ -650,3 +650,68 @@ Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, 
 }
 
 }  // namespace bdb::sim
+
+// ---- Per-write fates (storage device models) ----
+namespace bdb::sim {
+
+Status ApplyPowerLossWithFates(const std::string& journal_path, const std::string& home, uint64_t seed,
+                               const ChangeFateChooser& choose, PowerLossResult* result) {
+  *result = PowerLossResult();
+  std::string buf;
+  std::vector<ParsedRecord> records;
+  BDB_RETURN_IF_ERROR(ParseJournal(journal_path, &buf, &records, &result->ignored_tail_bytes));
+  result->journal_records = records.size();
+  std::map<std::string, uint64_t> synced_upto;
+  for (const ParsedRecord& r : records)
+    if (r.h.type == kSync) synced_upto[r.path] = std::max(synced_upto[r.path], r.h.sync_upto);
+  std::vector<const ParsedRecord*> changed;
+  std::vector<JournaledChange> changes;
+  for (const ParsedRecord& r : records) {
+    if (r.h.type != kWrite && r.h.type != kTruncate) continue;
+    auto it = synced_upto.find(r.path);
+    const bool synced = it != synced_upto.end() && r.at < it->second;
+    changed.push_back(&r);
+    changes.push_back({r.path, r.at, r.h.offset, r.h.type == kWrite ? r.h.length : 0, r.h.type == kTruncate, synced});
+    if (!synced) ++result->unsynced_writes;
+  }
+  std::vector<ChangeFate> fates;
+  choose(changes, &fates);
+  if (fates.size() != changes.size())
+    return Status::InvalidArgument(fmt::format("device model gave {} fates for {} changes", fates.size(), changes.size()));
+  size_t first = 0;
+  while (first < fates.size() && fates[first] == ChangeFate::kKept) ++first;
+  if (first == fates.size()) {
+    result->kept_writes = changes.size();
+    return Status::OK();
+  }
+  const uint64_t cut_at = changes[first].journal_offset;
+  FileRewriter files(home);
+  for (size_t i = changed.size(); i-- > first;) BDB_RETURN_IF_ERROR(Undo(&files, buf, *changed[i]));
+  std::set<std::string> survivors;  // files with a change kept from the cut point on
+  for (size_t i = first; i < changes.size(); ++i)
+    if (fates[i] != ChangeFate::kDropped) survivors.insert(changes[i].file);
+  std::set<std::string> removed;
+  for (const ParsedRecord& r : records) {
+    if (r.h.type != kCreate || r.at < cut_at || survivors.count(r.path) != 0) continue;
+    std::string full = r.path[0] == '/' ? r.path : home + "/" + r.path;
+    if (::unlink(full.c_str()) != 0 && errno != ENOENT)
+      return Status::FromErrno(errno, fmt::format("unable to remove file '{}'", full));
+    removed.insert(r.path);
+    result->lost.push_back({r.path, 0, 0, false});
+  }
+  for (size_t i = first; i < changes.size(); ++i) {
+    const ParsedRecord& r = *changed[i];
+    if (removed.count(r.path) != 0) {
+      ++result->dropped_writes;
+      continue;
+    }
+    // Redo picks its fate as draw % 3 (0 drop, 1 keep, 2 torn): keep that
+    // contract and let the rest of the draw choose the torn sectors.
+    const uint64_t draw = FaultSchedule(seed).Stream(fmt::format("fate {} @{} #{}", r.path, r.h.offset, i)).Next();
+    const uint64_t choice = fates[i] == ChangeFate::kDropped ? 0 : fates[i] == ChangeFate::kKept ? 1 : 2;
+    BDB_RETURN_IF_ERROR(Redo(&files, buf, r, (draw >> 2) * 3 + choice, result));
+  }
+  return files.SyncAll();
+}
+
+}  // namespace bdb::sim

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -103,5 +104,37 @@ struct PowerLossResult {
 // byte <n>: <why>"; IOError naming the file it could not rewrite.
 Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, uint64_t seed, PowerLossMode mode,
                       PowerLossResult* result);
+
+}  // namespace bdb::sim
+
+// ---- Per-write fates, for storage device models (storage_device.h) ----
+namespace bdb::sim {
+
+// One journaled write or truncate of the environment, as a device model sees it.
+struct JournaledChange {
+  std::string file;            // relative to home, after renames
+  uint64_t journal_offset = 0; // its place in the order of every process's changes
+  uint64_t offset = 0;         // write: offset; truncate: the new size
+  uint64_t bytes = 0;          // write: bytes written; truncate: 0
+  bool truncate = false;
+  bool synced = false;         // an fsync of its file that returned 0 began after it
+};
+
+enum class ChangeFate { kKept, kDropped, kTorn };
+
+// Fills *fates with one fate per change (same order, same size).
+using ChangeFateChooser = std::function<void(const std::vector<JournaledChange>& changes, std::vector<ChangeFate>* fates)>;
+
+// A power cut on a device that decides itself what survived (lying fsync,
+// reordered writes, a volatile cache): every change from the first one not
+// kept on is undone, then the kept ones re-applied whole and the torn ones in
+// part (512-byte sectors drawn from seed), in journal order. A file created
+// after that point none of whose changes survived is removed, as its
+// directory entry was never written. result counts and lists as
+// ApplyPowerLoss does (unsynced_writes: changes with synced = false).
+// Corruption / IOError as ApplyPowerLoss; InvalidArgument when choose returns
+// the wrong number of fates.
+Status ApplyPowerLossWithFates(const std::string& journal_path, const std::string& home, uint64_t seed,
+                               const ChangeFateChooser& choose, PowerLossResult* result);
 
 }  // namespace bdb::sim

@@ -105,6 +105,9 @@ class Checker {
     seen_[p.txn].fresh.insert(p.key_index);
   }
 
+  // See CheckEnvironment's acks_only.
+  void set_acks_only(bool acks_only) { acks_only_ = acks_only; }
+
   void Finish() {
     CheckPresentTxns();
     CheckSlots();
@@ -146,7 +149,7 @@ class Checker {
       auto it = ledger_.find(txn);
       if (plan.deliberate_abort || (it != ledger_.end() && it->second.aborted))
         Bad(2, txn, "", "", "txn was aborted but its data is visible");
-      else if (it == ledger_.end() || it->second.start_seq == 0)
+      else if (!acks_only_ && (it == ledger_.end() || it->second.start_seq == 0))
         Bad(2, txn, "", "", "txn never reached commit (no S line) but its data is visible");
       for (const PlannedRecord& rec : plan.fresh)
         if (seen.fresh.count(rec.key_index) == 0)
@@ -220,6 +223,7 @@ class Checker {
   const WorkloadConfig& config_;
   bool allow_lost_suffix_;
   int64_t absent_from_unix_ms_;
+  bool acks_only_ = false;
   OracleReport* report_;
   std::map<uint64_t, TxnRecord> ledger_;
   std::map<uint64_t, Seen> seen_;
@@ -229,9 +233,11 @@ class Checker {
 }  // namespace
 
 OracleReport CheckEnvironment(const std::string& recovered_home, const AckLedger& ledger, uint64_t cutoff_seq,
-                              const WorkloadConfig& config, bool allow_lost_suffix, int64_t absent_from_unix_ms) {
+                              const WorkloadConfig& config, bool allow_lost_suffix, int64_t absent_from_unix_ms,
+                              bool acks_only) {
   OracleReport report;
   Checker checker(ledger, cutoff_seq, config, allow_lost_suffix, absent_from_unix_ms, &report);
+  checker.set_acks_only(acks_only);
   std::error_code ec;
   if (!std::filesystem::is_directory(recovered_home, ec)) {
     report.Add({4, 0, "", "", fmt::format("environment home '{}' does not exist", recovered_home)});

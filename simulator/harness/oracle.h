@@ -51,8 +51,13 @@ struct OracleReport {
 // suffix of the commit order was lost; their number is reported as lost_suffix.
 // absent_from_unix_ms (point-in-time restores; 0 = none): every txn whose
 // commit began at or after it (workload clock, "S" line) must be absent.
+// acks_only (bdbsim certify: the ledger is an ack file kept on another
+// machine, which only knows acknowledgements): a visible txn with no S line is
+// not a violation unless it is a deliberate abort; its commit may have
+// returned after the last acknowledgement that reached the ledger (counted in
+// extra). Every other rule applies as usual.
 OracleReport CheckEnvironment(const std::string& recovered_home, const AckLedger& ledger, uint64_t cutoff_seq,
                               const WorkloadConfig& config, bool allow_lost_suffix,
-                              int64_t absent_from_unix_ms = 0);
+                              int64_t absent_from_unix_ms = 0, bool acks_only = false);
 
 }  // namespace bdb::sim

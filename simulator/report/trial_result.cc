@@ -63,9 +63,13 @@ double CatchRate(const ScenarioResult& scenario) {
 }
 
 std::pair<double, double> CatchRateInterval(const ScenarioResult& scenario) {
-  const double n = static_cast<double>(scenario.trials.size());
+  return WilsonInterval95(static_cast<uint64_t>(CaughtTrials(scenario)), scenario.trials.size());
+}
+
+std::pair<double, double> WilsonInterval95(uint64_t successes, uint64_t trials) {
+  const double n = static_cast<double>(trials);
   if (n == 0) return {0, 1};
-  const double z = 1.959963984540054, p = CatchRate(scenario);
+  const double z = 1.959963984540054, p = successes / n;
   const double center = (p + z * z / (2 * n)) / (1 + z * z / n);
   const double half = z * std::sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n);
   return {std::max(0.0, center - half), std::min(1.0, center + half)};

@@ -94,6 +94,9 @@ OutcomeCounts CountOutcomes(const ScenarioResult& scenario);
 double CatchRate(const ScenarioResult& scenario);
 // Wilson score interval (95%) of the catch rate: {low, high} in [0, 1].
 std::pair<double, double> CatchRateInterval(const ScenarioResult& scenario);
+// Wilson score interval (95%) of a proportion of `successes` in `n` trials
+// ({0, 1} when n is 0). Also used for certification's per-device loss rate.
+std::pair<double, double> WilsonInterval95(uint64_t successes, uint64_t n);
 // True when this trial breaks its scenario's expectation on its own: for
 // expect = "pass", a LOSS or an unexplained DETECTED. Never true for "caught".
 bool TrialFails(const ScenarioResult& scenario, const TrialResult& trial);

@@ -1,0 +1,164 @@
+#include "simulator/certify/certify_check.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "engine/file_io.h"
+#include "engine/recovery.h"
+#include "simulator/harness/oracle.h"
+#include "simulator/workload/ack_ledger.h"
+#include "simulator/workload/workload_config.h"
+
+namespace bdb::sim::certify {
+namespace {
+
+std::string NowIso() {
+  time_t now = time(nullptr);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+bool IsDir(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+void RemoveRegionFiles(const std::string& home) {
+  std::vector<std::string> names;
+  if (!DefaultFileIO()->ListDir(home, &names).ok()) return;
+  for (const std::string& n : names)
+    if (n.rfind("__db.", 0) == 0 && n.find('.', 5) == std::string::npos) DefaultFileIO()->RemoveFile(JoinPath(home, n));
+}
+
+void RateOverTime(const AckFileContents& acks, CheckResult* r) {
+  if (acks.acks.empty()) return;
+  int64_t first = acks.acks.front().device_unix_ms, last = first;
+  for (const AckEntry& a : acks.acks) first = std::min(first, a.device_unix_ms), last = std::max(last, a.device_unix_ms);
+  r->run_seconds = (last - first) / 1000.0;
+  r->commits_per_s = r->run_seconds > 0 ? acks.acks.size() / r->run_seconds : 0;
+  const uint64_t seconds = static_cast<uint64_t>((last - first) / 1000) + 1;
+  r->seconds_per_bucket = std::max<uint64_t>(1, (seconds + 3599) / 3600);
+  r->acks_per_second.assign((seconds + r->seconds_per_bucket - 1) / r->seconds_per_bucket, 0);
+  for (const AckEntry& a : acks.acks) ++r->acks_per_second[(a.device_unix_ms - first) / 1000 / r->seconds_per_bucket];
+}
+
+}  // namespace
+
+std::string CheckResult::Summary() const {
+  return fmt::format("{}: {} acknowledged, {} present, {} lost, {} corrupted, {} torn pages", pass ? "PASS" : "FAIL",
+                     acknowledged, present, lost, corrupted, after_recovery.bad_count);
+}
+
+Status CheckCertification(const CheckOptions& options, CheckResult* r) {
+  *r = CheckResult();
+  r->checked_at = NowIso();
+  if (!IsDir(options.dir))
+    return Status::InvalidArgument(fmt::format("--dir '{}' is not a directory (give the PATH of the run)", options.dir));
+  AckFileContents acks;
+  BDB_RETURN_IF_ERROR(ReadAckFile(options.ack_file, &acks));
+  WorkloadConfig config;
+  BDB_RETURN_IF_ERROR(WorkloadConfigFromJson(acks.config_json, &config)
+                          .WithContext(fmt::format("ack file '{}'", options.ack_file)));
+  r->run_id = acks.run_id;
+  r->peer = acks.peer;
+  r->hello_unix_ms = acks.hello_unix_ms;
+  r->workload = nlohmann::json::parse(acks.config_json, nullptr, false);
+  r->acknowledged = acks.acks.size();
+  for (const nlohmann::json& m : acks.measurements)
+    if (m.value("kind", "") == "device") r->device = DeviceMeasurement::FromJson(m);
+  RateOverTime(acks, r);
+
+  const std::string home = JoinPath(options.dir, "env");
+  config.home = home;
+  auto fail_all = [&](const std::string& why) {
+    r->pass = false;
+    r->lost = r->acknowledged;
+    r->reason = why;
+    if (!acks.acks.empty()) r->first_lost = LostCommit{acks.acks[0].txn, 1, acks.acks[0].device_unix_ms, acks.acks[0].listener_unix_ms};
+    return Status::OK();
+  };
+  if (!IsDir(home))
+    return fail_all(fmt::format("the environment '{}' is gone: none of the {} acknowledged commits survived", home,
+                                r->acknowledged));
+  RemoveRegionFiles(home);  // they belong to the processes the cut killed
+  BDB_RETURN_IF_ERROR(ScanDatabasePages(home, config.data_dir, &r->before_recovery));
+  Status rec = RecoverNormal(home);
+  if (!rec.ok()) {
+    r->recovery_error = rec.message();
+    return fail_all(fmt::format("the environment does not recover, so none of the {} acknowledged commits can be "
+                                "read: {}",
+                                r->acknowledged, rec.message()));
+  }
+  r->recovered = true;
+  BDB_RETURN_IF_ERROR(ScanDatabasePages(home, config.data_dir, &r->after_recovery));
+
+  // The ack file as the oracle's ledger: each acknowledgement in the order recorded.
+  AckLedger ledger;
+  std::map<uint64_t, size_t> position;
+  for (size_t i = 0; i < acks.acks.size(); ++i) {
+    const std::string txn = std::to_string(acks.acks[i].txn);
+    ledger.Consume("S " + txn);
+    ledger.Consume("A " + txn);
+    position.emplace(acks.acks[i].txn, i);
+  }
+  ledger.Close();
+  OracleReport report = CheckEnvironment(home, ledger, ledger.Cutoff(), config, /*allow_lost_suffix=*/false,
+                                         /*absent_from_unix_ms=*/0, /*acks_only=*/true);
+  r->records = report.records;
+  r->extra = report.extra;
+  r->lost = report.missing;
+  std::set<uint64_t> corrupted;
+  const LostCommit* first = nullptr;
+  std::vector<LostCommit> lost_listed;
+  for (const OracleViolation& v : report.violations) {
+    r->problems.push_back(v.Describe());
+    if (v.rule == 1 && v.detail == "acknowledged txn is missing") {
+      auto it = position.find(v.txn);
+      if (it != position.end()) {
+        const AckEntry& a = acks.acks[it->second];
+        lost_listed.push_back({a.txn, it->second + 1, a.device_unix_ms, a.listener_unix_ms});
+      }
+    } else if (v.txn != 0 && position.count(v.txn) != 0) {
+      corrupted.insert(v.txn);
+    }
+  }
+  r->problems_omitted = report.violations_omitted;
+  for (const LostCommit& l : lost_listed)
+    if (first == nullptr || l.position < first->position) first = &l;
+  if (first != nullptr) r->first_lost = *first;
+  r->corrupted = corrupted.size();
+  r->present = r->acknowledged - std::min(r->acknowledged, r->lost + r->corrupted);
+  for (const BadPage& p : r->after_recovery.bad)
+    r->problems.push_back(fmt::format("page {} of '{}' fails its checksum after recovery (torn or corrupt)", p.page, p.file));
+
+  r->pass = report.ok && r->after_recovery.bad_count == 0;
+  if (r->pass) {
+    r->reason = fmt::format("every one of the {} acknowledged commits is present with its exact values; recovery, "
+                            "page checksums and DB->verify passed",
+                            r->acknowledged);
+  } else if (r->lost > 0 && r->first_lost) {
+    r->reason = fmt::format("{} of {} acknowledged commits lost; the first lost is txn {} (acknowledgement {} of {})",
+                            r->lost, r->acknowledged, r->first_lost->txn, r->first_lost->position, r->acknowledged);
+  } else if (r->lost > 0) {
+    r->reason = fmt::format("{} of {} acknowledged commits lost", r->lost, r->acknowledged);
+  } else if (r->corrupted > 0) {
+    r->reason = fmt::format("{} acknowledged commits corrupted: {}", r->corrupted, r->problems.front());
+  } else if (r->after_recovery.bad_count > 0) {
+    r->reason = fmt::format("{} pages fail their checksum after recovery (first: page {} of '{}')",
+                            r->after_recovery.bad_count, r->after_recovery.bad[0].page, r->after_recovery.bad[0].file);
+  } else {
+    r->reason = r->problems.empty() ? "the oracle failed" : r->problems.front();
+  }
+  return Status::OK();
+}
+
+}  // namespace bdb::sim::certify
