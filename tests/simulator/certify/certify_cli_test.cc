@@ -1,0 +1,199 @@
+// `bdbsim certify listen | run | check` end to end through the binaries, as
+// an operator runs them (a real listener process on an ephemeral port, a real
+// workload with fsync), and `check` on environments that lost a commit or
+// will not recover: a clear FAIL with exit 1, never a crash.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "engine/file_io.h"
+#include "simulator/certify/ack_file.h"
+#include "tests/support/run_process.h"
+#include "tests/support/test_env.h"
+
+namespace bdb::sim::certify {
+namespace {
+
+// `bdbsim certify listen --port 0` in its own process; the port is read from its first line.
+class ListenerProcess {
+ public:
+  explicit ListenerProcess(const std::string& ack_file) {
+    int fds[2];
+    EXPECT_EQ(::pipe(fds), 0);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(fds[1], 1);
+      ::close(fds[0]);
+      ::execl(BDBSIM_BIN, BDBSIM_BIN, "certify", "listen", "--port", "0", "--ack-file", ack_file.c_str(), nullptr);
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    out_ = fdopen(fds[0], "r");
+    char line[1024] = {};
+    if (fgets(line, sizeof line, out_) != nullptr) first_line_ = line;
+    std::smatch m;
+    if (std::regex_search(first_line_, m, std::regex("listening on port ([0-9]+)"))) port_ = std::stoi(m[1]);
+  }
+  ~ListenerProcess() {
+    if (pid_ > 0) Stop();
+    if (out_ != nullptr) fclose(out_);
+  }
+  // SIGTERM; the exit status.
+  int Stop() {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  int port() const { return port_; }
+  const std::string& first_line() const { return first_line_; }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* out_ = nullptr;
+  std::string first_line_;
+  int port_ = 0;
+};
+
+ProcessResult Bdbsim(std::vector<std::string> args) {
+  args.insert(args.begin(), {BDBSIM_BIN, "certify"});
+  return RunProcess(args);
+}
+
+// One short run (no cut) whose environment and ack file the tests judge.
+struct FinishedRun {
+  explicit FinishedRun(const TempDir& dir) {
+    ListenerProcess listener(dir.Sub("acks"));
+    EXPECT_GT(listener.port(), 0) << listener.first_line();
+    run = Bdbsim({"run", "--dir", dir.Sub("dev"), "--ack-to", "127.0.0.1:" + std::to_string(listener.port()),
+                  "--duration", "1", "--run-id", "cli-test", "--fsync-samples", "20", "--write-mib", "2",
+                  "--threads", "2", "--checkpoint-every", "40", "--cache-bytes", "262144"});
+    listener_exit = listener.Stop();
+  }
+  ProcessResult run;
+  int listener_exit = -1;
+};
+
+TEST(CertifyCliTest, ListenRunCheckPassesWithoutACut) {
+  TempDir dir;
+  FinishedRun r(dir);
+  ASSERT_EQ(r.run.exit_code, 0) << r.run.out << r.run.err;
+  EXPECT_EQ(r.listener_exit, 0);
+  EXPECT_NE(r.run.out.find(">>> CUT THE POWER of this machine now"), std::string::npos) << r.run.out;
+  EXPECT_NE(r.run.out.find("bdbsim certify check --dir " + dir.Sub("dev") + " --ack-file"), std::string::npos);
+  EXPECT_NE(r.run.out.find("fsync latency p50"), std::string::npos);
+  AckFileContents acks;
+  ASSERT_TRUE(ReadAckFile(dir.Sub("acks"), &acks).ok());
+  ASSERT_GT(acks.acks.size(), 10u);
+
+  ProcessResult c = Bdbsim({"check", "--dir", dir.Sub("dev"), "--ack-file", dir.Sub("acks"), "--report",
+                            dir.Sub("report"), "--append", dir.Sub("record.json")});
+  ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
+  EXPECT_NE(c.out.find(fmt::format("PASS: {} acknowledged, {} present, 0 lost, 0 corrupted, 0 torn pages",
+                                   acks.acks.size(), acks.acks.size())),
+            std::string::npos)
+      << c.out;
+  nlohmann::json j = nlohmann::json::parse(ReadFileContents(dir.Sub("report/certification.json")));
+  EXPECT_EQ(j["verdict"], "PASS");
+  EXPECT_EQ(j["counts"]["acknowledged"], acks.acks.size());
+  EXPECT_GT(j["device"]["fsync_p50_ms"].get<double>(), 0.0);
+  EXPECT_GT(j["counts"]["records_read"].get<uint64_t>(), acks.acks.size());
+  EXPECT_NE(ReadFileContents(dir.Sub("report/certification.html")).find("<span class=\"badge PASS\">PASS</span>"),
+            std::string::npos);
+
+  // A second check appends a second cut to the device's record.
+  c = Bdbsim({"check", "--dir", dir.Sub("dev"), "--ack-file", dir.Sub("acks"), "--report", dir.Sub("report"),
+              "--append", dir.Sub("record.json")});
+  ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
+  EXPECT_NE(c.out.find("2 cuts, 0 failed (0.0%, 95% CI 0-66%)"), std::string::npos) << c.out;
+  nlohmann::json rec = nlohmann::json::parse(ReadFileContents(dir.Sub("record.json")));
+  EXPECT_EQ(rec["cuts"].size(), 2u);
+}
+
+TEST(CertifyCliTest, CheckNamesTheFirstLostCommitAndFails) {
+  TempDir dir;
+  FinishedRun r(dir);
+  ASSERT_EQ(r.run.exit_code, 0) << r.run.out << r.run.err;
+  // The listener was told of a commit the device does not have (thread 1's 1,000,000th txn).
+  const uint64_t never = (uint64_t{1} << 32) | 1000000;
+  {
+    std::ofstream out(dir.Sub("acks"), std::ios::app);
+    out << "A " << never << " 1796000000123 1796000000125\n";
+  }
+  ProcessResult c = Bdbsim({"check", "--dir", dir.Sub("dev"), "--ack-file", dir.Sub("acks"), "--report", dir.Sub("report")});
+  EXPECT_EQ(c.exit_code, 1) << c.out << c.err;
+  EXPECT_NE(c.out.find("FAIL: "), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find(" 1 lost, 0 corrupted"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find(fmt::format("first lost commit: txn {}, acknowledged at 2026-11-30 ", never)), std::string::npos)
+      << c.out;
+  nlohmann::json j = nlohmann::json::parse(ReadFileContents(dir.Sub("report/certification.json")));
+  EXPECT_EQ(j["verdict"], "FAIL");
+  EXPECT_EQ(j["first_lost"]["txn"], never);
+  EXPECT_EQ(j["first_lost"]["acknowledged_at_unix_ms"], 1796000000123);
+}
+
+TEST(CertifyCliTest, AnEnvironmentThatWillNotRecoverIsAClearFail) {
+  TempDir dir;
+  FinishedRun r(dir);
+  ASSERT_EQ(r.run.exit_code, 0) << r.run.out << r.run.err;
+  // The device returned garbage where the log's first records were.
+  const std::string log = dir.Sub("dev/env/log/log.0000000001");
+  int fd = ::open(log.c_str(), O_WRONLY);
+  ASSERT_GE(fd, 0);
+  std::string junk(64 * 1024, '\x5a');
+  ASSERT_EQ(::pwrite(fd, junk.data(), junk.size(), 0), static_cast<ssize_t>(junk.size()));
+  ::close(fd);
+  ProcessResult c = Bdbsim({"check", "--dir", dir.Sub("dev"), "--ack-file", dir.Sub("acks"), "--report", dir.Sub("report")});
+  EXPECT_EQ(c.exit_code, 1) << c.out << c.err;
+  EXPECT_NE(c.out.find("the environment does not recover, so none of the"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("normal recovery failed in '" + dir.Sub("dev/env") + "'"), std::string::npos) << c.out;
+  nlohmann::json j = nlohmann::json::parse(ReadFileContents(dir.Sub("report/certification.json")));
+  EXPECT_EQ(j["verdict"], "FAIL");
+  EXPECT_EQ(j["recovery"]["recovered"], false);
+
+  // Nothing left at all: FAIL too.
+  ASSERT_TRUE(RemoveTree(DefaultFileIO(), dir.Sub("dev/env")).ok());
+  c = Bdbsim({"check", "--dir", dir.Sub("dev"), "--ack-file", dir.Sub("acks"), "--report", dir.Sub("report")});
+  EXPECT_EQ(c.exit_code, 1) << c.out << c.err;
+  EXPECT_NE(c.out.find("is gone: none of the"), std::string::npos) << c.out;
+}
+
+TEST(CertifyCliTest, BadInputIsOneLineAndExitTwo) {
+  TempDir dir;
+  ProcessResult c = Bdbsim({"check", "--dir", dir.Sub("nope"), "--ack-file", dir.Sub("acks")});
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_EQ(c.err, "bdbsim: error: --dir '" + dir.Sub("nope") + "' is not a directory (give the PATH of the run)\n");
+  c = Bdbsim({"check", "--dir", dir.path(), "--ack-file", dir.Sub("acks")});
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_EQ(c.err, "bdbsim: error: unable to open ack file '" + dir.Sub("acks") + "': No such file or directory\n");
+  {
+    std::ofstream out(dir.Sub("notacks"));
+    out << "hello\n";
+  }
+  c = Bdbsim({"check", "--dir", dir.path(), "--ack-file", dir.Sub("notacks")});
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_EQ(c.err, "bdbsim: error: ack file '" + dir.Sub("notacks") + "' line 1: not a bdbsim certify ack file\n");
+  c = Bdbsim({"run", "--dir", dir.Sub("dev"), "--ack-to", "nowhere"});
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_EQ(c.err, "bdbsim: error: --ack-to must be HOST:PORT, got 'nowhere'\n");
+  c = Bdbsim({"listen", "--port", "0", "--ack-file", dir.Sub("missing/acks")});
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.err.find("its directory '" + dir.Sub("missing") + "' does not exist"), std::string::npos) << c.err;
+  // No listener on the port: the run stops before it starts the workload.
+  c = Bdbsim({"run", "--dir", dir.Sub("dev"), "--ack-to", "127.0.0.1:1", "--fsync-samples", "1", "--write-mib", "1"});
+  EXPECT_EQ(c.exit_code, 4);
+  EXPECT_NE(c.err.find("unable to connect to 127.0.0.1:1: Connection refused"), std::string::npos) << c.err;
+}
+
+}  // namespace
+}  // namespace bdb::sim::certify
