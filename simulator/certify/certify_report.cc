@@ -64,8 +64,8 @@ std::string AckRateChart(const CheckResult& r) {
       "<svg class=\"ack-rate\" width=\"100%\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"acknowledgements per "
       "{} s over the run\">",
       kW, kH + kBottom, r.seconds_per_bucket);
-  svg += fmt::format("<text x=\"0\" y=\"12\">{}/{} s</text><text x=\"0\" y=\"{}\">0</text>", peak,
-                     r.seconds_per_bucket, kH);
+  const std::string per = r.seconds_per_bucket == 1 ? "/s" : fmt::format(" per {} s", r.seconds_per_bucket);
+  svg += fmt::format("<text x=\"0\" y=\"12\">{}{}</text><text x=\"0\" y=\"{}\">0</text>", peak, per, kH);
   for (size_t i = 0; i < r.acks_per_second.size(); ++i) {
     const double h = (kH - 16) * r.acks_per_second[i] / peak;
     svg += fmt::format("<rect class=\"rate-bar\" x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" "
