@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <memory>
+#include <thread>
 #include <regex>
 
 #include <fmt/format.h>
@@ -166,6 +168,27 @@ TEST(CertifyCliTest, AnEnvironmentThatWillNotRecoverIsAClearFail) {
   c = Bdbsim({"check", "--dir", dir.Sub("dev"), "--ack-file", dir.Sub("acks"), "--report", dir.Sub("report")});
   EXPECT_EQ(c.exit_code, 1) << c.out << c.err;
   EXPECT_NE(c.out.find("is gone: none of the"), std::string::npos) << c.out;
+}
+
+TEST(CertifyCliTest, ARunWhoseListenerGoesAwayStopsWithExitFour) {
+  TempDir dir;
+  auto listener = std::make_unique<ListenerProcess>(dir.Sub("acks"));
+  ASSERT_GT(listener->port(), 0) << listener->first_line();
+  ProcessResult run;
+  std::thread t([&] {
+    run = Bdbsim({"run", "--dir", dir.Sub("dev"), "--ack-to", "127.0.0.1:" + std::to_string(listener->port()),
+                  "--duration", "120", "--fsync-samples", "5", "--write-mib", "1"});
+  });
+  // Let acknowledgements flow, then take the listener away.
+  AckFileContents acks;
+  for (int i = 0; i < 3000 && !(ReadAckFile(dir.Sub("acks"), &acks).ok() && acks.acks.size() >= 20); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GE(acks.acks.size(), 20u);
+  EXPECT_EQ(listener->Stop(), 0);
+  t.join();
+  EXPECT_EQ(run.exit_code, 4) << run.out << run.err;
+  EXPECT_NE(run.err.find("bdbsim: error: lost the listener after "), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("the run stopped"), std::string::npos) << run.err;
 }
 
 TEST(CertifyCliTest, BadInputIsOneLineAndExitTwo) {
