@@ -11,6 +11,7 @@
 
 #include "engine/file_io.h"
 #include "engine/recovery.h"
+#include "engine/region_users.h"
 #include "simulator/harness/oracle.h"
 #include "simulator/workload/ack_ledger.h"
 #include "simulator/workload/workload_config.h"
@@ -89,6 +90,11 @@ Status CheckCertification(const CheckOptions& options, CheckResult* r) {
   if (!IsDir(home))
     return fail_all(fmt::format("the environment '{}' is gone: none of the {} acknowledged commits survived", home,
                                 r->acknowledged));
+  // A run still going (no cut yet) must not have its regions pulled away.
+  if (std::vector<pid_t> users = ProcessesMappingRegions(home); !users.empty())
+    return Status::Busy(fmt::format("the environment '{}' is in use ({}): stop the run (or cut the power) before "
+                                    "checking",
+                                    home, DescribeOtherPids(users, 0)));
   RemoveRegionFiles(home);  // they belong to the processes the cut killed
   BDB_RETURN_IF_ERROR(ScanDatabasePages(home, config.data_dir, &r->before_recovery));
   Status rec = RecoverNormal(home);

@@ -65,7 +65,8 @@ struct CheckResult {
 };
 
 // Non-OK only when the check could not be made: NotFound / Corruption for the
-// ack file, InvalidArgument when PATH does not exist. A device that lost
+// ack file, InvalidArgument when PATH does not exist, Busy when a process
+// still has PATH/env open (the run was not cut). A device that lost
 // everything, or whose environment does not recover, is a FAIL result.
 Status CheckCertification(const CheckOptions& options, CheckResult* result);
 

@@ -143,10 +143,7 @@ Status RunCertification(const RunOptions& options, RunSummary* summary) {
   auto last_status = Clock::now();
   std::string ended;
   while (true) {
-    const bool open = workload->ledger().WaitUntil(milliseconds(100), [&] {
-      return workload->ledger().acked_locked() > forwarded;
-    });
-    (void)open;
+    workload->ledger().WaitUntil(milliseconds(100), [&] { return workload->ledger().acked_locked() > forwarded; });
     if (!(failure = Forward(workload.get(), sender.get(), &forwarded)).ok()) break;
     if (options.crash_after_acks != 0 && !armed && forwarded >= options.crash_after_acks) {
       BDB_RETURN_IF_ERROR(WriteText(config.crash_arm_file, std::to_string(options.crash_after_writes)));

@@ -46,7 +46,8 @@ namespace {
 
 int Fail(const Status& s) {
   std::fprintf(stderr, "bdbsim: error: %s\n", s.message().c_str());
-  return s.IsIOError() ? 4 : s.code() == Status::Code::kCheckFailed ? 4 : 2;
+  if (s.IsBusy()) return 3;
+  return s.IsIOError() || s.code() == Status::Code::kCheckFailed ? 4 : 2;
 }
 
 // A real run lasts minutes to hours: big logs and cache. A simulation's

@@ -170,7 +170,7 @@ TEST(CertifyCliTest, AnEnvironmentThatWillNotRecoverIsAClearFail) {
   EXPECT_NE(c.out.find("is gone: none of the"), std::string::npos) << c.out;
 }
 
-TEST(CertifyCliTest, ARunWhoseListenerGoesAwayStopsWithExitFour) {
+TEST(CertifyCliTest, CheckRefusesALiveRunAndARunWhoseListenerGoesAwayStops) {
   TempDir dir;
   auto listener = std::make_unique<ListenerProcess>(dir.Sub("acks"));
   ASSERT_GT(listener->port(), 0) << listener->first_line();
@@ -184,6 +184,11 @@ TEST(CertifyCliTest, ARunWhoseListenerGoesAwayStopsWithExitFour) {
   for (int i = 0; i < 3000 && !(ReadAckFile(dir.Sub("acks"), &acks).ok() && acks.acks.size() >= 20); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_GE(acks.acks.size(), 20u);
+  // Checking while the run still commits is refused, touching nothing.
+  ProcessResult early = Bdbsim({"check", "--dir", dir.Sub("dev"), "--ack-file", dir.Sub("acks")});
+  EXPECT_EQ(early.exit_code, 3) << early.out << early.err;
+  EXPECT_NE(early.err.find("is in use (pid "), std::string::npos) << early.err;
+  EXPECT_NE(early.err.find("stop the run (or cut the power) before checking"), std::string::npos) << early.err;
   EXPECT_EQ(listener->Stop(), 0);
   t.join();
   EXPECT_EQ(run.exit_code, 4) << run.out << run.err;
