@@ -46,10 +46,12 @@ void RateOverTime(const AckFileContents& acks, CheckResult* r) {
   for (const AckEntry& a : acks.acks) first = std::min(first, a.device_unix_ms), last = std::max(last, a.device_unix_ms);
   r->run_seconds = (last - first) / 1000.0;
   r->commits_per_s = r->run_seconds > 0 ? acks.acks.size() / r->run_seconds : 0;
-  const uint64_t seconds = static_cast<uint64_t>((last - first) / 1000) + 1;
-  r->seconds_per_bucket = std::max<uint64_t>(1, (seconds + 3599) / 3600);
-  r->acks_per_second.assign((seconds + r->seconds_per_bucket - 1) / r->seconds_per_bucket, 0);
-  for (const AckEntry& a : acks.acks) ++r->acks_per_second[(a.device_unix_ms - first) / 1000 / r->seconds_per_bucket];
+  const uint64_t span_ms = static_cast<uint64_t>(last - first) + 1;
+  // 100, 200, 500, 1000, 2000 ... ms: the first that needs at most 600 buckets.
+  for (uint64_t decade = 100, step = 0; (r->bucket_ms = decade * (step == 0 ? 1 : step == 1 ? 2 : 5)) * 600 < span_ms;)
+    if (++step == 3) step = 0, decade *= 10;
+  r->acks_per_bucket.assign((span_ms + r->bucket_ms - 1) / r->bucket_ms, 0);
+  for (const AckEntry& a : acks.acks) ++r->acks_per_bucket[static_cast<uint64_t>(a.device_unix_ms - first) / r->bucket_ms];
 }
 
 }  // namespace

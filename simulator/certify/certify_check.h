@@ -58,8 +58,10 @@ struct CheckResult {
   DeviceMeasurement device;      // from the run's M line, if it measured
   double commits_per_s = 0;      // acknowledgement rate over the run
   double run_seconds = 0;        // first to last acknowledgement
-  std::vector<uint64_t> acks_per_second;  // acknowledgements recorded in each second of the run (at most 3600 buckets)
-  uint64_t seconds_per_bucket = 1;
+  // Acknowledgements over the run, by the device's clock: how many fell in
+  // each bucket of bucket_ms (100 ms or more, at most 600 buckets).
+  std::vector<uint64_t> acks_per_bucket;
+  uint64_t bucket_ms = 100;
   nlohmann::json workload;       // the run's workload configuration
   std::string Summary() const;   // "PASS: 1234 acknowledged, 1234 present, 0 lost, 0 corrupted, 0 torn pages"
 };

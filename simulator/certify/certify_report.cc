@@ -56,22 +56,22 @@ std::string Tile(const std::string& label, const std::string& value, bool bad = 
 }
 
 std::string AckRateChart(const CheckResult& r) {
-  if (r.acks_per_second.empty()) return "<p class=\"empty\">No acknowledgement was recorded.</p>";
-  constexpr double kW = 1000, kH = 160, kLeft = 50, kBottom = 24;
-  const uint64_t peak = std::max<uint64_t>(1, *std::max_element(r.acks_per_second.begin(), r.acks_per_second.end()));
-  const double bw = (kW - kLeft) / r.acks_per_second.size();
+  if (r.acks_per_bucket.empty()) return "<p class=\"empty\">No acknowledgement was recorded.</p>";
+  constexpr double kW = 1000, kH = 160, kLeft = 60, kBottom = 24;
+  const double bucket_s = r.bucket_ms / 1000.0;
+  const uint64_t peak = std::max<uint64_t>(1, *std::max_element(r.acks_per_bucket.begin(), r.acks_per_bucket.end()));
+  const double bw = (kW - kLeft) / r.acks_per_bucket.size();
   std::string svg = fmt::format(
       "<svg class=\"ack-rate\" width=\"100%\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"acknowledgements per "
-      "{} s over the run\">",
-      kW, kH + kBottom, r.seconds_per_bucket);
-  const std::string per = r.seconds_per_bucket == 1 ? "/s" : fmt::format(" per {} s", r.seconds_per_bucket);
-  svg += fmt::format("<text x=\"0\" y=\"12\">{}{}</text><text x=\"0\" y=\"{}\">0</text>", peak, per, kH);
-  for (size_t i = 0; i < r.acks_per_second.size(); ++i) {
-    const double h = (kH - 16) * r.acks_per_second[i] / peak;
+      "second over the run, in buckets of {} ms\">",
+      kW, kH + kBottom, r.bucket_ms);
+  svg += fmt::format("<text x=\"0\" y=\"12\">{:.0f}/s</text><text x=\"0\" y=\"{}\">0</text>", peak / bucket_s, kH);
+  for (size_t i = 0; i < r.acks_per_bucket.size(); ++i) {
+    const double h = (kH - 16) * r.acks_per_bucket[i] / peak;
     svg += fmt::format("<rect class=\"rate-bar\" x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" "
-                       "fill=\"#6f8fbf\"><title>{} s: {} acknowledgements</title></rect>",
-                       kLeft + i * bw, kH - h, std::max(0.5, bw - 1), h, i * r.seconds_per_bucket,
-                       r.acks_per_second[i]);
+                       "fill=\"#6f8fbf\"><title>{:.1f} s: {} acknowledgements ({:.0f}/s)</title></rect>",
+                       kLeft + i * bw, kH - h, std::max(0.5, bw - 1), h, i * bucket_s, r.acks_per_bucket[i],
+                       r.acks_per_bucket[i] / bucket_s);
   }
   svg += fmt::format("<text x=\"{}\" y=\"{}\">0 s</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{:.1f} s</text>",
                      kLeft, kH + 16, kW, kH + 16, r.run_seconds);
@@ -126,8 +126,7 @@ nlohmann::json CertificationReportToJson(const CertificationReport& report) {
           {"device", r.device.ToJson()},
           {"sync_commits_per_s", r.commits_per_s},
           {"run_seconds", r.run_seconds},
-          {"acks_per_bucket", r.acks_per_second},
-          {"seconds_per_bucket", r.seconds_per_bucket},
+          {"ack_rate", {{"bucket_ms", r.bucket_ms}, {"acks_per_bucket", r.acks_per_bucket}}},
           {"workload", r.workload},
           {"record", report.record.ToJson()},
           {"settings", report.settings}};
