@@ -196,7 +196,15 @@ Status RunCertification(const RunOptions& options, RunSummary* summary) {
   summary->ended = ended;
   say(fmt::format("{}; {} commits acknowledged ({:.0f}/s), {} sent to the listener, which confirmed {} lines", ended,
                   summary->acked, summary->commits_per_s, summary->forwarded, summary->recorded));
-  return all;
+  BDB_RETURN_IF_ERROR(all);
+  // Without a planned crash or --duration the workload only ends when
+  // something failed under it (the device returned an error, the disk filled up).
+  const bool planned_end = options.crash_after_acks != 0 || ended.rfind("--duration", 0) == 0;
+  if (!planned_end)
+    return Status::IOError(fmt::format("{} before the power was cut; its acknowledgements are recorded, but the run "
+                                       "is not a certification",
+                                       ended));
+  return Status::OK();
 }
 
 }  // namespace bdb::sim::certify
