@@ -148,7 +148,8 @@ void AckListener::Serve(int fd) {
     } else if (sock.Send(FormatHelloOk(path)).ok()) {
       Log(fmt::format("run '{}' from {}: acknowledgements go to {}", run_id, peer, path));
       sock.SetReadTimeout(std::chrono::milliseconds(0));
-      uint64_t recorded = 0;
+      uint64_t recorded = 0, reported = 0;
+      auto last_report = std::chrono::steady_clock::now();
       size_t partial = 0;
       std::string why;
       for (;;) {
@@ -183,6 +184,15 @@ void AckListener::Serve(int fd) {
           }
           recorded += lines;
           if (!sock.Send(fmt::format("R {}\n", recorded)).ok() && why.empty()) why = "connection lost";
+          // The operator on this machine sees the run is alive, and at what rate.
+          const auto now = std::chrono::steady_clock::now();
+          if (now - last_report >= options_.report_every) {
+            const double secs = std::chrono::duration<double>(now - last_report).count();
+            Log(fmt::format("run '{}': {} lines recorded ({:.0f}/s over the last {:.0f} s)", run_id, recorded,
+                            (recorded - reported) / secs, secs));
+            last_report = now;
+            reported = recorded;
+          }
         }
         if (!why.empty()) {
           if (why.rfind("malformed", 0) == 0) {

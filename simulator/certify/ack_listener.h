@@ -30,6 +30,7 @@ struct ListenerOptions {
   // Where messages go (one line each, no newline); default: stderr.
   std::function<void(const std::string&)> log;
   std::chrono::milliseconds hello_timeout{10000};  // a peer silent this long after connecting is dropped
+  std::chrono::milliseconds report_every{10000};   // each run's progress is logged this often
 };
 
 class AckListener {

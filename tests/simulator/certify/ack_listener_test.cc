@@ -31,6 +31,7 @@ struct TestListener {
     ListenerOptions o;
     o.ack_file = dir.Sub("acks");
     o.hello_timeout = hello_timeout;
+    o.report_every = milliseconds(0);  // every batch: the progress line is visible at once
     o.log = [this](const std::string& line) {
       std::lock_guard<std::mutex> lock(mu);
       log += line + "\n";
@@ -93,6 +94,8 @@ TEST(AckListenerTest, RecordsEveryAcknowledgementInOrderBeforeReplying) {
   }
   ASSERT_EQ(acks.measurements.size(), 1u);
   EXPECT_EQ(acks.measurements[0]["fsync_p50_ms"], 1.5);
+  // The operator at the listener sees the run's progress.
+  EXPECT_NE(l.Log().find("run 'run-a': 201 lines recorded ("), std::string::npos) << l.Log();
 }
 
 TEST(AckListenerTest, DropsPeersThatAreNotRunsAndKeepsServing) {
