@@ -139,6 +139,7 @@ Status RunCertification(const RunOptions& options, RunSummary* summary) {
 
   uint64_t forwarded = 0;
   bool armed = false;
+  auto armed_at = Clock::now();
   Status failure;
   auto last_status = Clock::now();
   std::string ended;
@@ -149,6 +150,12 @@ Status RunCertification(const RunOptions& options, RunSummary* summary) {
       BDB_RETURN_IF_ERROR(WriteText(config.crash_arm_file, std::to_string(options.crash_after_writes)));
       BDB_RETURN_IF_ERROR(workload->Signal(SIGUSR1));
       armed = true;
+      armed_at = Clock::now();
+    }
+    if (armed && SecondsSince(armed_at) > 60) {
+      workload->Kill();  // it stopped writing: end it so the simulation cannot hang
+      ended = "the planned crash did not land within 60 s: the workload was killed";
+      break;
     }
     if (workload->ledger().closed()) {
       ended = "the workload ended";
