@@ -144,6 +144,29 @@ TEST(CertifyCliTest, CheckNamesTheFirstLostCommitAndFails) {
   EXPECT_EQ(j["first_lost"]["acknowledged_at_unix_ms"], 1796000000123);
 }
 
+TEST(CertifyCliTest, CommitsWhoseAcknowledgementNeverReachedTheListenerAreAllowed) {
+  TempDir dir;
+  FinishedRun r(dir);
+  ASSERT_EQ(r.run.exit_code, 0) << r.run.out << r.run.err;
+  // The cut came before the last 5 acknowledgements reached the listener.
+  std::string text = ReadFileContents(dir.Sub("acks"));
+  for (int i = 0; i < 5; ++i) {
+    size_t last_a = text.rfind("\nA ");
+    ASSERT_NE(last_a, std::string::npos);
+    size_t end = text.find('\n', last_a + 1);
+    text.erase(last_a + 1, end - last_a);
+  }
+  {
+    std::ofstream out(dir.Sub("acks"), std::ios::trunc);
+    out << text;
+  }
+  ProcessResult c = Bdbsim({"check", "--dir", dir.Sub("dev"), "--ack-file", dir.Sub("acks"), "--report", dir.Sub("report")});
+  ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
+  nlohmann::json j = nlohmann::json::parse(ReadFileContents(dir.Sub("report/certification.json")));
+  EXPECT_EQ(j["counts"]["extra"], 5);
+  EXPECT_EQ(j["counts"]["lost"], 0);
+}
+
 TEST(CertifyCliTest, AnEnvironmentThatWillNotRecoverIsAClearFail) {
   TempDir dir;
   FinishedRun r(dir);
