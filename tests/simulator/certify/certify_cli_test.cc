@@ -120,6 +120,20 @@ TEST(CertifyCliTest, ListenRunCheckPassesWithoutACut) {
   EXPECT_NE(c.out.find("2 cuts, 0 failed (0.0%, 95% CI 0-66%)"), std::string::npos) << c.out;
   nlohmann::json rec = nlohmann::json::parse(ReadFileContents(dir.Sub("record.json")));
   EXPECT_EQ(rec["cuts"].size(), 2u);
+  EXPECT_EQ(rec["figure"]["cuts"], 2);
+  EXPECT_EQ(rec["figure"]["failed"], 0);
+
+  // A record that is not one is refused, and left as it was.
+  {
+    std::ofstream out(dir.Sub("other.json"));
+    out << "{\"cuts\": 3}\n";
+  }
+  c = Bdbsim({"check", "--dir", dir.Sub("dev"), "--ack-file", dir.Sub("acks"), "--report", dir.Sub("report"),
+              "--append", dir.Sub("other.json")});
+  EXPECT_EQ(c.exit_code, 2) << c.out << c.err;
+  EXPECT_EQ(c.err, "bdbsim: error: certification record '" + dir.Sub("other.json") +
+                       "': format: not a bdbsim certification record\n");
+  EXPECT_EQ(ReadFileContents(dir.Sub("other.json")), "{\"cuts\": 3}\n");
 }
 
 TEST(CertifyCliTest, CheckNamesTheFirstLostCommitAndFails) {
