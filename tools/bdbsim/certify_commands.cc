@@ -71,7 +71,9 @@ void AddWorkloadOptions(CLI::App* cmd, CertifyCommands* c, WorkloadConfig* workl
   cmd->add_option("--checkpoint-every", w.checkpoint_every_txns, "checkpoint after this many commits (0: never)")->capture_default_str();
   cmd->add_option("--log-file-bytes", w.log_file_bytes, "log file size (set_lg_max)")->capture_default_str()->check(CLI::Range(65536, 1 << 30));
   cmd->add_option("--abort-percent", w.abort_percent, "transactions aborted on purpose")->capture_default_str()->check(CLI::Range(0, 100));
-  cmd->add_option("--workload-seed", w.seed, "seed of the workload's keys and values")->capture_default_str();
+  // A simulation draws each trial's workload seed from --seed.
+  if (!simulation)
+    cmd->add_option("--workload-seed", w.seed, "seed of the workload's keys and values")->capture_default_str();
 }
 
 void ApplyPairs(CertifyCommands* c, WorkloadConfig* w) {
@@ -212,7 +214,7 @@ CertifyCommands* AddCertifyCommands(CLI::App* app, const std::string& workload_b
       ->excludes(lying);
   c->simulate->add_option("--cache-kib", c->cache_kib, "the device's volatile write cache (KiB of the latest writes) lost at the cut")
       ->capture_default_str()->check(CLI::Range(4, 1 << 20));
-  c->simulate->add_option("--txns", c->txns, "acknowledged commits before each cut")->capture_default_str()->check(CLI::Range(1, 1000000));
+  c->simulate->add_option("--txns", c->txns, "each cut comes after a seeded count of acknowledged commits in [TXNS/2, TXNS]")->capture_default_str()->check(CLI::Range(1, 1000000));
   c->simulate->add_option("--report", c->report_dir, "report directory (default: DIR/report)");
   c->simulate->add_option("--fsync-samples", c->measure.fsync_samples, "fsyncs timed once before the trials")->capture_default_str();
   c->simulate->add_option("--write-mib", c->measure.write_mib, "MiB written to time sequential bandwidth")->capture_default_str();
