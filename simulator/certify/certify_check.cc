@@ -68,6 +68,11 @@ Status CheckCertification(const CheckOptions& options, CheckResult* r) {
     return Status::InvalidArgument(fmt::format("--dir '{}' is not a directory (give the PATH of the run)", options.dir));
   AckFileContents acks;
   BDB_RETURN_IF_ERROR(ReadAckFile(options.ack_file, &acks));
+  if (acks.acks.empty())
+    return Status::InvalidArgument(fmt::format(
+        "ack file '{}' holds no acknowledged commit: the run ended before its first commit, so there is nothing to "
+        "check",
+        options.ack_file));
   WorkloadConfig config;
   BDB_RETURN_IF_ERROR(WorkloadConfigFromJson(acks.config_json, &config)
                           .WithContext(fmt::format("ack file '{}'", options.ack_file)));

@@ -248,6 +248,14 @@ TEST(CertifyCliTest, BadInputIsOneLineAndExitTwo) {
   c = Bdbsim({"check", "--dir", dir.path(), "--ack-file", dir.Sub("notacks")});
   EXPECT_EQ(c.exit_code, 2);
   EXPECT_EQ(c.err, "bdbsim: error: ack file '" + dir.Sub("notacks") + "' line 1: not a bdbsim certify ack file\n");
+  {
+    std::ofstream out(dir.Sub("empty-acks"));
+    out << "# bdbsim certify acknowledgements, format 1\nH r 1 127.0.0.1:9 {\"seed\":1,\"home\":\"x\"}\n";
+  }
+  c = Bdbsim({"check", "--dir", dir.path(), "--ack-file", dir.Sub("empty-acks")});
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.err.find("holds no acknowledged commit: the run ended before its first commit"), std::string::npos)
+      << c.err;
   c = Bdbsim({"run", "--dir", dir.Sub("dev"), "--ack-to", "nowhere"});
   EXPECT_EQ(c.exit_code, 2);
   EXPECT_EQ(c.err, "bdbsim: error: --ack-to must be HOST:PORT, got 'nowhere'\n");
