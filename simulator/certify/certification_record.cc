@@ -85,7 +85,7 @@ CutRecord CutFromResult(const CheckResult& r, const std::string& cut) {
   c.present = r.present;
   c.lost = r.lost;
   c.corrupted = r.corrupted;
-  c.torn_pages = r.after_recovery.bad_count;
+  c.torn_pages = r.torn_pages();
   c.recovered = r.recovered;
   if (r.first_lost) c.first_lost_txn = r.first_lost->txn, c.first_lost_unix_ms = r.first_lost->device_unix_ms;
   c.commits_per_s = r.commits_per_s;

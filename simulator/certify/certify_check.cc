@@ -58,7 +58,7 @@ void RateOverTime(const AckFileContents& acks, CheckResult* r) {
 
 std::string CheckResult::Summary() const {
   return fmt::format("{}: {} acknowledged, {} present, {} lost, {} corrupted, {} torn pages", pass ? "PASS" : "FAIL",
-                     acknowledged, present, lost, corrupted, after_recovery.bad_count);
+                     acknowledged, present, lost, corrupted, torn_pages());
 }
 
 Status CheckCertification(const CheckOptions& options, CheckResult* r) {
@@ -107,6 +107,8 @@ Status CheckCertification(const CheckOptions& options, CheckResult* r) {
   Status rec = RecoverNormal(home);
   if (!rec.ok()) {
     r->recovery_error = rec.message();
+    for (const BadPage& p : r->before_recovery.bad)
+      r->problems.push_back(fmt::format("page {} of '{}' fails its checksum (torn or corrupt)", p.page, p.file));
     return fail_all(fmt::format("the environment does not recover, so none of the {} acknowledged commits can be "
                                 "read: {}",
                                 r->acknowledged, rec.message()));

@@ -63,6 +63,8 @@ struct CheckResult {
   std::vector<uint64_t> acks_per_bucket;
   uint64_t bucket_ms = 100;
   nlohmann::json workload;       // the run's workload configuration
+  // Pages failing their checksum: after recovery, or as the cut left them when recovery failed.
+  uint64_t torn_pages() const { return recovered ? after_recovery.bad_count : before_recovery.bad_count; }
   std::string Summary() const;   // "PASS: 1234 acknowledged, 1234 present, 0 lost, 0 corrupted, 0 torn pages"
 };
 

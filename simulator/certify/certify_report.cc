@@ -116,7 +116,7 @@ nlohmann::json CertificationReportToJson(const CertificationReport& report) {
           {"checked_at", r.checked_at},
           {"counts",
            {{"acknowledged", r.acknowledged}, {"present", r.present}, {"lost", r.lost}, {"corrupted", r.corrupted},
-            {"torn_pages", r.after_recovery.bad_count}, {"extra", r.extra}, {"records_read", r.records}}},
+            {"torn_pages", r.torn_pages()}, {"extra", r.extra}, {"records_read", r.records}}},
           {"first_lost", first},
           {"recovery", {{"recovered", r.recovered}, {"error", r.recovery_error}}},
           {"pages_before_recovery", PageScanJson(r.before_recovery)},
@@ -147,7 +147,7 @@ std::string RenderCertificationHtml(const CertificationReport& report) {
                    r.pass ? "" : " fail", verdict, verdict, E(r.Summary()), E(r.reason));
   h += Tile("acknowledged", std::to_string(r.acknowledged)) + Tile("present", std::to_string(r.present)) +
        Tile("lost", std::to_string(r.lost), r.lost > 0) + Tile("corrupted", std::to_string(r.corrupted), r.corrupted > 0) +
-       Tile("torn pages", std::to_string(r.after_recovery.bad_count), r.after_recovery.bad_count > 0) +
+       Tile("torn pages", std::to_string(r.torn_pages()), r.torn_pages() > 0) +
        Tile("committed, not acked", std::to_string(r.extra)) + Tile("recovered", r.recovered ? "yes" : "no", !r.recovered);
   h += "</div></section>";
   if (r.first_lost) {

@@ -181,6 +181,30 @@ TEST(CertifyCliTest, CommitsWhoseAcknowledgementNeverReachedTheListenerAreAllowe
   EXPECT_EQ(j["counts"]["lost"], 0);
 }
 
+TEST(CertifyCliTest, ATornPageIsFoundByItsChecksumAndFails) {
+  TempDir dir;
+  FinishedRun r(dir);
+  ASSERT_EQ(r.run.exit_code, 0) << r.run.out << r.run.err;
+  // The device kept half of a page write: the second 2 KiB of page 1 of a.db are stale.
+  const std::string db = dir.Sub("dev/env/a.db");
+  int fd = ::open(db.c_str(), O_WRONLY);
+  ASSERT_GE(fd, 0);
+  std::string stale(2048, '\x11');
+  ASSERT_EQ(::pwrite(fd, stale.data(), stale.size(), 4096 + 2048), static_cast<ssize_t>(stale.size()));
+  ::close(fd);
+  ProcessResult c = Bdbsim({"check", "--dir", dir.Sub("dev"), "--ack-file", dir.Sub("acks"), "--report", dir.Sub("report")});
+  EXPECT_EQ(c.exit_code, 1) << c.out << c.err;
+  EXPECT_NE(c.out.find("FAIL: "), std::string::npos) << c.out;
+  nlohmann::json j = nlohmann::json::parse(ReadFileContents(dir.Sub("report/certification.json")));
+  EXPECT_EQ(j["verdict"], "FAIL");
+  EXPECT_EQ(j["pages_before_recovery"]["bad_pages"], 1);
+  EXPECT_EQ(j["pages_before_recovery"]["bad"][0]["file"], "a.db");
+  EXPECT_EQ(j["pages_before_recovery"]["bad"][0]["page"], 1);
+  EXPECT_EQ(j["counts"]["torn_pages"], 1);
+  EXPECT_NE(c.out.find(" 1 torn pages"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("page 1 of 'a.db' fails its checksum (torn or corrupt)"), std::string::npos) << c.out;
+}
+
 TEST(CertifyCliTest, AnEnvironmentThatWillNotRecoverIsAClearFail) {
   TempDir dir;
   FinishedRun r(dir);
