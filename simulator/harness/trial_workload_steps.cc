@@ -34,7 +34,7 @@ Status Trial::WorkloadEnded(const Status& waited) {
     const size_t last_line = tail.rfind('\n') + 1;  // 0 when there is one line (npos + 1)
     const std::string hit = fmt::format("the workload stopped after {} acknowledged commits ({}): {}",
                                         workload_->ledger().AckedCount(), info.Describe(), tail.substr(last_line));
-    Fault("io_error", fmt::format("workload {} #{} failed; {}", config_.io_error_point, config_.io_error_nth, hit));
+    Fault("io_error", fmt::format("workload {} #{} failed; {}", ToString(plan_.workload_io_point), config_.io_error_nth, hit));
     Fired(FaultKind::kWorkloadIoError, 0, hit);
     return Status::OK();
   }

@@ -250,7 +250,9 @@ Status OpenEnvironment(const WorkloadConfig& c, Run* run) {
   DB_ENV* env = run->env;
   env->set_errcall(env, OnBdbError);
   if ((ret = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0) return BdbFailure("DB_ENV->set_lk_detect", ret);
-  uint32_t sync_flag = c.durability == "nosync" ? DB_TXN_NOSYNC : c.durability == "write_nosync" ? DB_TXN_WRITE_NOSYNC : 0;
+  const uint32_t sync_flag = c.durability == CommitDurability::kNoSync        ? DB_TXN_NOSYNC
+                             : c.durability == CommitDurability::kWriteNoSync ? DB_TXN_WRITE_NOSYNC
+                                                                              : 0;
   if (sync_flag != 0 && (ret = env->set_flags(env, sync_flag, 1)) != 0) return BdbFailure("DB_ENV->set_flags", ret);
   if (!c.password.empty() && (ret = env->set_encrypt(env, c.password.c_str(), DB_ENCRYPT_AES)) != 0)
     return BdbFailure("DB_ENV->set_encrypt", ret);
@@ -329,7 +331,7 @@ Status RunWorkload(const WorkloadConfig& config, int out_fd, WorkloadStats* stat
   IoErrorInjector io_errors;  // disarms when the run ends
   if (config.io_error_nth != 0) {
     IoFault fault;
-    fault.op = config.io_error_point == "write" ? IoOp::kWrite : IoOp::kFsync;
+    fault.op = config.io_error_op == WorkloadIoOp::kWrite ? IoOp::kWrite : IoOp::kFsync;
     fault.nth_call = config.io_error_nth;
     fault.error = config.io_error_errno;
     fault.short_write = config.io_error_short_write;

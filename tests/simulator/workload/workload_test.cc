@@ -130,7 +130,7 @@ TEST_P(WorkloadIoErrorTest, BdbMeetsTheErrorAndRecoveryKeepsEveryAck) {
   // A cache the first 300 commits fit in: no eviction writes, whose failure
   // BDB may absorb by using another buffer; the 300th write is a log write.
   c.cache_bytes = 8 << 20;
-  c.io_error_point = e.point;
+  c.io_error_op = std::string(e.point) == "write" ? WorkloadIoOp::kWrite : WorkloadIoOp::kFsync;
   c.io_error_nth = 300;
   c.io_error_errno = e.error;
   c.io_error_short_write = e.short_write;
@@ -171,11 +171,9 @@ TEST(WorkloadTest, IoErrorConfigIsValidated) {
   WorkloadConfig c;
   c.home = "/h";
   c.io_error_nth = 3;
-  c.io_error_point = "rename";
-  EXPECT_EQ(ValidateWorkloadConfig(c).message(), "invalid workload config: 'io_error_point' must be write or fsync, not 'rename'");
-  c.io_error_point = "fsync";
+  c.io_error_op = WorkloadIoOp::kFsync;
   c.io_error_short_write = true;
-  EXPECT_EQ(ValidateWorkloadConfig(c).message(), "invalid workload config: 'io_error_short_write' needs io_error_point write");
+  EXPECT_EQ(ValidateWorkloadConfig(c).message(), "invalid workload config: 'io_error_short_write' needs io_error_op write");
   c.io_error_short_write = false;
   c.io_error_errno = 0;
   EXPECT_EQ(ValidateWorkloadConfig(c).message(), "invalid workload config: 'io_error_errno' must be 1..65535, not 0");
