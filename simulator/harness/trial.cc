@@ -202,6 +202,7 @@ Status Trial::Setup() {
   if (sc_.faults.power_loss || power_steps) config_.journal_path = sandbox_.Sub("power.journal");
   config_.load_file = sandbox_.Sub("load");
   config_.load_pace_us = kLoadPaceUs;
+  config_.load_max_ms = static_cast<uint64_t>(w.load_seconds) * 1000;
   config_.crash_arm_file = sandbox_.Sub("crash.arm");
   config_.crash_at_write = plan_.workload_crash_at_write;
   if (config_.crash_at_write > 0)

@@ -38,6 +38,18 @@ bool FileExists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+// The harness has load on: its load file exists and, with load_max_ms, was
+// made (turned on) less than that long ago.
+bool LoadIsOn(const WorkloadConfig& c) {
+  struct stat st;
+  if (::stat(c.load_file.c_str(), &st) != 0) return false;
+  if (c.load_max_ms == 0) return true;
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  const int64_t age_ms = (now.tv_sec - st.st_mtim.tv_sec) * 1000 + (now.tv_nsec - st.st_mtim.tv_nsec) / 1000000;
+  return age_ms < static_cast<int64_t>(c.load_max_ms);
+}
+
 // Shared by the writer threads.
 struct Run {
   const WorkloadConfig* config = nullptr;
@@ -200,7 +212,7 @@ bool WaitForLoad(Run* run) {
   const WorkloadConfig& c = *run->config;
   const uint64_t txns_max = c.txns_max != 0 ? c.txns_max : c.txns * 20;
   if (run->acked >= txns_max) return false;
-  if (run->acked < c.txns || FileExists(c.load_file)) return true;
+  if (run->acked < c.txns || LoadIsOn(c)) return true;
   UpdatePause(run, 0, 1);
   {
     std::lock_guard<std::mutex> lock(run->pause_mu);
@@ -209,7 +221,7 @@ bool WaitForLoad(Run* run) {
       run->Emit("D");
     }
   }
-  while (!run->stop && !FileExists(c.load_file)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  while (!run->stop && !LoadIsOn(c)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   UpdatePause(run, 0, -1);
   return !run->stop;
 }

@@ -65,6 +65,7 @@ std::string WorkloadConfigToJson(const WorkloadConfig& c) {
       {"load_file", c.load_file},
       {"txns_max", c.txns_max},
       {"load_pace_us", c.load_pace_us},
+      {"load_max_ms", c.load_max_ms},
       {"crash_arm_file", c.crash_arm_file},
       {"txn_pause_us", c.txn_pause_us},
       {"io_error_op", WorkloadIoOpName(c.io_error_op)},
@@ -122,6 +123,7 @@ Status WorkloadConfigFromJson(const std::string& text, WorkloadConfig* config) {
     Read(j, "load_file", &c.load_file);
     Read(j, "txns_max", &c.txns_max);
     Read(j, "load_pace_us", &c.load_pace_us);
+    Read(j, "load_max_ms", &c.load_max_ms);
     Read(j, "crash_arm_file", &c.crash_arm_file);
     Read(j, "txn_pause_us", &c.txn_pause_us);
     if (j.contains("io_error_op")) c.io_error_op = ParseWorkloadIoOp(j.at("io_error_op").get<std::string>());

@@ -45,6 +45,9 @@ struct WorkloadConfig {
   std::string load_file;
   uint64_t txns_max = 0;
   uint64_t load_pace_us = 0;  // past `txns`, each writer sleeps this long after each txn
+  // Past `txns`, load lasts at most this long after the load file was made
+  // (its mtime), however long the harness keeps it; 0 = as long as it exists.
+  uint64_t load_max_ms = 0;
   // SIGUSR1 arms a crash: the workload reads a count n from crash_arm_file and
   // SIGKILLs itself at its n-th hooked write from then on.
   std::string crash_arm_file;

@@ -199,6 +199,7 @@ TEST(ScenarioTest, ApplicationSettingKeys) {
   EXPECT_FALSE(sc.workload.log_auto_remove);
   EXPECT_FALSE(sc.workload.encrypt);
   EXPECT_EQ(sc.workload.data_dir, "");
+  EXPECT_EQ(sc.workload.load_seconds, 0);
   EXPECT_FALSE(sc.backup.hold_hotbackup);
   EXPECT_TRUE(sc.backup.announce_hotbackup);
   Status s = Load(std::string(kHead) + R"([workload]
@@ -207,6 +208,7 @@ threads = 1
 log_auto_remove = true
 encrypt = true
 data_dir = "data-1"
+load_seconds = 5
 [backup]
 hold_hotbackup = true
 )",
@@ -216,6 +218,7 @@ hold_hotbackup = true
   EXPECT_TRUE(sc.workload.log_auto_remove);
   EXPECT_TRUE(sc.workload.encrypt);
   EXPECT_EQ(sc.workload.data_dir, "data-1");
+  EXPECT_EQ(sc.workload.load_seconds, 5);
   EXPECT_TRUE(sc.backup.hold_hotbackup);
   ASSERT_TRUE(
       Load(std::string(kHead) + "[workload]\nthreads = 1\nbulk = true\n[backup]\nannounce_hotbackup = false\n", &sc)
@@ -239,6 +242,8 @@ TEST(ScenarioErrorTest, ApplicationSettingErrors) {
   EXPECT_EQ(Message(std::string(kHead) + "[workload]\ndata_dir = 3\n"),
             "scenarios/x.toml:5: key 'workload.data_dir' must be a directory name of 1 to 64 letters, digits, '_' or "
             "'-', other than \"log\", got 3");
+  EXPECT_EQ(Message(std::string(kHead) + "[workload]\nload_seconds = 0\n"),
+            "scenarios/x.toml:5: key 'workload.load_seconds' must be an integer from 1 to 3600, got 0");
   EXPECT_EQ(Message(std::string(kHead) + "[backup]\nhold_hotbackup = 0\n"),
             "scenarios/x.toml:5: key 'backup.hold_hotbackup' must be true or false, got 0");
   EXPECT_EQ(Message(std::string(kHead) + "[backup]\nannounce_hotbackup = false\n"),

@@ -206,6 +206,32 @@ TEST(WorkloadTest, PauseFileHoldsWritersAndWaitsAreBounded) {
   EXPECT_EQ(exit.signal, SIGKILL);
 }
 
+// Past the target, load lasts while the load file exists and, with
+// load_max_ms, only that long after the file was made (its mtime).
+TEST(WorkloadTest, LoadPastTheTargetIsBoundedByTheLoadFilesAge) {
+  TempDir dir("h4-workload");
+  WorkloadConfig c = SmallConfig(dir, 20);
+  c.hold_after_done = true;
+  c.load_file = dir.Sub("load");
+  c.load_max_ms = 60000;
+  // Turned on ten minutes ago: already past its bound, so no load.
+  std::ofstream(c.load_file) << "load\n";
+  const std::filesystem::path load_path(c.load_file);
+  std::filesystem::last_write_time(load_path, std::filesystem::last_write_time(load_path) - std::chrono::minutes(10));
+  auto p = StartWorkload(dir, c);
+  ASSERT_TRUE(p->WaitReady(kLong).ok());
+  ASSERT_TRUE(p->WaitDone(kLong).ok());
+  const uint64_t at_target = p->ledger().AckedCount();
+  EXPECT_GE(at_target, 20u);
+  EXPECT_EQ(p->WaitForAcks(at_target + 1, milliseconds(300)).message(),
+            fmt::format("workload: timed out after 300 ms waiting for {} acks (got {})", at_target + 1, at_target));
+  // Made again now: within its bound, the writers go on past the target.
+  std::filesystem::remove(load_path);
+  std::ofstream(c.load_file) << "load\n";
+  EXPECT_TRUE(p->WaitForAcks(at_target + 10, kLong).ok());
+  p->Kill();
+}
+
 TEST(WorkloadTest, WaitAfterExitReportsEnded) {
   TempDir dir("h4-workload");
   WorkloadConfig c = SmallConfig(dir, 5);
