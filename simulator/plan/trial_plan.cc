@@ -232,11 +232,6 @@ Status ValidatePlannable(const Scenario& sc, std::string* key, int* line) {
         "tears at 4096-byte boundaries, which a {}-byte page does not straddle (use workload.page_size above 4096)",
         sc.workload.page_size));
   }
-  if (f.torn_read && f.torn_read->boundary_bytes >= sc.workload.page_size) {
-    *key = "faults.torn_read.boundary_bytes";
-    return Status::InvalidArgument(fmt::format("{} leaves no interior boundary in a {}-byte page",
-                                               f.torn_read->boundary_bytes, sc.workload.page_size));
-  }
   if (f.io_error && !(engine && engine_backup)) {
     *key = "faults.io_error";
     return Status::InvalidArgument("fails the backup's I/O, but the schedule has no backup step");

@@ -260,7 +260,7 @@ TEST(ScenarioErrorTest, ApplicationSettingErrors) {
   EXPECT_EQ(Message(std::string(kHead) + command + "hold_hotbackup = true\n"),
             "scenarios/x.toml:7: key 'backup.hold_hotbackup' is only allowed with backup.method = \"engine\"");
   EXPECT_EQ(Message(std::string(kHead) + "[workload]\nencrypt = true\n" + command),
-            "scenarios/x.toml:6: key 'workload.encrypt' is only allowed with backup.method = \"engine\" (the "
+            "scenarios/x.toml:5: key 'workload.encrypt' is only allowed with backup.method = \"engine\" (the "
             "program gets no password)");
 }
 
