@@ -9,7 +9,6 @@
 // 5.3's recovery really dies with SIGSEGV.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/bulk_writer.h"
+#include "engine/subprocess.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 
@@ -29,7 +29,6 @@ namespace {
 
 using json = nlohmann::json;
 
-extern "C" char** environ;
 
 // The pids of pid's children (/proc/<pid>/task/<pid>/children), "" if none.
 std::string Children(pid_t pid) {
@@ -168,13 +167,13 @@ TEST_F(RecoveryCrashCliTest, RecoverAsYouGoReportsTheCrashAndKeepsTheBackup) {
 TEST_F(RecoveryCrashCliTest, KilledBdbackupTakesItsHelperWithIt) {
   Backup("hot");
   const std::string target = tmp_.Sub("target");
-  std::vector<std::string> args = {"env", "BDBACKUP_RECOVER_TEST_CRASH=recover:SIGSTOP", BDBACKUP_BIN, "restore",
-                                   "--repo", repo_, "--target", target};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t bdbackup = 0;
-  ASSERT_EQ(::posix_spawnp(&bdbackup, "env", nullptr, nullptr, argv.data(), environ), 0);
+  SpawnSpec spec;
+  spec.argv = {BDBACKUP_BIN, "restore", "--repo", repo_, "--target", target};
+  spec.env_set = {"BDBACKUP_RECOVER_TEST_CRASH=recover:SIGSTOP"};
+  spec.out = spec.err = ChildOutput::DevNull();
+  std::unique_ptr<Subprocess> child;
+  ASSERT_TRUE(Subprocess::Start(spec, &child).ok());
+  const pid_t bdbackup = child->pid();
   pid_t helper = 0;
   for (int i = 0; i < 1000 && helper == 0; ++i) {
     const std::string children = Children(bdbackup);
@@ -182,9 +181,7 @@ TEST_F(RecoveryCrashCliTest, KilledBdbackupTakesItsHelperWithIt) {
     if (helper == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_NE(helper, 0) << "bdbackup never had a stopped helper";
-  ::kill(bdbackup, SIGKILL);
-  int status = 0;
-  ASSERT_EQ(::waitpid(bdbackup, &status, 0), bdbackup);
+  child->Kill();
   for (int i = 0; i < 500 && ProcessState(helper) != 0 && ProcessState(helper) != 'Z'; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   const char state = ProcessState(helper);
