@@ -76,11 +76,11 @@ struct Seen {
 
 class Checker {
  public:
-  Checker(const AckLedger& ledger, uint64_t cutoff, const WorkloadConfig& config, bool allow_lost_suffix,
+  Checker(const std::vector<TxnRecord>& ledger, uint64_t cutoff, const WorkloadConfig& config, bool allow_lost_suffix,
           int64_t absent_from_unix_ms, OracleReport* report)
       : cutoff_(cutoff), config_(config), allow_lost_suffix_(allow_lost_suffix),
         absent_from_unix_ms_(absent_from_unix_ms), report_(report) {
-    for (const TxnRecord& r : ledger.Snapshot()) ledger_[r.txn] = r;
+    for (const TxnRecord& r : ledger) ledger_[r.txn] = r;
   }
 
   void Record(Database db, const std::string& key, const std::string& value) {
@@ -230,6 +230,13 @@ class Checker {
 
 OracleReport CheckEnvironment(const std::string& recovered_home, const AckLedger& ledger, uint64_t cutoff_seq,
                               const WorkloadConfig& config, bool allow_lost_suffix, int64_t absent_from_unix_ms) {
+  return CheckEnvironment(recovered_home, ledger.Snapshot(), cutoff_seq, config, allow_lost_suffix,
+                          absent_from_unix_ms);
+}
+
+OracleReport CheckEnvironment(const std::string& recovered_home, const std::vector<TxnRecord>& ledger,
+                              uint64_t cutoff_seq, const WorkloadConfig& config, bool allow_lost_suffix,
+                              int64_t absent_from_unix_ms) {
   OracleReport report;
   Checker checker(ledger, cutoff_seq, config, allow_lost_suffix, absent_from_unix_ms, &report);
   std::error_code ec;

@@ -33,6 +33,7 @@
 #include "simulator/faults/power_cut.h"
 #include "simulator/harness/child_process.h"
 #include "simulator/harness/oracle.h"
+#include "simulator/harness/oracle_process.h"
 #include "simulator/harness/trial_classify.h"
 #include "simulator/harness/trial_runner.h"
 #include "simulator/harness/trial_sandbox.h"
@@ -45,6 +46,8 @@ namespace bdb::sim::internal {
 inline constexpr std::chrono::milliseconds kAckTimeout(120000);
 inline constexpr int kAgentTimeoutMs = 180000;
 inline constexpr int kCommandTimeoutMs = 180000;
+// The oracle's reader process (a restored environment of up to 20 x txns commits).
+inline constexpr int kOracleTimeoutMs = 300000;
 
 inline int Rank(Outcome o) {
   switch (o) {

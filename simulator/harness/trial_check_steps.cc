@@ -9,8 +9,15 @@ namespace bdb::sim::internal {
 OracleReport Trial::Judge(const DetectionScope& scope, const std::string& what, const std::string& recovered,
                           uint64_t cutoff, bool allow_lost_suffix, int64_t absent_from_unix_ms) {
   ++checks_;
+  // In its own process (BDB may crash reading a damaged environment), unless
+  // the runner has no bdbsim binary to run it with (in-process tests).
+  OracleRequest request{recovered, workload_->ledger().Snapshot(), cutoff, config_, allow_lost_suffix,
+                        absent_from_unix_ms};
   OracleReport report =
-      CheckEnvironment(recovered, workload_->ledger(), cutoff, config_, allow_lost_suffix, absent_from_unix_ms);
+      options_.agent_binary.empty()
+          ? CheckEnvironment(request.home, request.ledger, cutoff, config_, allow_lost_suffix, absent_from_unix_ms)
+          : CheckEnvironmentInChild(options_.agent_binary, sandbox_.Sub(fmt::format("oracle-{}.json", checks_)),
+                                    request, kOracleTimeoutMs);
   result_.acked = std::max(result_.acked, report.acked);
   result_.checked += report.records;
   result_.missing += report.missing;
