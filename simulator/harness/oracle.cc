@@ -3,6 +3,7 @@
 #include <db.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -72,6 +73,7 @@ Status ReadAll(DB_ENV* env, BdbErrorText* errors, const char* file, Records* out
 struct Seen {
   std::set<uint32_t> fresh;  // valid fresh key indexes present
   bool via_slot = false;
+  int queued = 0;  // its records in the queue database (workload.queue)
 };
 
 class Checker {
@@ -103,6 +105,19 @@ class Checker {
     if (value != MakePayload(config_.seed, p.txn, rec.key_index, rec.key, rec.value_bytes))
       return Bad(AckedBeforeCutoff(p.txn) ? 1 : 2, p.txn, file, key, "value differs from the txn's payload");
     seen_[p.txn].fresh.insert(p.key_index);
+  }
+
+  // One record of the queue database (workload.queue): one per committed txn.
+  void QueueRecord(const std::string& recno, const std::string& value) {
+    ++report_->records;
+    DecodedPayload p;
+    Status s = DecodePayload(kQueuePayloadKey, value, &p);
+    if (!s.ok()) return Bad(2, 0, kQueueFile, recno, s.message());
+    if (p.key_index != kQueueIndex)
+      return Bad(2, p.txn, kQueueFile, recno, fmt::format("value belongs to key index {}", p.key_index));
+    if (value != MakePayload(config_.seed, p.txn, kQueueIndex, kQueuePayloadKey, kQueueRecordBytes))
+      return Bad(AckedBeforeCutoff(p.txn) ? 1 : 2, p.txn, kQueueFile, recno, "value differs from the txn's payload");
+    ++seen_[p.txn].queued;
   }
 
   void Finish() {
@@ -152,6 +167,10 @@ class Checker {
         if (seen.fresh.count(rec.key_index) == 0)
           Bad(AckedBeforeCutoff(txn) ? 1 : 2, txn, DatabaseFile(rec.db), rec.key,
               "txn is partly visible: this key is missing");
+      if (config_.queue && seen.queued != 1)
+        Bad(AckedBeforeCutoff(txn) ? 1 : 2, txn, kQueueFile, "",
+            seen.queued == 0 ? "txn is partly visible: its queue record is missing"
+                             : fmt::format("txn has {} queue records, not 1", seen.queued));
     }
   }
 
@@ -267,14 +286,29 @@ OracleReport CheckEnvironment(const std::string& recovered_home, const std::vect
     }
     for (const auto& [k, v] : records) checker.Record(db, k, v);
   }
+  if (config.queue) {
+    Records records;
+    Status s = ReadAll(env, &errors, kQueueFile, &records);
+    if (!s.ok()) {
+      report.Add({4, 0, kQueueFile, "", s.message()});
+      read_all = false;
+    }
+    for (const auto& [k, v] : records) {
+      db_recno_t recno = 0;
+      std::memcpy(&recno, k.data(), std::min(k.size(), sizeof(recno)));
+      checker.QueueRecord("#" + std::to_string(recno), v);
+    }
+  }
   env->close(env, 0);
   // Without every record the rules would report noise, not findings.
   if (read_all) checker.Finish();
-  for (Database db : {Database::kA, Database::kB}) {
+  std::vector<std::string> files = {DatabaseFile(Database::kA), DatabaseFile(Database::kB)};
+  if (config.queue) files.push_back(kQueueFile);
+  for (const std::string& file : files) {
     // VerifyDatabases takes paths relative to the home; BDB's own opens above find the data directory.
-    const std::string rel = config.data_dir.empty() ? DatabaseFile(db) : config.data_dir + "/" + DatabaseFile(db);
+    const std::string rel = config.data_dir.empty() ? file : config.data_dir + "/" + file;
     Status s = VerifyDatabases(recovered_home, {rel});
-    if (!s.ok()) report.Add({4, 0, DatabaseFile(db), "", s.message()});
+    if (!s.ok()) report.Add({4, 0, file, "", s.message()});
   }
   return report;
 }

@@ -188,6 +188,7 @@ Status Trial::Setup() {
   config_.durability = CommitDurabilityFor(w.durability);
   config_.bulk = w.bulk;
   config_.log_auto_remove = w.log_auto_remove;
+  config_.queue = w.queue;
   config_.data_dir = w.data_dir;
   if (w.encrypt) {
     // A fresh password per trial, so nothing can open the environment or its backups without it.

@@ -77,7 +77,7 @@ void ReadWorkload(KeyReader& r, const toml::table& top, WorkloadSpec* w) {
   r.CheckKnown(*t, p,
                {"txns", "threads", "value_bytes", "keys_per_txn", "abort_percent", "page_size", "checksums",
                 "cache_bytes", "checkpoint_every_txns", "log_file_bytes", "durability", "bulk", "log_auto_remove",
-                "data_dir", "encrypt", "load_seconds"});
+                "data_dir", "encrypt", "load_seconds", "queue"});
   int64_t v = 0;
   r.Int(*t, p, "txns", 1, kMaxTxns, &w->txns);
   if (r.Int(*t, p, "threads", 1, 64, &v)) w->threads = static_cast<int>(v);
@@ -101,6 +101,7 @@ void ReadWorkload(KeyReader& r, const toml::table& top, WorkloadSpec* w) {
   r.Bool(*t, p, "bulk", &w->bulk);
   r.Bool(*t, p, "log_auto_remove", &w->log_auto_remove);
   r.Bool(*t, p, "encrypt", &w->encrypt);
+  r.Bool(*t, p, "queue", &w->queue);
   r.Int(*t, p, "load_seconds", 1, 3600, &w->load_seconds);
   if (const toml::node* node = t->get("data_dir")) {
     auto value = node->as_string();

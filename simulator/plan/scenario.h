@@ -59,6 +59,7 @@ struct WorkloadSpec {
   bool log_auto_remove = false;  // DB_CONFIG set_flags DB_LOG_AUTO_REMOVE
   std::string data_dir;          // DB_CONFIG set_data_dir; "" = databases at the top of the home
   bool encrypt = false;          // DB_ENCRYPT_AES with a password made per trial
+  bool queue = false;            // also a queue database with extent files
   // Load past `txns` (while a backup, archive or check runs) lasts at most
   // this many seconds each time the harness turns it on; 0 = for as long as
   // the step runs.

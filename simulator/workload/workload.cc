@@ -57,6 +57,7 @@ struct Run {
   DB_ENV* env = nullptr;
   DB* a = nullptr;
   DB* b = nullptr;
+  DB* q = nullptr;  // workload.queue
   std::atomic<uint64_t> acked{0};
   std::atomic<uint64_t> aborted{0};
   std::atomic<uint64_t> deadlocks{0};
@@ -111,6 +112,19 @@ int PutRecord(Run* run, DB_TXN* txn, const PlannedRecord& rec, uint64_t txn_id) 
   return db->put(db, txn, &key, &data, 0);
 }
 
+// Appends the txn's record to the queue database (a new record number).
+int AppendQueueRecord(Run* run, DB_TXN* txn, uint64_t txn_id) {
+  std::string value = MakePayload(run->config->seed, txn_id, kQueueIndex, kQueuePayloadKey, kQueueRecordBytes);
+  db_recno_t recno = 0;
+  DBT key{}, data{};
+  key.data = &recno;
+  key.ulen = sizeof(recno);
+  key.flags = DB_DBT_USERMEM;
+  data.data = value.data();
+  data.size = value.size();
+  return run->q->put(run->q, txn, &key, &data, DB_APPEND);
+}
+
 bool IsDeadlock(int ret) { return ret == DB_LOCK_DEADLOCK || ret == DB_LOCK_NOTGRANTED; }
 
 // Runs one txn to commit, deliberate abort, or error; retries on deadlock.
@@ -127,6 +141,7 @@ void RunTxn(Run* run, uint64_t txn_id) {
     if (ret != 0) return run->Fail(BdbFailure("DB_ENV->txn_begin", ret));
     for (const PlannedRecord* r : records)
       if ((ret = PutRecord(run, txn, *r, txn_id)) != 0) break;
+    if (ret == 0 && run->q != nullptr) ret = AppendQueueRecord(run, txn, txn_id);
     if (IsDeadlock(ret)) {
       txn->abort(txn);
       ++run->deadlocks;
@@ -246,6 +261,11 @@ Status OpenDatabase(DB_ENV* env, const WorkloadConfig& c, const char* file, DBTY
   DB* db = nullptr;
   int ret = db_create(&db, env, 0);
   if (ret != 0) return BdbFailure("db_create", ret);
+  if (type == DB_QUEUE && ((ret = db->set_re_len(db, kQueueRecordBytes)) != 0 ||
+                           (ret = db->set_q_extentsize(db, kQueuePagesPerExtent)) != 0)) {
+    db->close(db, 0);
+    return Status::IOError(fmt::format("unable to configure queue database '{}': {}", file, db_strerror(ret)));
+  }
   if ((ret = db->set_pagesize(db, c.page_size)) != 0 || (c.checksums && (ret = db->set_flags(db, DB_CHKSUM)) != 0) ||
       (!c.password.empty() && (ret = db->set_flags(db, DB_ENCRYPT)) != 0) ||
       (ret = db->open(db, nullptr, file, nullptr, type, DB_CREATE | DB_AUTO_COMMIT | DB_THREAD, 0644)) != 0) {
@@ -272,14 +292,17 @@ Status OpenEnvironment(const WorkloadConfig& c, Run* run) {
   if ((ret = env->open(env, c.home.c_str(), flags, 0644)) != 0)
     return Status::IOError(fmt::format("unable to open environment '{}': {}", c.home, db_strerror(ret)));
   BDB_RETURN_IF_ERROR(OpenDatabase(env, c, "a.db", DB_BTREE, &run->a));
-  return OpenDatabase(env, c, "b.db", DB_HASH, &run->b);
+  BDB_RETURN_IF_ERROR(OpenDatabase(env, c, "b.db", DB_HASH, &run->b));
+  if (c.queue) BDB_RETURN_IF_ERROR(OpenDatabase(env, c, kQueueFile, DB_QUEUE, &run->q));
+  return Status::OK();
 }
 
 void CloseEnvironment(Run* run) {
   if (run->a != nullptr) run->a->close(run->a, 0);
   if (run->b != nullptr) run->b->close(run->b, 0);
+  if (run->q != nullptr) run->q->close(run->q, 0);
   if (run->env != nullptr) run->env->close(run->env, 0);
-  run->a = run->b = nullptr;
+  run->a = run->b = run->q = nullptr;
   run->env = nullptr;
 }
 

@@ -74,6 +74,7 @@ std::string WorkloadConfigToJson(const WorkloadConfig& c) {
       {"io_error_short_write", c.io_error_short_write},
       {"bulk", c.bulk},
       {"log_auto_remove", c.log_auto_remove},
+      {"queue", c.queue},
       {"data_dir", c.data_dir},
       {"password", c.password},
   };
@@ -132,6 +133,7 @@ Status WorkloadConfigFromJson(const std::string& text, WorkloadConfig* config) {
     Read(j, "io_error_short_write", &c.io_error_short_write);
     Read(j, "bulk", &c.bulk);
     Read(j, "log_auto_remove", &c.log_auto_remove);
+    Read(j, "queue", &c.queue);
     Read(j, "data_dir", &c.data_dir);
     Read(j, "password", &c.password);
   } catch (const std::exception& e) {

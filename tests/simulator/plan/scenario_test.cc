@@ -58,7 +58,7 @@ TEST(ScenarioTest, EveryShippedScenarioLoads) {
   std::vector<Scenario> all;
   Status s = LoadScenarios({std::string(BDBACKUP_SOURCE_DIR) + "/scenarios"}, &all);
   ASSERT_TRUE(s.ok()) << s.message();
-  ASSERT_EQ(all.size(), 26u);
+  ASSERT_EQ(all.size(), 27u);
   int caught = 0;
   for (const Scenario& sc : all) {
     EXPECT_FALSE(sc.description.empty()) << sc.name;
@@ -200,6 +200,7 @@ TEST(ScenarioTest, ApplicationSettingKeys) {
   EXPECT_FALSE(sc.workload.encrypt);
   EXPECT_EQ(sc.workload.data_dir, "");
   EXPECT_EQ(sc.workload.load_seconds, 0);
+  EXPECT_FALSE(sc.workload.queue);
   EXPECT_FALSE(sc.backup.hold_hotbackup);
   EXPECT_TRUE(sc.backup.announce_hotbackup);
   Status s = Load(std::string(kHead) + R"([workload]
@@ -209,6 +210,7 @@ log_auto_remove = true
 encrypt = true
 data_dir = "data-1"
 load_seconds = 5
+queue = true
 [backup]
 hold_hotbackup = true
 )",
@@ -219,6 +221,7 @@ hold_hotbackup = true
   EXPECT_TRUE(sc.workload.encrypt);
   EXPECT_EQ(sc.workload.data_dir, "data-1");
   EXPECT_EQ(sc.workload.load_seconds, 5);
+  EXPECT_TRUE(sc.workload.queue);
   EXPECT_TRUE(sc.backup.hold_hotbackup);
   ASSERT_TRUE(
       Load(std::string(kHead) + "[workload]\nthreads = 1\nbulk = true\n[backup]\nannounce_hotbackup = false\n", &sc)
