@@ -30,7 +30,11 @@ WritePhase InBackups(const std::string& backups, FileOp op, const std::string& p
     if (op == FileOp::kSyncDir && partial) return WritePhase::kFileFsync;
     return WritePhase::kCleanup;  // removing a leftover, or undoing a publication
   }
-  if (!partial) return WritePhase::kCleanup;
+  if (!partial) {
+    const std::string inner = rest.substr(slash + 1);
+    const bool writing = op == FileOp::kCreate || op == FileOp::kWrite || op == FileOp::kSync;
+    return inner == "manifest.json" && writing ? WritePhase::kManifest : WritePhase::kCleanup;
+  }
   if (op == FileOp::kUnlink || op == FileOp::kRmdir) return WritePhase::kCleanup;
   const std::string inner = rest.substr(slash + 1);
   if (inner == "manifest.json" || inner == "manifest.json.tmp") return WritePhase::kManifest;

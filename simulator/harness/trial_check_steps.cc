@@ -65,6 +65,7 @@ Status Trial::RestoreCheck(const Step& step) {
     Detected(scope, "bdbackup verify: " + s.message());
     return Status::OK();
   }
+  if (step.power_cut) return RestoreUnderPowerCut(step, *attempt, scope, target);
   RestoreRequest request;
   request.repo = repo_;
   request.target = target;
@@ -109,6 +110,40 @@ Status Trial::RestoreCheck(const Step& step) {
       NotFired(FaultKind::kPointInTime, step_, seen);
     }
   }
+  return Status::OK();
+}
+
+Status Trial::RestoreUnderPowerCut(const Step& /*step*/, const BackupAttempt& attempt, const DetectionScope& scope,
+                                   const std::string& target) {
+  AgentRequest request = StepAgentRequest(AgentOp::kRestore);
+  request.restore_target = target;
+  request.restore_backup = attempt.backup.id;
+  const double started_ms = MsSinceStart();
+  AgentResponse response;
+  ChildResult child;
+  BDB_RETURN_IF_ERROR(RunAgent(request, 2000 + restores_, &response, &child));
+  RecordAgentFaults(response, started_ms);
+  BDB_RETURN_IF_ERROR(AgentPowerCut(request, child, response, started_ms));
+  // The target after the cut: a re-run redoes it (its in-progress marker
+  // survived), or refuses it clearly (not empty), then --force redoes it.
+  EngineContext ctx = DefaultEngineContext();
+  RestoreRequest again;
+  again.repo = repo_;
+  again.target = target;
+  again.backup = attempt.backup.id;
+  RestoreOutcome restored;
+  Status s = RunRestore(ctx, again, &restored);
+  if (!s.ok() && s.code() == Status::Code::kInvalidArgument) {
+    Narrate("re-run after the cut refused the target: " + s.message() + "; again with --force");
+    again.force = true;
+    s = RunRestore(ctx, again, &restored);
+  }
+  if (!s.ok()) {
+    Detected(scope, "bdbackup restore re-run after the power cut: " + s.message());
+    return Status::OK();
+  }
+  Narrate("restore re-run after the cut completed");
+  Judge(scope, "restore of " + attempt.backup.id + " redone after a power cut", target, attempt.backup.cutoff, false);
   return Status::OK();
 }
 

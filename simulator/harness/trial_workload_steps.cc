@@ -100,7 +100,7 @@ Status Trial::PowerLoss(PowerLossMode mode) {
 
 // Applies the cut planned for `step`; it fired when it lost something, and
 // every file it tore or dropped writes of is touched (explains a detection).
-Status Trial::PowerCut(int step, PowerLossMode mode) {
+Status Trial::PowerCut(int step, PowerLossMode mode, std::string* described) {
   if (config_.journal_path.empty()) return Status::InvalidArgument("power loss without a journal");
   auto it = plan_.power_cut_seed.find(step);
   if (it == plan_.power_cut_seed.end())
@@ -110,6 +110,8 @@ Status Trial::PowerCut(int step, PowerLossMode mode) {
   power_cut_ = true;
   const std::string hit = std::string("mode ") + ToString(mode) + ": " + cut.Describe();
   Fault("power_loss", hit);
+  if (described != nullptr) *described = hit;
+  for (const std::string& change : cut.lost_directory_changes) Narrate("lost by the cut: " + change);
   for (const LostRange& lost : cut.lost) {
     FaultTouch touch{"power_loss",
                      lost.file,

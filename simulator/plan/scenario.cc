@@ -52,6 +52,25 @@ const Choices<IoPoint> kPoints = {{"read", IoPoint::kRead},
                                   {"fsync", IoPoint::kFsync},
                                   {"rename", IoPoint::kRename},
                                   {"open", IoPoint::kOpen}};
+const Choices<DurabilityShortcut> kShortcut = {
+    {"none", DurabilityShortcut::kNone},
+    {"unsynced_files", DurabilityShortcut::kUnsyncedFiles},
+    {"manifest_after_rename", DurabilityShortcut::kManifestAfterRename},
+    {"no_dir_fsync", DurabilityShortcut::kNoDirFsync},
+    {"remove_before_archive_fsync", DurabilityShortcut::kRemoveBeforeArchiveFsync}};
+const Choices<WritePhase> kWritePhases = {
+    {"setup", WritePhase::kSetup},
+    {"cleanup", WritePhase::kCleanup},
+    {"copy", WritePhase::kCopy},
+    {"file_fsync", WritePhase::kFileFsync},
+    {"manifest", WritePhase::kManifest},
+    {"rename", WritePhase::kRename},
+    {"backups_fsync", WritePhase::kBackupsFsync},
+    {"archive_copy", WritePhase::kArchiveCopy},
+    {"archive_publish", WritePhase::kArchivePublish},
+    {"archive_removal", WritePhase::kArchiveRemoval},
+    {"standby", WritePhase::kStandby},
+    {"restore", WritePhase::kRestore}};
 const Choices<int> kErrno = {{"EIO", EIO}, {"ENOSPC", ENOSPC}};
 const Choices<Step::Action> kActions = {{"wait_txns", Step::Action::kWaitTxns},
                                         {"backup", Step::Action::kBackup},
@@ -165,7 +184,7 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
   const std::string p = "backup.";
   r.CheckKnown(*t, p,
                {"method", "mode", "start_after_txns", "command", "checkpoint", "copier", "recover_as_you_go",
-                "hold_hotbackup", "announce_hotbackup"});
+                "hold_hotbackup", "announce_hotbackup", "durability_shortcut"});
   r.Enum(*t, p, "method", kMethod, &b->method);
   r.Enum(*t, p, "mode", kMode, &b->mode);
   r.Int(*t, p, "start_after_txns", 0, s->workload.txns, &b->start_after_txns, false, " (workload.txns)");
@@ -174,6 +193,7 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
   r.Bool(*t, p, "recover_as_you_go", &b->recover_as_you_go);
   r.Bool(*t, p, "hold_hotbackup", &b->hold_hotbackup);
   r.Bool(*t, p, "announce_hotbackup", &b->announce_hotbackup);
+  r.Enum(*t, p, "durability_shortcut", kShortcut, &b->durability_shortcut);
   if (!b->announce_hotbackup && b->hold_hotbackup) {
     r.Fail(t->get("announce_hotbackup")->source(), "backup.announce_hotbackup",
            "cannot be false with backup.hold_hotbackup = true (holding needs the announcement)");
@@ -193,7 +213,8 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
       ReadCommand(r, *command, &b->command);
     }
     for (std::string_view key :
-         {"mode", "checkpoint", "copier", "recover_as_you_go", "hold_hotbackup", "announce_hotbackup"}) {
+         {"mode", "checkpoint", "copier", "recover_as_you_go", "hold_hotbackup", "announce_hotbackup",
+          "durability_shortcut"}) {
       if (const toml::node* node = t->get(key)) {
         r.Fail(node->source(), p + std::string(key), "is only allowed with backup.method = \"engine\"");
       }
@@ -322,12 +343,31 @@ void ReadFaults(KeyReader& r, const toml::table& top, const Scenario& s, FaultSp
 std::vector<std::string_view> StepKeys(Step::Action a) {
   switch (a) {
     case Step::Action::kWaitTxns: return {"action", "txns"};
-    case Step::Action::kBackup: return {"action", "mode", "checkpoint"};
+    case Step::Action::kBackup: return {"action", "mode", "checkpoint", "power_cut"};
+    case Step::Action::kArchive: return {"action", "power_cut"};
     case Step::Action::kCrash: return {"action", "target", "at"};
     case Step::Action::kPowerLoss: return {"action", "mode"};
-    case Step::Action::kRestoreCheck: return {"action", "backup", "until_txn", "live_logs"};
+    case Step::Action::kRestoreCheck: return {"action", "backup", "until_txn", "live_logs", "power_cut"};
     default: return {"action"};
   }
+}
+
+// A step's power_cut = { from, at, mode }: from and at required.
+void ReadPowerCut(KeyReader& r, const toml::table& t, const std::string& p, Step* step) {
+  const toml::table* c = r.Table(t, p, "power_cut");
+  if (c == nullptr) return;
+  const std::string q = p + "power_cut.";
+  r.CheckKnown(*c, q, {"from", "at", "mode"});
+  AgentPowerCut cut;
+  bool good = r.Enum(*c, q, "from", kWritePhases, &cut.from, true);
+  good &= r.RangeKey(*c, q, "at", 1, kMaxAt, &cut.at, true);
+  r.Enum(*c, q, "mode", kPowerLoss, &cut.mode);
+  if (cut.mode == PowerLossMode::kAll) {
+    r.Fail(c->source(), q + "mode",
+           "\"all\" keeps every unsynced write, a power cut that loses nothing (use \"none\" or \"subset\")");
+    good = false;
+  }
+  if (good) step->power_cut = cut;
 }
 
 void ReadStep(KeyReader& r, const toml::table& t, const std::string& p, const Scenario& s, Step* step) {
@@ -335,6 +375,9 @@ void ReadStep(KeyReader& r, const toml::table& t, const std::string& p, const Sc
   if (!r.Enum(t, p, "action", kActions, &step->action, true)) return;
   r.CheckKnown(t, p, StepKeys(step->action),
                fmt::format(" for action \"{}\"", ToString(step->action)));
+  if (step->action == Step::Action::kBackup || step->action == Step::Action::kArchive ||
+      step->action == Step::Action::kRestoreCheck)
+    ReadPowerCut(r, t, p, step);
   switch (step->action) {
     case Step::Action::kWaitTxns:
       r.Int(t, p, "txns", 1, s.workload.txns, &step->txns, true, " (workload.txns)");
@@ -439,11 +482,13 @@ class ScheduleCheck {
         }
         if (!crash && step.mode != BackupMode::kIncremental) ++full_backups_;
         backups_.push_back({crash, waited_});
+        if (step.power_cut) crashed_ = true;  // the machine loses power in its write path
         break;
       }
       case A::kArchive:
         if (armed_.erase(CrashTarget::kArchive) > 0 && s_.faults.power_loss) crashed_ = true;
         ++count_[CrashTarget::kArchive];
+        if (step.power_cut) crashed_ = true;
         break;
       case A::kCrash:
         if (step.target == CrashTarget::kWorkload) {
@@ -458,6 +503,7 @@ class ScheduleCheck {
       case A::kRestoreCheck:
         ++checks_;
         CheckRestore(i, step);
+        if (step.power_cut) crashed_ = true;
         break;
       case A::kRecoverCheck:
         ++checks_;
@@ -720,6 +766,7 @@ const char* ToString(CrashTarget v) { return NameOf(kTarget, v); }
 const char* ToString(PowerLossMode v) { return NameOf(kPowerLoss, v); }
 const char* ToString(TornOrder v) { return NameOf(kOrder, v); }
 const char* ToString(IoPoint v) { return NameOf(kPoints, v); }
+const char* ToString(DurabilityShortcut v) { return NameOf(kShortcut, v); }
 const char* ToString(Step::Action v) { return NameOf(kActions, v); }
 
 }  // namespace bdb::sim
