@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <memory>
 #include <random>
 #include <set>
@@ -177,6 +178,10 @@ class Trial {
   // restore_check with a power_cut: the restore runs in the agent and is cut;
   // the repository must be untouched, and the target redone by a re-run (or
   // refused clearly, then redone with --force) and pass the oracle.
+  // After a cut in a backup or archive: the same command, without faults, on
+  // the recovered environment and the cut repository must complete, and
+  // what it publishes must verify.
+  void RerunAfterCut(const std::string& recovered_home);
   Status RestoreUnderPowerCut(const Step& step, const BackupAttempt& attempt, const DetectionScope& scope,
                               const std::string& target);
   // Runs the oracle on a recovered environment and classifies what it finds.
@@ -219,6 +224,7 @@ class Trial {
   int archives_ = 0, restores_ = 0, checks_ = 0;
   int agent_runs_ = 0;
   std::string cut_phase_;  // the phase the last agent power cut landed in
+  std::optional<AgentRequest> cut_request_;  // the backup or archive a power cut interrupted
   std::string pass_detail_;
 };
 

@@ -267,6 +267,7 @@ Status Trial::AgentPowerCut(const AgentRequest& request, const ChildResult& chil
     cut_phase_ = phase;
     Fired(FaultKind::kAgentPowerCut, step_, fmt::format("phase={}: {}; {}", phase, where, described));
   }
+  if (request.op != AgentOp::kRestore) cut_request_ = request;
   if (request.op == AgentOp::kBackup && response.ok && !response.backup_id.empty()) {
     std::vector<std::string> ids;
     ListIds(&ids);
@@ -318,6 +319,37 @@ Status Trial::CheckRepositoryAfterCut() {
   }
   Narrate(fmt::format("after the cut: {} backups listed, {} verify", ids.size(), verified));
   return Status::OK();
+}
+
+void Trial::RerunAfterCut(const std::string& recovered_home) {
+  AgentRequest again = *cut_request_;
+  cut_request_.reset();
+  again.home = recovered_home;
+  again.faults = AgentFaultPlan();
+  again.power_journal.clear();
+  again.durability_shortcut = DurabilityShortcut::kNone;
+  const char* op = again.op == AgentOp::kBackup ? "backup" : "archive";
+  AgentResponse response;
+  ChildResult child;
+  Status s = RunAgent(again, 3000 + ++agent_runs_, &response, &child);
+  if (s.ok() && !(child.exited && child.exit_code == 0)) s = Status::CheckFailed("agent " + child.Describe() + ": " + child.err);
+  if (s.ok() && !response.ok) s = Status::CheckFailed(response.message);
+  if (!s.ok()) {
+    Detected({false, step_}, fmt::format("re-running the {} after the power cut failed: {}", op, s.message()));
+    return;
+  }
+  if (response.backup_id.empty()) {
+    Narrate(fmt::format("re-run of the {} after the cut completed", op));
+    return;
+  }
+  VerifyOutcome verified;
+  s = RunVerify(DefaultEngineContext(), VerifyRequest{repo_, response.backup_id, sandbox_.path()}, &verified);
+  if (!s.ok()) {
+    Detected({false, step_}, "the backup re-run after the power cut published '" + response.backup_id +
+                                 "', which does not verify: " + s.message());
+    return;
+  }
+  Narrate("re-run of the backup after the cut published " + response.backup_id + ", which verifies");
 }
 
 // Every archived log reads back as its sidecar recorded it, and a log gone

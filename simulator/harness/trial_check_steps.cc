@@ -1,6 +1,7 @@
 #include "simulator/harness/trial.h"
 
 #include "engine/backup_id.h"
+#include "engine/standby.h"
 
 namespace bdb::sim::internal {
 
@@ -124,6 +125,14 @@ Status Trial::RestoreUnderPowerCut(const Step& /*step*/, const BackupAttempt& at
   BDB_RETURN_IF_ERROR(RunAgent(request, 2000 + restores_, &response, &child));
   RecordAgentFaults(response, started_ms);
   BDB_RETURN_IF_ERROR(AgentPowerCut(request, child, response, started_ms));
+  if (child.exited && child.exit_code == 0 && response.ok) {
+    // The restore reported success before the cut: its target is the
+    // engine's promise ("opens as is"), and must survive the cut untouched.
+    const OracleReport report = Judge(scope, "restore of " + attempt.backup.id + " completed before the power cut",
+                                      target, attempt.backup.cutoff, false);
+    if (!report.ok) return Status::OK();
+    Narrate("the restored target survived the cut; re-running it anyway");
+  }
   // The target after the cut: a re-run redoes it (its in-progress marker
   // survived), or refuses it clearly (not empty), then --force redoes it.
   EngineContext ctx = DefaultEngineContext();
@@ -229,12 +238,26 @@ Status Trial::RecoverCheck() {
   const bool nosync = sc_.workload.durability == Durability::kNoSync;
   const bool write_nosync = sc_.workload.durability == Durability::kWriteNoSync;
   const bool allow_suffix = nosync || (power_cut_ && write_nosync);
-  Judge({true, 0}, "recovery after crash", target, crash_cutoff_, allow_suffix);
+  const OracleReport report = Judge({true, 0}, "recovery after crash", target, crash_cutoff_, allow_suffix);
+  if (cut_request_ && report.ok) RerunAfterCut(target);
   return Status::OK();
 }
 
 Status Trial::PromoteStandby() {
   const std::string target = sandbox_.Sub("promoted");
+  if (power_cut_) {
+    // After a cut the standby may be mid-update: its state file says whether
+    // it is ready, and only a ready standby is the engine's promise.
+    std::unique_ptr<Repository> repo;
+    StandbyState state;
+    Status s = Repository::Open(DefaultFileIO(), repo_, false, &repo);
+    if (s.ok()) s = ReadStandbyState(DefaultFileIO(), repo.get(), &state);
+    if (!s.ok() || !state.ready) {
+      Narrate("standby not promoted: after the power cut it is not marked ready" +
+              (s.ok() ? std::string() : " (" + s.message() + ")"));
+      return Status::OK();
+    }
+  }
   BDB_RETURN_IF_ERROR(CopyTree(JoinPath(repo_, "standby"), target));
   Status s = RecoverNormal(target);
   if (!s.ok()) {

@@ -111,7 +111,10 @@ Status Trial::PowerCut(int step, PowerLossMode mode, std::string* described) {
   const std::string hit = std::string("mode ") + ToString(mode) + ": " + cut.Describe();
   Fault("power_loss", hit);
   if (described != nullptr) *described = hit;
-  for (const std::string& change : cut.lost_directory_changes) Narrate("lost by the cut: " + change);
+  for (size_t i = 0; i < cut.lost_directory_changes.size() && i < 5; ++i)
+    Narrate("lost by the cut: " + cut.lost_directory_changes[i]);
+  if (cut.lost_directory_changes.size() > 5)
+    Narrate(fmt::format("... and {} more directory changes", cut.lost_directory_changes.size() - 5));
   for (const LostRange& lost : cut.lost) {
     FaultTouch touch{"power_loss",
                      lost.file,
