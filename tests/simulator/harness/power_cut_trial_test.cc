@@ -111,5 +111,33 @@ TEST(PowerCutTrial, RealArchiveLosesNoLogAndControlsAreCaught) {
   EXPECT_NE(early_removal.detail.find("does not match its sidecar"), std::string::npos) << early_removal.detail;
 }
 
+// A restore that reported success keeps its target through a cut right
+// after it: its subdirectories and its own name in the parent are fsynced.
+TEST(PowerCutTrial, RestoredTargetSurvivesACutAfterSuccess) {
+  const TrialResult r = RunTrial(LoadInlineScenario(R"(name = "restore-cut"
+description = "power cut right after a restore"
+expect = "pass"
+[workload]
+txns = 500
+[[steps]]
+action = "wait_txns"
+txns = 200
+[[steps]]
+action = "backup"
+[[steps]]
+action = "wait_txns"
+txns = 400
+[[steps]]
+action = "restore_check"
+power_cut = { from = "restore", at = [1000000, 1000000], mode = "none" }
+[[steps]]
+action = "recover_check"
+)"),
+                                 3, 0, TestRunnerOptions());
+  EXPECT_EQ(r.outcome, Outcome::kPass) << r.detail;
+  ASSERT_NE(CutOf(r), nullptr);
+  EXPECT_NE(CutOf(r)->hit.find("phase=after_exit"), std::string::npos) << CutOf(r)->hit;
+}
+
 }  // namespace
 }  // namespace bdb::sim
