@@ -74,11 +74,13 @@ void JournaledFileIO::Operation(FileOp op, const std::string& path) {
 
 Status JournaledFileIO::CreateForWrite(const std::string& path, mode_t mode, std::unique_ptr<WritableFile>* out) {
   Operation(FileOp::kCreate, path);
+  // What the file held, read straight from the file system (not through the
+  // injectors below: this read is the journal's, not the engine's).
   FileInfo before;
-  BDB_RETURN_IF_ERROR(target()->Stat(path, &before));
+  BDB_RETURN_IF_ERROR(DefaultFileIO()->Stat(path, &before));
   std::string old_contents;
   if (before.exists && !before.is_dir && !before.is_symlink)
-    BDB_RETURN_IF_ERROR(ReadWholeFile(target(), path, &old_contents));
+    BDB_RETURN_IF_ERROR(ReadWholeFile(DefaultFileIO(), path, &old_contents));
   std::unique_ptr<WritableFile> inner;
   BDB_RETURN_IF_ERROR(target()->CreateForWrite(path, mode, &inner));
   if (before.exists) {
@@ -123,7 +125,7 @@ Status JournaledFileIO::RemoveDir(const std::string& path) {
 
 Status JournaledFileIO::MakeDir(const std::string& path, mode_t mode) {
   FileInfo before;
-  BDB_RETURN_IF_ERROR(target()->Stat(path, &before));
+  BDB_RETURN_IF_ERROR(DefaultFileIO()->Stat(path, &before));
   if (before.exists) return target()->MakeDir(path, mode);
   Operation(FileOp::kMkdir, path);
   BDB_RETURN_IF_ERROR(target()->MakeDir(path, mode));
