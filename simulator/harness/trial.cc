@@ -199,7 +199,7 @@ Status Trial::Setup() {
   config_.hold_after_done = true;
   config_.pause_file = sandbox_.Sub("pause");
   bool power_steps = false;
-  for (const Step& st : sc_.steps) power_steps |= st.action == Step::Action::kPowerLoss;
+  for (const Step& st : sc_.steps) power_steps |= st.action == Step::Action::kPowerLoss || st.power_cut.has_value();
   if (sc_.faults.power_loss || power_steps) config_.journal_path = sandbox_.Sub("power.journal");
   config_.load_file = sandbox_.Sub("load");
   config_.load_pace_us = kLoadPaceUs;

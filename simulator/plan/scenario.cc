@@ -54,6 +54,25 @@ const Choices<IoPoint> kPoints = {{"read", IoPoint::kRead},
                                   {"fsync", IoPoint::kFsync},
                                   {"rename", IoPoint::kRename},
                                   {"open", IoPoint::kOpen}};
+const Choices<DurabilityShortcut> kShortcut = {
+    {"none", DurabilityShortcut::kNone},
+    {"unsynced_files", DurabilityShortcut::kUnsyncedFiles},
+    {"manifest_after_rename", DurabilityShortcut::kManifestAfterRename},
+    {"no_dir_fsync", DurabilityShortcut::kNoDirFsync},
+    {"remove_before_archive_fsync", DurabilityShortcut::kRemoveBeforeArchiveFsync}};
+const Choices<WritePhase> kWritePhases = {
+    {"setup", WritePhase::kSetup},
+    {"cleanup", WritePhase::kCleanup},
+    {"copy", WritePhase::kCopy},
+    {"file_fsync", WritePhase::kFileFsync},
+    {"manifest", WritePhase::kManifest},
+    {"rename", WritePhase::kRename},
+    {"backups_fsync", WritePhase::kBackupsFsync},
+    {"archive_copy", WritePhase::kArchiveCopy},
+    {"archive_publish", WritePhase::kArchivePublish},
+    {"archive_removal", WritePhase::kArchiveRemoval},
+    {"standby", WritePhase::kStandby},
+    {"restore", WritePhase::kRestore}};
 const Choices<int> kErrno = {{"EIO", EIO}, {"ENOSPC", ENOSPC}};
 const Choices<Step::Action> kActions = {{"wait_txns", Step::Action::kWaitTxns},
                                         {"backup", Step::Action::kBackup},
@@ -165,7 +184,7 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
   const std::string p = "backup.";
   r.CheckKnown(*t, p,
                {"method", "mode", "start_after_txns", "command", "checkpoint", "copier", "recover_as_you_go",
-                "hold_hotbackup", "announce_hotbackup"});
+                "hold_hotbackup", "announce_hotbackup", "durability_shortcut"});
   r.Enum(*t, p, "method", kMethod, &b->method);
   r.Enum(*t, p, "mode", kMode, &b->mode);
   r.Int(*t, p, "start_after_txns", 0, kMaxTxns, &b->start_after_txns);
@@ -174,6 +193,7 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
   r.Bool(*t, p, "recover_as_you_go", &b->recover_as_you_go);
   r.Bool(*t, p, "hold_hotbackup", &b->hold_hotbackup);
   r.Bool(*t, p, "announce_hotbackup", &b->announce_hotbackup);
+  r.Enum(*t, p, "durability_shortcut", kShortcut, &b->durability_shortcut);
   // Whether `command` may be there at all is a rule (scenario_rules.cc); it
   // is read only for the method that runs it.
   const toml::node* command = t->get("command");
@@ -285,12 +305,31 @@ void ReadFaults(KeyReader& r, const toml::table& top, const Scenario& s, FaultSp
 std::vector<std::string_view> StepKeys(Step::Action a) {
   switch (a) {
     case Step::Action::kWaitTxns: return {"action", "txns"};
-    case Step::Action::kBackup: return {"action", "mode", "checkpoint"};
+    case Step::Action::kBackup: return {"action", "mode", "checkpoint", "power_cut"};
+    case Step::Action::kArchive: return {"action", "power_cut"};
     case Step::Action::kCrash: return {"action", "target", "at"};
     case Step::Action::kPowerLoss: return {"action", "mode"};
-    case Step::Action::kRestoreCheck: return {"action", "backup", "until_txn", "live_logs"};
+    case Step::Action::kRestoreCheck: return {"action", "backup", "until_txn", "live_logs", "power_cut"};
     default: return {"action"};
   }
+}
+
+// A step's power_cut = { from, at, mode }: from and at required.
+void ReadPowerCut(KeyReader& r, const toml::table& t, const std::string& p, Step* step) {
+  const toml::table* c = r.Table(t, p, "power_cut");
+  if (c == nullptr) return;
+  const std::string q = p + "power_cut.";
+  r.CheckKnown(*c, q, {"from", "at", "mode"});
+  AgentPowerCut cut;
+  bool good = r.Enum(*c, q, "from", kWritePhases, &cut.from, true);
+  good &= r.RangeKey(*c, q, "at", 1, kMaxAt, &cut.at, true);
+  r.Enum(*c, q, "mode", kPowerLoss, &cut.mode);
+  if (cut.mode == PowerLossMode::kAll) {
+    r.Fail(c->source(), q + "mode",
+           "\"all\" keeps every unsynced write, a power cut that loses nothing (use \"none\" or \"subset\")");
+    good = false;
+  }
+  if (good) step->power_cut = cut;
 }
 
 void ReadStep(KeyReader& r, const toml::table& t, const std::string& p, const Scenario& s, Step* step) {
@@ -298,6 +337,9 @@ void ReadStep(KeyReader& r, const toml::table& t, const std::string& p, const Sc
   if (!r.Enum(t, p, "action", kActions, &step->action, true)) return;
   r.CheckKnown(t, p, StepKeys(step->action),
                fmt::format(" for action \"{}\"", ToString(step->action)));
+  if (step->action == Step::Action::kBackup || step->action == Step::Action::kArchive ||
+      step->action == Step::Action::kRestoreCheck)
+    ReadPowerCut(r, t, p, step);
   switch (step->action) {
     case Step::Action::kWaitTxns:
       r.Int(t, p, "txns", 1, kMaxTxns, &step->txns, true);
@@ -493,6 +535,7 @@ const char* ToString(CrashTarget v) { return NameOf(kTarget, v); }
 const char* ToString(PowerLossMode v) { return NameOf(kPowerLoss, v); }
 const char* ToString(TornOrder v) { return NameOf(kOrder, v); }
 const char* ToString(IoPoint v) { return NameOf(kPoints, v); }
+const char* ToString(DurabilityShortcut v) { return NameOf(kShortcut, v); }
 const char* ToString(Step::Action v) { return NameOf(kActions, v); }
 
 }  // namespace bdb::sim

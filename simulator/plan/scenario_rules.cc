@@ -94,8 +94,8 @@ class RuleCheck {
     if (s_.workload.encrypt) {
       Fail("workload.encrypt", "is only allowed with backup.method = \"engine\" (the program gets no password)");
     }
-    for (std::string_view key :
-         {"mode", "checkpoint", "copier", "recover_as_you_go", "hold_hotbackup", "announce_hotbackup"}) {
+    for (std::string_view key : {"mode", "checkpoint", "copier", "recover_as_you_go", "hold_hotbackup",
+                                 "announce_hotbackup", "durability_shortcut"}) {
       const std::string full = "backup." + std::string(key);
       if (Has(top_, full)) Fail(full, "is only allowed with backup.method = \"engine\"");
     }
@@ -192,11 +192,13 @@ class RuleCheck {
         }
         if (!crash && step.mode != BackupMode::kIncremental) ++full_backups_;
         backups_.push_back({crash, waited_});
+        if (step.power_cut) crashed_ = true;  // the machine loses power in its write path
         break;
       }
       case A::kArchive:
         if (armed_.erase(CrashTarget::kArchive) > 0 && s_.faults.power_loss) crashed_ = true;
         ++count_[CrashTarget::kArchive];
+        if (step.power_cut) crashed_ = true;
         break;
       case A::kCrash:
         if (step.target == CrashTarget::kWorkload) {
@@ -211,6 +213,7 @@ class RuleCheck {
       case A::kRestoreCheck:
         ++checks_;
         CheckRestore(i, step);
+        if (step.power_cut) crashed_ = true;
         break;
       case A::kRecoverCheck:
         ++checks_;

@@ -58,7 +58,7 @@ TEST(ScenarioTest, EveryShippedScenarioLoads) {
   std::vector<Scenario> all;
   Status s = LoadScenarios({std::string(BDBACKUP_SOURCE_DIR) + "/scenarios"}, &all);
   ASSERT_TRUE(s.ok()) << s.message();
-  ASSERT_EQ(all.size(), 27u);
+  ASSERT_EQ(all.size(), 39u);
   int caught = 0;
   for (const Scenario& sc : all) {
     EXPECT_FALSE(sc.description.empty()) << sc.name;
@@ -67,8 +67,51 @@ TEST(ScenarioTest, EveryShippedScenarioLoads) {
     EXPECT_FALSE(sc.steps.empty()) << sc.name;
     if (sc.expect == Expect::kCaught) ++caught;
   }
-  EXPECT_EQ(caught, 5);
+  EXPECT_EQ(caught, 9);
   EXPECT_EQ(all.front().name, "archive-catastrophic-recovery");  // sorted by file name
+}
+
+TEST(ScenarioTest, PowerCutStepKeyAndDurabilityShortcut) {
+  Scenario sc;
+  Status s = LoadScenarioString(
+      "name = \"c\"\ndescription = \"d\"\nexpect = \"caught\"\n"
+      "[backup]\ndurability_shortcut = \"manifest_after_rename\"\n"
+      "[[steps]]\naction = \"wait_txns\"\ntxns = 100\n"
+      "[[steps]]\naction = \"backup\"\npower_cut = { from = \"rename\", at = [3, 4] }\n"
+      "[[steps]]\naction = \"recover_check\"\n",
+      "c.toml", &sc);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(sc.backup.durability_shortcut, DurabilityShortcut::kManifestAfterRename);
+  ASSERT_TRUE(sc.steps[1].power_cut.has_value());
+  EXPECT_EQ(sc.steps[1].power_cut->from, WritePhase::kRename);
+  EXPECT_EQ(sc.steps[1].power_cut->at, (Range{3, 4}));
+  EXPECT_EQ(sc.steps[1].power_cut->mode, PowerLossMode::kSubset);
+}
+
+TEST(ScenarioTest, PowerCutErrorsNameTheKey) {
+  auto error = [](const std::string& steps) {
+    Scenario sc;
+    Status s = LoadScenarioString("name = \"c\"\ndescription = \"d\"\nexpect = \"pass\"\n" + steps, "c.toml", &sc);
+    EXPECT_FALSE(s.ok());
+    return s.message();
+  };
+  EXPECT_NE(error("[[steps]]\naction = \"backup\"\npower_cut = { from = \"publish\", at = [1, 2] }\n"
+                  "[[steps]]\naction = \"recover_check\"\n")
+                .find("steps[1].power_cut.from"),
+            std::string::npos);
+  EXPECT_NE(error("[[steps]]\naction = \"backup\"\npower_cut = { from = \"copy\" }\n"
+                  "[[steps]]\naction = \"recover_check\"\n")
+                .find("steps[1].power_cut.at"),
+            std::string::npos);
+  // The cut takes the machine down: only checks may follow.
+  EXPECT_NE(error("[[steps]]\naction = \"backup\"\npower_cut = { from = \"copy\", at = [1, 2] }\n"
+                  "[[steps]]\naction = \"archive\"\n[[steps]]\naction = \"recover_check\"\n")
+                .find("cannot follow a crash"),
+            std::string::npos);
+  EXPECT_NE(error("[[steps]]\naction = \"wait_txns\"\ntxns = 10\npower_cut = { from = \"copy\", at = [1, 2] }\n"
+                  "[[steps]]\naction = \"recover_check\"\n")
+                .find("power_cut"),
+            std::string::npos);
 }
 
 TEST(ScenarioTest, ShippedNegativeCommandResolvesAgainstScenarioDir) {
