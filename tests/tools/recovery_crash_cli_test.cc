@@ -219,8 +219,12 @@ TEST_F(RecoveryCrashCliTest, StuckHelperMeetsTheWatchdog) {
 }
 
 // Issue 12's report: the chain's log misses the pages the bulk transactions
-// made, and BDB 5.3.28 crashes recovering it (db5.3_recover -c too).
-TEST(RealBerkeleyDbCrashCliTest, BulkChainThatCrashesRecoveryIsExitOne) {
+// made, and BDB 5.3.28 crashes recovering it (db5.3_recover -c too). The
+// real binary refuses to publish such an incremental (exit 1, the reason and
+// the remedy), so verify and restore never meet it; a chain that does crash
+// recovery is RecoveryCrashCliTest's (the helper's crash hook) and
+// RealBerkeleyDbCrashTest's (hand-made files) to test.
+TEST(RealBerkeleyDbCrashCliTest, BulkChainThatWouldCrashRecoveryIsNeverPublished) {
   TempDir tmp;
   const std::string home = tmp.Sub("home"), repo = tmp.Sub("repo"), target = tmp.Sub("target");
   ASSERT_TRUE(CreateTestEnvironment(home).ok());
@@ -228,20 +232,16 @@ TEST(RealBerkeleyDbCrashCliTest, BulkChainThatCrashesRecoveryIsExitOne) {
   ProcessResult r = RunBdbackup({"backup", "--home", home, "--repo", repo, "--mode", "hot"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_TRUE(CommitBulkRecords(home, "bulk.db", 1000, 20000).ok());
-  r = RunBdbackup({"backup", "--home", home, "--repo", repo, "--mode", "incremental", "--json"});
-  if (r.exit_code != 0) {
-    GTEST_SKIP() << "the incremental refused the bulk chain (issue 12 item 2), nothing to recover: " << r.err
-                 << "; RealBerkeleyDbCrashTest covers the crash on hand-made files";
-  }
-  const std::string inc = json::parse(r.out).value("id", "");
-  const std::string line = "bdbackup: error: recovery of backup '" + inc + "' crashed inside Berkeley DB: SIGSEGV\n";
+  r = RunBdbackup({"backup", "--home", home, "--repo", repo, "--mode", "incremental"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("incremental backup of '" + home + "' refused: the log since backup '"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("take a hot backup with --hold-hotbackup"), std::string::npos) << r.err;
+  // Nothing was published: verify and restore see the hot backup alone, and it restores.
   r = RunBdbackup({"verify", "--repo", repo});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, line);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
   r = RunBdbackup({"restore", "--repo", repo, "--target", target});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, line);
-  EXPECT_NE(::access(target.c_str(), F_OK), 0) << "a half-restored target was left";
+  EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 }  // namespace
