@@ -2,8 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <deque>
 #include <memory>
+#include <thread>
 
 #include "engine/backup_guards.h"
 #include "engine/backup_layout.h"
@@ -239,6 +241,31 @@ Status CopyLogRange(BackupWriter* writer, LogLocator* locator, const std::string
 }
 
 // The body of a backup once the repository is locked and the partial directory exists.
+// Everything before `end` must be on disk before the logs are copied. Under a
+// committing application the next synchronous commit, log switch or
+// checkpoint syncs past it within milliseconds: waiting for that (one short
+// log_stat at a time) instead of flushing keeps bdbackup out of log_flush's
+// mutex and fsync, where a SIGKILL leaves every writer of the application
+// waiting for good (reports/reference/robustness.md). Only a log not synced
+// past `end` within kLogSyncWait (an idle environment with DB_TXN_NOSYNC
+// commits in its buffer) is flushed by bdbackup itself.
+constexpr auto kLogSyncWait = std::chrono::milliseconds(300);
+
+bool LsnAtOrPast(const Lsn& a, const Lsn& b) {
+  return a.file > b.file || (a.file == b.file && a.offset >= b.offset);
+}
+
+Status WaitUntilLogSyncedTo(LiveEnvironment* env, const Lsn& end) {
+  const auto deadline = std::chrono::steady_clock::now() + kLogSyncWait;
+  for (;;) {
+    Lsn current, synced;
+    BDB_RETURN_IF_ERROR(env->LogPositions(&current, &synced));
+    if (LsnAtOrPast(synced, end)) return Status::OK();
+    if (std::chrono::steady_clock::now() >= deadline) return env->FlushLog();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
 Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, LiveEnvironment* env,
                        Repository* repo, const Manifest* parent, const std::string& partial_dir,
                        bool auto_removal_on, Manifest* manifest, BackupOutcome* outcome) {
@@ -283,12 +310,12 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, L
   }
 
   // Logs last, so recovery can redo or undo whatever the database copies caught half done.
-  // The end is read before the flush: right after a log switch BDB names the
-  // new file in its log position before the first flush creates it, so a
-  // flush taken afterwards guarantees every file up to the end is on disk.
+  // The end is read first: right after a log switch BDB names the new file in
+  // its log position before the first flush creates it, so waiting until the
+  // log is synced past the end guarantees every file up to it is on disk.
   Lsn end;
   BDB_RETURN_IF_ERROR(env->CurrentLsn(&end));
-  BDB_RETURN_IF_ERROR(env->FlushLog());
+  BDB_RETURN_IF_ERROR(WaitUntilLogSyncedTo(env, end));
   manifest->end_lsn = ManifestLsn{end.file, end.offset};
   uint32_t first = 0;
   if (request.mode == "cold") {

@@ -363,12 +363,17 @@ Status LiveEnvironment::ListDatabaseFiles(std::vector<std::string>* rel_paths) {
 }
 
 Status LiveEnvironment::CurrentLsn(Lsn* lsn) {
+  Lsn synced;
+  return LogPositions(lsn, &synced);
+}
+
+Status LiveEnvironment::LogPositions(Lsn* current, Lsn* synced) {
   DB_LOG_STAT* stat = nullptr;
   int ret = 0;
   BDB_RETURN_IF_ERROR(Call("DB_ENV->log_stat", [&] { return env_->log_stat(env_, &stat, 0); }, &ret));
   if (ret != 0) return Status::IOError("unable to read the log position of " + Quote(layout_.home) + ": " + errors_->Take(ret));
-  lsn->file = stat->st_cur_file;
-  lsn->offset = stat->st_cur_offset;
+  *current = Lsn{stat->st_cur_file, stat->st_cur_offset};
+  *synced = Lsn{stat->st_disk_file, stat->st_disk_offset};
   ::free(stat);
   return Status::OK();
 }

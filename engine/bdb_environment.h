@@ -123,6 +123,9 @@ class LiveEnvironment {
   Status ListDatabaseFiles(std::vector<std::string>* rel_paths);
   // The end of the log (log_stat st_cur_file / st_cur_offset).
   Status CurrentLsn(Lsn* lsn);
+  // The end of the log and how far it is synced to disk (st_disk_*: past the
+  // last complete record a log flush wrote and fsynced), from one log_stat.
+  Status LogPositions(Lsn* current, Lsn* synced);
   // How many OTHER DB_ENV handles have the environment open: the primary
   // region's refcnt minus this handle. *detail says who, from /proc/*/maps:
   // "no other process", "2 other processes (pids 1234, 1240)", or with stale

@@ -3,19 +3,14 @@
 
 #include "engine/environment_password.h"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-extern char** environ;
+#include "engine/subprocess.h"
 
 namespace bdb {
 namespace {
@@ -36,31 +31,6 @@ std::string LastLine(const std::string& text) {
   if (end == std::string::npos) return "";
   size_t start = text.rfind('\n', end);
   return text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
-}
-
-// Reads both pipes to their end (the helper's output is small, but reading
-// them together means neither can fill up and block it).
-void ReadBoth(int out_fd, int err_fd, std::string* out, std::string* err) {
-  struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
-  int open_fds = 2;
-  char buf[16384];
-  while (open_fds > 0) {
-    if (::poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        fds[i].fd = -1;
-        --open_fds;
-      } else {
-        (i == 0 ? out : err)->append(buf, static_cast<size_t>(n));
-      }
-    }
-  }
 }
 
 // Decodes the answer lines of a helper that exited normally.
@@ -104,63 +74,31 @@ std::string DefaultRecoveryHelperPath() {
 
 HelperAnswer RunRecoveryHelper(const std::string& helper, const std::vector<std::string>& args) {
   HelperAnswer answer;
-  const std::string cannot_run = "unable to run the recovery helper '" + helper + "'";
-  int out_pipe[2], err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
-    answer.status = Status::IOError(cannot_run + ": " + ::strerror(errno));
-    return answer;
-  }
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
-    answer.status = Status::IOError(cannot_run + ": " + ::strerror(errno));
-    ::close(out_pipe[0]);
-    ::close(out_pipe[1]);
-    return answer;
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(helper.c_str()));
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
+  SpawnSpec spec;
+  spec.argv.push_back(helper);
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
   // The helper opens encrypted environments with this process's password:
   // it gets it in its environment, never on its command line.
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::string(*e).rfind("BDBACKUP_PASSWORD=", 0) != 0) env_strings.push_back(*e);
-  }
-  if (HaveEnvironmentPassword()) env_strings.push_back("BDBACKUP_PASSWORD=" + LoadedEnvironmentPassword());
-  std::vector<char*> envp;
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  pid_t pid = 0;
-  const int spawned = ::posix_spawn(&pid, helper.c_str(), &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
-  if (spawned != 0) {
-    ::close(out_pipe[0]);
-    ::close(err_pipe[0]);
-    answer.status = Status::IOError(cannot_run + ": " + ::strerror(spawned));
+  spec.env_unset.push_back("BDBACKUP_PASSWORD");
+  if (HaveEnvironmentPassword()) spec.env_set.push_back("BDBACKUP_PASSWORD=" + LoadedEnvironmentPassword());
+  std::unique_ptr<Subprocess> child;
+  if (Status started = Subprocess::Start(spec, &child); !started.ok()) {
+    const std::string why = started.message().substr(("unable to start '" + helper + "': ").size());
+    answer.status = Status::IOError("unable to run the recovery helper '" + helper + "': " + why);
     return answer;
   }
+  // Both pipes are read together, so neither can fill up and block it; the
+  // watchdog, not a time limit here, bounds how long it may take.
   std::string out, err;
-  ReadBoth(out_pipe[0], err_pipe[0], &out, &err);
-  ::close(out_pipe[0]);
-  ::close(err_pipe[0]);
-  int wstatus = 0;
-  while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
-  }
+  const ProcessExit exit = child->Communicate(/*timeout_ms=*/-1, &out, &err);
   answer.stderr_tail = LastLine(err);
-  if (WIFSIGNALED(wstatus)) {
-    answer.signal = WTERMSIG(wstatus);
+  if (!exit.exited) {
+    answer.signal = exit.signal;
     Decode(helper, 0, out, &answer);  // keeps the database it was on
     answer.status = Status::IOError("the recovery helper '" + helper + "' was killed by " + SignalName(answer.signal));
     return answer;
   }
-  Decode(helper, WEXITSTATUS(wstatus), out, &answer);
+  Decode(helper, exit.code, out, &answer);
   return answer;
 }
 

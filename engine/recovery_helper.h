@@ -1,7 +1,7 @@
 // Runs one recovery or verification request in the bdbackup-recover helper
 // process and reads its answer, so that a crash inside Berkeley DB (SIGSEGV,
-// abort on heap corruption) kills the helper, not the caller. Spawned with
-// posix_spawn (safe from a multi-threaded process such as bdbsim); the answer
+// abort on heap corruption) kills the helper, not the caller. Started with
+// Subprocess (posix_spawn, safe from a multi-threaded process such as bdbsim); the answer
 // is JSON lines on the helper's stdout (protocol below).
 // Thread-safety: RunRecoveryHelper may be called from many threads at once.
 //

@@ -165,7 +165,9 @@ Status RunRestore(const EngineContext& ctx, const RestoreRequest& request, Resto
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   CrashPoint("restore/after_recovery");
   BDB_RETURN_IF_ERROR(ctx.io->RemoveFile(marker));
-  return ctx.io->SyncDir(request.target);
+  BDB_RETURN_IF_ERROR(ctx.io->SyncDir(request.target));
+  // A target this restore created has a durable name only once its parent is fsynced.
+  return target_before.exists ? Status::OK() : ctx.io->SyncDir(DirName(request.target));
 }
 
 }  // namespace bdb

@@ -1,7 +1,8 @@
 // bdbsim: the simulator's command line (docs/contracts.md): run scenarios, replay one
 // trial from its token, merge shard reports, certify storage
-// (tools/bdbsim/certify_commands.h). Also the hidden `__agent` entry the trial
-// runner uses to run a backup in its own process.
+// (tools/bdbsim/certify_commands.h). Also the hidden `__agent` and `__oracle`
+// entries the trial runner uses to run a backup, and to read a restored
+// environment, each in its own process.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "engine/file_io.h"
 #include "simulator/agent/backup_agent.h"
 #include "simulator/harness/campaign.h"
+#include "simulator/harness/oracle_process.h"
 #include "simulator/report/report_merge.h"
 #include "tools/bdbsim/certify_commands.h"
 #include "simulator/report/report_table.h"
@@ -161,6 +163,7 @@ int Merge(const std::vector<std::string>& dirs, const std::string& report_dir) {
 
 int main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == "__agent") return bdb::sim::AgentMain(argv[2]);
+  if (argc == 3 && std::string(argv[1]) == "__oracle") return bdb::sim::OracleMain(argv[2]);
   bdb::InitFaultPoints();
   CLI::App app{"bdbsim " BDBACKUP_VERSION ": proves Berkeley DB backups restore every acknowledged commit", "bdbsim"};
   app.set_version_flag("--version", BDBACKUP_VERSION);

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdio>
 #include <iostream>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "engine/archive.h"
@@ -19,6 +20,9 @@
 #include "simulator/faults/power_loss_journal.h"
 #include "simulator/agent/plan_codec.h"
 #include "simulator/faults/torn_read_file_io.h"
+#include "engine/restore.h"
+#include "simulator/faults/durability_shortcut_file_io.h"
+#include "simulator/faults/journaled_file_io.h"
 
 namespace bdb::sim {
 namespace {
@@ -110,7 +114,8 @@ std::string AgentResponseToJson(const AgentResponse& r) {
   for (const auto& t : r.touched) touched.push_back({{"kind", t.kind}, {"file", t.file}, {"page", t.page}});
   nlohmann::json j = {{"ok", r.ok},           {"code", r.code},   {"message", r.message},
                       {"backup_id", r.backup_id}, {"page_rereads", r.page_rereads}, {"faults", faults},
-                      {"touched", touched}};
+                      {"touched", touched}, {"journaled_ops", r.journaled_ops},
+                      {"reached_cut_phase", r.reached_cut_phase}};
   return j.dump();
 }
 
@@ -125,6 +130,8 @@ Status AgentResponseFromJson(const std::string& json, AgentResponse* r) {
     r->page_rereads = j.at("page_rereads").get<uint64_t>();
     for (const auto& f : j.at("faults"))
       r->faults.push_back({f.at("at_ms").get<int64_t>(), f.at("kind").get<std::string>(), f.at("detail").get<std::string>()});
+    r->journaled_ops = j.at("journaled_ops").get<uint64_t>();
+    r->reached_cut_phase = j.at("reached_cut_phase").get<bool>();
     for (const auto& t : j.at("touched"))
       r->touched.push_back({t.at("kind").get<std::string>(), t.at("file").get<std::string>(), t.at("page").get<int64_t>()});
   } catch (const std::exception& e) {
@@ -187,6 +194,29 @@ AgentResponse RunAgentRequest(const AgentRequest& request) {
     if (request.copier != Copier::kMmap) io = torn_io.get();
   }
 
+  // When the trial may lose power, every file-system operation of the
+  // engine goes into the power-loss journal (below any negative control's
+  // shortcut: an elided call never reaches the disk).
+  std::unique_ptr<FileOpJournal> journal;
+  std::unique_ptr<JournaledFileIO> journaled;
+  if (!request.power_journal.empty()) {
+    Status s = FileOpJournal::Open(request.power_journal, request.home, request.power_journal + ".kept", &journal);
+    if (!s.ok()) {
+      response.code = s.CodeName();
+      response.message = s.message();
+      return response;
+    }
+    PhaseDirs dirs{request.repo, request.home, request.restore_target};
+    journaled = std::make_unique<JournaledFileIO>(io, journal.get(), dirs,
+                                                  AgentCutPoint{plan.power_cut_from, plan.power_cut_nth});
+    io = journaled.get();
+  }
+  std::unique_ptr<DurabilityShortcutFileIO> shortcut;
+  if (request.durability_shortcut != DurabilityShortcut::kNone) {
+    shortcut = std::make_unique<DurabilityShortcutFileIO>(io, request.durability_shortcut);
+    io = shortcut.get();
+  }
+
   CrashingFileIO crashing(io, plan.crash_at_read);
   io = &crashing;
   ctx.io = io;
@@ -198,9 +228,19 @@ AgentResponse RunAgentRequest(const AgentRequest& request) {
   }
 
   Status s;
-  if (request.op == AgentOp::kArchive) {
+  if (request.op == AgentOp::kRestore) {
+    RestoreOutcome out;
+    RestoreRequest restore;
+    restore.repo = request.repo;
+    restore.target = request.restore_target;
+    restore.backup = request.restore_backup;
+    s = RunRestore(ctx, restore, &out);
+    response.backup_id = out.backup_id;
+  } else if (request.op == AgentOp::kArchive) {
     ArchiveOutcome out;
-    s = ArchiveFinishedLogs(ctx, ArchiveRequest{request.home, request.repo}, &out);
+    ArchiveRequest archive{request.home, request.repo};
+    archive.checkpoint = request.checkpoint;
+    s = ArchiveFinishedLogs(ctx, archive, &out);
   } else {
     BackupOutcome out;
     BackupRequest backup{request.home, request.repo, ToString(request.mode), request.checkpoint,
@@ -226,6 +266,11 @@ AgentResponse RunAgentRequest(const AgentRequest& request) {
   if (fiu_io) {
     for (const std::string& path : fiu_io->failed_paths()) response.touched.push_back({"io_error", path, -1});
   }
+  if (journaled) {
+    response.journaled_ops = journaled->operations();
+    response.reached_cut_phase = journaled->reached_cut_phase();
+  }
+  if (shortcut) response.faults.push_back({0, "durability_shortcut", fmt::format("{} call(s) elided or moved", shortcut->shortcuts_taken())});
   return response;
 }
 

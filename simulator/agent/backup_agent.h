@@ -17,7 +17,7 @@
 
 namespace bdb::sim {
 
-enum class AgentOp { kBackup, kArchive };
+enum class AgentOp { kBackup, kArchive, kRestore };
 
 struct AgentRequest {
   AgentOp op = AgentOp::kBackup;
@@ -29,6 +29,9 @@ struct AgentRequest {
   bool hold_hotbackup = false;     // BackupRequest::hold_hotbackup
   bool announce_hotbackup = true;  // false: negative control (EngineContext::announce_hotbackup)
   std::string password;            // the encrypted environment's ("" = none); the request file is 0600
+  DurabilityShortcut durability_shortcut = DurabilityShortcut::kNone;  // negative controls only
+  std::string restore_target;      // kRestore: the target directory
+  std::string restore_backup;      // kRestore: the backup id
   AgentFaultPlan faults;  // this step's part of the trial plan
   // The workload's power-loss journal, "" = none. The agent (AgentMain only:
   // the hooks are process-wide) appends its own writes and fsyncs of the
@@ -58,6 +61,8 @@ struct AgentResponse {
   uint64_t page_rereads = 0;
   std::vector<AgentEvent> faults;
   std::vector<AgentTouch> touched;
+  uint64_t journaled_ops = 0;      // file-system operations of the engine journaled
+  bool reached_cut_phase = false;  // an operation of the planned cut's phase ran
 };
 
 std::string AgentResponseToJson(const AgentResponse& r);

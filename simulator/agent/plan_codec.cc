@@ -18,7 +18,31 @@ NLOHMANN_JSON_SERIALIZE_ENUM(IoPoint, {{IoPoint::kRead, "read"},
                                        {IoPoint::kFsync, "fsync"},
                                        {IoPoint::kRename, "rename"},
                                        {IoPoint::kOpen, "open"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(AgentOp, {{AgentOp::kBackup, "backup"}, {AgentOp::kArchive, "archive"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(AgentOp, {{AgentOp::kBackup, "backup"},
+                                      {AgentOp::kArchive, "archive"},
+                                      {AgentOp::kRestore, "restore"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(PowerLossMode, {{PowerLossMode::kAll, "all"},
+                                             {PowerLossMode::kNone, "none"},
+                                             {PowerLossMode::kSubset, "subset"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(DurabilityShortcut,
+                             {{DurabilityShortcut::kNone, "none"},
+                              {DurabilityShortcut::kUnsyncedFiles, "unsynced_files"},
+                              {DurabilityShortcut::kManifestAfterRename, "manifest_after_rename"},
+                              {DurabilityShortcut::kNoDirFsync, "no_dir_fsync"},
+                              {DurabilityShortcut::kRemoveBeforeArchiveFsync, "remove_before_archive_fsync"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(WritePhase, {{WritePhase::kSetup, "setup"},
+                                          {WritePhase::kCleanup, "cleanup"},
+                                          {WritePhase::kCopy, "copy"},
+                                          {WritePhase::kFileFsync, "file_fsync"},
+                                          {WritePhase::kManifest, "manifest"},
+                                          {WritePhase::kRename, "rename"},
+                                          {WritePhase::kBackupsFsync, "backups_fsync"},
+                                          {WritePhase::kArchiveCopy, "archive_copy"},
+                                          {WritePhase::kArchivePublish, "archive_publish"},
+                                          {WritePhase::kArchiveRemoval, "archive_removal"},
+                                          {WritePhase::kStandby, "standby"},
+                                          {WritePhase::kRestore, "restore"},
+                                          {WritePhase::kAfterExit, "after_exit"}})
 
 namespace {
 
@@ -44,7 +68,10 @@ std::string AgentRequestToJson(const AgentRequest& r) {
                            {"io_nth", f.io_nth},
                            {"io_errno", f.io_errno},
                            {"io_short_write", f.io_short_write},
-                           {"injector_seed", f.injector_seed}};
+                           {"injector_seed", f.injector_seed},
+                           {"power_cut_nth", f.power_cut_nth},
+                           {"power_cut_from", f.power_cut_from},
+                           {"power_cut_mode", f.power_cut_mode}};
   nlohmann::json j = {{"op", r.op},
                       {"home", r.home},
                       {"repo", r.repo},
@@ -55,6 +82,9 @@ std::string AgentRequestToJson(const AgentRequest& r) {
                       {"hold_hotbackup", r.hold_hotbackup},
                       {"announce_hotbackup", r.announce_hotbackup},
                       {"password", r.password},
+                      {"durability_shortcut", r.durability_shortcut},
+                      {"restore_target", r.restore_target},
+                      {"restore_backup", r.restore_backup},
                       {"faults", faults},
                       {"power_journal", r.power_journal}};
   return j.dump();
@@ -76,6 +106,9 @@ Status AgentRequestFromJson(const std::string& json, AgentRequest* r) {
     out.announce_hotbackup = j.at("announce_hotbackup").get<bool>();
     out.password = j.at("password").get<std::string>();
     out.power_journal = j.at("power_journal").get<std::string>();
+    out.durability_shortcut = Strict<DurabilityShortcut>(j, "durability_shortcut");
+    out.restore_target = j.at("restore_target").get<std::string>();
+    out.restore_backup = j.at("restore_backup").get<std::string>();
     const nlohmann::json& f = j.at("faults");
     AgentFaultPlan& p = out.faults;
     p.crash_at_read = f.at("crash_at_read").get<uint64_t>();
@@ -88,6 +121,9 @@ Status AgentRequestFromJson(const std::string& json, AgentRequest* r) {
     p.io_errno = f.at("io_errno").get<int>();
     p.io_short_write = f.at("io_short_write").get<bool>();
     p.injector_seed = f.at("injector_seed").get<uint64_t>();
+    p.power_cut_nth = f.at("power_cut_nth").get<uint64_t>();
+    p.power_cut_from = Strict<WritePhase>(f, "power_cut_from");
+    p.power_cut_mode = Strict<PowerLossMode>(f, "power_cut_mode");
     *r = std::move(out);
   } catch (const std::exception& e) {
     return Status::InvalidArgument(std::string("agent request: ") + e.what());

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdarg>
@@ -22,26 +23,11 @@
 
 #include "simulator/faults/fault_schedule.h"
 #include "simulator/faults/io_error_injector.h"
+#include "simulator/faults/power_loss_records.h"
+#include "simulator/faults/namespace_rollback.h"
 
 namespace bdb::sim {
 namespace {
-
-enum RecordType : uint32_t { kWrite = 1, kSync = 2, kTruncate = 3, kRename = 4, kUnlink = 5, kCreate = 6 };
-constexpr uint32_t kRecordMagic = 0x4A4C5031;  // "1PLJ"
-
-// Fixed part of a journal record; followed by path, then old bytes, then new
-// bytes (writes) or the second path (renames).
-struct RecordHeader {
-  uint32_t magic;
-  uint32_t type;
-  uint64_t seq;        // the writing process's own order, from 1 (the journal offset orders records)
-  uint64_t offset;     // write: offset; truncate: new size
-  uint64_t length;     // write: bytes written (new bytes follow); rename: length of the new path
-  uint64_t old_size;   // file size before the operation
-  uint64_t sync_upto;  // sync: every record starting below this journal offset was written before the fsync began
-  uint32_t path_len;
-  uint32_t old_len;    // old bytes saved: the part of the range below old_size
-};
 
 struct HookState {
   std::mutex mu;
@@ -400,19 +386,37 @@ const char* PowerLossModeName(PowerLossMode mode) {
 std::string PowerLossResult::Describe() const {
   uint64_t lost_bytes = 0;
   for (const LostRange& r : lost) lost_bytes += r.bytes;
-  return fmt::format("{} unsynced writes: {} kept, {} torn, {} dropped ({} bytes lost in {} ranges)", unsynced_writes,
-                     kept_writes, torn_writes, dropped_writes, lost_bytes, lost.size());
+  std::string text = fmt::format("{} unsynced writes: {} kept, {} torn, {} dropped ({} bytes lost in {} ranges)",
+                                 unsynced_writes, kept_writes, torn_writes, dropped_writes, lost_bytes, lost.size());
+  if (directory_changes > 0)
+    text += fmt::format("; {} of {} unsynced directory changes lost", directory_changes_lost, directory_changes);
+  return text;
 }
 
 namespace {
 
-struct ParsedRecord {
-  RecordHeader h;
-  uint64_t at = 0;    // offset of the record in the journal: its place in the order of all processes
-  std::string path;
-  size_t old_at = 0;  // offsets into the journal buffer
-  size_t new_at = 0;
-};
+// The name `path` has at the end of the journal, through the renames and
+// unlinks of records[from...]; "" when one of them replaced or removed it.
+std::string FinalName(const std::vector<ParsedRecord>& records, const std::vector<size_t>& namespace_ops, size_t from,
+                      std::string path) {
+  auto it = std::lower_bound(namespace_ops.begin(), namespace_ops.end(), from);
+  for (; it != namespace_ops.end(); ++it) {
+    const ParsedRecord& op = records[*it];
+    if (op.h.type == kUnlink) {
+      if (path == op.raw_path) return "";
+      continue;
+    }
+    if (path == op.raw_path) {
+      path = op.to;
+    } else if (path.size() > op.raw_path.size() && path.compare(0, op.raw_path.size(), op.raw_path) == 0 &&
+               path[op.raw_path.size()] == '/') {
+      path = op.to + path.substr(op.raw_path.size());  // inside a renamed directory
+    } else if (path == op.to) {
+      return "";  // replaced by the renamed file
+    }
+  }
+  return path;
+}
 
 Status ParseJournal(const std::string& journal_path, std::string* buf, std::vector<ParsedRecord>* records,
                     uint64_t* ignored_tail) {
@@ -430,33 +434,45 @@ Status ParseJournal(const std::string& journal_path, std::string* buf, std::vect
     ParsedRecord r;
     r.at = at;
     std::memcpy(&r.h, buf->data() + at, sizeof(RecordHeader));
-    if (r.h.magic != kRecordMagic || r.h.type < kWrite || r.h.type > kCreate)
+    if (r.h.magic != kRecordMagic || r.h.type < kWrite || r.h.type > kLastRecordType)
       return Status::Corruption(fmt::format("power loss journal '{}' is corrupt at byte {}: bad record header",
                                             journal_path, at));
     uint64_t body = uint64_t{r.h.path_len} + r.h.old_len + ((r.h.type == kWrite || r.h.type == kRename) ? r.h.length : 0);
     if (buf->size() - at - sizeof(RecordHeader) < body) break;
     size_t p = at + sizeof(RecordHeader);
-    r.path = buf->substr(p, r.h.path_len);
+    r.raw_path = buf->substr(p, r.h.path_len);
+    r.path = r.raw_path;
     r.old_at = p + r.h.path_len;
     r.new_at = r.old_at + r.h.old_len;
+    if (r.h.type == kRename) r.to = buf->substr(r.new_at, r.h.length);
+    if ((r.h.type == kRename || r.h.type == kUnlink) && r.h.offset == kOriginFileIO)
+      r.kept = buf->substr(r.old_at, r.h.old_len);
     records->push_back(std::move(r));
     at = p + body;
   }
   *ignored_tail = buf->size() - at;
   // Name every record after the file's final name, so a file written under a
-  // temporary name and then renamed (how BDB creates databases) is one file.
-  std::map<std::string, std::string> fate;
-  for (auto it = records->rbegin(); it != records->rend(); ++it) {
-    if (it->h.type == kRename) {
-      std::string to = buf->substr(it->new_at, it->h.length);
-      auto later = fate.find(to);
-      fate[it->path] = later != fate.end() ? later->second : to;
-      continue;
-    }
-    auto f = fate.find(it->path);
-    if (f != fate.end()) it->path = f->second;
+  // temporary name and then renamed (how BDB creates databases, how the
+  // engine publishes files and backups) is one file.
+  std::vector<size_t> namespace_ops;
+  for (size_t i = 0; i < records->size(); ++i) {
+    const uint32_t type = (*records)[i].h.type;
+    if (type == kRename || type == kUnlink) namespace_ops.push_back(i);
+  }
+  for (size_t i = 0; i < records->size(); ++i) {
+    ParsedRecord& r = (*records)[i];
+    if (r.h.type == kRename || r.h.type == kUnlink) continue;
+    r.path = FinalName(*records, namespace_ops, i + 1, r.raw_path);
   }
   return Status::OK();
+}
+
+// The part of a path that a replay reproduces: home-relative paths as they
+// are; for an absolute path (the repository, in a sandbox whose name varies)
+// its last two components.
+std::string StableName(const std::string& path) {
+  if (path.empty() || path[0] != '/') return path;
+  return BaseName(DirName(path)) + "/" + BaseName(path);
 }
 
 uint64_t Mix(uint64_t x) {
@@ -579,9 +595,12 @@ Status ReadJournalStats(const std::string& journal_path, JournalStats* stats) {
   std::set<std::string> files;
   for (const ParsedRecord& r : records) {
     switch (r.h.type) {
-      case kWrite: ++stats->writes; files.insert(r.path); break;
+      case kWrite: ++stats->writes; files.insert(r.path.empty() ? r.raw_path : r.path); break;
       case kSync: ++stats->syncs; break;
-      case kTruncate: ++stats->truncates; files.insert(r.path); break;
+      case kTruncate: ++stats->truncates; files.insert(r.path.empty() ? r.raw_path : r.path); break;
+      case kDirSync: ++stats->dir_syncs; break;
+      case kMkdir: ++stats->mkdirs; break;
+      case kRmdir: ++stats->rmdirs; break;
       case kCreate: ++stats->creates; break;
       case kRename: ++stats->renames; break;
       case kUnlink: ++stats->unlinks; break;
@@ -600,10 +619,11 @@ Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, 
   result->journal_records = records.size();
   std::map<std::string, uint64_t> synced_upto;  // per file: records starting below this offset are durable
   for (const ParsedRecord& r : records)
-    if (r.h.type == kSync) synced_upto[r.path] = std::max(synced_upto[r.path], r.h.sync_upto);
+    if (r.h.type == kSync && !r.path.empty()) synced_upto[r.path] = std::max(synced_upto[r.path], r.h.sync_upto);
   std::vector<const ParsedRecord*> unsynced;
   for (const ParsedRecord& r : records) {
-    if (r.h.type != kWrite && r.h.type != kTruncate) continue;
+    // A file a later rename replaced or an unlink removed took its writes with it.
+    if ((r.h.type != kWrite && r.h.type != kTruncate) || r.path.empty()) continue;
     auto it = synced_upto.find(r.path);
     if (it == synced_upto.end() || r.at >= it->second) unsynced.push_back(&r);
   }
@@ -612,41 +632,46 @@ Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, 
     result->kept_writes = unsynced.size();
     return Status::OK();
   }
-  FileRewriter files(home);
-  std::set<std::string> removed;
-  for (auto it = unsynced.rbegin(); it != unsynced.rend(); ++it) BDB_RETURN_IF_ERROR(Undo(&files, buf, **it));
-  for (const ParsedRecord& r : records) {
-    // BDB never fsyncs a directory: a file whose data was never synced since
-    // its creation has no durable directory entry either.
-    if (r.h.type != kCreate || synced_upto.count(r.path) != 0) continue;
-    // subset: the file system may have committed the directory entry anyway.
-    if (mode == PowerLossMode::kSubset && (FaultSchedule(seed).Stream("create " + r.path).Next() & 1) != 0) continue;
-    std::string full = r.path[0] == '/' ? r.path : home + "/" + r.path;
-    if (::unlink(full.c_str()) != 0 && errno != ENOENT)
-      return Status::FromErrno(errno, fmt::format("unable to remove file '{}'", full));
-    removed.insert(r.path);
-    result->lost.push_back({r.path, 0, 0, false});
-  }
-  // Each write's draw is keyed by what it wrote (file, offset, and how many
-  // writes to that range came before it), not by its journal offset, which
-  // shifts with the interleaving of threads and processes.
-  std::map<std::pair<std::string, uint64_t>, uint64_t> writes_to_range;
-  for (const ParsedRecord* r : unsynced) {
-    const uint64_t nth = writes_to_range[{r->path, r->h.offset}]++;
-    if (removed.count(r->path) != 0) {
-      ++result->dropped_writes;
-      continue;
+  {
+    FileRewriter files(home);
+    std::set<std::string> removed;
+    for (auto it = unsynced.rbegin(); it != unsynced.rend(); ++it) BDB_RETURN_IF_ERROR(Undo(&files, buf, **it));
+    for (const ParsedRecord& r : records) {
+      // BDB never fsyncs a directory: a file whose data was never synced since
+      // its creation has no durable directory entry either. (The engine's
+      // creates follow the directory model below.)
+      if (r.h.type != kCreate || r.h.offset != kOriginBdb || r.path.empty() || synced_upto.count(r.path) != 0)
+        continue;
+      // subset: the file system may have committed the directory entry anyway.
+      if (mode == PowerLossMode::kSubset && (FaultSchedule(seed).Stream("create " + r.path).Next() & 1) != 0) continue;
+      std::string full = r.path[0] == '/' ? r.path : home + "/" + r.path;
+      if (::unlink(full.c_str()) != 0 && errno != ENOENT)
+        return Status::FromErrno(errno, fmt::format("unable to remove file '{}'", full));
+      removed.insert(r.path);
+      result->lost.push_back({r.path, 0, 0, false});
     }
-    if (mode == PowerLossMode::kNone) {
-      ++result->dropped_writes;
-      result->lost.push_back({r->path, r->h.offset, r->h.type == kWrite ? r->h.length : 0, false});
-      continue;
+    // Each write's draw is keyed by what it wrote (file, offset, and how many
+    // writes to that range came before it), not by its journal offset, which
+    // shifts with the interleaving of threads and processes.
+    std::map<std::pair<std::string, uint64_t>, uint64_t> writes_to_range;
+    for (const ParsedRecord* r : unsynced) {
+      const uint64_t nth = writes_to_range[{r->path, r->h.offset}]++;
+      if (removed.count(r->path) != 0) {
+        ++result->dropped_writes;
+        continue;
+      }
+      if (mode == PowerLossMode::kNone) {
+        ++result->dropped_writes;
+        result->lost.push_back({r->path, r->h.offset, r->h.type == kWrite ? r->h.length : 0, false});
+        continue;
+      }
+      const uint64_t draw =
+          FaultSchedule(seed).Stream(fmt::format("write {} @{} #{}", StableName(r->path), r->h.offset, nth)).Next();
+      BDB_RETURN_IF_ERROR(Redo(&files, buf, *r, draw, result));
     }
-    const uint64_t draw =
-        FaultSchedule(seed).Stream(fmt::format("write {} @{} #{}", r->path, r->h.offset, nth)).Next();
-    BDB_RETURN_IF_ERROR(Redo(&files, buf, *r, draw, result));
+    BDB_RETURN_IF_ERROR(files.SyncAll());
   }
-  return files.SyncAll();
+  return RollBackDirectoryChanges(records, home, seed, mode, result);
 }
 
 }  // namespace bdb::sim

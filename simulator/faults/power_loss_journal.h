@@ -67,6 +67,9 @@ struct JournalStats {
   uint64_t creates = 0;    // files the workload created
   uint64_t renames = 0;
   uint64_t unlinks = 0;
+  uint64_t dir_syncs = 0;  // directory fsyncs (the engine's FileIO)
+  uint64_t mkdirs = 0;
+  uint64_t rmdirs = 0;
   std::vector<std::string> files;  // every file written, sorted
 };
 // Corruption / IOError as for ApplyPowerLoss.
@@ -92,12 +95,21 @@ struct PowerLossResult {
   uint64_t torn_writes = 0;       // kept in part
   uint64_t dropped_writes = 0;    // lost whole
   uint64_t ignored_tail_bytes = 0;// an incomplete last record (its write never ran)
-  std::vector<LostRange> lost;    // in journal order
+  // Directory changes the engine made through its FileIO (journal_writer.h)
+  // since their directory's last fsync, and how many of them the cut lost
+  // (namespace_rollback.h); BDB's own creates are counted in lost only.
+  uint64_t directory_changes = 0;
+  uint64_t directory_changes_lost = 0;
+  std::vector<std::string> lost_directory_changes;  // "rename 'a' -> 'b'", in journal order
+  std::vector<LostRange> lost;    // in journal order (a lost directory change: 0 bytes)
   std::string Describe() const;   // one line for reports
 };
 
 // Rewrites the files under home (the environment the journal was recorded in,
-// its workload dead) as a power cut would leave them. BDB never fsyncs a
+// its workload dead) and the files outside it that the engine's FileIO
+// journaled (the repository, a restore target) as a power cut would leave
+// them: unsynced writes per mode, then the engine's directory changes per
+// the model of namespace_rollback.h. BDB never fsyncs a
 // directory, so a file the workload created and never fsynced is removed
 // (mode none; in mode subset, by a seeded draw), listed in lost with 0 bytes. Same (journal, seed,
 // mode) -> same result. Corruption "power loss journal '<p>' is corrupt at

@@ -3,6 +3,7 @@
 #include <db.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -72,15 +73,16 @@ Status ReadAll(DB_ENV* env, BdbErrorText* errors, const char* file, Records* out
 struct Seen {
   std::set<uint32_t> fresh;  // valid fresh key indexes present
   bool via_slot = false;
+  int queued = 0;  // its records in the queue database (workload.queue)
 };
 
 class Checker {
  public:
-  Checker(const AckLedger& ledger, uint64_t cutoff, const WorkloadConfig& config, bool allow_lost_suffix,
+  Checker(const std::vector<TxnRecord>& ledger, uint64_t cutoff, const WorkloadConfig& config, bool allow_lost_suffix,
           int64_t absent_from_unix_ms, OracleReport* report)
       : cutoff_(cutoff), config_(config), allow_lost_suffix_(allow_lost_suffix),
         absent_from_unix_ms_(absent_from_unix_ms), report_(report) {
-    for (const TxnRecord& r : ledger.Snapshot()) ledger_[r.txn] = r;
+    for (const TxnRecord& r : ledger) ledger_[r.txn] = r;
   }
 
   void Record(Database db, const std::string& key, const std::string& value) {
@@ -107,6 +109,19 @@ class Checker {
 
   // See CheckEnvironment's acks_only.
   void set_acks_only(bool acks_only) { acks_only_ = acks_only; }
+
+  // One record of the queue database (workload.queue): one per committed txn.
+  void QueueRecord(const std::string& recno, const std::string& value) {
+    ++report_->records;
+    DecodedPayload p;
+    Status s = DecodePayload(kQueuePayloadKey, value, &p);
+    if (!s.ok()) return Bad(2, 0, kQueueFile, recno, s.message());
+    if (p.key_index != kQueueIndex)
+      return Bad(2, p.txn, kQueueFile, recno, fmt::format("value belongs to key index {}", p.key_index));
+    if (value != MakePayload(config_.seed, p.txn, kQueueIndex, kQueuePayloadKey, kQueueRecordBytes))
+      return Bad(AckedBeforeCutoff(p.txn) ? 1 : 2, p.txn, kQueueFile, recno, "value differs from the txn's payload");
+    ++seen_[p.txn].queued;
+  }
 
   void Finish() {
     CheckPresentTxns();
@@ -155,6 +170,10 @@ class Checker {
         if (seen.fresh.count(rec.key_index) == 0)
           Bad(AckedBeforeCutoff(txn) ? 1 : 2, txn, DatabaseFile(rec.db), rec.key,
               "txn is partly visible: this key is missing");
+      if (config_.queue && seen.queued != 1)
+        Bad(AckedBeforeCutoff(txn) ? 1 : 2, txn, kQueueFile, "",
+            seen.queued == 0 ? "txn is partly visible: its queue record is missing"
+                             : fmt::format("txn has {} queue records, not 1", seen.queued));
     }
   }
 
@@ -235,6 +254,13 @@ class Checker {
 OracleReport CheckEnvironment(const std::string& recovered_home, const AckLedger& ledger, uint64_t cutoff_seq,
                               const WorkloadConfig& config, bool allow_lost_suffix, int64_t absent_from_unix_ms,
                               bool acks_only) {
+  return CheckEnvironment(recovered_home, ledger.Snapshot(), cutoff_seq, config, allow_lost_suffix,
+                          absent_from_unix_ms, acks_only);
+}
+
+OracleReport CheckEnvironment(const std::string& recovered_home, const std::vector<TxnRecord>& ledger,
+                              uint64_t cutoff_seq, const WorkloadConfig& config, bool allow_lost_suffix,
+                              int64_t absent_from_unix_ms, bool acks_only) {
   OracleReport report;
   Checker checker(ledger, cutoff_seq, config, allow_lost_suffix, absent_from_unix_ms, &report);
   checker.set_acks_only(acks_only);
@@ -266,14 +292,29 @@ OracleReport CheckEnvironment(const std::string& recovered_home, const AckLedger
     }
     for (const auto& [k, v] : records) checker.Record(db, k, v);
   }
+  if (config.queue) {
+    Records records;
+    Status s = ReadAll(env, &errors, kQueueFile, &records);
+    if (!s.ok()) {
+      report.Add({4, 0, kQueueFile, "", s.message()});
+      read_all = false;
+    }
+    for (const auto& [k, v] : records) {
+      db_recno_t recno = 0;
+      std::memcpy(&recno, k.data(), std::min(k.size(), sizeof(recno)));
+      checker.QueueRecord("#" + std::to_string(recno), v);
+    }
+  }
   env->close(env, 0);
   // Without every record the rules would report noise, not findings.
   if (read_all) checker.Finish();
-  for (Database db : {Database::kA, Database::kB}) {
+  std::vector<std::string> files = {DatabaseFile(Database::kA), DatabaseFile(Database::kB)};
+  if (config.queue) files.push_back(kQueueFile);
+  for (const std::string& file : files) {
     // VerifyDatabases takes paths relative to the home; BDB's own opens above find the data directory.
-    const std::string rel = config.data_dir.empty() ? DatabaseFile(db) : config.data_dir + "/" + DatabaseFile(db);
+    const std::string rel = config.data_dir.empty() ? file : config.data_dir + "/" + file;
     Status s = VerifyDatabases(recovered_home, {rel});
-    if (!s.ok()) report.Add({4, 0, DatabaseFile(db), "", s.message()});
+    if (!s.ok()) report.Add({4, 0, file, "", s.message()});
   }
   return report;
 }

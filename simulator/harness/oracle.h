@@ -59,5 +59,9 @@ struct OracleReport {
 OracleReport CheckEnvironment(const std::string& recovered_home, const AckLedger& ledger, uint64_t cutoff_seq,
                               const WorkloadConfig& config, bool allow_lost_suffix,
                               int64_t absent_from_unix_ms = 0, bool acks_only = false);
+// The same, from a snapshot of the ledger (AckLedger::Snapshot()).
+OracleReport CheckEnvironment(const std::string& recovered_home, const std::vector<TxnRecord>& ledger,
+                              uint64_t cutoff_seq, const WorkloadConfig& config, bool allow_lost_suffix,
+                              int64_t absent_from_unix_ms = 0, bool acks_only = false);
 
 }  // namespace bdb::sim

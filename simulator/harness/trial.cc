@@ -1,6 +1,18 @@
 #include "simulator/harness/trial.h"
 
 namespace bdb::sim::internal {
+namespace {
+
+CommitDurability CommitDurabilityFor(Durability d) {
+  switch (d) {
+    case Durability::kSync: return CommitDurability::kSync;
+    case Durability::kWriteNoSync: return CommitDurability::kWriteNoSync;
+    case Durability::kNoSync: return CommitDurability::kNoSync;
+  }
+  return CommitDurability::kSync;
+}
+
+}  // namespace
 
 Trial::Trial(const Scenario& sc, uint64_t seed, int index, const RunnerOptions& options)
     : sc_(sc), seed_(seed), options_(options), started_(std::chrono::steady_clock::now()), plan_(PlanTrial(sc, seed)) {
@@ -173,9 +185,10 @@ Status Trial::Setup() {
   config_.cache_bytes = static_cast<uint64_t>(w.cache_bytes);
   config_.checkpoint_every_txns = static_cast<uint64_t>(w.checkpoint_every_txns);
   config_.log_file_bytes = static_cast<uint64_t>(w.log_file_bytes);
-  config_.durability = ToString(w.durability);
+  config_.durability = CommitDurabilityFor(w.durability);
   config_.bulk = w.bulk;
   config_.log_auto_remove = w.log_auto_remove;
+  config_.queue = w.queue;
   config_.data_dir = w.data_dir;
   if (w.encrypt) {
     // A fresh password per trial, so nothing can open the environment or its backups without it.
@@ -186,20 +199,21 @@ Status Trial::Setup() {
   config_.hold_after_done = true;
   config_.pause_file = sandbox_.Sub("pause");
   bool power_steps = false;
-  for (const Step& st : sc_.steps) power_steps |= st.action == Step::Action::kPowerLoss;
+  for (const Step& st : sc_.steps) power_steps |= st.action == Step::Action::kPowerLoss || st.power_cut.has_value();
   if (sc_.faults.power_loss || power_steps) config_.journal_path = sandbox_.Sub("power.journal");
   config_.load_file = sandbox_.Sub("load");
   config_.load_pace_us = kLoadPaceUs;
+  config_.load_max_ms = static_cast<uint64_t>(w.load_seconds) * 1000;
   config_.crash_arm_file = sandbox_.Sub("crash.arm");
   config_.crash_at_write = plan_.workload_crash_at_write;
   if (config_.crash_at_write > 0)
     Narrate("armed: workload SIGKILL at write #" + std::to_string(config_.crash_at_write));
   if (plan_.workload_io_nth > 0) {
-    config_.io_error_point = ToString(plan_.workload_io_point);
+    config_.io_error_op = plan_.workload_io_point == IoPoint::kFsync ? WorkloadIoOp::kFsync : WorkloadIoOp::kWrite;
     config_.io_error_nth = plan_.workload_io_nth;
     config_.io_error_errno = plan_.workload_io_errno;
     config_.io_error_short_write = plan_.workload_io_short_write;
-    Fault("io_error", fmt::format("armed: workload {} #{} fails with {}{}", config_.io_error_point,
+    Fault("io_error", fmt::format("armed: workload {} #{} fails with {}{}", ToString(plan_.workload_io_point),
                                   config_.io_error_nth, strerrorname_np(config_.io_error_errno),
                                   config_.io_error_short_write ? " after a short write" : ""));
   }
@@ -222,7 +236,7 @@ void Trial::NoteAbsorbedWorkloadIoError() {
     return;
   }
   Fault("io_error", fmt::format("workload {} #{} failed; BDB absorbed it and the workload went on",
-                                config_.io_error_point, config_.io_error_nth));
+                                ToString(plan_.workload_io_point), config_.io_error_nth));
   Fired(FaultKind::kWorkloadIoError, 0, "BDB absorbed the failure and the workload went on");
 }
 

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <memory>
 #include <random>
 #include <set>
@@ -27,12 +28,15 @@
 #include "engine/recovery.h"
 #include "engine/repository.h"
 #include "engine/restore.h"
+#include "engine/content_hash.h"
 #include "engine/verify.h"
 #include "simulator/agent/backup_agent.h"
 #include "simulator/agent/plan_codec.h"
+#include "simulator/faults/journaled_file_io.h"
 #include "simulator/faults/power_cut.h"
 #include "simulator/harness/child_process.h"
 #include "simulator/harness/oracle.h"
+#include "simulator/harness/oracle_process.h"
 #include "simulator/harness/trial_classify.h"
 #include "simulator/harness/trial_runner.h"
 #include "simulator/harness/trial_sandbox.h"
@@ -45,6 +49,8 @@ namespace bdb::sim::internal {
 inline constexpr std::chrono::milliseconds kAckTimeout(120000);
 inline constexpr int kAgentTimeoutMs = 180000;
 inline constexpr int kCommandTimeoutMs = 180000;
+// The oracle's reader process (a restored environment of up to 20 x txns commits).
+inline constexpr int kOracleTimeoutMs = 300000;
 
 inline int Rank(Outcome o) {
   switch (o) {
@@ -156,7 +162,31 @@ class Trial {
   Status PowerLoss(PowerLossMode mode);
   // Applies the cut planned for `step`; it fired when it lost something, and
   // every file it tore or dropped writes of is touched (explains a detection).
-  Status PowerCut(int step, PowerLossMode mode);
+  // *described (optional): the cut's one-line summary.
+  Status PowerCut(int step, PowerLossMode mode, std::string* described = nullptr);
+  // The step's planned power cut in the agent's write path: the agent died at
+  // it (or ran out of operations first: the cut comes right after it exited);
+  // the machine goes down, the cut is applied, the phase it landed in
+  // recorded, and the repository checked (CheckRepositoryAfterCut).
+  Status AgentPowerCut(const AgentRequest& request, const ChildResult& child, const AgentResponse& response,
+                       double started_ms);
+  // After a cut on the backup side: every log number ever created is in the
+  // environment or the archive; every listed backup verifies; every backup
+  // published (the agent exited 0) before the cut is still listed. A listed
+  // backup that does not verify is an invalid backup published: LOSS.
+  Status CheckRepositoryAfterCut();
+  // Every archived log matches its sidecar, and every log below the
+  // environment's first is readable in the archive.
+  Status CheckArchivedLogs();
+  // restore_check with a power_cut: the restore runs in the agent and is cut;
+  // the repository must be untouched, and the target redone by a re-run (or
+  // refused clearly, then redone with --force) and pass the oracle.
+  // After a cut in a backup or archive: the same command, without faults, on
+  // the recovered environment and the cut repository must complete, and
+  // what it publishes must verify.
+  void RerunAfterCut(const std::string& recovered_home);
+  Status RestoreUnderPowerCut(const Step& step, const BackupAttempt& attempt, const DetectionScope& scope,
+                              const std::string& target);
   // Runs the oracle on a recovered environment and classifies what it finds.
   // Returns the oracle's report.
   OracleReport Judge(const DetectionScope& scope, const std::string& what, const std::string& recovered,
@@ -195,6 +225,9 @@ class Trial {
   bool workload_io_error_stopped_ = false;  // the workload met its injected I/O error and stopped
   uint64_t crash_cutoff_ = 0;
   int archives_ = 0, restores_ = 0, checks_ = 0;
+  int agent_runs_ = 0;
+  std::string cut_phase_;  // the phase the last agent power cut landed in
+  std::optional<AgentRequest> cut_request_;  // the backup or archive a power cut interrupted
   std::string pass_detail_;
 };
 

@@ -12,14 +12,15 @@ AgentRequest Trial::StepAgentRequest(AgentOp op) {
   r.hold_hotbackup = sc_.backup.hold_hotbackup;
   r.announce_hotbackup = sc_.backup.announce_hotbackup;
   r.password = config_.password;
+  r.durability_shortcut = sc_.backup.durability_shortcut;
   r.power_journal = config_.journal_path;
   if (auto it = plan_.agent.find(step_); it != plan_.agent.end()) r.faults = it->second;
   return r;
 }
 
 Status Trial::RunAgent(const AgentRequest& request, int ordinal, AgentResponse* response, ChildResult* child) {
-  const std::string path =
-      sandbox_.Sub(fmt::format("agent-{}-{}.json", request.op == AgentOp::kBackup ? "backup" : "archive", ordinal));
+  const char* op = request.op == AgentOp::kBackup ? "backup" : request.op == AgentOp::kArchive ? "archive" : "restore";
+  const std::string path = sandbox_.Sub(fmt::format("agent-{}-{}.json", op, ordinal));
   BDB_RETURN_IF_ERROR(WriteFileAtomically(DefaultFileIO(), path, AgentRequestToJson(request), 0600));
   BDB_RETURN_IF_ERROR(RunChild({options_.agent_binary, "__agent", path}, kAgentTimeoutMs, child));
   if (child->exited && child->exit_code == 0) return AgentResponseFromJson(child->out, response);
@@ -117,6 +118,22 @@ Status Trial::EngineBackup(const Step& step, int ordinal, double started_ms, Bac
   ChildResult child;
   BDB_RETURN_IF_ERROR(RunAgent(request, ordinal, &response, &child));
   RecordAgentFaults(response, started_ms);
+  if (request.faults.power_cut_nth > 0) {
+    BDB_RETURN_IF_ERROR(AgentPowerCut(request, child, response, started_ms));
+    attempt->crashed = true;
+    // A backup listed after the cut verified whole (CheckRepositoryAfterCut):
+    // restore_check may check it against the oracle like any other.
+    std::vector<std::string> ids_cut;
+    ListIds(&ids_cut);
+    for (const std::string& id : ids_cut) {
+      if (std::find(ids_before.begin(), ids_before.end(), id) == ids_before.end()) {
+        attempt->published = true;
+        attempt->backup.id = id;
+        Narrate("backup " + id + " survived the cut");
+      }
+    }
+    return Status::OK();
+  }
   std::vector<std::string> ids_after;
   ListIds(&ids_after);
   const bool new_backup = ids_after.size() > ids_before.size();
@@ -189,6 +206,9 @@ Status Trial::CommandBackup(int ordinal, BackupAttempt* attempt) {
 Status Trial::Archive() {
   const int ordinal = ++archives_;
   AgentRequest request = StepAgentRequest(AgentOp::kArchive);
+  // A cut must find logs to archive: the archive forces a checkpoint first
+  // (--checkpoint; the cut never lands inside it, it counts file operations).
+  request.checkpoint = request.faults.power_cut_nth > 0;
   LoadUntilCommitting();
   const double started_ms = MsSinceStart();
   AgentResponse response;
@@ -196,6 +216,7 @@ Status Trial::Archive() {
   BDB_RETURN_IF_ERROR(RunAgent(request, 1000 + ordinal, &response, &child));
   SetLoad(false);
   RecordAgentFaults(response, started_ms);
+  if (request.faults.power_cut_nth > 0) return AgentPowerCut(request, child, response, started_ms);
   if (!child.exited && request.faults.crash_at_read > 0 && child.signal == SIGKILL) {
     BDB_RETURN_IF_ERROR(AgentCrashed(request, child, started_ms));
   } else if (!child.exited || child.exit_code != 0) {
@@ -207,6 +228,173 @@ Status Trial::Archive() {
     if (!response.ok) Detected({false, step_}, "archive failed: " + response.message);
   }
   return CheckNoLogLost();
+}
+
+Status Trial::AgentPowerCut(const AgentRequest& request, const ChildResult& child, const AgentResponse& response,
+                           double started_ms) {
+  const AgentFaultPlan& plan = request.faults;
+  const char* op = request.op == AgentOp::kBackup ? "backup" : request.op == AgentOp::kArchive ? "archive" : "restore";
+  std::string where, phase;
+  const size_t at = child.err.find(kAgentPowerCutMarker);
+  if (!child.exited && child.signal == SIGKILL && at != std::string::npos) {
+    where = child.err.substr(at + std::strlen(kAgentPowerCutMarker));
+    if (const size_t nl = where.find('\n'); nl != std::string::npos) where.resize(nl);
+    const size_t open = where.find(" ("), close = where.find("):");
+    if (open != std::string::npos && close != std::string::npos && close > open) {
+      phase = where.substr(open + 2, close - open - 2);
+    }
+    where = "before operation #" + where;
+  } else if (child.exited && child.exit_code == 0) {
+    if (response.reached_cut_phase) phase = ToString(WritePhase::kAfterExit);
+    where = fmt::format("right after the {} exited ({} operations journaled{})", op, response.journaled_ops,
+                        response.ok ? "" : ", it failed: " + response.message);
+  } else {
+    return Status::CheckFailed(fmt::format("{} agent {}: {}", op, child.Describe(), child.err));
+  }
+  Fault("power_cut", fmt::format("{} {}", op, where), started_ms);
+  if (!workload_dead_) {
+    workload_->Kill();
+    workload_dead_ = true;
+    crash_cutoff_ = workload_->ledger().Cutoff();
+  }
+  std::string described;
+  BDB_RETURN_IF_ERROR(PowerCut(step_, plan.power_cut_mode, &described));
+  if (phase.empty()) {
+    NotFired(FaultKind::kAgentPowerCut, step_,
+             fmt::format("the {} never reached phase {}; cut after it exited: {}", op, ToString(plan.power_cut_from),
+                         described));
+  } else {
+    cut_phase_ = phase;
+    Fired(FaultKind::kAgentPowerCut, step_, fmt::format("phase={}: {}; {}", phase, where, described));
+  }
+  if (request.op != AgentOp::kRestore) cut_request_ = request;
+  if (request.op == AgentOp::kBackup && response.ok && !response.backup_id.empty()) {
+    std::vector<std::string> ids;
+    ListIds(&ids);
+    if (std::find(ids.begin(), ids.end(), response.backup_id) == ids.end()) {
+      Classify(Outcome::kLoss,
+               "backup '" + response.backup_id + "' was published (the agent exited 0) but the power cut lost it",
+               false);
+    }
+  }
+  return CheckRepositoryAfterCut();
+}
+
+Status Trial::CheckRepositoryAfterCut() {
+  BDB_RETURN_IF_ERROR(CheckNoLogLost());
+  BDB_RETURN_IF_ERROR(CheckArchivedLogs());
+  std::vector<std::string> acked;
+  for (const BackupAttempt& a : attempts_) {
+    if (a.published && !a.crashed && !a.backup.id.empty()) acked.push_back(a.backup.id);
+  }
+  std::unique_ptr<Repository> repo;
+  Status s = Repository::Open(DefaultFileIO(), repo_, false, &repo);
+  std::vector<std::string> ids;
+  if (s.ok()) s = repo->ListBackupIds(&ids);
+  if (!s.ok()) {
+    if (acked.empty()) {
+      Narrate("after the cut the repository does not open (nothing was published before it): " + s.message());
+    } else {
+      Classify(Outcome::kLoss, "after the power cut the repository does not open: " + s.message(), false);
+    }
+    return Status::OK();
+  }
+  for (const std::string& id : acked) {
+    if (std::find(ids.begin(), ids.end(), id) == ids.end())
+      Classify(Outcome::kLoss, "backup '" + id + "', published before the power cut, is gone after it", false);
+  }
+  EngineContext ctx = DefaultEngineContext();
+  int verified = 0;
+  for (const std::string& id : ids) {
+    VerifyOutcome outcome;
+    s = RunVerify(ctx, VerifyRequest{repo_, id, sandbox_.path()}, &outcome);
+    if (!s.ok()) {
+      Classify(Outcome::kLoss,
+               "after the power cut backup '" + id + "' is listed but does not verify (an invalid backup published): " +
+                   s.message(),
+               false);
+    } else {
+      ++verified;
+    }
+  }
+  Narrate(fmt::format("after the cut: {} backups listed, {} verify", ids.size(), verified));
+  return Status::OK();
+}
+
+void Trial::RerunAfterCut(const std::string& recovered_home) {
+  AgentRequest again = *cut_request_;
+  cut_request_.reset();
+  again.home = recovered_home;
+  again.faults = AgentFaultPlan();
+  again.power_journal.clear();
+  again.durability_shortcut = DurabilityShortcut::kNone;
+  const char* op = again.op == AgentOp::kBackup ? "backup" : "archive";
+  AgentResponse response;
+  ChildResult child;
+  Status s = RunAgent(again, 3000 + ++agent_runs_, &response, &child);
+  if (s.ok() && !(child.exited && child.exit_code == 0)) s = Status::CheckFailed("agent " + child.Describe() + ": " + child.err);
+  if (s.ok() && !response.ok) s = Status::CheckFailed(response.message);
+  if (!s.ok()) {
+    Detected({false, step_}, fmt::format("re-running the {} after the power cut failed: {}", op, s.message()));
+    return;
+  }
+  if (response.backup_id.empty()) {
+    Narrate(fmt::format("re-run of the {} after the cut completed", op));
+    return;
+  }
+  VerifyOutcome verified;
+  s = RunVerify(DefaultEngineContext(), VerifyRequest{repo_, response.backup_id, sandbox_.path()}, &verified);
+  if (!s.ok()) {
+    Detected({false, step_}, "the backup re-run after the power cut published '" + response.backup_id +
+                                 "', which does not verify: " + s.message());
+    return;
+  }
+  Narrate("re-run of the backup after the cut published " + response.backup_id + ", which verifies");
+}
+
+// Every archived log reads back as its sidecar recorded it, and a log gone
+// from the environment is in the archive with its sidecar (a log without one
+// is ignored by every reader, so it is as good as lost).
+Status Trial::CheckArchivedLogs() {
+  std::unique_ptr<Repository> repo;
+  if (!Repository::Open(DefaultFileIO(), repo_, false, &repo).ok()) return Status::OK();
+  std::vector<ArchivedLog> archived;
+  Status s = repo->ListArchivedLogs(&archived);
+  if (!s.ok()) {
+    Classify(Outcome::kLoss, "after the power cut the archive does not list: " + s.message(), false);
+    return Status::OK();
+  }
+  std::set<uint32_t> readable;
+  for (const ArchivedLog& log : archived) {
+    std::string hash;
+    uint64_t size = 0;
+    s = HashFile(DefaultFileIO(), log.path, &hash, &size);
+    if (!s.ok() || hash != log.xxh3 || size != log.size) {
+      Classify(Outcome::kLoss,
+               fmt::format("after the power cut archived log '{}' does not match its sidecar ({})", log.path,
+                           s.ok() ? fmt::format("{} bytes, xxh3 {}; recorded {} bytes, {}", size, hash, log.size, log.xxh3)
+                                  : s.message()),
+               false);
+      continue;
+    }
+    readable.insert(log.number);
+  }
+  std::vector<std::string> live;
+  DefaultFileIO()->ListDir(JoinPath(home_, "log"), &live);
+  uint32_t first_live = 0;
+  for (const auto& n : live) {
+    uint32_t number = 0;
+    if (ParseLogFileName(n, &number) && (first_live == 0 || number < first_live)) first_live = number;
+  }
+  for (uint32_t n = 1; first_live > 0 && n < first_live; ++n) {
+    if (!readable.count(n)) {
+      Classify(Outcome::kLoss,
+               "log file '" + LogFileName(n) + "' is gone from the environment and not readable in the archive",
+               false);
+      break;
+    }
+  }
+  return Status::OK();
 }
 
 // Every log number from the first ever written to the newest is in the environment or the archive.

@@ -1,6 +1,7 @@
 #include "simulator/harness/trial.h"
 
 #include "engine/backup_id.h"
+#include "engine/standby.h"
 
 namespace bdb::sim::internal {
 
@@ -9,8 +10,15 @@ namespace bdb::sim::internal {
 OracleReport Trial::Judge(const DetectionScope& scope, const std::string& what, const std::string& recovered,
                           uint64_t cutoff, bool allow_lost_suffix, int64_t absent_from_unix_ms) {
   ++checks_;
+  // In its own process (BDB may crash reading a damaged environment), unless
+  // the runner has no bdbsim binary to run it with (in-process tests).
+  OracleRequest request{recovered, workload_->ledger().Snapshot(), cutoff, config_, allow_lost_suffix,
+                        absent_from_unix_ms};
   OracleReport report =
-      CheckEnvironment(recovered, workload_->ledger(), cutoff, config_, allow_lost_suffix, absent_from_unix_ms);
+      options_.agent_binary.empty()
+          ? CheckEnvironment(request.home, request.ledger, cutoff, config_, allow_lost_suffix, absent_from_unix_ms)
+          : CheckEnvironmentInChild(options_.agent_binary, sandbox_.Sub(fmt::format("oracle-{}.json", checks_)),
+                                    request, kOracleTimeoutMs);
   result_.acked = std::max(result_.acked, report.acked);
   result_.checked += report.records;
   result_.missing += report.missing;
@@ -65,6 +73,7 @@ Status Trial::RestoreCheck(const Step& step) {
     Detected(scope, "bdbackup verify: " + s.message());
     return Status::OK();
   }
+  if (step.power_cut) return RestoreUnderPowerCut(step, *attempt, scope, target);
   RestoreRequest request;
   request.repo = repo_;
   request.target = target;
@@ -109,6 +118,48 @@ Status Trial::RestoreCheck(const Step& step) {
       NotFired(FaultKind::kPointInTime, step_, seen);
     }
   }
+  return Status::OK();
+}
+
+Status Trial::RestoreUnderPowerCut(const Step& /*step*/, const BackupAttempt& attempt, const DetectionScope& scope,
+                                   const std::string& target) {
+  AgentRequest request = StepAgentRequest(AgentOp::kRestore);
+  request.restore_target = target;
+  request.restore_backup = attempt.backup.id;
+  const double started_ms = MsSinceStart();
+  AgentResponse response;
+  ChildResult child;
+  BDB_RETURN_IF_ERROR(RunAgent(request, 2000 + restores_, &response, &child));
+  RecordAgentFaults(response, started_ms);
+  BDB_RETURN_IF_ERROR(AgentPowerCut(request, child, response, started_ms));
+  if (child.exited && child.exit_code == 0 && response.ok) {
+    // The restore reported success before the cut: its target is the
+    // engine's promise ("opens as is"), and must survive the cut untouched.
+    const OracleReport report = Judge(scope, "restore of " + attempt.backup.id + " completed before the power cut",
+                                      target, attempt.backup.cutoff, false);
+    if (!report.ok) return Status::OK();
+    Narrate("the restored target survived the cut; re-running it anyway");
+  }
+  // The target after the cut: a re-run redoes it (its in-progress marker
+  // survived), or refuses it clearly (not empty), then --force redoes it.
+  EngineContext ctx = DefaultEngineContext();
+  RestoreRequest again;
+  again.repo = repo_;
+  again.target = target;
+  again.backup = attempt.backup.id;
+  RestoreOutcome restored;
+  Status s = RunRestore(ctx, again, &restored);
+  if (!s.ok() && s.code() == Status::Code::kInvalidArgument) {
+    Narrate("re-run after the cut refused the target: " + s.message() + "; again with --force");
+    again.force = true;
+    s = RunRestore(ctx, again, &restored);
+  }
+  if (!s.ok()) {
+    Detected(scope, "bdbackup restore re-run after the power cut: " + s.message());
+    return Status::OK();
+  }
+  Narrate("restore re-run after the cut completed");
+  Judge(scope, "restore of " + attempt.backup.id + " redone after a power cut", target, attempt.backup.cutoff, false);
   return Status::OK();
 }
 
@@ -194,12 +245,26 @@ Status Trial::RecoverCheck() {
   const bool nosync = sc_.workload.durability == Durability::kNoSync;
   const bool write_nosync = sc_.workload.durability == Durability::kWriteNoSync;
   const bool allow_suffix = nosync || (power_cut_ && write_nosync);
-  Judge({true, 0}, "recovery after crash", target, crash_cutoff_, allow_suffix);
+  const OracleReport report = Judge({true, 0}, "recovery after crash", target, crash_cutoff_, allow_suffix);
+  if (cut_request_ && report.ok) RerunAfterCut(target);
   return Status::OK();
 }
 
 Status Trial::PromoteStandby() {
   const std::string target = sandbox_.Sub("promoted");
+  if (power_cut_) {
+    // After a cut the standby may be mid-update: its state file says whether
+    // it is ready, and only a ready standby is the engine's promise.
+    std::unique_ptr<Repository> repo;
+    StandbyState state;
+    Status s = Repository::Open(DefaultFileIO(), repo_, false, &repo);
+    if (s.ok()) s = ReadStandbyState(DefaultFileIO(), repo.get(), &state);
+    if (!s.ok() || !state.ready) {
+      Narrate("standby not promoted: after the power cut it is not marked ready" +
+              (s.ok() ? std::string() : " (" + s.message() + ")"));
+      return Status::OK();
+    }
+  }
   BDB_RETURN_IF_ERROR(CopyTree(JoinPath(repo_, "standby"), target));
   Status s = RecoverNormal(target);
   if (!s.ok()) {

@@ -34,7 +34,7 @@ Status Trial::WorkloadEnded(const Status& waited) {
     const size_t last_line = tail.rfind('\n') + 1;  // 0 when there is one line (npos + 1)
     const std::string hit = fmt::format("the workload stopped after {} acknowledged commits ({}): {}",
                                         workload_->ledger().AckedCount(), info.Describe(), tail.substr(last_line));
-    Fault("io_error", fmt::format("workload {} #{} failed; {}", config_.io_error_point, config_.io_error_nth, hit));
+    Fault("io_error", fmt::format("workload {} #{} failed; {}", ToString(plan_.workload_io_point), config_.io_error_nth, hit));
     Fired(FaultKind::kWorkloadIoError, 0, hit);
     return Status::OK();
   }
@@ -100,7 +100,7 @@ Status Trial::PowerLoss(PowerLossMode mode) {
 
 // Applies the cut planned for `step`; it fired when it lost something, and
 // every file it tore or dropped writes of is touched (explains a detection).
-Status Trial::PowerCut(int step, PowerLossMode mode) {
+Status Trial::PowerCut(int step, PowerLossMode mode, std::string* described) {
   if (config_.journal_path.empty()) return Status::InvalidArgument("power loss without a journal");
   auto it = plan_.power_cut_seed.find(step);
   if (it == plan_.power_cut_seed.end())
@@ -110,6 +110,11 @@ Status Trial::PowerCut(int step, PowerLossMode mode) {
   power_cut_ = true;
   const std::string hit = std::string("mode ") + ToString(mode) + ": " + cut.Describe();
   Fault("power_loss", hit);
+  if (described != nullptr) *described = hit;
+  for (size_t i = 0; i < cut.lost_directory_changes.size() && i < 5; ++i)
+    Narrate("lost by the cut: " + cut.lost_directory_changes[i]);
+  if (cut.lost_directory_changes.size() > 5)
+    Narrate(fmt::format("... and {} more directory changes", cut.lost_directory_changes.size() - 5));
   for (const LostRange& lost : cut.lost) {
     FaultTouch touch{"power_loss",
                      lost.file,

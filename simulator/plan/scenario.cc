@@ -1,10 +1,12 @@
 // Scenario loader: parses with toml++, then walks every table with a
-// KeyReader that knows each table's keys and records every error with its line;
-// the earliest error (by line, then column) becomes the returned Status.
+// KeyReader that knows each table's keys and checks each key alone (name, type,
+// range), then checks every rule across keys in one pass (scenario_rules.cc).
+// Every error is recorded with its line; the earliest (by line, then column)
+// becomes the returned Status.
 #include "simulator/plan/scenario.h"
 
+#include "simulator/plan/scenario_rules.h"
 #include "simulator/plan/toml_key_reader.h"
-#include "simulator/plan/trial_plan.h"
 
 #include <unistd.h>
 
@@ -52,6 +54,25 @@ const Choices<IoPoint> kPoints = {{"read", IoPoint::kRead},
                                   {"fsync", IoPoint::kFsync},
                                   {"rename", IoPoint::kRename},
                                   {"open", IoPoint::kOpen}};
+const Choices<DurabilityShortcut> kShortcut = {
+    {"none", DurabilityShortcut::kNone},
+    {"unsynced_files", DurabilityShortcut::kUnsyncedFiles},
+    {"manifest_after_rename", DurabilityShortcut::kManifestAfterRename},
+    {"no_dir_fsync", DurabilityShortcut::kNoDirFsync},
+    {"remove_before_archive_fsync", DurabilityShortcut::kRemoveBeforeArchiveFsync}};
+const Choices<WritePhase> kWritePhases = {
+    {"setup", WritePhase::kSetup},
+    {"cleanup", WritePhase::kCleanup},
+    {"copy", WritePhase::kCopy},
+    {"file_fsync", WritePhase::kFileFsync},
+    {"manifest", WritePhase::kManifest},
+    {"rename", WritePhase::kRename},
+    {"backups_fsync", WritePhase::kBackupsFsync},
+    {"archive_copy", WritePhase::kArchiveCopy},
+    {"archive_publish", WritePhase::kArchivePublish},
+    {"archive_removal", WritePhase::kArchiveRemoval},
+    {"standby", WritePhase::kStandby},
+    {"restore", WritePhase::kRestore}};
 const Choices<int> kErrno = {{"EIO", EIO}, {"ENOSPC", ENOSPC}};
 const Choices<Step::Action> kActions = {{"wait_txns", Step::Action::kWaitTxns},
                                         {"backup", Step::Action::kBackup},
@@ -75,7 +96,7 @@ void ReadWorkload(KeyReader& r, const toml::table& top, WorkloadSpec* w) {
   r.CheckKnown(*t, p,
                {"txns", "threads", "value_bytes", "keys_per_txn", "abort_percent", "page_size", "checksums",
                 "cache_bytes", "checkpoint_every_txns", "log_file_bytes", "durability", "bulk", "log_auto_remove",
-                "data_dir", "encrypt"});
+                "data_dir", "encrypt", "load_seconds", "queue"});
   int64_t v = 0;
   r.Int(*t, p, "txns", 1, kMaxTxns, &w->txns);
   if (r.Int(*t, p, "threads", 1, 64, &v)) w->threads = static_cast<int>(v);
@@ -96,13 +117,11 @@ void ReadWorkload(KeyReader& r, const toml::table& top, WorkloadSpec* w) {
   r.Int(*t, p, "checkpoint_every_txns", 0, kMaxTxns, &w->checkpoint_every_txns);
   r.Int(*t, p, "log_file_bytes", 65536, int64_t{1} << 30, &w->log_file_bytes);
   r.Enum(*t, p, "durability", kDurability, &w->durability);
-  if (r.Bool(*t, p, "bulk", &w->bulk) && w->bulk && w->threads > 1) {
-    // Seen: with two writers BDB 5.3 stops committing within seconds (no deadlock is detected).
-    r.Fail(t->get("bulk")->source(), "workload.bulk",
-           "= true needs workload.threads = 1 (two DB_TXN_BULK writers hang in BDB 5.3)");
-  }
+  r.Bool(*t, p, "bulk", &w->bulk);
   r.Bool(*t, p, "log_auto_remove", &w->log_auto_remove);
   r.Bool(*t, p, "encrypt", &w->encrypt);
+  r.Bool(*t, p, "queue", &w->queue);
+  r.Int(*t, p, "load_seconds", 1, 3600, &w->load_seconds);
   if (const toml::node* node = t->get("data_dir")) {
     auto value = node->as_string();
     const std::string d = value != nullptr ? value->get() : "";
@@ -165,42 +184,20 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
   const std::string p = "backup.";
   r.CheckKnown(*t, p,
                {"method", "mode", "start_after_txns", "command", "checkpoint", "copier", "recover_as_you_go",
-                "hold_hotbackup", "announce_hotbackup"});
+                "hold_hotbackup", "announce_hotbackup", "durability_shortcut"});
   r.Enum(*t, p, "method", kMethod, &b->method);
   r.Enum(*t, p, "mode", kMode, &b->mode);
-  r.Int(*t, p, "start_after_txns", 0, s->workload.txns, &b->start_after_txns, false, " (workload.txns)");
+  r.Int(*t, p, "start_after_txns", 0, kMaxTxns, &b->start_after_txns);
   r.Bool(*t, p, "checkpoint", &b->checkpoint);
   r.Enum(*t, p, "copier", kCopier, &b->copier);
   r.Bool(*t, p, "recover_as_you_go", &b->recover_as_you_go);
   r.Bool(*t, p, "hold_hotbackup", &b->hold_hotbackup);
   r.Bool(*t, p, "announce_hotbackup", &b->announce_hotbackup);
-  if (!b->announce_hotbackup && b->hold_hotbackup) {
-    r.Fail(t->get("announce_hotbackup")->source(), "backup.announce_hotbackup",
-           "cannot be false with backup.hold_hotbackup = true (holding needs the announcement)");
-  } else if (!b->announce_hotbackup && !s->workload.bulk) {
-    r.Fail(t->get("announce_hotbackup")->source(), "backup.announce_hotbackup",
-           "= false needs workload.bulk = true (without DB_TXN_BULK the announcement changes nothing)");
-  }
-  if (b->method == BackupMethod::kCommand && s->workload.encrypt) {
-    r.Fail(t->source(), "workload.encrypt",
-           "is only allowed with backup.method = \"engine\" (the program gets no password)");
-  }
+  r.Enum(*t, p, "durability_shortcut", kShortcut, &b->durability_shortcut);
+  // Whether `command` may be there at all is a rule (scenario_rules.cc); it
+  // is read only for the method that runs it.
   const toml::node* command = t->get("command");
-  if (b->method == BackupMethod::kCommand) {
-    if (command == nullptr) {
-      r.Fail(t->source(), "backup.command", "is required with backup.method = \"command\"");
-    } else {
-      ReadCommand(r, *command, &b->command);
-    }
-    for (std::string_view key :
-         {"mode", "checkpoint", "copier", "recover_as_you_go", "hold_hotbackup", "announce_hotbackup"}) {
-      if (const toml::node* node = t->get(key)) {
-        r.Fail(node->source(), p + std::string(key), "is only allowed with backup.method = \"engine\"");
-      }
-    }
-  } else if (command != nullptr) {
-    r.Fail(command->source(), "backup.command", "is only allowed with backup.method = \"command\"");
-  }
+  if (b->method == BackupMethod::kCommand && command != nullptr) ReadCommand(r, *command, &b->command);
 }
 
 // Reads `points` (required) at prefix p: a non-empty array of distinct names
@@ -256,8 +253,7 @@ void ReadFaults(KeyReader& r, const toml::table& top, const Scenario& s, FaultSp
     TornReadFault torn;
     if (const toml::node* node = c->get("boundary_bytes")) {
       auto value = node->as_integer();
-      if (value == nullptr || value->get() < 512 || value->get() % 512 != 0 ||
-          value->get() >= s.workload.page_size) {
+      if (value == nullptr || value->get() < 512 || value->get() % 512 != 0 || value->get() >= 65536) {
         r.Fail(node->source(), p + "boundary_bytes",
                fmt::format("must be a multiple of 512 below workload.page_size ({}), got {}",
                            s.workload.page_size, Shown(*node)));
@@ -303,31 +299,37 @@ void ReadFaults(KeyReader& r, const toml::table& top, const Scenario& s, FaultSp
     r.RangeKey(*c, p, "at", 1, kMaxAt, &io.at, true);
     f->workload_io_error = io;
   }
-  if (s.backup.method == BackupMethod::kCommand) {
-    // External programs do not copy through the engine's FileIO, so only a
-    // crash or power loss of the workload can be injected around them.
-    for (std::string_view key : {"torn_read", "mmap_fault", "io_error"}) {
-      if (const toml::node* node = t->get(key)) {
-        r.Fail(node->source(), "faults." + std::string(key), "needs backup.method = \"engine\"");
-      }
-    }
-    if (f->crash && f->crash->target != CrashTarget::kWorkload) {
-      r.Fail(t->get("crash")->source(), "faults.crash.target",
-             "must be \"workload\" with backup.method = \"command\"");
-    }
-  }
 }
 
 // Keys each action accepts besides "action".
 std::vector<std::string_view> StepKeys(Step::Action a) {
   switch (a) {
     case Step::Action::kWaitTxns: return {"action", "txns"};
-    case Step::Action::kBackup: return {"action", "mode", "checkpoint"};
+    case Step::Action::kBackup: return {"action", "mode", "checkpoint", "power_cut"};
+    case Step::Action::kArchive: return {"action", "power_cut"};
     case Step::Action::kCrash: return {"action", "target", "at"};
     case Step::Action::kPowerLoss: return {"action", "mode"};
-    case Step::Action::kRestoreCheck: return {"action", "backup", "until_txn", "live_logs"};
+    case Step::Action::kRestoreCheck: return {"action", "backup", "until_txn", "live_logs", "power_cut"};
     default: return {"action"};
   }
+}
+
+// A step's power_cut = { from, at, mode }: from and at required.
+void ReadPowerCut(KeyReader& r, const toml::table& t, const std::string& p, Step* step) {
+  const toml::table* c = r.Table(t, p, "power_cut");
+  if (c == nullptr) return;
+  const std::string q = p + "power_cut.";
+  r.CheckKnown(*c, q, {"from", "at", "mode"});
+  AgentPowerCut cut;
+  bool good = r.Enum(*c, q, "from", kWritePhases, &cut.from, true);
+  good &= r.RangeKey(*c, q, "at", 1, kMaxAt, &cut.at, true);
+  r.Enum(*c, q, "mode", kPowerLoss, &cut.mode);
+  if (cut.mode == PowerLossMode::kAll) {
+    r.Fail(c->source(), q + "mode",
+           "\"all\" keeps every unsynced write, a power cut that loses nothing (use \"none\" or \"subset\")");
+    good = false;
+  }
+  if (good) step->power_cut = cut;
 }
 
 void ReadStep(KeyReader& r, const toml::table& t, const std::string& p, const Scenario& s, Step* step) {
@@ -335,9 +337,12 @@ void ReadStep(KeyReader& r, const toml::table& t, const std::string& p, const Sc
   if (!r.Enum(t, p, "action", kActions, &step->action, true)) return;
   r.CheckKnown(t, p, StepKeys(step->action),
                fmt::format(" for action \"{}\"", ToString(step->action)));
+  if (step->action == Step::Action::kBackup || step->action == Step::Action::kArchive ||
+      step->action == Step::Action::kRestoreCheck)
+    ReadPowerCut(r, t, p, step);
   switch (step->action) {
     case Step::Action::kWaitTxns:
-      r.Int(t, p, "txns", 1, s.workload.txns, &step->txns, true, " (workload.txns)");
+      r.Int(t, p, "txns", 1, kMaxTxns, &step->txns, true);
       break;
     case Step::Action::kBackup:
       step->mode = s.backup.mode;
@@ -366,7 +371,7 @@ void ReadStep(KeyReader& r, const toml::table& t, const std::string& p, const Sc
         }
       }
       int64_t until = 0;
-      if (r.Int(t, p, "until_txn", 1, s.workload.txns, &until, false, " (workload.txns)")) {
+      if (r.Int(t, p, "until_txn", 1, kMaxTxns, &until)) {
         step->until_txn = until;
       }
       r.Bool(t, p, "live_logs", &step->live_logs);
@@ -377,164 +382,6 @@ void ReadStep(KeyReader& r, const toml::table& t, const std::string& p, const Sc
   }
 }
 
-// Walks the schedule in order and refuses what cannot happen.
-class ScheduleCheck {
- public:
-  ScheduleCheck(KeyReader& r, const Scenario& s) : r_(r), s_(s) {}
-
-  void Run() {
-    for (size_t i = 0; i < s_.steps.size(); ++i) Visit(i, s_.steps[i]);
-    for (const auto& [target, index] : armed_) {
-      Fail(index, "target", fmt::format("arms a crash of the next {} step, but none follows",
-                                        ToString(target)));
-    }
-    if (checks_ == 0) {
-      Fail(s_.steps.empty() ? 0 : s_.steps.size() - 1, "action",
-           "ends a schedule with no restore_check, recover_check or promote_standby step");
-    }
-    if (s_.faults.crash && s_.faults.crash->target != CrashTarget::kWorkload &&
-        count_[s_.faults.crash->target] == 0) {
-      r_.FailNoLine("faults.crash.target", fmt::format("is \"{}\" but the schedule has no {} step",
-                                                       ToString(s_.faults.crash->target),
-                                                       ToString(s_.faults.crash->target)));
-    }
-  }
-
- private:
-  void Fail(size_t index, const std::string& key, const std::string& what) {
-    const Step& step = s_.steps[index];
-    r_.FailAt(static_cast<uint32_t>(step.line), fmt::format("steps[{}].{}", index + 1, key), what);
-  }
-
-  void Visit(size_t i, const Step& step) {
-    using A = Step::Action;
-    const A a = step.action;
-    const bool after_crash_ok = a == A::kRestoreCheck || a == A::kRecoverCheck ||
-                                a == A::kPromoteStandby || a == A::kPowerLoss;
-    if (crashed_ && !after_crash_ok) {
-      return Fail(i, "action",
-                  fmt::format("\"{}\" cannot follow a crash of the workload (only restore_check, "
-                              "recover_check, promote_standby and power_loss can)",
-                              ToString(a)));
-    }
-    if (done_ && (a == A::kWaitTxns || a == A::kQuiesce || a == A::kResume || a == A::kWorkloadDone ||
-                  (a == A::kCrash && step.target == CrashTarget::kWorkload))) {
-      return Fail(i, "action", fmt::format("\"{}\" cannot follow workload_done", ToString(a)));
-    }
-    switch (a) {
-      case A::kWaitTxns:
-        if (quiesced_) return Fail(i, "action", "\"wait_txns\" cannot run while writers are quiesced");
-        waited_ = std::max(waited_, step.txns);
-        break;
-      case A::kBackup: {
-        bool crash = armed_.erase(CrashTarget::kBackup) > 0;
-        ++count_[CrashTarget::kBackup];
-        // With faults.power_loss a crash is the whole machine's: the workload dies too.
-        if (crash && s_.faults.power_loss) crashed_ = true;
-        if (step.mode == BackupMode::kCold && !quiesced_) {
-          return Fail(i, "mode", "\"cold\" needs a quiesce step before it");
-        }
-        if (step.mode == BackupMode::kIncremental && full_backups_ == 0) {
-          return Fail(i, "mode", "\"incremental\" needs a full (cold or hot) backup before it");
-        }
-        if (!crash && step.mode != BackupMode::kIncremental) ++full_backups_;
-        backups_.push_back({crash, waited_});
-        break;
-      }
-      case A::kArchive:
-        if (armed_.erase(CrashTarget::kArchive) > 0 && s_.faults.power_loss) crashed_ = true;
-        ++count_[CrashTarget::kArchive];
-        break;
-      case A::kCrash:
-        if (step.target == CrashTarget::kWorkload) {
-          crashed_ = true;
-        } else if (!armed_.emplace(step.target, i).second) {
-          return Fail(i, "target", fmt::format("arms a second crash of the next {} step", ToString(step.target)));
-        }
-        break;
-      case A::kPowerLoss:
-        crashed_ = true;
-        break;
-      case A::kRestoreCheck:
-        ++checks_;
-        CheckRestore(i, step);
-        break;
-      case A::kRecoverCheck:
-        ++checks_;
-        // A workload I/O error stops the workload like a crash (if BDB absorbs
-        // it instead, recover_check kills the workload first).
-        if (!crashed_ && !s_.faults.workload_io_error)
-          return Fail(i, "action", "\"recover_check\" needs a crash or power_loss step before it");
-        break;
-      case A::kPromoteStandby:
-        ++checks_;
-        if (!s_.backup.recover_as_you_go) {
-          return Fail(i, "action", "\"promote_standby\" needs backup.recover_as_you_go = true");
-        }
-        if (full_backups_ == 0) return Fail(i, "action", "\"promote_standby\" needs a backup before it");
-        break;
-      case A::kQuiesce:
-        if (quiesced_) return Fail(i, "action", "\"quiesce\" repeats an earlier quiesce with no resume");
-        quiesced_ = true;
-        break;
-      case A::kResume:
-        if (!quiesced_) return Fail(i, "action", "\"resume\" needs a quiesce step before it");
-        quiesced_ = false;
-        break;
-      case A::kWorkloadDone:
-        if (quiesced_) return Fail(i, "action", "\"workload_done\" cannot run while writers are quiesced");
-        done_ = true;
-        break;
-    }
-  }
-
-  void CheckRestore(size_t i, const Step& step) {
-    if (backups_.empty()) return Fail(i, "action", "\"restore_check\" needs a backup step before it");
-    const int n = static_cast<int>(backups_.size());
-    if (step.backup_index > n) {
-      return Fail(i, "backup", fmt::format("names backup {} but only {} backup steps come before it",
-                                           step.backup_index, n));
-    }
-    const BackupSeen& chosen = step.backup_index == 0 ? backups_.back() : backups_[step.backup_index - 1];
-    if (step.backup_index > 0 && chosen.crashed) {
-      return Fail(i, "backup", fmt::format("names backup {}, which is crashed and never published",
-                                           step.backup_index));
-    }
-    if (step.until_txn) {
-      if (*step.until_txn <= chosen.waited) {
-        return Fail(i, "until_txn",
-                    fmt::format("must be after the chosen backup started (txn {}), got {}", chosen.waited,
-                                *step.until_txn));
-      }
-      if (*step.until_txn > waited_) {
-        return Fail(i, "until_txn",
-                    fmt::format("must be at most {}, the commits waited for before it, got {}", waited_,
-                                *step.until_txn));
-      }
-    }
-  }
-
-  struct BackupSeen {
-    bool crashed = false;
-    int64_t waited = 0;  // commits waited for when it started
-  };
-  KeyReader& r_;
-  const Scenario& s_;
-  bool crashed_ = false;
-  bool done_ = false;
-  bool quiesced_ = false;
-  int full_backups_ = 0;
-  int checks_ = 0;
-  int64_t waited_ = 0;
-  std::vector<BackupSeen> backups_;
-  std::map<CrashTarget, size_t> armed_;  // target -> index of the arming step
-  std::map<CrashTarget, int> count_;
-};
-
-}  // namespace
-
-namespace {
-
 void ReadSteps(KeyReader& r, const toml::table& top, Scenario* s) {
   const toml::node* node = top.get("steps");
   if (node == nullptr) return;
@@ -543,16 +390,6 @@ void ReadSteps(KeyReader& r, const toml::table& top, Scenario* s) {
     r.Fail(node->source(), "steps", "must be a non-empty array of tables ([[steps]]), got " + Shown(*node));
     return;
   }
-  if (s->backup.method == BackupMethod::kCommand) {
-    r.Fail(node->source(), "steps",
-           "is not allowed with backup.method = \"command\" (it runs the implicit schedule)");
-    return;
-  }
-  if (const toml::table* backup = top.get_as<toml::table>("backup")) {
-    if (const toml::node* start = backup->get("start_after_txns")) {
-      r.Fail(start->source(), "backup.start_after_txns", "is only used without [[steps]] (use a wait_txns step)");
-    }
-  }
   for (size_t i = 0; i < array->size(); ++i) {
     Step step;
     ReadStep(r, *array->get(i)->as_table(), fmt::format("steps[{}].", i + 1), *s, &step);
@@ -560,15 +397,11 @@ void ReadSteps(KeyReader& r, const toml::table& top, Scenario* s) {
   }
 }
 
-// wait start_after_txns, (quiesce for cold), backup, restore_check latest.
-Status ImplicitSteps(KeyReader& r, const toml::table& top, Scenario* s) {
+// wait start_after_txns, (quiesce for cold), backup, restore_check latest;
+// none for an incremental (a rule refuses it).
+void ImplicitSteps(Scenario* s) {
   s->implicit_steps = true;
-  if (s->backup.mode == BackupMode::kIncremental) {
-    const toml::node* mode = top.at_path("backup.mode").node();
-    r.Fail(mode->source(), "backup.mode",
-           "\"incremental\" needs a full backup before it; write a [[steps]] schedule");
-    return Status::OK();
-  }
+  if (s->backup.mode == BackupMode::kIncremental) return;
   if (s->backup.start_after_txns > 0) {
     Step wait;
     wait.action = Step::Action::kWaitTxns;
@@ -588,7 +421,6 @@ Status ImplicitSteps(KeyReader& r, const toml::table& top, Scenario* s) {
   Step check;
   check.action = Step::Action::kRestoreCheck;
   s->steps.push_back(check);
-  return Status::OK();
 }
 
 bool ValidName(const std::string& name) {
@@ -636,28 +468,11 @@ Status LoadScenarioString(const std::string& toml_text, const std::string& path_
   KeyReader r(path_for_messages);
   Scenario s;
   s.source_path = path_for_messages;
-  ReadTop(r, top, &s);
+  ReadTop(r, top, &s);  // first pass: each key alone
   if (r.has_errors()) return r.Result();
-  if (s.steps.empty()) BDB_RETURN_IF_ERROR(ImplicitSteps(r, top, &s));
+  if (s.steps.empty()) ImplicitSteps(&s);
+  CheckScenarioRules(s, top, r);  // second pass: every rule across keys
   if (r.has_errors()) return r.Result();
-  ScheduleCheck(r, s).Run();
-  if (s.faults.power_loss && !s.faults.crash &&
-      std::none_of(s.steps.begin(), s.steps.end(), [](const Step& step) {
-        return step.action == Step::Action::kCrash;
-      })) {
-    r.Fail(top.at_path("faults.power_loss").node()->source(), "faults.power_loss",
-           "needs a crash to apply to (faults.crash or a crash step)");
-  }
-  if (r.has_errors()) return r.Result();
-  std::string key;
-  int line = 0;
-  if (Status plannable = ValidatePlannable(s, &key, &line); !plannable.ok()) {
-    if (line == 0) {
-      if (const toml::node* node = top.at_path(key).node()) line = static_cast<int>(node->source().begin.line);
-    }
-    r.FailAt(static_cast<uint32_t>(line), key, plannable.message());
-    return r.Result();
-  }
   *out = std::move(s);
   return Status::OK();
 }
@@ -720,6 +535,7 @@ const char* ToString(CrashTarget v) { return NameOf(kTarget, v); }
 const char* ToString(PowerLossMode v) { return NameOf(kPowerLoss, v); }
 const char* ToString(TornOrder v) { return NameOf(kOrder, v); }
 const char* ToString(IoPoint v) { return NameOf(kPoints, v); }
+const char* ToString(DurabilityShortcut v) { return NameOf(kShortcut, v); }
 const char* ToString(Step::Action v) { return NameOf(kActions, v); }
 
 }  // namespace bdb::sim

@@ -12,6 +12,8 @@
 
 #include "engine/status.h"
 #include "simulator/faults/power_loss_journal.h"
+#include "simulator/faults/durability_shortcut_file_io.h"
+#include "simulator/faults/write_phase.h"
 
 namespace bdb::sim {
 
@@ -42,6 +44,7 @@ const char* ToString(CrashTarget v);
 const char* ToString(PowerLossMode v);
 const char* ToString(TornOrder v);
 const char* ToString(IoPoint v);
+const char* ToString(DurabilityShortcut v);
 
 struct WorkloadSpec {
   int64_t txns = 1000;                 // acknowledged-commit target per trial
@@ -59,6 +62,11 @@ struct WorkloadSpec {
   bool log_auto_remove = false;  // DB_CONFIG set_flags DB_LOG_AUTO_REMOVE
   std::string data_dir;          // DB_CONFIG set_data_dir; "" = databases at the top of the home
   bool encrypt = false;          // DB_ENCRYPT_AES with a password made per trial
+  bool queue = false;            // also a queue database with extent files
+  // Load past `txns` (while a backup, archive or check runs) lasts at most
+  // this many seconds each time the harness turns it on; 0 = for as long as
+  // the step runs.
+  int64_t load_seconds = 0;
 };
 
 struct BackupSpec {
@@ -72,6 +80,7 @@ struct BackupSpec {
   // false: a negative control, the engine copies without announcing the hot
   // backup (no DB_HOTBACKUP_IN_PROGRESS); only the simulator's agent sets it.
   bool announce_hotbackup = true;
+  DurabilityShortcut durability_shortcut = DurabilityShortcut::kNone;
   // method = command: argv with "{home}" and "{dest}" placeholders left as is;
   // a relative program path containing '/' is resolved against the scenario
   // file's directory by the loader.
@@ -110,6 +119,18 @@ struct WorkloadIoErrorFault {
   Range at{1, 1};               // the n-th call of the drawn point
 };
 
+// A power cut on the backup side (a step's power_cut): the agent is
+// SIGKILLed before its n-th journaled file-system operation counted from the
+// first one in phase `from` (n drawn from `at`), or right after it exits if it
+// has fewer, and the machine's unsynced writes and directory changes are lost
+// per `mode`.
+struct AgentPowerCut {
+  WritePhase from = WritePhase::kSetup;
+  Range at{1, 1};
+  PowerLossMode mode = PowerLossMode::kSubset;
+  bool operator==(const AgentPowerCut&) const = default;
+};
+
 struct FaultSpec {
   std::optional<CrashFault> crash;
   std::optional<PowerLossFault> power_loss;
@@ -145,6 +166,7 @@ struct Step {
   int backup_index = 0;                 // restore_check: 0 = latest, else 1-based backup step
   std::optional<int64_t> until_txn;     // restore_check: point in time right after txn N's ack
   bool live_logs = false;               // restore_check: also apply the live environment's logs
+  std::optional<AgentPowerCut> power_cut;  // backup, archive, restore_check: cut power in its write path
 };
 
 const char* ToString(Step::Action v);

@@ -72,6 +72,12 @@ class Planner {
           break;
         }
         case A::kRestoreCheck:
+          if (step.power_cut) {
+            AgentFaultPlan a;
+            a.injector_seed = Stream("agent", n).Next();
+            PlanAgentPowerCut(n, *step.power_cut, &a);
+            plan_.agent[n] = a;
+          }
           if (step.until_txn) {
             Add(FaultKind::kPointInTime, n,
                 fmt::format("restore to the second after commit #{} was acknowledged", *step.until_txn));
@@ -177,8 +183,21 @@ class Planner {
           fmt::format("{} #{} of the backup fails with {}", ToString(a.io_point), a.io_nth,
                       strerrorname_np(a.io_errno)));
     }
+    if (step.power_cut) PlanAgentPowerCut(n, *step.power_cut, &a);
     if (IsCopyingBackup(sc_, step)) Add(FaultKind::kCopyUnderLoad, n, "the workload commits while the copy runs");
     plan_.agent[n] = a;
+  }
+
+  // A step's power_cut: where it lands, and the cut's own seed.
+  void PlanAgentPowerCut(int n, const AgentPowerCut& cut, AgentFaultPlan* a) {
+    SeededRng rng = Stream("power_cut/agent", n);
+    a->power_cut_nth = DrawIn(&rng, cut.at);
+    a->power_cut_from = cut.from;
+    a->power_cut_mode = cut.mode;
+    plan_.power_cut_seed[n] = Stream("power_loss", n).Next();
+    Add(FaultKind::kAgentPowerCut, n,
+        fmt::format("power cut at the agent's journaled operation #{} from its first in phase {}, unsynced kept: {}",
+                    a->power_cut_nth, ToString(cut.from), ToString(cut.mode)));
   }
 
   const Scenario& sc_;
@@ -206,6 +225,8 @@ const char* ToString(FaultKind kind) {
       return "copy_under_load";
     case FaultKind::kPointInTime:
       return "point_in_time";
+    case FaultKind::kAgentPowerCut:
+      return "agent_power_cut";
   }
   return "unknown";
 }
@@ -231,11 +252,6 @@ Status ValidatePlannable(const Scenario& sc, std::string* key, int* line) {
     return Status::InvalidArgument(fmt::format(
         "tears at 4096-byte boundaries, which a {}-byte page does not straddle (use workload.page_size above 4096)",
         sc.workload.page_size));
-  }
-  if (f.torn_read && f.torn_read->boundary_bytes >= sc.workload.page_size) {
-    *key = "faults.torn_read.boundary_bytes";
-    return Status::InvalidArgument(fmt::format("{} leaves no interior boundary in a {}-byte page",
-                                               f.torn_read->boundary_bytes, sc.workload.page_size));
   }
   if (f.io_error && !(engine && engine_backup)) {
     *key = "faults.io_error";

@@ -30,6 +30,12 @@ struct AgentFaultPlan {
   int io_errno = 0;
   bool io_short_write = false;
   uint64_t injector_seed = 0;  // seeds the agent's injectors (their own streams)
+  // A power cut in the agent's write path (the step's power_cut): SIGKILL
+  // before the n-th journaled operation counted from the first of phase
+  // power_cut_from, or right after the agent exits; 0 = none.
+  uint64_t power_cut_nth = 0;
+  WritePhase power_cut_from = WritePhase::kSetup;
+  PowerLossMode power_cut_mode = PowerLossMode::kSubset;
   bool operator==(const AgentFaultPlan&) const = default;
 };
 
@@ -43,6 +49,7 @@ enum class FaultKind {
   kWorkloadIoError,  // a libfiu failure under BDB in the workload
   kCopyUnderLoad,    // commits (and page writes) while a backup copied
   kPointInTime,      // a restore to a point with commits on both sides of it
+  kAgentPowerCut,    // power lost in the backup agent's write path (a step's power_cut); records the phase
 };
 const char* ToString(FaultKind kind);
 
@@ -65,7 +72,7 @@ struct TrialPlan {
   bool workload_io_short_write = false;
   // crash steps on the workload: step -> SIGKILL at the n-th write from then.
   std::map<int, uint64_t> crash_after_writes;
-  // backup and archive steps: step -> the agent's faults.
+  // backup and archive steps (and restore_check steps with a power_cut): step -> the agent's faults.
   std::map<int, AgentFaultPlan> agent;
   // Seeds of power cuts, by the step that causes them (a power_loss step, a
   // crash step, a crashed backup/archive); 0 for a cut of faults.crash.

@@ -27,6 +27,14 @@ inline uint64_t MakeTxnId(uint32_t thread, uint32_t seq) { return (uint64_t{thre
 inline uint32_t TxnThread(uint64_t txn) { return static_cast<uint32_t>(txn >> 32); }
 inline uint32_t TxnSeq(uint64_t txn) { return static_cast<uint32_t>(txn); }
 
+// workload.queue: every committed txn also appends one fixed-length record to
+// a queue database with extent files, its payload under this key and index.
+inline constexpr const char* kQueueFile = "q.db";
+inline constexpr const char* kQueuePayloadKey = "q";
+inline constexpr uint32_t kQueueIndex = 0xFFFF0002;
+inline constexpr uint32_t kQueueRecordBytes = 64;
+inline constexpr uint32_t kQueuePagesPerExtent = 4;
+
 // Which database a record lives in.
 enum class Database { kA, kB };
 const char* DatabaseFile(Database db);  // "a.db" or "b.db"

@@ -38,6 +38,18 @@ bool FileExists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+// The harness has load on: its load file exists and, with load_max_ms, was
+// made (turned on) less than that long ago.
+bool LoadIsOn(const WorkloadConfig& c) {
+  struct stat st;
+  if (::stat(c.load_file.c_str(), &st) != 0) return false;
+  if (c.load_max_ms == 0) return true;
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  const int64_t age_ms = (now.tv_sec - st.st_mtim.tv_sec) * 1000 + (now.tv_nsec - st.st_mtim.tv_nsec) / 1000000;
+  return age_ms < static_cast<int64_t>(c.load_max_ms);
+}
+
 // Shared by the writer threads.
 struct Run {
   const WorkloadConfig* config = nullptr;
@@ -45,6 +57,7 @@ struct Run {
   DB_ENV* env = nullptr;
   DB* a = nullptr;
   DB* b = nullptr;
+  DB* q = nullptr;  // workload.queue
   std::atomic<uint64_t> acked{0};
   std::atomic<uint64_t> aborted{0};
   std::atomic<uint64_t> deadlocks{0};
@@ -99,6 +112,19 @@ int PutRecord(Run* run, DB_TXN* txn, const PlannedRecord& rec, uint64_t txn_id) 
   return db->put(db, txn, &key, &data, 0);
 }
 
+// Appends the txn's record to the queue database (a new record number).
+int AppendQueueRecord(Run* run, DB_TXN* txn, uint64_t txn_id) {
+  std::string value = MakePayload(run->config->seed, txn_id, kQueueIndex, kQueuePayloadKey, kQueueRecordBytes);
+  db_recno_t recno = 0;
+  DBT key{}, data{};
+  key.data = &recno;
+  key.ulen = sizeof(recno);
+  key.flags = DB_DBT_USERMEM;
+  data.data = value.data();
+  data.size = value.size();
+  return run->q->put(run->q, txn, &key, &data, DB_APPEND);
+}
+
 bool IsDeadlock(int ret) { return ret == DB_LOCK_DEADLOCK || ret == DB_LOCK_NOTGRANTED; }
 
 // Runs one txn to commit, deliberate abort, or error; retries on deadlock.
@@ -115,6 +141,7 @@ void RunTxn(Run* run, uint64_t txn_id) {
     if (ret != 0) return run->Fail(BdbFailure("DB_ENV->txn_begin", ret));
     for (const PlannedRecord* r : records)
       if ((ret = PutRecord(run, txn, *r, txn_id)) != 0) break;
+    if (ret == 0 && run->q != nullptr) ret = AppendQueueRecord(run, txn, txn_id);
     if (IsDeadlock(ret)) {
       txn->abort(txn);
       ++run->deadlocks;
@@ -200,7 +227,7 @@ bool WaitForLoad(Run* run) {
   const WorkloadConfig& c = *run->config;
   const uint64_t txns_max = c.txns_max != 0 ? c.txns_max : c.txns * 20;
   if (run->acked >= txns_max) return false;
-  if (run->acked < c.txns || FileExists(c.load_file)) return true;
+  if (run->acked < c.txns || LoadIsOn(c)) return true;
   UpdatePause(run, 0, 1);
   {
     std::lock_guard<std::mutex> lock(run->pause_mu);
@@ -209,7 +236,7 @@ bool WaitForLoad(Run* run) {
       run->Emit("D");
     }
   }
-  while (!run->stop && !FileExists(c.load_file)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  while (!run->stop && !LoadIsOn(c)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   UpdatePause(run, 0, -1);
   return !run->stop;
 }
@@ -234,6 +261,11 @@ Status OpenDatabase(DB_ENV* env, const WorkloadConfig& c, const char* file, DBTY
   DB* db = nullptr;
   int ret = db_create(&db, env, 0);
   if (ret != 0) return BdbFailure("db_create", ret);
+  if (type == DB_QUEUE && ((ret = db->set_re_len(db, kQueueRecordBytes)) != 0 ||
+                           (ret = db->set_q_extentsize(db, kQueuePagesPerExtent)) != 0)) {
+    db->close(db, 0);
+    return Status::IOError(fmt::format("unable to configure queue database '{}': {}", file, db_strerror(ret)));
+  }
   if ((ret = db->set_pagesize(db, c.page_size)) != 0 || (c.checksums && (ret = db->set_flags(db, DB_CHKSUM)) != 0) ||
       (!c.password.empty() && (ret = db->set_flags(db, DB_ENCRYPT)) != 0) ||
       (ret = db->open(db, nullptr, file, nullptr, type, DB_CREATE | DB_AUTO_COMMIT | DB_THREAD, 0644)) != 0) {
@@ -250,7 +282,9 @@ Status OpenEnvironment(const WorkloadConfig& c, Run* run) {
   DB_ENV* env = run->env;
   env->set_errcall(env, OnBdbError);
   if ((ret = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0) return BdbFailure("DB_ENV->set_lk_detect", ret);
-  uint32_t sync_flag = c.durability == "nosync" ? DB_TXN_NOSYNC : c.durability == "write_nosync" ? DB_TXN_WRITE_NOSYNC : 0;
+  const uint32_t sync_flag = c.durability == CommitDurability::kNoSync        ? DB_TXN_NOSYNC
+                             : c.durability == CommitDurability::kWriteNoSync ? DB_TXN_WRITE_NOSYNC
+                                                                              : 0;
   if (sync_flag != 0 && (ret = env->set_flags(env, sync_flag, 1)) != 0) return BdbFailure("DB_ENV->set_flags", ret);
   if (!c.password.empty() && (ret = env->set_encrypt(env, c.password.c_str(), DB_ENCRYPT_AES)) != 0)
     return BdbFailure("DB_ENV->set_encrypt", ret);
@@ -258,14 +292,17 @@ Status OpenEnvironment(const WorkloadConfig& c, Run* run) {
   if ((ret = env->open(env, c.home.c_str(), flags, 0644)) != 0)
     return Status::IOError(fmt::format("unable to open environment '{}': {}", c.home, db_strerror(ret)));
   BDB_RETURN_IF_ERROR(OpenDatabase(env, c, "a.db", DB_BTREE, &run->a));
-  return OpenDatabase(env, c, "b.db", DB_HASH, &run->b);
+  BDB_RETURN_IF_ERROR(OpenDatabase(env, c, "b.db", DB_HASH, &run->b));
+  if (c.queue) BDB_RETURN_IF_ERROR(OpenDatabase(env, c, kQueueFile, DB_QUEUE, &run->q));
+  return Status::OK();
 }
 
 void CloseEnvironment(Run* run) {
   if (run->a != nullptr) run->a->close(run->a, 0);
   if (run->b != nullptr) run->b->close(run->b, 0);
+  if (run->q != nullptr) run->q->close(run->q, 0);
   if (run->env != nullptr) run->env->close(run->env, 0);
-  run->a = run->b = nullptr;
+  run->a = run->b = run->q = nullptr;
   run->env = nullptr;
 }
 
@@ -329,7 +366,7 @@ Status RunWorkload(const WorkloadConfig& config, int out_fd, WorkloadStats* stat
   IoErrorInjector io_errors;  // disarms when the run ends
   if (config.io_error_nth != 0) {
     IoFault fault;
-    fault.op = config.io_error_point == "write" ? IoOp::kWrite : IoOp::kFsync;
+    fault.op = config.io_error_op == WorkloadIoOp::kWrite ? IoOp::kWrite : IoOp::kFsync;
     fault.nth_call = config.io_error_nth;
     fault.error = config.io_error_errno;
     fault.short_write = config.io_error_short_write;

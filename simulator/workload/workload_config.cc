@@ -14,6 +14,35 @@ namespace bdb::sim {
 
 using nlohmann::json;
 
+const char* CommitDurabilityName(CommitDurability d) {
+  switch (d) {
+    case CommitDurability::kSync: return "sync";
+    case CommitDurability::kWriteNoSync: return "write_nosync";
+    case CommitDurability::kNoSync: return "nosync";
+  }
+  return "?";
+}
+
+const char* WorkloadIoOpName(WorkloadIoOp op) { return op == WorkloadIoOp::kWrite ? "write" : "fsync"; }
+
+namespace {
+
+CommitDurability ParseDurability(const std::string& name) {
+  for (CommitDurability d : {CommitDurability::kSync, CommitDurability::kWriteNoSync, CommitDurability::kNoSync}) {
+    if (name == CommitDurabilityName(d)) return d;
+  }
+  throw std::invalid_argument(fmt::format("'durability' must be sync, write_nosync or nosync, not '{}'", name));
+}
+
+WorkloadIoOp ParseWorkloadIoOp(const std::string& name) {
+  for (WorkloadIoOp op : {WorkloadIoOp::kWrite, WorkloadIoOp::kFsync}) {
+    if (name == WorkloadIoOpName(op)) return op;
+  }
+  throw std::invalid_argument(fmt::format("'io_error_op' must be write or fsync, not '{}'", name));
+}
+
+}  // namespace
+
 std::string WorkloadConfigToJson(const WorkloadConfig& c) {
   json j = {
       {"seed", c.seed},
@@ -28,7 +57,7 @@ std::string WorkloadConfigToJson(const WorkloadConfig& c) {
       {"cache_bytes", c.cache_bytes},
       {"checkpoint_every_txns", c.checkpoint_every_txns},
       {"log_file_bytes", c.log_file_bytes},
-      {"durability", c.durability},
+      {"durability", CommitDurabilityName(c.durability)},
       {"journal_path", c.journal_path},
       {"crash_at_write", c.crash_at_write},
       {"hold_after_done", c.hold_after_done},
@@ -36,14 +65,16 @@ std::string WorkloadConfigToJson(const WorkloadConfig& c) {
       {"load_file", c.load_file},
       {"txns_max", c.txns_max},
       {"load_pace_us", c.load_pace_us},
+      {"load_max_ms", c.load_max_ms},
       {"crash_arm_file", c.crash_arm_file},
       {"txn_pause_us", c.txn_pause_us},
-      {"io_error_point", c.io_error_point},
+      {"io_error_op", WorkloadIoOpName(c.io_error_op)},
       {"io_error_nth", c.io_error_nth},
       {"io_error_errno", c.io_error_errno},
       {"io_error_short_write", c.io_error_short_write},
       {"bulk", c.bulk},
       {"log_auto_remove", c.log_auto_remove},
+      {"queue", c.queue},
       {"data_dir", c.data_dir},
       {"password", c.password},
   };
@@ -85,7 +116,7 @@ Status WorkloadConfigFromJson(const std::string& text, WorkloadConfig* config) {
     Read(j, "cache_bytes", &c.cache_bytes);
     Read(j, "checkpoint_every_txns", &c.checkpoint_every_txns);
     Read(j, "log_file_bytes", &c.log_file_bytes);
-    Read(j, "durability", &c.durability);
+    if (j.contains("durability")) c.durability = ParseDurability(j.at("durability").get<std::string>());
     Read(j, "journal_path", &c.journal_path);
     Read(j, "crash_at_write", &c.crash_at_write);
     Read(j, "hold_after_done", &c.hold_after_done);
@@ -93,14 +124,16 @@ Status WorkloadConfigFromJson(const std::string& text, WorkloadConfig* config) {
     Read(j, "load_file", &c.load_file);
     Read(j, "txns_max", &c.txns_max);
     Read(j, "load_pace_us", &c.load_pace_us);
+    Read(j, "load_max_ms", &c.load_max_ms);
     Read(j, "crash_arm_file", &c.crash_arm_file);
     Read(j, "txn_pause_us", &c.txn_pause_us);
-    Read(j, "io_error_point", &c.io_error_point);
+    if (j.contains("io_error_op")) c.io_error_op = ParseWorkloadIoOp(j.at("io_error_op").get<std::string>());
     Read(j, "io_error_nth", &c.io_error_nth);
     Read(j, "io_error_errno", &c.io_error_errno);
     Read(j, "io_error_short_write", &c.io_error_short_write);
     Read(j, "bulk", &c.bulk);
     Read(j, "log_auto_remove", &c.log_auto_remove);
+    Read(j, "queue", &c.queue);
     Read(j, "data_dir", &c.data_dir);
     Read(j, "password", &c.password);
   } catch (const std::exception& e) {
@@ -124,14 +157,10 @@ Status ValidateWorkloadConfig(const WorkloadConfig& c) {
   if (c.abort_percent > 100) return bad(fmt::format("'abort_percent' must be 0..100, not {}", c.abort_percent));
   if (c.page_size < 512 || c.page_size > 65536 || (c.page_size & (c.page_size - 1)) != 0)
     return bad(fmt::format("'page_size' must be a power of two in 512..65536, not {}", c.page_size));
-  if (c.durability != "sync" && c.durability != "write_nosync" && c.durability != "nosync")
-    return bad(fmt::format("'durability' must be sync, write_nosync or nosync, not '{}'", c.durability));
-  if (c.io_error_nth > 0 && c.io_error_point != "write" && c.io_error_point != "fsync")
-    return bad(fmt::format("'io_error_point' must be write or fsync, not '{}'", c.io_error_point));
   if (c.io_error_nth > 0 && (c.io_error_errno <= 0 || c.io_error_errno >= 0x10000))
     return bad(fmt::format("'io_error_errno' must be 1..65535, not {}", c.io_error_errno));
-  if (c.io_error_short_write && c.io_error_point != "write")
-    return bad("'io_error_short_write' needs io_error_point write");
+  if (c.io_error_short_write && c.io_error_op != WorkloadIoOp::kWrite)
+    return bad("'io_error_short_write' needs io_error_op write");
   if (!c.data_dir.empty() && (c.data_dir.front() == '/' || c.data_dir.find_first_of(" \t\n") != std::string::npos ||
                               c.data_dir == "log" || c.data_dir == "." || c.data_dir.find("..") != std::string::npos))
     return bad(fmt::format("'data_dir' must be a relative directory name without blanks or '..', other than 'log', "

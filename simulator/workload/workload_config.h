@@ -11,6 +11,14 @@
 
 namespace bdb::sim {
 
+// How a commit reaches the disk: DB_TXN_SYNC (the default), DB_TXN_WRITE_NOSYNC
+// or DB_TXN_NOSYNC. Spelled "sync", "write_nosync", "nosync" in the JSON.
+enum class CommitDurability { kSync, kWriteNoSync, kNoSync };
+const char* CommitDurabilityName(CommitDurability d);
+// The environment call an injected I/O error fails: "write" or "fsync".
+enum class WorkloadIoOp { kWrite, kFsync };
+const char* WorkloadIoOpName(WorkloadIoOp op);
+
 struct WorkloadConfig {
   uint64_t seed = 1;
   std::string home;                     // environment directory (created if missing)
@@ -26,7 +34,7 @@ struct WorkloadConfig {
   uint64_t cache_bytes = 262144;
   uint64_t checkpoint_every_txns = 50;  // 0: never
   uint64_t log_file_bytes = 262144;
-  std::string durability = "sync";      // sync | write_nosync | nosync
+  CommitDurability durability = CommitDurability::kSync;
   std::string journal_path;             // "" = no power-loss recording
   uint64_t crash_at_write = 0;          // 0 = none; else SIGKILL self at the n-th hooked write
   bool hold_after_done = false;         // stay alive after "D" until killed
@@ -37,26 +45,31 @@ struct WorkloadConfig {
   std::string load_file;
   uint64_t txns_max = 0;
   uint64_t load_pace_us = 0;  // past `txns`, each writer sleeps this long after each txn
+  // Past `txns`, load lasts at most this long after the load file was made
+  // (its mtime), however long the harness keeps it; 0 = as long as it exists.
+  uint64_t load_max_ms = 0;
   // SIGUSR1 arms a crash: the workload reads a count n from crash_arm_file and
   // SIGKILLs itself at its n-th hooked write from then on.
   std::string crash_arm_file;
   uint64_t txn_pause_us = 0;            // each writer sleeps this long after each txn (an application's pace)
   // An I/O error under BDB (libfiu, see power_loss_journal.h): the io_error_nth
   // write or fsync of an environment file fails with io_error_errno. 0 = none.
-  std::string io_error_point;           // "write" | "fsync"
+  WorkloadIoOp io_error_op = WorkloadIoOp::kWrite;
   uint64_t io_error_nth = 0;
   int io_error_errno = 5;               // EIO
   bool io_error_short_write = false;    // write only: half the bytes land first
   // Application settings the engine must cope with (issue 12):
   bool bulk = false;             // every txn begins with DB_TXN_BULK
   bool log_auto_remove = false;  // DB_CONFIG: set_flags DB_LOG_AUTO_REMOVE
+  bool queue = false;            // also q.db: a queue database with extent files (payload.h)
   std::string data_dir;          // DB_CONFIG: set_data_dir <data_dir> ("" = databases at the top)
   // DB_ENCRYPT_AES with this password ("" = not encrypted); the harness makes
   // one per trial (the file is the trial sandbox's, mode 0600).
   std::string password;
 };
 
-// Serializes to a JSON document (keys_per_txn and value_bytes as [min, max]).
+// Serializes to a JSON document (keys_per_txn and value_bytes as [min, max];
+// enums by their names, which the reader maps back and refuses if unknown).
 std::string WorkloadConfigToJson(const WorkloadConfig& config);
 
 // Parses JSON; missing keys keep their defaults. InvalidArgument

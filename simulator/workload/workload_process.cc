@@ -1,8 +1,6 @@
 #include "simulator/workload/workload_process.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,43 +17,20 @@ std::string ExitInfo::Describe() const {
 
 Status WorkloadProcess::Start(const std::string& binary, const std::string& config_path,
                               const std::string& stderr_path, std::unique_ptr<WorkloadProcess>* out) {
-  auto fail = [&](int err) {
-    return Status::IOError(fmt::format("unable to start workload '{}': {}", binary, std::strerror(err)));
-  };
-  if (::access(binary.c_str(), X_OK) != 0) return fail(errno);
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return fail(errno);
-  int err_fd = -1;
-  if (!stderr_path.empty()) {
-    err_fd = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (err_fd < 0) {
-      int e = errno;
-      ::close(fds[0]);
-      ::close(fds[1]);
-      return fail(e);
-    }
+  SpawnSpec spec;
+  spec.argv = {binary, "--config", config_path};
+  spec.out = ChildOutput::Pipe();  // the protocol
+  spec.err = stderr_path.empty() ? ChildOutput::Inherit() : ChildOutput::File(stderr_path, /*append=*/true);
+  if (binary.find('/') == std::string::npos) spec.argv[0] = "./" + binary;  // a path, never a PATH lookup
+  std::unique_ptr<Subprocess> child;
+  if (Status started = Subprocess::Start(spec, &child); !started.ok()) {
+    return Status::IOError(fmt::format("unable to start workload '{}': {}", binary,
+                                       started.message().substr(("unable to start '" + spec.argv[0] + "': ").size())));
   }
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    int e = errno;
-    ::close(fds[0]);
-    ::close(fds[1]);
-    if (err_fd >= 0) ::close(err_fd);
-    return fail(e);
-  }
-  if (pid == 0) {
-    // Child: only async-signal-safe calls until exec.
-    ::dup2(fds[1], 1);
-    if (err_fd >= 0) ::dup2(err_fd, 2);
-    const char* argv[] = {binary.c_str(), "--config", config_path.c_str(), nullptr};
-    ::execv(binary.c_str(), const_cast<char* const*>(argv));
-    _exit(127);
-  }
-  ::close(fds[1]);
-  if (err_fd >= 0) ::close(err_fd);
   std::unique_ptr<WorkloadProcess> p(new WorkloadProcess());
-  p->pid_ = pid;
-  p->read_fd_ = fds[0];
+  p->child_ = std::move(child);
+  p->pid_ = p->child_->pid();
+  p->read_fd_ = p->child_->out_fd();
   p->reader_ = std::thread(&WorkloadProcess::ReadLoop, p.get());
   *out = std::move(p);
   return Status::OK();
@@ -64,7 +39,7 @@ Status WorkloadProcess::Start(const std::string& binary, const std::string& conf
 WorkloadProcess::~WorkloadProcess() {
   Kill();
   if (reader_.joinable()) reader_.join();
-  if (read_fd_ >= 0) ::close(read_fd_);
+  child_.reset();  // closes the pipe after the reader is done with it
 }
 
 void WorkloadProcess::ReadLoop() {
@@ -119,49 +94,24 @@ Status WorkloadProcess::WaitResumed(std::chrono::milliseconds timeout) {
   return Awaited(ok, "writers to resume", timeout);
 }
 
-Status WorkloadProcess::Reap(bool block, bool* reaped) {
-  *reaped = reaped_;
-  if (reaped_) return Status::OK();
-  int status = 0;
-  pid_t r;
-  do {
-    r = ::waitpid(pid_, &status, block ? 0 : WNOHANG);
-  } while (r < 0 && errno == EINTR);
-  if (r < 0) return Status::FromErrno(errno, fmt::format("unable to wait for workload pid {}", pid_));
-  if (r == 0) return Status::OK();
-  reaped_ = *reaped = true;
-  exit_.exited = WIFEXITED(status);
-  exit_.code = exit_.exited ? WEXITSTATUS(status) : 0;
-  exit_.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-  return Status::OK();
-}
-
 Status WorkloadProcess::Signal(int signal) {
-  if (pid_ <= 0 || ::kill(pid_, signal) != 0)
-    return Status::IOError(fmt::format("unable to signal the workload process {}: {}", pid_, std::strerror(errno)));
-  return Status::OK();
+  Status s = child_->Signal(signal);
+  if (s.ok()) return s;
+  const std::string why = s.message().substr(fmt::format("unable to signal process {}: ", pid_).size());
+  return Status::IOError(fmt::format("unable to signal the workload process {}: {}", pid_, why));
 }
 
-void WorkloadProcess::Kill() {
-  if (pid_ <= 0 || reaped_) return;
-  ::kill(pid_, SIGKILL);
-  bool reaped = false;
-  Reap(/*block=*/true, &reaped);
-}
+void WorkloadProcess::Kill() { child_->Kill(); }
 
 Status WorkloadProcess::Wait(std::chrono::milliseconds timeout, ExitInfo* info) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool reaped = false;
-  for (;;) {
-    BDB_RETURN_IF_ERROR(Reap(/*block=*/false, &reaped));
-    if (reaped) break;
-    if (std::chrono::steady_clock::now() >= deadline)
-      return Status::CheckFailed(fmt::format("workload: still running after {} ms", timeout.count()));
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  ProcessExit exit;
+  if (!child_->Wait(static_cast<int>(timeout.count()), &exit))
+    return Status::CheckFailed(fmt::format("workload: still running after {} ms", timeout.count()));
   // The pipe closes when the child is gone; the reader finishes promptly.
   if (reader_.joinable()) reader_.join();
-  *info = exit_;
+  info->exited = exit.exited;
+  info->code = exit.exited ? exit.code : 0;
+  info->signal = exit.exited ? 0 : exit.signal;
   return Status::OK();
 }
 

@@ -1,5 +1,5 @@
 // WorkloadProcess: the harness's handle on one bdbsim-workload child process
-// (fork/exec, stdout on a pipe). A reader thread feeds every protocol line to
+// (a bdb::Subprocess, stdout on a pipe). A reader thread feeds every protocol line to
 // the process's AckLedger. Every wait is bounded by a timeout; the destructor
 // SIGKILLs a child still running and reaps it, so no test or trial leaks one.
 // Thread-safety: the ledger is thread-safe; the other methods are for the one
@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "engine/status.h"
+#include "engine/subprocess.h"
 #include "simulator/workload/ack_ledger.h"
 
 namespace bdb::sim {
@@ -63,12 +64,10 @@ class WorkloadProcess {
   WorkloadProcess() = default;
   void ReadLoop();
   Status Awaited(bool ok, const std::string& what, std::chrono::milliseconds timeout);
-  Status Reap(bool block, bool* reaped);
 
+  std::unique_ptr<Subprocess> child_;
   pid_t pid_ = -1;
-  int read_fd_ = -1;
-  bool reaped_ = false;
-  ExitInfo exit_;
+  int read_fd_ = -1;  // child_'s stdout pipe, read by reader_
   std::thread reader_;
   AckLedger ledger_;
 };

@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/backup_id.h"
+#include "engine/subprocess.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 
@@ -204,38 +205,32 @@ TEST_F(BdbackupEveryTest, LockedRepositoryWarnsInTextMode) {
       << r.out;
 }
 
-// Starts the loop with stdout into a file; returns its pid.
-pid_t StartLoop(const std::vector<std::string>& args, const std::string& out_path) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(fd, STDOUT_FILENO);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(BDBACKUP_BIN));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(BDBACKUP_BIN, argv.data());
-    ::_exit(127);
-  }
-  return pid;
+// Starts the loop with stdout into a file.
+std::unique_ptr<Subprocess> StartLoop(const std::vector<std::string>& args, const std::string& out_path) {
+  SpawnSpec spec;
+  spec.argv = {BDBACKUP_BIN};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.out = ChildOutput::File(out_path, /*append=*/false);
+  spec.err = ChildOutput::Inherit();
+  std::unique_ptr<Subprocess> loop;
+  EXPECT_TRUE(Subprocess::Start(spec, &loop).ok());
+  return loop;
 }
 
 TEST_F(BdbackupEveryTest, SigtermAndSigintEndTheLoopBetweenBackups) {
   writer_->StartBackground(std::chrono::microseconds(500));
   for (int sig : {SIGTERM, SIGINT}) {
     const std::string out = tmp_.Sub("loop-" + std::to_string(sig) + ".out");
-    pid_t pid = StartLoop({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental", "--every", "0.2",
-                           "--json"},
-                          out);
-    ASSERT_GT(pid, 0);
+    std::unique_ptr<Subprocess> loop = StartLoop(
+        {"backup", "--home", home_, "--repo", repo_, "--mode", "incremental", "--every", "0.2", "--json"}, out);
+    ASSERT_NE(loop, nullptr);
     // Wait for two published backups, then ask it to stop.
     for (int i = 0; i < 300 && JsonLines(ReadFileContents(out)).size() < 2; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    ASSERT_EQ(::kill(pid, sig), 0);
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
-    EXPECT_EQ(WEXITSTATUS(status), 0);
+    ASSERT_TRUE(loop->Signal(sig).ok());
+    ProcessExit exit;
+    ASSERT_TRUE(loop->Wait(-1, &exit));
+    EXPECT_EQ(exit.Describe(), "exit code 0");
     std::vector<json> lines = JsonLines(ReadFileContents(out));
     ASSERT_GE(lines.size(), 3u);
     EXPECT_EQ(lines.back()["repeat"]["stopped_by"], "signal") << lines.back();

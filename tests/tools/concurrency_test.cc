@@ -19,6 +19,7 @@
 #include "engine/file_io.h"
 #include "engine/log_names.h"
 #include "engine/repository.h"
+#include "engine/subprocess.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 
@@ -31,53 +32,29 @@ using namespace std::chrono_literals;
 // A bdbackup child running in the background; stdout/stderr go to files.
 class Child {
  public:
-  Child(const std::vector<std::string>& args, const std::string& out_prefix) : out_(out_prefix + ".out"), err_(out_prefix + ".err") {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int out = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      int err = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      ::dup2(out, 1);
-      ::dup2(err, 2);
-      std::vector<char*> argv;
-      std::string bin = BDBACKUP_BIN;
-      argv.push_back(bin.data());
-      std::vector<std::string> copy = args;
-      for (auto& a : copy) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
+  Child(const std::vector<std::string>& args, const std::string& out_prefix)
+      : out_(out_prefix + ".out"), err_(out_prefix + ".err") {
+    SpawnSpec spec;
+    spec.argv = {BDBACKUP_BIN};
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    spec.out = ChildOutput::File(out_, /*append=*/false);
+    spec.err = ChildOutput::File(err_, /*append=*/false);
+    Status s = Subprocess::Start(spec, &child_);
+    EXPECT_TRUE(s.ok()) << s.message();
   }
-  ~Child() {
-    if (pid_ > 0 && !reaped_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  pid_t pid() const { return pid_; }
-  // Waits (at most 60 s) and returns the exit code, or -1 on timeout.
+  pid_t pid() const { return child_->pid(); }
+  // Waits (at most 60 s) and returns the exit code (128 + signal if killed), or -1 on timeout.
   int Wait() {
-    for (int i = 0; i < 6000; ++i) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        reaped_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return -1;
+    ProcessExit exit;
+    return child_->Wait(60000, &exit) ? exit.ShellCode() : -1;
   }
-  bool Running() {
-    int status = 0;
-    return ::waitpid(pid_, &status, WNOHANG) == 0;
-  }
+  bool Running() { return child_->Running(); }
   std::string err() const { return ReadFileContents(err_); }
   std::string out() const { return ReadFileContents(out_); }
 
  private:
   std::string out_, err_;
-  pid_t pid_ = -1;
-  bool reaped_ = false;
+  std::unique_ptr<Subprocess> child_;  // SIGKILLed and reaped if still running at the end
 };
 
 class ConcurrencyTest : public ::testing::Test {

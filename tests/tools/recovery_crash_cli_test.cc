@@ -9,7 +9,6 @@
 // 5.3's recovery really dies with SIGSEGV.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/bulk_writer.h"
+#include "engine/subprocess.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 
@@ -29,7 +29,6 @@ namespace {
 
 using json = nlohmann::json;
 
-extern "C" char** environ;
 
 // The pids of pid's children (/proc/<pid>/task/<pid>/children), "" if none.
 std::string Children(pid_t pid) {
@@ -168,13 +167,13 @@ TEST_F(RecoveryCrashCliTest, RecoverAsYouGoReportsTheCrashAndKeepsTheBackup) {
 TEST_F(RecoveryCrashCliTest, KilledBdbackupTakesItsHelperWithIt) {
   Backup("hot");
   const std::string target = tmp_.Sub("target");
-  std::vector<std::string> args = {"env", "BDBACKUP_RECOVER_TEST_CRASH=recover:SIGSTOP", BDBACKUP_BIN, "restore",
-                                   "--repo", repo_, "--target", target};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t bdbackup = 0;
-  ASSERT_EQ(::posix_spawnp(&bdbackup, "env", nullptr, nullptr, argv.data(), environ), 0);
+  SpawnSpec spec;
+  spec.argv = {BDBACKUP_BIN, "restore", "--repo", repo_, "--target", target};
+  spec.env_set = {"BDBACKUP_RECOVER_TEST_CRASH=recover:SIGSTOP"};
+  spec.out = spec.err = ChildOutput::DevNull();
+  std::unique_ptr<Subprocess> child;
+  ASSERT_TRUE(Subprocess::Start(spec, &child).ok());
+  const pid_t bdbackup = child->pid();
   pid_t helper = 0;
   for (int i = 0; i < 1000 && helper == 0; ++i) {
     const std::string children = Children(bdbackup);
@@ -182,9 +181,7 @@ TEST_F(RecoveryCrashCliTest, KilledBdbackupTakesItsHelperWithIt) {
     if (helper == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_NE(helper, 0) << "bdbackup never had a stopped helper";
-  ::kill(bdbackup, SIGKILL);
-  int status = 0;
-  ASSERT_EQ(::waitpid(bdbackup, &status, 0), bdbackup);
+  child->Kill();
   for (int i = 0; i < 500 && ProcessState(helper) != 0 && ProcessState(helper) != 'Z'; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   const char state = ProcessState(helper);
@@ -222,8 +219,12 @@ TEST_F(RecoveryCrashCliTest, StuckHelperMeetsTheWatchdog) {
 }
 
 // Issue 12's report: the chain's log misses the pages the bulk transactions
-// made, and BDB 5.3.28 crashes recovering it (db5.3_recover -c too).
-TEST(RealBerkeleyDbCrashCliTest, BulkChainThatCrashesRecoveryIsExitOne) {
+// made, and BDB 5.3.28 crashes recovering it (db5.3_recover -c too). The
+// real binary refuses to publish such an incremental (exit 1, the reason and
+// the remedy), so verify and restore never meet it; a chain that does crash
+// recovery is RecoveryCrashCliTest's (the helper's crash hook) and
+// RealBerkeleyDbCrashTest's (hand-made files) to test.
+TEST(RealBerkeleyDbCrashCliTest, BulkChainThatWouldCrashRecoveryIsNeverPublished) {
   TempDir tmp;
   const std::string home = tmp.Sub("home"), repo = tmp.Sub("repo"), target = tmp.Sub("target");
   ASSERT_TRUE(CreateTestEnvironment(home).ok());
@@ -231,20 +232,16 @@ TEST(RealBerkeleyDbCrashCliTest, BulkChainThatCrashesRecoveryIsExitOne) {
   ProcessResult r = RunBdbackup({"backup", "--home", home, "--repo", repo, "--mode", "hot"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_TRUE(CommitBulkRecords(home, "bulk.db", 1000, 20000).ok());
-  r = RunBdbackup({"backup", "--home", home, "--repo", repo, "--mode", "incremental", "--json"});
-  if (r.exit_code != 0) {
-    GTEST_SKIP() << "the incremental refused the bulk chain (issue 12 item 2), nothing to recover: " << r.err
-                 << "; RealBerkeleyDbCrashTest covers the crash on hand-made files";
-  }
-  const std::string inc = json::parse(r.out).value("id", "");
-  const std::string line = "bdbackup: error: recovery of backup '" + inc + "' crashed inside Berkeley DB: SIGSEGV\n";
+  r = RunBdbackup({"backup", "--home", home, "--repo", repo, "--mode", "incremental"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("incremental backup of '" + home + "' refused: the log since backup '"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("take a hot backup with --hold-hotbackup"), std::string::npos) << r.err;
+  // Nothing was published: verify and restore see the hot backup alone, and it restores.
   r = RunBdbackup({"verify", "--repo", repo});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, line);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
   r = RunBdbackup({"restore", "--repo", repo, "--target", target});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, line);
-  EXPECT_NE(::access(target.c_str(), F_OK), 0) << "a half-restored target was left";
+  EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 }  // namespace

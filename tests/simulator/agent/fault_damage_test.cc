@@ -135,7 +135,7 @@ class FaultDamageTest : public ::testing::Test {
 // the buffer filled and went to disk loses nothing, so up to five workloads
 // are killed until one does (each loses a suffix, never a hole).
 TEST_F(FaultDamageTest, CrashOfANosyncWorkloadLosesAcknowledgedCommits) {
-  config_.durability = "nosync";
+  config_.durability = CommitDurability::kNoSync;
   config_.checkpoint_every_txns = 0;  // nothing flushes the log but a full buffer
   config_.value_bytes_max = 200;      // many commits per buffer
   config_.cache_bytes = 16 << 20;     // no page eviction flushes the log (write-ahead)
@@ -168,7 +168,7 @@ TEST_F(FaultDamageTest, CrashOfANosyncWorkloadLosesAcknowledgedCommits) {
 // fsync leaves nothing acknowledged unsynced: up to five workloads are killed
 // until the "none" cut loses something.
 TEST_F(FaultDamageTest, PowerLossOfUnsyncedCommitsLosesDataOnlyWhenTheWritesAreDropped) {
-  config_.durability = "write_nosync";
+  config_.durability = CommitDurability::kWriteNoSync;
   config_.checkpoint_every_txns = 0;  // no checkpoint fsyncs the log,
   config_.cache_bytes = 16 << 20;     // and no page eviction does (write-ahead)
   config_.value_bytes_max = 200;

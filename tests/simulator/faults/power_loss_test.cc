@@ -21,7 +21,7 @@ namespace {
 using std::chrono::milliseconds;
 constexpr milliseconds kLong(20000);
 
-WorkloadConfig JournaledConfig(const TempDir& dir, const std::string& durability) {
+WorkloadConfig JournaledConfig(const TempDir& dir, CommitDurability durability) {
   WorkloadConfig c;
   c.seed = 5;
   c.home = dir.Sub("env");
@@ -56,7 +56,7 @@ std::string ReadFile(const std::string& path) {
 
 TEST(PowerLossTest, HooksJournalLogAndDatabaseWritesAndSyncs) {
   TempDir dir("h4-power");
-  WorkloadConfig c = JournaledConfig(dir, "sync");
+  WorkloadConfig c = JournaledConfig(dir, CommitDurability::kSync);
   c.txns = 120;
   ASSERT_TRUE(SaveWorkloadConfig(c, dir.Sub("workload.json")).ok());
   std::unique_ptr<WorkloadProcess> p;
@@ -85,7 +85,7 @@ TEST(PowerLossTest, HooksJournalLogAndDatabaseWritesAndSyncs) {
 
 TEST(PowerLossTest, SyncDurabilityKeepsEveryAckWhenUnsyncedWritesAreLost) {
   TempDir dir("h4-power");
-  WorkloadConfig c = JournaledConfig(dir, "sync");
+  WorkloadConfig c = JournaledConfig(dir, CommitDurability::kSync);
   auto p = RunAndKill(dir, c, 250);
   PowerLossResult result;
   Status s = ApplyPowerLoss(c.journal_path, c.home, 3, PowerLossMode::kNone, &result);
@@ -102,7 +102,7 @@ TEST(PowerLossTest, SyncDurabilityKeepsEveryAckWhenUnsyncedWritesAreLost) {
 
 TEST(PowerLossTest, NosyncDurabilityLosesAckedCommitsAsASuffix) {
   TempDir dir("h4-power");
-  WorkloadConfig c = JournaledConfig(dir, "nosync");
+  WorkloadConfig c = JournaledConfig(dir, CommitDurability::kNoSync);
   c.checkpoint_every_txns = 300;  // the log is synced at checkpoints only
   auto p = RunAndKill(dir, c, 450);
   PowerLossResult result;
@@ -124,7 +124,7 @@ TEST(PowerLossTest, NosyncDurabilityLosesAckedCommitsAsASuffix) {
 
 TEST(PowerLossTest, SubsetIsDeterministicPerSeed) {
   TempDir dir("h4-power");
-  WorkloadConfig c = JournaledConfig(dir, "write_nosync");
+  WorkloadConfig c = JournaledConfig(dir, CommitDurability::kWriteNoSync);
   c.checkpoint_every_txns = 0;  // no checkpoint syncs the log,
   c.log_file_bytes = 8 << 20;   // nor a switch to a new log file (it fsyncs the old one)
   auto apply = [&](const std::string& name, uint64_t seed, PowerLossResult* result) {
@@ -182,7 +182,7 @@ TEST(PowerLossTest, SubsetIsDeterministicPerSeed) {
 
 TEST(PowerLossTest, CrashAtWriteKillsBeforeTheNthWrite) {
   TempDir dir("h4-power");
-  WorkloadConfig c = JournaledConfig(dir, "sync");
+  WorkloadConfig c = JournaledConfig(dir, CommitDurability::kSync);
   c.crash_at_write = 60;
   ASSERT_TRUE(SaveWorkloadConfig(c, dir.Sub("workload.json")).ok());
   std::unique_ptr<WorkloadProcess> p;

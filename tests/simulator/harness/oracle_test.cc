@@ -6,12 +6,15 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "engine/recovery.h"
 #include "simulator/harness/oracle.h"
+#include "simulator/harness/oracle_process.h"
+#include "tests/support/run_process.h"
 #include "simulator/workload/payload.h"
 #include "simulator/workload/workload_process.h"
 #include "tests/support/test_env.h"
@@ -228,6 +231,92 @@ TEST_F(OracleTest, MissingEnvironmentIsReported) {
   OracleReport r = CheckEnvironment(home_ + "/nope", ledger(), ledger().Cutoff(), config_, false);
   ASSERT_FALSE(r.ok);
   EXPECT_EQ(r.violations[0].Describe(), fmt::format("rule 4: environment home '{}/nope' does not exist", home_));
+}
+
+// The oracle in its own process (bdbsim __oracle) says exactly what it says in
+// this one, on an intact copy and on a damaged one.
+TEST_F(OracleTest, InItsOwnProcessTheReportIsTheSame) {
+  OracleRequest request{home_, ledger().Snapshot(), ledger().Cutoff(), config_, false, 0};
+  OracleReport child = CheckEnvironmentInChild(BDBSIM_BIN, home_ + ".request.json", request, 60000);
+  EXPECT_TRUE(child.ok) << child.Summary();
+  EXPECT_EQ(child.Summary(), Check().Summary());
+  EXPECT_GT(child.records, 0u);
+  Put(Database::kA, "junk", "value");
+  child = CheckEnvironmentInChild(BDBSIM_BIN, home_ + ".request.json", request, 60000);
+  EXPECT_FALSE(child.ok);
+  EXPECT_EQ(child.Summary(), Check().Summary());
+  EXPECT_EQ(OracleReportToJson(child), OracleReportToJson(Check()));
+}
+
+// A reader that dies (as BDB can on a damaged environment), prints no report
+// or cannot start is a rule 4 violation naming how it ended, never a crash of
+// the harness.
+TEST_F(OracleTest, AReaderThatDiesIsARuleFourViolation) {
+  OracleRequest request{home_, ledger().Snapshot(), ledger().Cutoff(), config_, false, 0};
+  const std::string segv = home_ + ".segv.sh", garbage = home_ + ".garbage.sh";
+  {
+    std::ofstream(segv) << "#!/bin/sh\necho 'reading a.db' >&2\nkill -SEGV $$\n";
+    std::ofstream(garbage) << "#!/bin/sh\necho '{\"ok\": tru'\n";
+  }
+  std::filesystem::permissions(segv, std::filesystem::perms::owner_all);
+  std::filesystem::permissions(garbage, std::filesystem::perms::owner_all);
+  OracleReport r = CheckEnvironmentInChild(segv, home_ + ".request.json", request, 60000);
+  ASSERT_EQ(r.violations.size(), 1u);
+  EXPECT_EQ(r.violations[0].Describe(),
+            fmt::format("rule 4: the oracle could not read environment '{}': its reader process ended with killed "
+                        "by signal 11: reading a.db",
+                        home_));
+  r = CheckEnvironmentInChild(garbage, home_ + ".request.json", request, 60000);
+  ASSERT_EQ(r.violations.size(), 1u);
+  EXPECT_NE(r.violations[0].Describe().find("invalid oracle report: "), std::string::npos) << r.Summary();
+  r = CheckEnvironmentInChild(home_ + ".absent", home_ + ".request.json", request, 60000);
+  ASSERT_EQ(r.violations.size(), 1u);
+  EXPECT_EQ(r.violations[0].Describe(),
+            fmt::format("rule 4: the oracle could not read environment '{}': unable to start '{}.absent': No such "
+                        "file or directory",
+                        home_, home_));
+}
+
+TEST(OracleProcessTest, CodecRoundTripsAndRefusesMalformedInput) {
+  OracleRequest request;
+  request.home = "/h";
+  request.ledger = {{7, 1, 3, 4, false, 1000, 1001}, {9, 2, 5, 0, true, 0, 0}};
+  request.cutoff_seq = 4;
+  request.config.home = "/h";
+  request.config.password = "secret";
+  request.allow_lost_suffix = true;
+  request.absent_from_unix_ms = 123;
+  OracleRequest back;
+  ASSERT_TRUE(OracleRequestFromJson(OracleRequestToJson(request), &back).ok());
+  EXPECT_EQ(OracleRequestToJson(back), OracleRequestToJson(request));
+  EXPECT_EQ(back.config.password, "secret");
+  EXPECT_EQ(back.ledger[1].aborted, true);
+  EXPECT_EQ(OracleRequestFromJson("{}", &back).message().rfind("invalid oracle request: ", 0), 0u);
+  EXPECT_EQ(OracleRequestFromJson(R"({"home":"/h","cutoff_seq":1,"allow_lost_suffix":false,"absent_from_unix_ms":0,
+      "ledger":[[1,2,3]],"config":{"home":"/h"}})",
+                                  &back)
+                .message(),
+            "invalid oracle request: a ledger entry is not 7 values");
+  OracleReport report;
+  report.Add({1, 7, "a.db", "k", "missing"});
+  report.acked = 3;
+  OracleReport report_back;
+  ASSERT_TRUE(OracleReportFromJson(OracleReportToJson(report), &report_back).ok());
+  EXPECT_EQ(report_back.Summary(), report.Summary());
+  EXPECT_EQ(OracleReportFromJson("[]", &report_back).message().rfind("invalid oracle report: ", 0), 0u);
+}
+
+TEST(OracleProcessTest, BadRequestFileIsExitTwoWithOneLine) {
+  TempDir dir("oracle-process");
+  std::ofstream(dir.Sub("bad.json")) << "{";
+  ProcessResult r = RunProcess({BDBSIM_BIN, "__oracle", dir.Sub("bad.json")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.rfind("bdbsim __oracle: error: invalid oracle request: ", 0), 0u) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+  r = RunProcess({BDBSIM_BIN, "__oracle", dir.Sub("absent.json")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "bdbsim __oracle: error: unable to open file '" + dir.Sub("absent.json") +
+                       "': No such file or directory\n");
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ TEST(ScenarioTest, EveryShippedScenarioLoads) {
   std::vector<Scenario> all;
   Status s = LoadScenarios({std::string(BDBACKUP_SOURCE_DIR) + "/scenarios"}, &all);
   ASSERT_TRUE(s.ok()) << s.message();
-  ASSERT_EQ(all.size(), 26u);
+  ASSERT_EQ(all.size(), 39u);
   int caught = 0;
   for (const Scenario& sc : all) {
     EXPECT_FALSE(sc.description.empty()) << sc.name;
@@ -67,8 +67,51 @@ TEST(ScenarioTest, EveryShippedScenarioLoads) {
     EXPECT_FALSE(sc.steps.empty()) << sc.name;
     if (sc.expect == Expect::kCaught) ++caught;
   }
-  EXPECT_EQ(caught, 5);
+  EXPECT_EQ(caught, 9);
   EXPECT_EQ(all.front().name, "archive-catastrophic-recovery");  // sorted by file name
+}
+
+TEST(ScenarioTest, PowerCutStepKeyAndDurabilityShortcut) {
+  Scenario sc;
+  Status s = LoadScenarioString(
+      "name = \"c\"\ndescription = \"d\"\nexpect = \"caught\"\n"
+      "[backup]\ndurability_shortcut = \"manifest_after_rename\"\n"
+      "[[steps]]\naction = \"wait_txns\"\ntxns = 100\n"
+      "[[steps]]\naction = \"backup\"\npower_cut = { from = \"rename\", at = [3, 4] }\n"
+      "[[steps]]\naction = \"recover_check\"\n",
+      "c.toml", &sc);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(sc.backup.durability_shortcut, DurabilityShortcut::kManifestAfterRename);
+  ASSERT_TRUE(sc.steps[1].power_cut.has_value());
+  EXPECT_EQ(sc.steps[1].power_cut->from, WritePhase::kRename);
+  EXPECT_EQ(sc.steps[1].power_cut->at, (Range{3, 4}));
+  EXPECT_EQ(sc.steps[1].power_cut->mode, PowerLossMode::kSubset);
+}
+
+TEST(ScenarioTest, PowerCutErrorsNameTheKey) {
+  auto error = [](const std::string& steps) {
+    Scenario sc;
+    Status s = LoadScenarioString("name = \"c\"\ndescription = \"d\"\nexpect = \"pass\"\n" + steps, "c.toml", &sc);
+    EXPECT_FALSE(s.ok());
+    return s.message();
+  };
+  EXPECT_NE(error("[[steps]]\naction = \"backup\"\npower_cut = { from = \"publish\", at = [1, 2] }\n"
+                  "[[steps]]\naction = \"recover_check\"\n")
+                .find("steps[1].power_cut.from"),
+            std::string::npos);
+  EXPECT_NE(error("[[steps]]\naction = \"backup\"\npower_cut = { from = \"copy\" }\n"
+                  "[[steps]]\naction = \"recover_check\"\n")
+                .find("steps[1].power_cut.at"),
+            std::string::npos);
+  // The cut takes the machine down: only checks may follow.
+  EXPECT_NE(error("[[steps]]\naction = \"backup\"\npower_cut = { from = \"copy\", at = [1, 2] }\n"
+                  "[[steps]]\naction = \"archive\"\n[[steps]]\naction = \"recover_check\"\n")
+                .find("cannot follow a crash"),
+            std::string::npos);
+  EXPECT_NE(error("[[steps]]\naction = \"wait_txns\"\ntxns = 10\npower_cut = { from = \"copy\", at = [1, 2] }\n"
+                  "[[steps]]\naction = \"recover_check\"\n")
+                .find("power_cut"),
+            std::string::npos);
 }
 
 TEST(ScenarioTest, ShippedNegativeCommandResolvesAgainstScenarioDir) {
@@ -199,6 +242,8 @@ TEST(ScenarioTest, ApplicationSettingKeys) {
   EXPECT_FALSE(sc.workload.log_auto_remove);
   EXPECT_FALSE(sc.workload.encrypt);
   EXPECT_EQ(sc.workload.data_dir, "");
+  EXPECT_EQ(sc.workload.load_seconds, 0);
+  EXPECT_FALSE(sc.workload.queue);
   EXPECT_FALSE(sc.backup.hold_hotbackup);
   EXPECT_TRUE(sc.backup.announce_hotbackup);
   Status s = Load(std::string(kHead) + R"([workload]
@@ -207,6 +252,8 @@ threads = 1
 log_auto_remove = true
 encrypt = true
 data_dir = "data-1"
+load_seconds = 5
+queue = true
 [backup]
 hold_hotbackup = true
 )",
@@ -216,6 +263,8 @@ hold_hotbackup = true
   EXPECT_TRUE(sc.workload.log_auto_remove);
   EXPECT_TRUE(sc.workload.encrypt);
   EXPECT_EQ(sc.workload.data_dir, "data-1");
+  EXPECT_EQ(sc.workload.load_seconds, 5);
+  EXPECT_TRUE(sc.workload.queue);
   EXPECT_TRUE(sc.backup.hold_hotbackup);
   ASSERT_TRUE(
       Load(std::string(kHead) + "[workload]\nthreads = 1\nbulk = true\n[backup]\nannounce_hotbackup = false\n", &sc)
@@ -239,6 +288,8 @@ TEST(ScenarioErrorTest, ApplicationSettingErrors) {
   EXPECT_EQ(Message(std::string(kHead) + "[workload]\ndata_dir = 3\n"),
             "scenarios/x.toml:5: key 'workload.data_dir' must be a directory name of 1 to 64 letters, digits, '_' or "
             "'-', other than \"log\", got 3");
+  EXPECT_EQ(Message(std::string(kHead) + "[workload]\nload_seconds = 0\n"),
+            "scenarios/x.toml:5: key 'workload.load_seconds' must be an integer from 1 to 3600, got 0");
   EXPECT_EQ(Message(std::string(kHead) + "[backup]\nhold_hotbackup = 0\n"),
             "scenarios/x.toml:5: key 'backup.hold_hotbackup' must be true or false, got 0");
   EXPECT_EQ(Message(std::string(kHead) + "[backup]\nannounce_hotbackup = false\n"),
@@ -255,7 +306,7 @@ TEST(ScenarioErrorTest, ApplicationSettingErrors) {
   EXPECT_EQ(Message(std::string(kHead) + command + "hold_hotbackup = true\n"),
             "scenarios/x.toml:7: key 'backup.hold_hotbackup' is only allowed with backup.method = \"engine\"");
   EXPECT_EQ(Message(std::string(kHead) + "[workload]\nencrypt = true\n" + command),
-            "scenarios/x.toml:6: key 'workload.encrypt' is only allowed with backup.method = \"engine\" (the "
+            "scenarios/x.toml:5: key 'workload.encrypt' is only allowed with backup.method = \"engine\" (the "
             "program gets no password)");
 }
 

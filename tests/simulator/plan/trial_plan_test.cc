@@ -131,6 +131,31 @@ TEST(TrialPlanTest, FaultPowerLossCutsAtEveryCrash) {
   EXPECT_GE(p.agent.at(4).crash_at_read, 1u);
 }
 
+TEST(TrialPlanTest, AgentPowerCutIsDrawnPerStepWithItsPhase) {
+  const Scenario s = Load(
+      "[[steps]]\naction = \"wait_txns\"\ntxns = 200\n"
+      "[[steps]]\naction = \"backup\"\nmode = \"hot\"\n"
+      "[[steps]]\naction = \"archive\"\npower_cut = { from = \"archive_copy\", at = [1, 30], mode = \"none\" }\n"
+      "[[steps]]\naction = \"recover_check\"\n");
+  std::set<uint64_t> points;
+  for (uint64_t seed = 0; seed < 40; ++seed) {
+    const TrialPlan p = PlanTrial(s, seed);
+    const AgentFaultPlan& a = p.agent.at(3);
+    EXPECT_GE(a.power_cut_nth, 1u);
+    EXPECT_LE(a.power_cut_nth, 30u);
+    EXPECT_EQ(a.power_cut_from, WritePhase::kArchiveCopy);
+    EXPECT_EQ(a.power_cut_mode, PowerLossMode::kNone);
+    EXPECT_EQ(p.power_cut_seed.count(3), 1u);
+    EXPECT_EQ(p.agent.at(2).power_cut_nth, 0u) << "only the step that names a cut";
+    const bool listed = std::any_of(p.faults.begin(), p.faults.end(), [](const PlannedFault& f) {
+      return f.kind == FaultKind::kAgentPowerCut && f.step == 3;
+    });
+    EXPECT_TRUE(listed);
+    points.insert(a.power_cut_nth);
+  }
+  EXPECT_GT(points.size(), 15u) << "the cut point is drawn, not fixed";
+}
+
 TEST(TrialPlanTest, ImpossibleFaultsAreRefusedAtLoad) {
   EXPECT_EQ(LoadError("[workload]\npage_size = 4096\n[faults]\nmmap_fault = { pages = [1, 4] }\n"),
             "p.toml:7: key 'faults.mmap_fault' tears at 4096-byte boundaries, which a 4096-byte page does not "

@@ -92,7 +92,9 @@ TEST(WorkloadConfigTest, JsonRoundTrip) {
   c.home = "/tmp/e";
   c.keys_per_txn_min = 3;
   c.keys_per_txn_max = 9;
-  c.durability = "write_nosync";
+  c.durability = CommitDurability::kWriteNoSync;
+  c.io_error_op = WorkloadIoOp::kFsync;
+  c.io_error_nth = 4;
   c.journal_path = "/tmp/j";
   c.crash_at_write = 17;
   c.hold_after_done = true;
@@ -104,6 +106,8 @@ TEST(WorkloadConfigTest, JsonRoundTrip) {
   EXPECT_EQ(back.keys_per_txn_max, 9u);
   EXPECT_EQ(back.crash_at_write, 17u);
   EXPECT_EQ(back.txn_pause_us, 250u);
+  EXPECT_EQ(back.durability, CommitDurability::kWriteNoSync);
+  EXPECT_EQ(back.io_error_op, WorkloadIoOp::kFsync);
 }
 
 TEST(WorkloadConfigTest, ApplicationSettingsRoundTrip) {
@@ -129,6 +133,8 @@ TEST(WorkloadConfigTest, ErrorsAreExact) {
   auto err = [&](const std::string& json) { return WorkloadConfigFromJson(json, &c).message(); };
   EXPECT_EQ(err("[1]"), "invalid workload config: not a JSON object");
   EXPECT_EQ(err("{}"), "invalid workload config: 'home' is empty");
+  EXPECT_EQ(err(R"({"home":"/h","io_error_op":"rename","io_error_nth":1})"),
+            "invalid workload config: 'io_error_op' must be write or fsync, not 'rename'");
   EXPECT_EQ(err(R"({"home":"/h","threads":0})"), "invalid workload config: 'threads' must be 1..64, not 0");
   EXPECT_EQ(err(R"({"home":"/h","keys_per_txn":[3,2]})"),
             "invalid workload config: 'keys_per_txn' must satisfy 1 <= min <= max <= 1000, not [3, 2]");

@@ -1,5 +1,6 @@
 // The workload process end to end: a real bdbsim-workload child, its protocol
 // pipe feeding the AckLedger, a real SIGKILL, recovery and the oracle.
+#include <db.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -15,6 +16,7 @@
 #include "engine/recovery.h"
 #include "simulator/workload/ack_ledger.h"
 #include "simulator/harness/oracle.h"
+#include "simulator/workload/payload.h"
 #include "simulator/workload/workload.h"
 #include "simulator/workload/workload_config.h"
 #include "simulator/workload/workload_process.h"
@@ -130,7 +132,7 @@ TEST_P(WorkloadIoErrorTest, BdbMeetsTheErrorAndRecoveryKeepsEveryAck) {
   // A cache the first 300 commits fit in: no eviction writes, whose failure
   // BDB may absorb by using another buffer; the 300th write is a log write.
   c.cache_bytes = 8 << 20;
-  c.io_error_point = e.point;
+  c.io_error_op = std::string(e.point) == "write" ? WorkloadIoOp::kWrite : WorkloadIoOp::kFsync;
   c.io_error_nth = 300;
   c.io_error_errno = e.error;
   c.io_error_short_write = e.short_write;
@@ -171,11 +173,9 @@ TEST(WorkloadTest, IoErrorConfigIsValidated) {
   WorkloadConfig c;
   c.home = "/h";
   c.io_error_nth = 3;
-  c.io_error_point = "rename";
-  EXPECT_EQ(ValidateWorkloadConfig(c).message(), "invalid workload config: 'io_error_point' must be write or fsync, not 'rename'");
-  c.io_error_point = "fsync";
+  c.io_error_op = WorkloadIoOp::kFsync;
   c.io_error_short_write = true;
-  EXPECT_EQ(ValidateWorkloadConfig(c).message(), "invalid workload config: 'io_error_short_write' needs io_error_point write");
+  EXPECT_EQ(ValidateWorkloadConfig(c).message(), "invalid workload config: 'io_error_short_write' needs io_error_op write");
   c.io_error_short_write = false;
   c.io_error_errno = 0;
   EXPECT_EQ(ValidateWorkloadConfig(c).message(), "invalid workload config: 'io_error_errno' must be 1..65535, not 0");
@@ -206,6 +206,70 @@ TEST(WorkloadTest, PauseFileHoldsWritersAndWaitsAreBounded) {
   p->Kill();
   ASSERT_TRUE(p->Wait(kLong, &exit).ok());
   EXPECT_EQ(exit.signal, SIGKILL);
+}
+
+// Past the target, load lasts while the load file exists and, with
+// load_max_ms, only that long after the file was made (its mtime).
+TEST(WorkloadTest, LoadPastTheTargetIsBoundedByTheLoadFilesAge) {
+  TempDir dir("h4-workload");
+  WorkloadConfig c = SmallConfig(dir, 20);
+  c.hold_after_done = true;
+  c.load_file = dir.Sub("load");
+  c.load_max_ms = 60000;
+  // Turned on ten minutes ago: already past its bound, so no load.
+  std::ofstream(c.load_file) << "load\n";
+  const std::filesystem::path load_path(c.load_file);
+  std::filesystem::last_write_time(load_path, std::filesystem::last_write_time(load_path) - std::chrono::minutes(10));
+  auto p = StartWorkload(dir, c);
+  ASSERT_TRUE(p->WaitReady(kLong).ok());
+  ASSERT_TRUE(p->WaitDone(kLong).ok());
+  const uint64_t at_target = p->ledger().AckedCount();
+  EXPECT_GE(at_target, 20u);
+  EXPECT_EQ(p->WaitForAcks(at_target + 1, milliseconds(300)).message(),
+            fmt::format("workload: timed out after 300 ms waiting for {} acks (got {})", at_target + 1, at_target));
+  // Made again now: within its bound, the writers go on past the target.
+  std::filesystem::remove(load_path);
+  std::ofstream(c.load_file) << "load\n";
+  EXPECT_TRUE(p->WaitForAcks(at_target + 10, kLong).ok());
+  p->Kill();
+}
+
+// workload.queue: a queue database in extent files, one record per committed
+// txn, checked by the oracle all or nothing with the txn's other keys.
+TEST(WorkloadTest, QueueDatabaseInExtentsIsCheckedAllOrNothing) {
+  TempDir dir("h4-workload");
+  WorkloadConfig c = SmallConfig(dir, 400);
+  c.queue = true;
+  auto p = StartWorkload(dir, c);
+  ExitInfo exit;
+  ASSERT_TRUE(p->Wait(kLong, &exit).ok());
+  ASSERT_EQ(exit.Describe(), "exit code 0") << Stderr(dir);
+  int extents = 0;
+  for (const auto& e : std::filesystem::directory_iterator(c.home))
+    extents += e.path().filename().string().rfind("__dbq.q.db.", 0) == 0;
+  EXPECT_GE(extents, 2);
+  ASSERT_TRUE(RecoverNormal(c.home).ok());
+  OracleReport r = CheckEnvironment(c.home, p->ledger(), p->ledger().Cutoff(), c, false);
+  ASSERT_TRUE(r.ok) << r.Summary();
+  EXPECT_GE(r.records, 3 * r.present);  // at least a fresh key, and one queue record per txn
+  // Remove the queue record of the first record number: an acknowledged txn is now partly visible.
+  DB_ENV* env = nullptr;
+  ASSERT_EQ(db_env_create(&env, 0), 0);
+  ASSERT_EQ(env->open(env, c.home.c_str(), DB_CREATE | DB_PRIVATE | DB_INIT_MPOOL, 0), 0);
+  DB* q = nullptr;
+  ASSERT_EQ(db_create(&q, env, 0), 0);
+  ASSERT_EQ(q->open(q, nullptr, kQueueFile, nullptr, DB_QUEUE, 0, 0), 0);
+  db_recno_t recno = 1;
+  DBT key{};
+  key.data = &recno;
+  key.size = sizeof(recno);
+  ASSERT_EQ(q->del(q, nullptr, &key, 0), 0);
+  q->close(q, 0);
+  env->close(env, 0);
+  r = CheckEnvironment(c.home, p->ledger(), p->ledger().Cutoff(), c, false);
+  ASSERT_FALSE(r.ok);
+  EXPECT_NE(r.Summary().find("q.db: txn is partly visible: its queue record is missing"), std::string::npos)
+      << r.Summary();
 }
 
 TEST(WorkloadTest, WaitAfterExitReportsEnded) {
