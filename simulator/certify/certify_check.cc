@@ -13,6 +13,7 @@
 #include "engine/recovery.h"
 #include "engine/region_users.h"
 #include "simulator/harness/oracle.h"
+#include "simulator/harness/oracle_process.h"
 #include "simulator/workload/ack_ledger.h"
 #include "simulator/workload/workload_config.h"
 
@@ -126,8 +127,15 @@ Status CheckCertification(const CheckOptions& options, CheckResult* r) {
     position.emplace(acks.acks[i].txn, i);
   }
   ledger.Close();
-  OracleReport report = CheckEnvironment(home, ledger, ledger.Cutoff(), config, /*allow_lost_suffix=*/false,
-                                         /*absent_from_unix_ms=*/0, /*acks_only=*/true);
+  OracleRequest request;
+  request.home = home;
+  request.ledger = ledger.Snapshot();
+  request.cutoff_seq = ledger.Cutoff();
+  request.config = config;
+  request.acks_only = true;
+  const std::string request_path = JoinPath(options.dir, ".certify-oracle-request.json");
+  OracleReport report = CheckEnvironmentInChild(options.bdbsim_binary, request_path, request, 30 * 60 * 1000);
+  DefaultFileIO()->RemoveFile(request_path);
   r->records = report.records;
   r->extra = report.extra;
   r->lost = report.missing;

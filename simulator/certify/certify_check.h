@@ -3,11 +3,11 @@
 // on another machine). Steps: page checksums of every database as the cut
 // left them; normal recovery (DB_RECOVER, in the bdbackup-recover helper, so
 // an environment that crashes Berkeley DB is a FAIL, not a crash); page
-// checksums again; then the simulator's oracle (simulator/harness/oracle.h)
-// with the ack file as its ledger: every acknowledged commit present with its
-// exact values (every value read back and compared byte for byte), nothing
-// partial or aborted visible, no hole in commit order, DB->verify of every
-// database. PASS only when all of it holds. Plain function; the caller
+// checksums again; then the simulator's oracle (simulator/harness/oracle.h,
+// in its own process: oracle_process.h) with the ack file as its ledger:
+// every acknowledged commit present with its exact values (every value read
+// back and compared byte for byte), nothing partial or aborted visible, no
+// hole in commit order, DB->verify of every database. PASS only when all of it holds. Plain function; the caller
 // guarantees nothing else uses PATH/env.
 #pragma once
 
@@ -28,6 +28,9 @@ namespace bdb::sim::certify {
 struct CheckOptions {
   std::string dir;       // PATH given to run
   std::string ack_file;  // the run's ack file, copied from the listener
+  // The oracle reads the environment in `bdbsim __oracle` (simulator/harness/oracle_process.h),
+  // so Berkeley DB crashing on a damaged database is a finding, not the end of check.
+  std::string bdbsim_binary;
 };
 
 struct LostCommit {

@@ -60,7 +60,7 @@ Status RunTrial(const SimulateOptions& o, int index, SimulatedCut* cut, const st
   BDB_RETURN_IF_ERROR(ApplyDevicePowerCut(ro.journal_path, JoinPath(tdir, "env"), seed, o.device, &device_cut)
                           .WithContext(fmt::format("trial {}: the simulated cut", index)));
   cut->cut = device_cut.Describe();
-  BDB_RETURN_IF_ERROR(CheckCertification({tdir, run.ack_file}, &cut->check).WithContext(fmt::format("trial {}", index)));
+  BDB_RETURN_IF_ERROR(CheckCertification({tdir, run.ack_file, o.bdbsim_binary}, &cut->check).WithContext(fmt::format("trial {}", index)));
   say(fmt::format("trial {}/{} (seed {:016x}): {}", index, o.trials, seed, cut->check.Summary()));
   say(fmt::format("  cut after {} acknowledged commits, at the workload's write {} from then: {}", cut->cut_after_acks,
                   cut->cut_at_write, cut->cut));

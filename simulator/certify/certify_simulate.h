@@ -34,6 +34,7 @@ struct SimulateOptions {
   uint64_t txns = 300;        // each cut comes after a seeded count in [txns/2, txns] of acknowledged commits
   MeasureOptions measure;     // measured once, before the trials (0 and 0: skip)
   std::string workload_binary;
+  std::string bdbsim_binary;  // runs the oracle (`bdbsim __oracle`)
   std::string report_dir;     // "" = no report
   std::function<void(const std::string&)> say;  // progress lines; default stdout
   bool keep_trials = false;   // keep every trial directory (else only an honest device's failing ones)

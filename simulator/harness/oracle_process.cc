@@ -22,6 +22,7 @@ std::string OracleRequestToJson(const OracleRequest& r) {
             {"cutoff_seq", r.cutoff_seq},
             {"allow_lost_suffix", r.allow_lost_suffix},
             {"absent_from_unix_ms", r.absent_from_unix_ms},
+            {"acks_only", r.acks_only},
             {"config", json::parse(WorkloadConfigToJson(r.config))},
             {"ledger", ledger}};
   return j.dump();
@@ -35,6 +36,7 @@ Status OracleRequestFromJson(const std::string& text, OracleRequest* out) {
     r.cutoff_seq = j.at("cutoff_seq").get<uint64_t>();
     r.allow_lost_suffix = j.at("allow_lost_suffix").get<bool>();
     r.absent_from_unix_ms = j.at("absent_from_unix_ms").get<int64_t>();
+    r.acks_only = j.value("acks_only", false);  // absent in requests of earlier builds
     for (const json& t : j.at("ledger")) {
       if (!t.is_array() || t.size() != 7) throw std::invalid_argument("a ledger entry is not 7 values");
       r.ledger.push_back({t[0].get<uint64_t>(), t[1].get<uint32_t>(), t[2].get<uint64_t>(), t[3].get<uint64_t>(),
@@ -129,7 +131,8 @@ int OracleMain(const std::string& request_path) {
   }
   ScopedThreadPassword password(request.config.password);
   const OracleReport report = CheckEnvironment(request.home, request.ledger, request.cutoff_seq, request.config,
-                                               request.allow_lost_suffix, request.absent_from_unix_ms);
+                                               request.allow_lost_suffix, request.absent_from_unix_ms,
+                                               request.acks_only);
   fmt::print("{}\n", OracleReportToJson(report));
   return 0;
 }

@@ -24,6 +24,7 @@ struct OracleRequest {
   WorkloadConfig config;  // carries the environment's password, so the file is 0600
   bool allow_lost_suffix = false;
   int64_t absent_from_unix_ms = 0;
+  bool acks_only = false;  // CheckEnvironment's acks_only (bdbsim certify)
 };
 
 // The JSON codec of the request and the report (one document each).

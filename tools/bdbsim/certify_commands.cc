@@ -123,7 +123,7 @@ int Run(CertifyCommands* c) {
 }
 
 int Check(CertifyCommands* c) {
-  CheckOptions options{c->dir, c->ack_file};
+  CheckOptions options{c->dir, c->ack_file, JoinPath(DirName(c->workload_binary), "bdbsim")};
   CheckResult result;
   Status s = CheckCertification(options, &result);
   if (!s.ok()) return Fail(s);
@@ -170,6 +170,7 @@ int Simulate(CertifyCommands* c) {
   options.txns = c->txns;
   options.measure = c->measure;
   options.workload_binary = c->workload_binary;
+  options.bdbsim_binary = JoinPath(DirName(c->workload_binary), "bdbsim");
   options.report_dir = c->report_dir.empty() ? JoinPath(c->dir, "report") : c->report_dir;
   SimulateSummary summary;
   Status s = SimulateCertification(options, &summary);
