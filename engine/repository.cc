@@ -22,6 +22,7 @@ constexpr mode_t kFileMode = 0600;
 constexpr char kMarkerFormat[] = "bdbackup-repository";
 constexpr char kPartialSuffix[] = ".partial";
 constexpr char kSidecarSuffix[] = ".json";
+constexpr char kExpiredSuffix[] = ".expired";
 constexpr auto kLockPollInterval = std::chrono::milliseconds(100);
 
 std::string Quote(const std::string& s) { return "'" + s + "'"; }
@@ -278,6 +279,70 @@ Status Repository::AbandonBackup(const std::string& id) {
   if (!info.exists) return Status::OK();
   BDB_RETURN_IF_ERROR(RemoveTree(io_, PartialDir(id)));
   return io_->SyncDir(backups_dir());
+}
+
+Status Repository::ExpireBackup(const std::string& id) {
+  if (!IsValidBackupId(id)) return Status::InvalidArgument("invalid backup id '" + id + "'");
+  const std::string hidden = BackupDir(id) + kExpiredSuffix;
+  FileInfo info;
+  BDB_RETURN_IF_ERROR(io_->Stat(hidden, &info));
+  if (info.exists) BDB_RETURN_IF_ERROR(RemoveTree(io_, hidden));  // cannot happen under the lock; never rename onto it
+  BDB_RETURN_IF_ERROR(io_->Rename(BackupDir(id), hidden));
+  CrashPoint("expire/after_hide_before_dir_sync");
+  BDB_RETURN_IF_ERROR(io_->SyncDir(backups_dir()).WithContext("backup '" + id + "' was taken out of sight"));
+  CrashPoint("expire/after_backup_hidden");
+  BDB_RETURN_IF_ERROR(RemoveTree(io_, hidden));
+  BDB_RETURN_IF_ERROR(io_->SyncDir(backups_dir()));
+  CrashPoint("expire/after_backup_removed");
+  return Status::OK();
+}
+
+Status Repository::RemoveExpiredLeftovers(std::vector<std::string>* removed) {
+  removed->clear();
+  std::vector<std::string> names;
+  BDB_RETURN_IF_ERROR(ListBackupsDir(&names));
+  for (const std::string& name : names) {
+    if (!EndsWith(name, kExpiredSuffix)) continue;
+    BDB_RETURN_IF_ERROR(RemoveTree(io_, JoinPath(backups_dir(), name)));
+    removed->push_back(name);
+  }
+  if (!removed->empty()) BDB_RETURN_IF_ERROR(io_->SyncDir(backups_dir()));
+  return Status::OK();
+}
+
+Status Repository::RemoveArchivedLog(uint32_t number) {
+  const std::string log = JoinPath(archive_dir(), LogFileName(number));
+  const std::string sidecar = log + kSidecarSuffix;
+  FileInfo info;
+  BDB_RETURN_IF_ERROR(io_->Stat(sidecar, &info));
+  if (info.exists) {
+    BDB_RETURN_IF_ERROR(io_->RemoveFile(sidecar));
+    BDB_RETURN_IF_ERROR(io_->SyncDir(archive_dir()));
+  }
+  CrashPoint("expire/after_sidecar_removed");
+  BDB_RETURN_IF_ERROR(io_->Stat(log, &info));
+  if (info.exists) {
+    BDB_RETURN_IF_ERROR(io_->RemoveFile(log));
+    BDB_RETURN_IF_ERROR(io_->SyncDir(archive_dir()));
+  }
+  CrashPoint("expire/after_log_removed");
+  return Status::OK();
+}
+
+Status Repository::ListUnrecordedArchiveLogs(std::vector<uint32_t>* numbers) {
+  numbers->clear();
+  FileInfo info;
+  BDB_RETURN_IF_ERROR(io_->Stat(archive_dir(), &info));
+  if (!info.exists) return Status::OK();
+  std::vector<std::string> names;
+  BDB_RETURN_IF_ERROR(io_->ListDir(archive_dir(), &names));
+  for (const std::string& name : names) {
+    uint32_t number = 0;
+    if (!ParseLogFileName(name, &number)) continue;
+    if (!std::binary_search(names.begin(), names.end(), name + kSidecarSuffix)) numbers->push_back(number);
+  }
+  std::sort(numbers->begin(), numbers->end());
+  return Status::OK();
 }
 
 Status Repository::ListBackupIds(std::vector<std::string>* ids) {
