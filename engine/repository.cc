@@ -77,6 +77,9 @@ Status ParseSidecar(const std::string& text, const std::string& path, uint32_t n
   if (at == nullptr || !at->is_string() || !ParseUtcTimestamp(at->get<std::string>(), &log->archived_unix_ms).ok()) {
     return invalid("field 'archived_at' is not a time");
   }
+  const Json* compression = field("compression");
+  if (compression != nullptr && (!compression->is_string() || compression->get<std::string>().rfind("zstd:", 0) != 0))
+    return invalid("field 'compression' is not zstd:LEVEL");
   log->number = number;
   log->size = size->get<uint64_t>();
   log->xxh3 = xxh3->get<std::string>();
@@ -432,7 +435,7 @@ Status Repository::ListArchivedLogs(std::vector<ArchivedLog>* logs) {
   return Status::OK();
 }
 
-Status Repository::RecordArchivedLog(const ArchivedLog& log) {
+Status Repository::RecordArchivedLog(const ArchivedLog& log, const std::string& compression) {
   if (log.number == 0) return Status::InvalidArgument("archived log number 0 is not a log file number");
   const std::string expected = JoinPath(archive_dir(), LogFileName(log.number));
   if (!log.path.empty() && log.path != expected) {
@@ -451,6 +454,7 @@ Status Repository::RecordArchivedLog(const ArchivedLog& log) {
   const int64_t at = log.archived_unix_ms != 0 ? log.archived_unix_ms : NowUnixMs();
   OrderedJson sidecar{
       {"number", log.number}, {"size", log.size}, {"xxh3", log.xxh3}, {"archived_at", FormatUtcTimestamp(at)}};
+  if (!compression.empty()) sidecar["compression"] = compression;
   return WriteFileAtomically(io_, expected + kSidecarSuffix, sidecar.dump(2) + "\n", kFileMode);
 }
 

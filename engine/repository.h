@@ -104,8 +104,10 @@ class Repository {
   // naming the file).
   Status ListArchivedLogs(std::vector<ArchivedLog>* logs);
   // REQUIRES: the log is already at archive/log.NNNNNNNNNN and synced, with
-  // log.size bytes. Writes its sidecar atomically.
-  Status RecordArchivedLog(const ArchivedLog& log);
+  // log.size bytes (the original size when compressed). Writes its sidecar
+  // atomically; `compression` ("zstd:LEVEL", stored_file.h) is recorded in it
+  // when not "".
+  Status RecordArchivedLog(const ArchivedLog& log, const std::string& compression = "");
 
  private:
   Repository(FileIO* io, std::string root) : io_(io), root_(std::move(root)) {}

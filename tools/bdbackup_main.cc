@@ -269,6 +269,10 @@ int main(int argc, char** argv) {
   check->add_option("--prometheus", o.prometheus,
                     "also write the figures to FILE (Prometheus text format, for node_exporter's textfile collector)");
 
+  for (CLI::App* cmd : {archive, backup}) {
+    cmd->add_option("--compress", o.compress,
+                    "store the copied database and log files compressed: zstd or zstd:LEVEL (1-19, default 3)");
+  }
   const std::vector<CLI::App*> commands = {archive, backup, list, verify, restore, expire, check};
   for (CLI::App* cmd : commands) AddCommon(cmd, &p);
   for (CLI::App* cmd : {archive, backup, verify, restore, check}) {

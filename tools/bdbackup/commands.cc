@@ -8,6 +8,7 @@
 #include "engine/log_names.h"
 #include "engine/repository.h"
 #include "engine/restore.h"
+#include "engine/stored_file.h"
 #include "engine/verify.h"
 #include "tools/bdbackup/output_format.h"
 
@@ -30,7 +31,8 @@ nlohmann::json ManifestSummary(const Manifest& m) {
           {"bytes", ManifestBytes(m)},
           {"first_log", m.first_log},
           {"last_log", m.last_log},
-          {"end_lsn", {{"file", m.end_lsn.file}, {"offset", m.end_lsn.offset}}}};
+          {"end_lsn", {{"file", m.end_lsn.file}, {"offset", m.end_lsn.offset}}},
+          {"compression", m.compression.empty() ? "none" : m.compression}};
 }
 
 }  // namespace
@@ -50,6 +52,7 @@ std::string LogRange(uint32_t first, uint32_t last) {
 Status RunArchiveCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
   ArchiveOutcome out;
   ArchiveRequest request{o.home, o.repo};
+  BDB_RETURN_IF_ERROR(ParseCompression(o.compress, &request.compress_level));
   request.checkpoint = o.checkpoint;
   request.take_over_log_removal = o.take_over_log_removal;
   BDB_RETURN_IF_ERROR(ArchiveFinishedLogs(ctx, request, &out));
@@ -73,6 +76,7 @@ Status RunArchiveCommand(const EngineContext& ctx, const CommandOptions& o, Comm
 Status RunBackupCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
   BackupRequest request{o.home,           o.repo,         o.mode, o.checkpoint, o.recover_as_you_go, o.skip_if_unchanged,
                         o.hold_hotbackup, o.hot_if_refused};
+  BDB_RETURN_IF_ERROR(ParseCompression(o.compress, &request.compress_level));
   ExpireRequest expire;
   if (o.expire_after) {  // a bad policy is refused before anything is copied
     expire.repo = o.repo;

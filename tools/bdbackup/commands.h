@@ -27,6 +27,7 @@ struct CommandOptions {
   bool expire_after = false;  // backup --expire
   // check: limits ("" = not checked) and the Prometheus textfile to write.
   std::string max_age, max_archive_lag, prometheus;
+  std::string compress;  // backup, archive: "zstd" or "zstd:LEVEL"; "" raw
 };
 
 struct CommandResult {
