@@ -13,6 +13,7 @@
 #include "engine/crash_points.h"
 #include "engine/database_file.h"
 #include "engine/environment_password.h"
+#include "engine/stored_file.h"
 #include "simulator/faults/fault_schedule.h"
 #include "simulator/faults/io_error_injector.h"
 #include "simulator/faults/mmap_copier.h"
@@ -138,7 +139,7 @@ AgentResponse RunAgentRequest(const AgentRequest& request) {
   AgentResponse response;
   FaultLog log;
   EngineContext ctx = DefaultEngineContext();
-  FileIO* io = DefaultFileIO();
+  FileIO* io = DefaultStoredFileIO();  // reads compressed repository files (archived logs) as the CLI does
 
   std::unique_ptr<FiuFileIO> fiu_io;
   IoErrorInjector io_errors;
@@ -200,12 +201,15 @@ AgentResponse RunAgentRequest(const AgentRequest& request) {
   Status s;
   if (request.op == AgentOp::kArchive) {
     ArchiveOutcome out;
-    s = ArchiveFinishedLogs(ctx, ArchiveRequest{request.home, request.repo}, &out);
+    ArchiveRequest archive{request.home, request.repo};
+    archive.compress_level = request.compress_level;
+    s = ArchiveFinishedLogs(ctx, archive, &out);
   } else {
     BackupOutcome out;
     BackupRequest backup{request.home, request.repo, ToString(request.mode), request.checkpoint,
                          request.recover_as_you_go};
     backup.hold_hotbackup = request.hold_hotbackup && request.mode != BackupMode::kCold;
+    backup.compress_level = request.compress_level;
     s = RunBackup(ctx, backup, &out);
     response.backup_id = out.manifest.id;
     response.page_rereads = out.page_rereads;

@@ -29,6 +29,7 @@ struct AgentRequest {
   bool hold_hotbackup = false;     // BackupRequest::hold_hotbackup
   bool announce_hotbackup = true;  // false: negative control (EngineContext::announce_hotbackup)
   std::string password;            // the encrypted environment's ("" = none); the request file is 0600
+  int compress_level = 0;          // BackupRequest/ArchiveRequest::compress_level (0 = raw)
   AgentFaultPlan faults;  // this step's part of the trial plan
   // The workload's power-loss journal, "" = none. The agent (AgentMain only:
   // the hooks are process-wide) appends its own writes and fsyncs of the

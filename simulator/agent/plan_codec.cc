@@ -55,6 +55,7 @@ std::string AgentRequestToJson(const AgentRequest& r) {
                       {"hold_hotbackup", r.hold_hotbackup},
                       {"announce_hotbackup", r.announce_hotbackup},
                       {"password", r.password},
+                      {"compress_level", r.compress_level},
                       {"faults", faults},
                       {"power_journal", r.power_journal}};
   return j.dump();
@@ -75,6 +76,7 @@ Status AgentRequestFromJson(const std::string& json, AgentRequest* r) {
     out.hold_hotbackup = j.at("hold_hotbackup").get<bool>();
     out.announce_hotbackup = j.at("announce_hotbackup").get<bool>();
     out.password = j.at("password").get<std::string>();
+    out.compress_level = j.value("compress_level", 0);
     out.power_journal = j.at("power_journal").get<std::string>();
     const nlohmann::json& f = j.at("faults");
     AgentFaultPlan& p = out.faults;

@@ -3,6 +3,8 @@
 // the earliest error (by line, then column) becomes the returned Status.
 #include "simulator/plan/scenario.h"
 
+#include "engine/stored_file.h"
+
 #include "simulator/plan/toml_key_reader.h"
 #include "simulator/plan/trial_plan.h"
 
@@ -165,7 +167,7 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
   const std::string p = "backup.";
   r.CheckKnown(*t, p,
                {"method", "mode", "start_after_txns", "command", "checkpoint", "copier", "recover_as_you_go",
-                "hold_hotbackup", "announce_hotbackup"});
+                "hold_hotbackup", "announce_hotbackup", "compress"});
   r.Enum(*t, p, "method", kMethod, &b->method);
   r.Enum(*t, p, "mode", kMode, &b->mode);
   r.Int(*t, p, "start_after_txns", 0, s->workload.txns, &b->start_after_txns, false, " (workload.txns)");
@@ -174,6 +176,12 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
   r.Bool(*t, p, "recover_as_you_go", &b->recover_as_you_go);
   r.Bool(*t, p, "hold_hotbackup", &b->hold_hotbackup);
   r.Bool(*t, p, "announce_hotbackup", &b->announce_hotbackup);
+  if (const toml::node* compress = t->get("compress")) {
+    const auto* text = compress->as_string();
+    Status parsed = text ? ParseCompression(text->get(), &b->compress_level) : Status::InvalidArgument("");
+    if (!parsed.ok() || b->compress_level == 0)
+      r.Fail(compress->source(), "backup.compress", "must be \"zstd\" or \"zstd:LEVEL\" with LEVEL 1 to 19");
+  }
   if (!b->announce_hotbackup && b->hold_hotbackup) {
     r.Fail(t->get("announce_hotbackup")->source(), "backup.announce_hotbackup",
            "cannot be false with backup.hold_hotbackup = true (holding needs the announcement)");
@@ -193,7 +201,7 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
       ReadCommand(r, *command, &b->command);
     }
     for (std::string_view key :
-         {"mode", "checkpoint", "copier", "recover_as_you_go", "hold_hotbackup", "announce_hotbackup"}) {
+         {"mode", "checkpoint", "copier", "recover_as_you_go", "hold_hotbackup", "announce_hotbackup", "compress"}) {
       if (const toml::node* node = t->get(key)) {
         r.Fail(node->source(), p + std::string(key), "is only allowed with backup.method = \"engine\"");
       }

@@ -72,6 +72,9 @@ struct BackupSpec {
   // false: a negative control, the engine copies without announcing the hot
   // backup (no DB_HOTBACKUP_IN_PROGRESS); only the simulator's agent sets it.
   bool announce_hotbackup = true;
+  // backup.compress: "zstd" or "zstd:LEVEL" on every engine backup and
+  // archive (--compress), parsed to a level; 0 = raw.
+  int compress_level = 0;
   // method = command: argv with "{home}" and "{dest}" placeholders left as is;
   // a relative program path containing '/' is resolved against the scenario
   // file's directory by the loader.
