@@ -10,6 +10,7 @@
 #include "engine/backup_id.h"
 #include "engine/crash_points.h"
 #include "engine/log_names.h"
+#include "engine/stored_file.h"
 
 namespace bdb {
 namespace {
@@ -447,8 +448,10 @@ Status Repository::RecordArchivedLog(const ArchivedLog& log, const std::string& 
   FileInfo info;
   BDB_RETURN_IF_ERROR(io_->Stat(expected, &info));
   if (!info.exists) return Status::NotFound("archived log " + Quote(expected) + " does not exist");
-  if (info.size != log.size) {
-    return Status::Corruption("archived log " + Quote(expected) + " has " + std::to_string(info.size) +
+  uint64_t original = 0;  // of a compressed copy (stored_file.h), its recorded original size
+  BDB_RETURN_IF_ERROR(OriginalSize(io_, expected, &original));
+  if (original != log.size) {
+    return Status::Corruption("archived log " + Quote(expected) + " has " + std::to_string(original) +
                               " bytes, but its record says " + std::to_string(log.size));
   }
   const int64_t at = log.archived_unix_ms != 0 ? log.archived_unix_ms : NowUnixMs();

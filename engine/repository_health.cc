@@ -10,6 +10,7 @@
 #include "engine/repository.h"
 #include "engine/restore_plan.h"
 #include "engine/safe_path.h"
+#include "engine/stored_file.h"
 #include "engine/verify_record.h"
 
 namespace bdb {
@@ -29,8 +30,10 @@ Status CheckChain(FileIO* io, Repository* repo, const std::string& latest, std::
       FileInfo info;
       BDB_RETURN_IF_ERROR(io->Stat(path, &info));
       if (!info.exists) return Status::Corruption(where + " is missing");
-      if (info.size != f.size)
-        return Status::Corruption(where + " is " + std::to_string(info.size) + " bytes, the manifest says " +
+      uint64_t original = 0;
+      BDB_RETURN_IF_ERROR(OriginalSize(io, path, &original));
+      if (original != f.size)
+        return Status::Corruption(where + " is " + std::to_string(original) + " bytes, the manifest says " +
                                   std::to_string(f.size));
     }
   }

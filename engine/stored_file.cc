@@ -224,21 +224,10 @@ Status StoredFileIO::OpenForRead(const std::string& path, std::unique_ptr<Readab
   return Status::OK();
 }
 
-Status StoredFileIO::Stat(const std::string& path, FileInfo* info) {
-  BDB_RETURN_IF_ERROR(target()->Stat(path, info));
-  if (!info->exists || info->is_dir || info->is_symlink || !S_ISREG(info->mode) ||
-      info->size < kMagicBytes + kTrailerBytes)
-    return Status::OK();
-  std::unique_ptr<ReadableFile> raw;
-  if (!target()->OpenForRead(path, &raw).ok()) return Status::OK();  // unreadable: the reader will say why
-  char magic[kMagicBytes];
-  size_t got = 0;
-  if (!raw->Pread(0, kMagicBytes, magic, &got).ok() || got != kMagicBytes ||
-      std::memcmp(magic, kStoredMagic, kMagicBytes) != 0)
-    return Status::OK();
-  uint64_t original = 0;
-  if (ReadTrailer(raw.get(), info->size, &original).ok()) info->size = original;
-  return Status::OK();
+Status OriginalSize(FileIO* io, const std::string& path, uint64_t* size) {
+  std::unique_ptr<ReadableFile> file;
+  BDB_RETURN_IF_ERROR(io->OpenForRead(path, &file));
+  return file->Size(size);
 }
 
 Status CopyDecoded(const std::string& src, const std::string& dst) {

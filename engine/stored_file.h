@@ -5,7 +5,8 @@
 // The copier hashes and verifies the ORIGINAL bytes and appends them to a
 // CompressingFileIO's file, which compresses as they stream through; every
 // reader goes through StoredFileIO, which recognises the container by its
-// magic and hands out the original bytes (and size, in Stat), so restore,
+// magic and hands out the original bytes (and their size, in the reader's
+// Size and OriginalSize; Stat stays the size on disk), so restore,
 // verify, the standby, archive and check read compressed and raw files alike.
 // The magic cannot begin a BDB file: a database starts with page 0's LSN and
 // a log with its first record's header, neither of which can hold these bytes
@@ -47,19 +48,23 @@ class CompressingFileIO : public FileIOWrapper {
 
 // Reads stored files as their original bytes: OpenForRead of a container
 // gives a reader of the decompressed bytes (positional reads are served in
-// order; a read before the current position starts decoding again), and Stat
-// reports the original size. Anything else passes through. A container that
-// is damaged (bad trailer, zstd error, or decoded size not the recorded one)
-// is Corruption naming the file.
+// order; a read before the current position starts decoding again; its Size
+// is the original size). Everything else passes through: Stat gives the size
+// on disk (OriginalSize gives the original's, without a second open per Stat
+// of every live file). A container that is damaged (bad trailer, zstd error,
+// or decoded size not the recorded one) is Corruption naming the file.
 class StoredFileIO : public FileIOWrapper {
  public:
   explicit StoredFileIO(FileIO* target) : FileIOWrapper(target) {}
   Status OpenForRead(const std::string& path, std::unique_ptr<ReadableFile>* out) override;
-  Status Stat(const std::string& path, FileInfo* info) override;
 };
 
 // The process-wide StoredFileIO over DefaultFileIO(). Never destroyed.
 FileIO* DefaultStoredFileIO();
+
+// The size of a stored file's original bytes (a container's recorded size,
+// a raw file's size), read through io (a StoredFileIO for containers).
+Status OriginalSize(FileIO* io, const std::string& path, uint64_t* size);
 
 // Writes the original bytes of the stored file src (raw or a container) to
 // dst (created 0600, not fsynced: for scratch copies that BDB itself reads).

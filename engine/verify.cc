@@ -13,6 +13,7 @@
 #include "engine/repository.h"
 #include "engine/restore_plan.h"
 #include "engine/safe_path.h"
+#include "engine/stored_file.h"
 #include "engine/verify_record.h"
 
 namespace bdb {
@@ -45,8 +46,10 @@ Status CheckFile(FileIO* io, const std::string& backup_dir, const std::string& i
   BDB_RETURN_IF_ERROR(io->Stat(path, &info));
   if (!info.exists) return Status::Corruption(where + " is missing");
   if (info.is_dir) return Status::Corruption(where + " is a directory");
-  if (info.size != f.size)
-    return Status::Corruption(where + " is " + std::to_string(info.size) + " bytes, the manifest says " +
+  uint64_t original = 0;  // of a compressed file (stored_file.h), the recorded original size
+  BDB_RETURN_IF_ERROR(OriginalSize(io, path, &original));
+  if (original != f.size)
+    return Status::Corruption(where + " is " + std::to_string(original) + " bytes, the manifest says " +
                               std::to_string(f.size));
   std::string hash;
   uint64_t size = 0;
