@@ -7,6 +7,7 @@
 #include "engine/log_autoremove.h"
 #include "engine/log_names.h"
 #include "engine/repository.h"
+#include "engine/stored_file.h"
 #include "engine/verified_copy.h"
 
 namespace bdb {
@@ -17,7 +18,7 @@ constexpr uint32_t kLogChunkBytes = 64 * 1024;
 // Copies one finished log into the archive under a temporary name, records its
 // checksum, renames it into place and verifies the archived bytes.
 Status ArchiveOneLog(const EngineContext& ctx, Repository* repo, const std::string& src, uint32_t number,
-                     CopyBuffers* buffers, uint64_t* bytes) {
+                     int compress_level, CopyBuffers* buffers, uint64_t* bytes) {
   const std::string name = LogFileName(number);
   const std::string dst = JoinPath(repo->archive_dir(), name);
   const std::string tmp = dst + ".tmp";
@@ -28,7 +29,8 @@ Status ArchiveOneLog(const EngineContext& ctx, Repository* repo, const std::stri
   options.progress = ctx.progress;
   options.buffers = buffers;
   CopyResult copied;
-  BDB_RETURN_IF_ERROR(CopyLogFile(ctx.io, src, tmp, options, &copied));  // fsyncs tmp
+  CompressingFileIO compressing(ctx.io, compress_level);
+  BDB_RETURN_IF_ERROR(CopyLogFile(compress_level > 0 ? &compressing : ctx.io, src, tmp, options, &copied));  // fsyncs tmp
   CrashPoint("archive/after_copy_before_rename");
   BDB_RETURN_IF_ERROR(ctx.io->Rename(tmp, dst));
   BDB_RETURN_IF_ERROR(ctx.io->SyncDir(repo->archive_dir()));
@@ -45,7 +47,7 @@ Status ArchiveOneLog(const EngineContext& ctx, Repository* repo, const std::stri
   record.path = dst;
   record.size = copied.bytes;
   record.xxh3 = copied.xxh3_hex;
-  BDB_RETURN_IF_ERROR(repo->RecordArchivedLog(record));
+  BDB_RETURN_IF_ERROR(repo->RecordArchivedLog(record, CompressionName(compress_level)));
   *bytes += copied.bytes;
   return Status::OK();
 }
@@ -114,7 +116,7 @@ Status ArchiveFinishedLogs(const EngineContext& ctx, const ArchiveRequest& reque
     if (done_before) {
       outcome->already_archived.push_back(number);
     } else {
-      BDB_RETURN_IF_ERROR(ArchiveOneLog(ctx, repo.get(), src, number, &buffers, &outcome->bytes));
+      BDB_RETURN_IF_ERROR(ArchiveOneLog(ctx, repo.get(), src, number, request.compress_level, &buffers, &outcome->bytes));
       outcome->archived.push_back(number);
     }
     CrashPoint("archive/after_record_before_remove");

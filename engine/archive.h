@@ -21,6 +21,8 @@ struct ArchiveRequest {
   bool checkpoint = false;  // txn_checkpoint(DB_FORCE) before listing (--checkpoint)
   // DB_LOG_AUTO_REMOVE on: turn it off for good and archive (else refuse).
   bool take_over_log_removal = false;
+  // zstd level for the archived copies (stored_file.h); 0 = raw.
+  int compress_level = 0;
 };
 
 struct ArchiveOutcome {

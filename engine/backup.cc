@@ -21,6 +21,7 @@
 #include "engine/repository.h"
 #include "engine/restore_plan.h"
 #include "engine/standby.h"
+#include "engine/stored_file.h"
 #include "engine/verified_copy.h"
 #include "version.h"
 
@@ -41,8 +42,10 @@ constexpr uint64_t kEarlyWritebackBytes = 32 << 20;
 // Copies files into a partial backup directory and records each in the manifest.
 class BackupWriter {
  public:
-  BackupWriter(const EngineContext& ctx, std::string partial_dir, Manifest* manifest, BackupOutcome* outcome)
-      : ctx_(ctx), partial_dir_(std::move(partial_dir)), manifest_(manifest), outcome_(outcome) {}
+  BackupWriter(const EngineContext& ctx, std::string partial_dir, int compress_level, Manifest* manifest,
+               BackupOutcome* outcome)
+      : ctx_(ctx), partial_dir_(std::move(partial_dir)), manifest_(manifest), outcome_(outcome),
+        compressing_(ctx.io, compress_level), copy_io_(compress_level > 0 ? &compressing_ : ctx.io) {}
 
   Status CopyDatabase(const std::string& src, const std::string& rel) {
     std::string dst;
@@ -60,7 +63,7 @@ class BackupWriter {
     SetEarlyWriteback(&options);
     CopyResult copied;
     ctx_.progress->StartFile(rel, 0);
-    BDB_RETURN_IF_ERROR(ctx_.copy_database(ctx_.io, src, dst, options, &copied));
+    BDB_RETURN_IF_ERROR(ctx_.copy_database(copy_io_, src, dst, options, &copied));
     BDB_RETURN_IF_ERROR(KeepUnsynced(&copied));
     outcome_->page_rereads += copied.rereads;
     Record(rel, "database", copied, info.page_size, info.checksummed);
@@ -81,7 +84,7 @@ class BackupWriter {
     SetEarlyWriteback(&options);
     CopyResult copied;
     ctx_.progress->StartFile(extent.rel, 0);
-    Status s = CopyLogFile(ctx_.io, src, dst, options, &copied);
+    Status s = CopyLogFile(copy_io_, src, dst, options, &copied);
     if (s.IsNotFound()) return Status::OK();
     BDB_RETURN_IF_ERROR(s);
     BDB_RETURN_IF_ERROR(KeepUnsynced(&copied));
@@ -107,7 +110,7 @@ class BackupWriter {
     SetEarlyWriteback(&options);
     CopyResult copied;
     ctx_.progress->StartFile(rel, 0);
-    BDB_RETURN_IF_ERROR(CopyLogFile(ctx_.io, log.path, dst, options, &copied));
+    BDB_RETURN_IF_ERROR(CopyLogFile(copy_io_, log.path, dst, options, &copied));
     BDB_RETURN_IF_ERROR(KeepUnsynced(&copied));
     if (log.from_archive && (copied.xxh3_hex != log.archived_xxh3 || copied.bytes != log.archived_size)) {
       return Status::Corruption("archived log '" + log.path + "' has checksum " + copied.xxh3_hex +
@@ -200,6 +203,8 @@ class BackupWriter {
   BackupOutcome* outcome_;
   std::deque<std::unique_ptr<WritableFile>> unsynced_;  // copied, oldest first, not yet fsynced
   CopyBuffers buffers_;  // one set of read buffers for every file of the backup
+  CompressingFileIO compressing_;
+  FileIO* copy_io_;  // where database and log copies are written: compressing_ or ctx_.io
 };
 
 // fsyncs dir and every directory below it, so the names of the copied files
@@ -281,7 +286,7 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, L
                                    "take a hot backup");
   }
   manifest->log_dir_rel = log_dir_rel;
-  BackupWriter writer(ctx, partial_dir, manifest, outcome);
+  BackupWriter writer(ctx, partial_dir, request.compress_level, manifest, outcome);
   LogLocator locator(ctx.io, layout.log_dir, repo);
 
   std::vector<uint32_t> logs_at_start;  // hot: where its log range begins
@@ -431,6 +436,9 @@ Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, Bac
   manifest.mode = request.mode;
   manifest.hotbackup_hold = guards.hold_instance();
   manifest.encrypted = HaveEnvironmentPassword();  // the open succeeded with it: BDB0172 otherwise
+  manifest.compression = CompressionName(request.compress_level);
+  if (!manifest.compression.empty()) manifest.format_version = kManifestFormatVersionCompression;
+  else manifest.format_version = 1;
   manifest.parent = request.mode == "incremental" ? parent.id : "";
   manifest.source_home = layout.home;
   manifest.tool_version = BDBACKUP_VERSION;

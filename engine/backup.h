@@ -36,6 +36,8 @@ struct BackupRequest {
   // environment (a log gap, unlogged bulk inserts, a lost announcement),
   // take a hot backup instead (BackupOutcome::refused_incremental says why).
   bool hot_if_refused = false;
+  // zstd level for the copied database and log files (stored_file.h); 0 = raw.
+  int compress_level = 0;
 };
 
 struct BackupOutcome {

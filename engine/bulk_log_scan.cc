@@ -22,6 +22,10 @@
 #include "engine/environment_password.h"
 #include "engine/file_io.h"
 #include "engine/log_names.h"
+#include "engine/stored_file.h"
+
+#include <cerrno>
+#include <cstdlib>
 
 namespace bdb {
 namespace {
@@ -74,15 +78,47 @@ void Apply(const DBT& rec, std::map<uint32_t, TxnTrace>* txns) {
 
 }  // namespace
 
+namespace {
+
+Status ScanLogDir(const std::string& log_dir, ManifestLsn after, std::string* found, int64_t until_unix_seconds);
+
+}  // namespace
+
 Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, std::string* found,
                                int64_t until_unix_seconds) {
   found->clear();
   // With no log file there, opening the log subsystem would create one.
-  std::vector<std::string> names;
+  std::vector<std::string> names, logs;
   BDB_RETURN_IF_ERROR(DefaultFileIO()->ListDir(log_dir, &names));
   uint32_t number = 0;
-  if (std::none_of(names.begin(), names.end(), [&](const std::string& n) { return ParseLogFileName(n, &number); }))
-    return Status::OK();
+  bool compressed = false;
+  for (const std::string& n : names) {
+    if (!ParseLogFileName(n, &number)) continue;
+    logs.push_back(n);
+    bool container = false;
+    BDB_RETURN_IF_ERROR(IsStoredContainer(DefaultFileIO(), JoinPath(log_dir, n), &container));
+    compressed = compressed || container;
+  }
+  if (logs.empty()) return Status::OK();
+  if (!compressed) return ScanLogDir(log_dir, after, found, until_unix_seconds);
+  // Compressed copies (stored_file.h): BDB reads the original bytes from a scratch directory.
+  const char* tmp = std::getenv("TMPDIR");
+  std::string scratch = JoinPath(tmp && *tmp ? tmp : "/tmp", "bdbackup-logscan-XXXXXX");
+  if (::mkdtemp(scratch.data()) == nullptr)
+    return Status::FromErrno(errno, "unable to create a scratch directory for the logs in '" + log_dir + "'");
+  Status s;
+  for (const std::string& n : logs) {
+    s = CopyDecoded(JoinPath(log_dir, n), JoinPath(scratch, n));
+    if (!s.ok()) break;
+  }
+  if (s.ok()) s = ScanLogDir(scratch, after, found, until_unix_seconds);
+  RemoveTree(DefaultFileIO(), scratch);  // best effort
+  return s;
+}
+
+namespace {
+
+Status ScanLogDir(const std::string& log_dir, ManifestLsn after, std::string* found, int64_t until_unix_seconds) {
   DB_ENV* env = nullptr;
   int ret = db_env_create(&env, 0);
   if (ret != 0) return Status::IOError("unable to read the logs in '" + log_dir + "': " + db_strerror(ret));
@@ -122,6 +158,8 @@ Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, st
   env->close(env, 0);
   return status;
 }
+
+}  // namespace
 
 Status CheckChainForUnloggedBulkInserts(Repository* repo, const std::vector<Manifest>& chain) {
   for (size_t i = 1; i < chain.size(); ++i) {

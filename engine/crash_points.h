@@ -11,7 +11,7 @@
 
 namespace bdb {
 
-inline constexpr std::array<std::string_view, 14> kCrashPoints = {
+inline constexpr std::array<std::string_view, 19> kCrashPoints = {
     "archive/after_copy_before_rename",
     "archive/after_rename_before_record",
     "archive/after_record_before_remove",
@@ -26,6 +26,11 @@ inline constexpr std::array<std::string_view, 14> kCrashPoints = {
     "restore/after_recovery",
     "verify/during_trial_restore",
     "lock/after_acquire",
+    "expire/after_hide_before_dir_sync",
+    "expire/after_backup_hidden",
+    "expire/after_backup_removed",
+    "expire/after_sidecar_removed",
+    "expire/after_log_removed",
 };
 
 // Kills the process with SIGKILL if the point is enabled; otherwise returns.

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "engine/recovery_helper.h"
+#include "engine/stored_file.h"
 
 namespace bdb {
 
@@ -13,7 +14,7 @@ int64_t WallClockUnixMs() {
 
 EngineContext DefaultEngineContext() {
   EngineContext ctx;
-  ctx.io = DefaultFileIO();
+  ctx.io = DefaultStoredFileIO();  // reads compressed repository files as their original bytes
   ctx.progress = NullProgress();
   ctx.copy_database = CopyDatabaseFile;
   ctx.now_unix_ms = WallClockUnixMs;

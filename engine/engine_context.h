@@ -35,7 +35,8 @@ struct EngineContext {
   bool announce_hotbackup = true;
 };
 
-// POSIX I/O, no progress, the verified copier, the real clock, the helper
+// POSIX I/O (through StoredFileIO: compressed repository files read as
+// their original bytes), no progress, the verified copier, the real clock, the helper
 // found by DefaultRecoveryHelperPath() ($BDBACKUP_RECOVER_HELPER or next to
 // the running executable).
 EngineContext DefaultEngineContext();

@@ -170,6 +170,13 @@ Status ParseBody(const FieldReader& r, const Json& doc, Manifest* m) {
   if (doc.contains("hotbackup_hold"))
     BDB_RETURN_IF_ERROR(r.String(doc, "hotbackup_hold", "hotbackup_hold", &m->hotbackup_hold));
   if (doc.contains("encrypted")) BDB_RETURN_IF_ERROR(r.Bool(doc, "encrypted", "encrypted", &m->encrypted));
+  if (doc.contains("compression")) {
+    BDB_RETURN_IF_ERROR(r.String(doc, "compression", "compression", &m->compression));
+    if (m->compression.rfind("zstd:", 0) != 0) return r.Invalid("compression", m->compression);
+    if (m->format_version < kManifestFormatVersionCompression)
+      return r.Corrupt("field 'compression' needs format version " +
+                       std::to_string(kManifestFormatVersionCompression));
+  }
   const Json* files;
   BDB_RETURN_IF_ERROR(r.Array(doc, "files", "files", &files));
   std::set<std::string> seen;
@@ -213,6 +220,7 @@ std::string ManifestToJson(const Manifest& m) {
   doc["end_lsn"] = OrderedJson{{"file", m.end_lsn.file}, {"offset", m.end_lsn.offset}};
   if (!m.hotbackup_hold.empty()) doc["hotbackup_hold"] = m.hotbackup_hold;
   if (m.encrypted) doc["encrypted"] = true;
+  if (!m.compression.empty()) doc["compression"] = m.compression;
   OrderedJson files = OrderedJson::array();
   for (const ManifestFile& f : m.files) {
     files.push_back(OrderedJson{{"path", f.path},

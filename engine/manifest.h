@@ -14,7 +14,10 @@
 namespace bdb {
 
 // The newest manifest format this build reads and the one it writes.
-inline constexpr int kManifestFormatVersion = 1;
+inline constexpr int kManifestFormatVersion = 2;
+// Version 2 adds `compression`; a manifest without it is still written as
+// version 1, so older bdbackups keep reading uncompressed backups.
+inline constexpr int kManifestFormatVersionCompression = 2;
 // File name of the manifest inside a backup directory (reserved: no backed-up
 // file may have this path).
 inline constexpr char kManifestFileName[] = "manifest.json";
@@ -36,7 +39,7 @@ struct ManifestFile {
 };
 
 struct Manifest {
-  int format_version = kManifestFormatVersion;
+  int format_version = 1;  // 1, or kManifestFormatVersionCompression when compression is set
   std::string id, mode;  // mode: "cold" | "hot" | "incremental"
   std::string parent;    // incrementals: parent id; "" otherwise
   int64_t start_unix_ms = 0, end_unix_ms = 0;  // serialized as ISO strings AND ms numbers
@@ -51,6 +54,11 @@ struct Manifest {
   // The environment is encrypted (DB_ENCRYPT_AES): restoring needs its
   // password. Optional in manifest.json (absent when false).
   bool encrypted = false;
+  // How the copied database and log files are stored (stored_file.h):
+  // "zstd:LEVEL", or "" for raw. Sizes and checksums are of the original
+  // bytes either way. Optional in manifest.json (absent when ""); present
+  // only in format version 2.
+  std::string compression;
   std::vector<ManifestFile> files;
   bool operator==(const Manifest&) const = default;
 };

@@ -10,6 +10,7 @@
 #include "engine/backup_id.h"
 #include "engine/crash_points.h"
 #include "engine/log_names.h"
+#include "engine/stored_file.h"
 
 namespace bdb {
 namespace {
@@ -22,6 +23,7 @@ constexpr mode_t kFileMode = 0600;
 constexpr char kMarkerFormat[] = "bdbackup-repository";
 constexpr char kPartialSuffix[] = ".partial";
 constexpr char kSidecarSuffix[] = ".json";
+constexpr char kExpiredSuffix[] = ".expired";
 constexpr auto kLockPollInterval = std::chrono::milliseconds(100);
 
 std::string Quote(const std::string& s) { return "'" + s + "'"; }
@@ -76,6 +78,9 @@ Status ParseSidecar(const std::string& text, const std::string& path, uint32_t n
   if (at == nullptr || !at->is_string() || !ParseUtcTimestamp(at->get<std::string>(), &log->archived_unix_ms).ok()) {
     return invalid("field 'archived_at' is not a time");
   }
+  const Json* compression = field("compression");
+  if (compression != nullptr && (!compression->is_string() || compression->get<std::string>().rfind("zstd:", 0) != 0))
+    return invalid("field 'compression' is not zstd:LEVEL");
   log->number = number;
   log->size = size->get<uint64_t>();
   log->xxh3 = xxh3->get<std::string>();
@@ -280,6 +285,70 @@ Status Repository::AbandonBackup(const std::string& id) {
   return io_->SyncDir(backups_dir());
 }
 
+Status Repository::ExpireBackup(const std::string& id) {
+  if (!IsValidBackupId(id)) return Status::InvalidArgument("invalid backup id '" + id + "'");
+  const std::string hidden = BackupDir(id) + kExpiredSuffix;
+  FileInfo info;
+  BDB_RETURN_IF_ERROR(io_->Stat(hidden, &info));
+  if (info.exists) BDB_RETURN_IF_ERROR(RemoveTree(io_, hidden));  // cannot happen under the lock; never rename onto it
+  BDB_RETURN_IF_ERROR(io_->Rename(BackupDir(id), hidden));
+  CrashPoint("expire/after_hide_before_dir_sync");
+  BDB_RETURN_IF_ERROR(io_->SyncDir(backups_dir()).WithContext("backup '" + id + "' was taken out of sight"));
+  CrashPoint("expire/after_backup_hidden");
+  BDB_RETURN_IF_ERROR(RemoveTree(io_, hidden));
+  BDB_RETURN_IF_ERROR(io_->SyncDir(backups_dir()));
+  CrashPoint("expire/after_backup_removed");
+  return Status::OK();
+}
+
+Status Repository::RemoveExpiredLeftovers(std::vector<std::string>* removed) {
+  removed->clear();
+  std::vector<std::string> names;
+  BDB_RETURN_IF_ERROR(ListBackupsDir(&names));
+  for (const std::string& name : names) {
+    if (!EndsWith(name, kExpiredSuffix)) continue;
+    BDB_RETURN_IF_ERROR(RemoveTree(io_, JoinPath(backups_dir(), name)));
+    removed->push_back(name);
+  }
+  if (!removed->empty()) BDB_RETURN_IF_ERROR(io_->SyncDir(backups_dir()));
+  return Status::OK();
+}
+
+Status Repository::RemoveArchivedLog(uint32_t number) {
+  const std::string log = JoinPath(archive_dir(), LogFileName(number));
+  const std::string sidecar = log + kSidecarSuffix;
+  FileInfo info;
+  BDB_RETURN_IF_ERROR(io_->Stat(sidecar, &info));
+  if (info.exists) {
+    BDB_RETURN_IF_ERROR(io_->RemoveFile(sidecar));
+    BDB_RETURN_IF_ERROR(io_->SyncDir(archive_dir()));
+  }
+  CrashPoint("expire/after_sidecar_removed");
+  BDB_RETURN_IF_ERROR(io_->Stat(log, &info));
+  if (info.exists) {
+    BDB_RETURN_IF_ERROR(io_->RemoveFile(log));
+    BDB_RETURN_IF_ERROR(io_->SyncDir(archive_dir()));
+  }
+  CrashPoint("expire/after_log_removed");
+  return Status::OK();
+}
+
+Status Repository::ListUnrecordedArchiveLogs(std::vector<uint32_t>* numbers) {
+  numbers->clear();
+  FileInfo info;
+  BDB_RETURN_IF_ERROR(io_->Stat(archive_dir(), &info));
+  if (!info.exists) return Status::OK();
+  std::vector<std::string> names;
+  BDB_RETURN_IF_ERROR(io_->ListDir(archive_dir(), &names));
+  for (const std::string& name : names) {
+    uint32_t number = 0;
+    if (!ParseLogFileName(name, &number)) continue;
+    if (!std::binary_search(names.begin(), names.end(), name + kSidecarSuffix)) numbers->push_back(number);
+  }
+  std::sort(numbers->begin(), numbers->end());
+  return Status::OK();
+}
+
 Status Repository::ListBackupIds(std::vector<std::string>* ids) {
   ids->clear();
   std::vector<std::string> names;
@@ -367,7 +436,7 @@ Status Repository::ListArchivedLogs(std::vector<ArchivedLog>* logs) {
   return Status::OK();
 }
 
-Status Repository::RecordArchivedLog(const ArchivedLog& log) {
+Status Repository::RecordArchivedLog(const ArchivedLog& log, const std::string& compression) {
   if (log.number == 0) return Status::InvalidArgument("archived log number 0 is not a log file number");
   const std::string expected = JoinPath(archive_dir(), LogFileName(log.number));
   if (!log.path.empty() && log.path != expected) {
@@ -379,13 +448,16 @@ Status Repository::RecordArchivedLog(const ArchivedLog& log) {
   FileInfo info;
   BDB_RETURN_IF_ERROR(io_->Stat(expected, &info));
   if (!info.exists) return Status::NotFound("archived log " + Quote(expected) + " does not exist");
-  if (info.size != log.size) {
-    return Status::Corruption("archived log " + Quote(expected) + " has " + std::to_string(info.size) +
+  uint64_t original = 0;  // of a compressed copy (stored_file.h), its recorded original size
+  BDB_RETURN_IF_ERROR(OriginalSize(io_, expected, &original));
+  if (original != log.size) {
+    return Status::Corruption("archived log " + Quote(expected) + " has " + std::to_string(original) +
                               " bytes, but its record says " + std::to_string(log.size));
   }
   const int64_t at = log.archived_unix_ms != 0 ? log.archived_unix_ms : NowUnixMs();
   OrderedJson sidecar{
       {"number", log.number}, {"size", log.size}, {"xxh3", log.xxh3}, {"archived_at", FormatUtcTimestamp(at)}};
+  if (!compression.empty()) sidecar["compression"] = compression;
   return WriteFileAtomically(io_, expected + kSidecarSuffix, sidecar.dump(2) + "\n", kFileMode);
 }
 

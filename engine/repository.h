@@ -68,6 +68,26 @@ class Repository {
   // Removes backups/<id>.partial (OK if it is gone).
   Status AbandonBackup(const std::string& id);
 
+  // REQUIRES: lock held. Takes a published backup out of sight for good:
+  // renames backups/<id> to backups/<id>.expired and fsyncs backups/, so no
+  // command lists, verifies or restores it from then on, then removes the
+  // tree (crash points expire/after_hide_before_dir_sync,
+  // expire/after_backup_hidden, expire/after_backup_removed). A kill after
+  // the rename leaves <id>.expired, removed by RemoveExpiredLeftovers.
+  Status ExpireBackup(const std::string& id);
+  // REQUIRES: lock held. Removes leftover <ID>.expired dirs of a killed
+  // expire; *removed gets their names.
+  Status RemoveExpiredLeftovers(std::vector<std::string>* removed);
+  // REQUIRES: lock held. Removes archived log `number`: its sidecar first
+  // (from then on ListArchivedLogs no longer lists it), archive/ fsynced, then
+  // the log file (crash points expire/after_sidecar_removed,
+  // expire/after_log_removed). A log file without a sidecar is also removed.
+  Status RemoveArchivedLog(uint32_t number);
+  // Log numbers of archive/log.NNNNNNNNNN files that have no sidecar (left by
+  // a killed archive before its record, or a killed expire after it removed
+  // the record), ascending.
+  Status ListUnrecordedArchiveLogs(std::vector<uint32_t>* numbers);
+
   // Published backups only, sorted oldest first.
   Status ListBackupIds(std::vector<std::string>* ids);
   // "latest" = newest published. NotFound "backup 'X' not found in repository
@@ -84,8 +104,10 @@ class Repository {
   // naming the file).
   Status ListArchivedLogs(std::vector<ArchivedLog>* logs);
   // REQUIRES: the log is already at archive/log.NNNNNNNNNN and synced, with
-  // log.size bytes. Writes its sidecar atomically.
-  Status RecordArchivedLog(const ArchivedLog& log);
+  // log.size bytes (the original size when compressed). Writes its sidecar
+  // atomically; `compression` ("zstd:LEVEL", stored_file.h) is recorded in it
+  // when not "".
+  Status RecordArchivedLog(const ArchivedLog& log, const std::string& compression = "");
 
  private:
   Repository(FileIO* io, std::string root) : io_(io), root_(std::move(root)) {}

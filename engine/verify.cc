@@ -13,6 +13,8 @@
 #include "engine/repository.h"
 #include "engine/restore_plan.h"
 #include "engine/safe_path.h"
+#include "engine/stored_file.h"
+#include "engine/verify_record.h"
 
 namespace bdb {
 namespace {
@@ -44,8 +46,10 @@ Status CheckFile(FileIO* io, const std::string& backup_dir, const std::string& i
   BDB_RETURN_IF_ERROR(io->Stat(path, &info));
   if (!info.exists) return Status::Corruption(where + " is missing");
   if (info.is_dir) return Status::Corruption(where + " is a directory");
-  if (info.size != f.size)
-    return Status::Corruption(where + " is " + std::to_string(info.size) + " bytes, the manifest says " +
+  uint64_t original = 0;  // of a compressed file (stored_file.h), the recorded original size
+  BDB_RETURN_IF_ERROR(OriginalSize(io, path, &original));
+  if (original != f.size)
+    return Status::Corruption(where + " is " + std::to_string(original) + " bytes, the manifest says " +
                               std::to_string(f.size));
   std::string hash;
   uint64_t size = 0;
@@ -79,15 +83,13 @@ Status MakeScratchDir(const std::string& parent, std::string* dir) {
 
 }  // namespace
 
-Status RunVerify(const EngineContext& ctx, const VerifyRequest& request, VerifyOutcome* outcome) {
-  *outcome = VerifyOutcome();
-  std::unique_ptr<Repository> repo;
-  BDB_RETURN_IF_ERROR(Repository::Open(ctx.io, request.repo, /*create_if_missing=*/false, &repo));
-  Manifest chosen;
-  BDB_RETURN_IF_ERROR(repo->LoadManifest(request.backup, &chosen));
+namespace {
+
+// Everything verify checks, once the backup is chosen.
+Status VerifyChosen(const EngineContext& ctx, const VerifyRequest& request, Repository* repo, const Manifest& chosen,
+                    VerifyOutcome* outcome) {
   std::vector<Manifest> chain;
   BDB_RETURN_IF_ERROR(repo->LoadChain(chosen.id, &chain));
-  outcome->backup_id = chosen.id;
   std::vector<std::string> databases;
   ctx.progress->Phase("checking files against manifests", 0);
   for (const Manifest& m : chain) {
@@ -99,9 +101,9 @@ Status RunVerify(const EngineContext& ctx, const VerifyRequest& request, VerifyO
     }
   }
   BDB_RETURN_IF_ERROR(CheckChainPassword(chain));
-  BDB_RETURN_IF_ERROR(CheckChainForUnloggedBulkInserts(repo.get(), chain));
+  BDB_RETURN_IF_ERROR(CheckChainForUnloggedBulkInserts(repo, chain));
   RestorePlan plan;
-  BDB_RETURN_IF_ERROR(PlanRestore(ctx.io, repo.get(), chain, "", &plan));
+  BDB_RETURN_IF_ERROR(PlanRestore(ctx.io, repo, chain, "", &plan));
   outcome->first_log = plan.first_log;
   outcome->last_log = plan.last_log;
 
@@ -124,6 +126,31 @@ Status RunVerify(const EngineContext& ctx, const VerifyRequest& request, VerifyO
   }
   if (s.ok()) outcome->databases_verified = databases;
   RemoveTree(ctx.io, scratch);  // best effort
+  return s;
+}
+
+}  // namespace
+
+Status RunVerify(const EngineContext& ctx, const VerifyRequest& request, VerifyOutcome* outcome) {
+  *outcome = VerifyOutcome();
+  std::unique_ptr<Repository> repo;
+  BDB_RETURN_IF_ERROR(Repository::Open(ctx.io, request.repo, /*create_if_missing=*/false, &repo));
+  Manifest chosen;
+  Status s = repo->LoadManifest(request.backup, &chosen);
+  if (s.ok()) {
+    outcome->backup_id = chosen.id;
+    s = VerifyChosen(ctx, request, repo.get(), chosen, outcome);
+  }
+  // A verdict on the backup (it passed, or exit 1: a damaged manifest or
+  // file, a gap, recovery failed) is recorded for `check`; bad usage (an
+  // unknown backup) or an I/O failure is not one.
+  const bool verdict = s.ok() || s.code() == Status::Code::kCorruption || s.code() == Status::Code::kCheckFailed;
+  if (!verdict) return s;
+  const std::string id = chosen.id.empty() ? request.backup : chosen.id;
+  Status recorded =
+      WriteVerifyRecord(ctx.io, repo.get(), VerifyRecord{id, ctx.now_unix_ms(), s.ok(), s.ok() ? "" : s.message()});
+  if (!recorded.ok() && s.ok())
+    return recorded.WithContext("backup '" + id + "' verified, but the result could not be recorded");
   return s;
 }
 

@@ -156,9 +156,20 @@ bdb::Status CheckCommandAndApplyConfig(const std::vector<CLI::App*>& commands, s
   auto sub = std::find_if(args->begin(), args->end(), [](const std::string& a) { return a.empty() || a[0] != '-'; });
   if (sub == args->end()) return bdb::Status::OK();
   auto cmd = std::find_if(commands.begin(), commands.end(), [&](CLI::App* c) { return c->get_name() == *sub; });
-  if (cmd == commands.end())
-    return bdb::Status::InvalidArgument("bad usage: unknown command '" + *sub +
-                                        "': expected archive, backup, list, verify or restore");
+  std::vector<std::string> names, all_flags, repeatable;
+  for (CLI::App* c : commands) {
+    names.push_back(c->get_name());
+    for (const std::string& flag : FlagNames(c)) all_flags.push_back(flag);
+    for (const CLI::Option* opt : c->get_options())
+      if (opt->get_items_expected_max() > 1)
+        for (const auto& n : opt->get_lnames()) repeatable.push_back("--" + n);
+  }
+  if (cmd == commands.end()) {
+    std::string expected;
+    for (size_t i = 0; i < names.size(); ++i)
+      expected += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+    return bdb::Status::InvalidArgument("bad usage: unknown command '" + *sub + "': expected " + expected);
+  }
   std::string config;
   bool found = false;
   for (auto it = sub + 1; it != args->end(); ++it) {
@@ -173,7 +184,9 @@ bdb::Status CheckCommandAndApplyConfig(const std::vector<CLI::App*>& commands, s
   if (!found) return bdb::Status::OK();
   if (config.empty()) return bdb::Status::InvalidArgument("bad usage: --config needs a file name");
   std::vector<std::string> given(sub + 1, args->end()), extra;
-  BDB_RETURN_IF_ERROR(bdb::ArgsFromConfigFile(config, (*cmd)->get_name(), FlagNames(*cmd), given, &extra));
+  const bdb::ConfigVocabulary vocabulary{names, all_flags, repeatable};
+  BDB_RETURN_IF_ERROR(
+      bdb::ArgsFromConfigFile(config, (*cmd)->get_name(), FlagNames(*cmd), vocabulary, given, &extra));
   args->insert(sub + 1, extra.begin(), extra.end());
   return bdb::Status::OK();
 }
@@ -233,8 +246,36 @@ int main(int argc, char** argv) {
   restore->add_option("--live-logs", o.live_logs, "also roll forward through this live environment's logs");
   restore->add_flag("--force", o.force, "overwrite a non-empty target");
 
-  for (CLI::App* cmd : {archive, backup, list, verify, restore}) AddCommon(cmd, &p);
-  for (CLI::App* cmd : {archive, backup, verify, restore}) {
+  CLI::App* expire = app.add_subcommand("expire", "remove backups and archived logs the retention policy no longer keeps");
+  expire->add_option("--repo", o.repo, "repository directory")->required();
+  expire->add_flag("--dry-run", o.dry_run, "print what would be removed; remove nothing");
+  expire->add_option("--lock-wait", p.lock_wait_seconds, "seconds to wait for the repository lock");
+  backup->add_flag("--expire", o.expire_after,
+                   "after a successful publish, apply the retention policy (--keep-full/--keep-for/--keep-pitr)");
+  for (CLI::App* cmd : {expire, backup}) {
+    CLI::Option* keep_full = cmd->add_option("--keep-full", o.keep_full,
+                                             "keep the newest N full backups with their incremental chains");
+    keep_full->each([&o](const std::string&) { o.keep_full_given = true; });
+    cmd->add_option("--keep-for", o.keep_for, "keep every backup that started within DURATION (90s, 15m, 36h, 7d)");
+    cmd->add_option("--keep-pitr", o.keep_pitr,
+                    "keep the backups and archived logs a restore to any time within DURATION needs");
+    cmd->add_option("--pin", o.pins, "keep this backup (and its chain) whatever the policy; repeatable");
+  }
+
+  CLI::App* check = app.add_subcommand("check", "report whether the newest backup is good and recent (exit 0 or 1)");
+  check->add_option("--repo", o.repo, "repository directory")->required();
+  check->add_option("--max-age", o.max_age, "the newest backup may be at most DURATION old (90s, 15m, 36h, 7d)");
+  check->add_option("--max-archive-lag", o.max_archive_lag, "the newest archived log may be at most DURATION old");
+  check->add_option("--prometheus", o.prometheus,
+                    "also write the figures to FILE (Prometheus text format, for node_exporter's textfile collector)");
+
+  for (CLI::App* cmd : {archive, backup}) {
+    cmd->add_option("--compress", o.compress,
+                    "store the copied database and log files compressed: zstd or zstd:LEVEL (1-19, default 3)");
+  }
+  const std::vector<CLI::App*> commands = {archive, backup, list, verify, restore, expire, check};
+  for (CLI::App* cmd : commands) AddCommon(cmd, &p);
+  for (CLI::App* cmd : {archive, backup, verify, restore, check}) {
     cmd->add_option("--password-file", p.password_file,
                     "encrypted environment (DB_ENCRYPT_AES): read its password from this file's first line "
                     "(default: the BDBACKUP_PASSWORD environment variable)");
@@ -242,7 +283,7 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> args(argv + 1, argv + argc);
   bool json_wanted = std::find(args.begin(), args.end(), "--json") != args.end();
-  bdb::Status config_status = CheckCommandAndApplyConfig({archive, backup, list, verify, restore}, &args);
+  bdb::Status config_status = CheckCommandAndApplyConfig(commands, &args);
   if (!config_status.ok()) return FailBeforeCommand(config_status, json_wanted);
   json_wanted = std::find(args.begin(), args.end(), "--json") != args.end();  // the file may ask for it
   std::vector<const char*> cargs = {argv[0]};
@@ -287,6 +328,8 @@ int main(int argc, char** argv) {
   if (chosen == list) s = bdb::RunListCommand(ctx, o, &result);
   if (chosen == verify) s = bdb::RunVerifyCommand(ctx, o, &result);
   if (chosen == restore) s = bdb::RunRestoreCommand(ctx, o, &result);
+  if (chosen == expire) s = bdb::RunExpireCommand(ctx, o, &result);
+  if (chosen == check) s = bdb::RunCheckCommand(ctx, o, &result);
   progress.Finish();
   if (p.json) {
     result.json["ok"] = s.ok();

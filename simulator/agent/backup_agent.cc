@@ -14,6 +14,7 @@
 #include "engine/crash_points.h"
 #include "engine/database_file.h"
 #include "engine/environment_password.h"
+#include "engine/stored_file.h"
 #include "simulator/faults/fault_schedule.h"
 #include "simulator/faults/io_error_injector.h"
 #include "simulator/faults/mmap_copier.h"
@@ -145,7 +146,7 @@ AgentResponse RunAgentRequest(const AgentRequest& request) {
   AgentResponse response;
   FaultLog log;
   EngineContext ctx = DefaultEngineContext();
-  FileIO* io = DefaultFileIO();
+  FileIO* io = DefaultStoredFileIO();  // reads compressed repository files (archived logs) as the CLI does
 
   std::unique_ptr<FiuFileIO> fiu_io;
   IoErrorInjector io_errors;
@@ -240,12 +241,14 @@ AgentResponse RunAgentRequest(const AgentRequest& request) {
     ArchiveOutcome out;
     ArchiveRequest archive{request.home, request.repo};
     archive.checkpoint = request.checkpoint;
+    archive.compress_level = request.compress_level;
     s = ArchiveFinishedLogs(ctx, archive, &out);
   } else {
     BackupOutcome out;
     BackupRequest backup{request.home, request.repo, ToString(request.mode), request.checkpoint,
                          request.recover_as_you_go};
     backup.hold_hotbackup = request.hold_hotbackup && request.mode != BackupMode::kCold;
+    backup.compress_level = request.compress_level;
     s = RunBackup(ctx, backup, &out);
     response.backup_id = out.manifest.id;
     response.page_rereads = out.page_rereads;

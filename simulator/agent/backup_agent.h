@@ -32,6 +32,7 @@ struct AgentRequest {
   DurabilityShortcut durability_shortcut = DurabilityShortcut::kNone;  // negative controls only
   std::string restore_target;      // kRestore: the target directory
   std::string restore_backup;      // kRestore: the backup id
+  int compress_level = 0;          // BackupRequest/ArchiveRequest::compress_level (0 = raw)
   AgentFaultPlan faults;  // this step's part of the trial plan
   // The workload's power-loss journal, "" = none. The agent (AgentMain only:
   // the hooks are process-wide) appends its own writes and fsyncs of the

@@ -11,6 +11,7 @@ AgentRequest Trial::StepAgentRequest(AgentOp op) {
   r.copier = sc_.backup.copier;
   r.hold_hotbackup = sc_.backup.hold_hotbackup;
   r.announce_hotbackup = sc_.backup.announce_hotbackup;
+  r.compress_level = sc_.backup.compress_level;
   r.password = config_.password;
   r.durability_shortcut = sc_.backup.durability_shortcut;
   r.power_journal = config_.journal_path;

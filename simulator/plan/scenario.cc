@@ -5,6 +5,7 @@
 // becomes the returned Status.
 #include "simulator/plan/scenario.h"
 
+#include "engine/stored_file.h"
 #include "simulator/plan/scenario_rules.h"
 #include "simulator/plan/toml_key_reader.h"
 
@@ -184,7 +185,8 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
   const std::string p = "backup.";
   r.CheckKnown(*t, p,
                {"method", "mode", "start_after_txns", "command", "checkpoint", "copier", "recover_as_you_go",
-                "hold_hotbackup", "announce_hotbackup", "durability_shortcut"});
+                "hold_hotbackup", "announce_hotbackup", "durability_shortcut",
+                "compress"});
   r.Enum(*t, p, "method", kMethod, &b->method);
   r.Enum(*t, p, "mode", kMode, &b->mode);
   r.Int(*t, p, "start_after_txns", 0, kMaxTxns, &b->start_after_txns);
@@ -193,6 +195,12 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
   r.Bool(*t, p, "recover_as_you_go", &b->recover_as_you_go);
   r.Bool(*t, p, "hold_hotbackup", &b->hold_hotbackup);
   r.Bool(*t, p, "announce_hotbackup", &b->announce_hotbackup);
+  if (const toml::node* compress = t->get("compress")) {
+    const auto* text = compress->as_string();
+    Status parsed = text ? ParseCompression(text->get(), &b->compress_level) : Status::InvalidArgument("");
+    if (!parsed.ok() || b->compress_level == 0)
+      r.Fail(compress->source(), "backup.compress", "must be \"zstd\" or \"zstd:LEVEL\" with LEVEL 1 to 19");
+  }
   r.Enum(*t, p, "durability_shortcut", kShortcut, &b->durability_shortcut);
   // Whether `command` may be there at all is a rule (scenario_rules.cc); it
   // is read only for the method that runs it.

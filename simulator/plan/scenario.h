@@ -81,6 +81,9 @@ struct BackupSpec {
   // backup (no DB_HOTBACKUP_IN_PROGRESS); only the simulator's agent sets it.
   bool announce_hotbackup = true;
   DurabilityShortcut durability_shortcut = DurabilityShortcut::kNone;
+  // backup.compress: "zstd" or "zstd:LEVEL" on every engine backup and
+  // archive (--compress), parsed to a level; 0 = raw.
+  int compress_level = 0;
   // method = command: argv with "{home}" and "{dest}" placeholders left as is;
   // a relative program path containing '/' is resolved against the scenario
   // file's directory by the loader.

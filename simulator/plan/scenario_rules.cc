@@ -95,7 +95,7 @@ class RuleCheck {
       Fail("workload.encrypt", "is only allowed with backup.method = \"engine\" (the program gets no password)");
     }
     for (std::string_view key : {"mode", "checkpoint", "copier", "recover_as_you_go", "hold_hotbackup",
-                                 "announce_hotbackup", "durability_shortcut"}) {
+                                 "announce_hotbackup", "durability_shortcut", "compress"}) {
       const std::string full = "backup." + std::string(key);
       if (Has(top_, full)) Fail(full, "is only allowed with backup.method = \"engine\"");
     }

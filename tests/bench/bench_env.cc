@@ -5,6 +5,8 @@
 //   bench_env fill HOME MB        new environment (DB_CONFIG: set_lg_dir log), a btree and a
 //                                 hash database with DB_CHKSUM, filled until the database
 //                                 files plus logs reach about MB megabytes
+//   bench_env fill-text HOME MB   the same with record-like text values (JSON-ish fields drawn
+//                                 from a small vocabulary: compressible, as application data often is)
 //   bench_env txns HOME N         N committed (synchronous) transactions on an existing one
 //   bench_env writer HOME STOP    commits until the file STOP exists; prints the count
 //
@@ -126,7 +128,25 @@ uint64_t CountKeys(Env* e) {
   return n;
 }
 
-int Fill(const std::string& home, uint64_t mb) {
+// A record-like value of about n bytes: "field":"word" pairs from small vocabularies.
+void TextBytes(Rng* rng, size_t n, std::string* out) {
+  static const char* const kFields[] = {"name", "city", "status", "email", "plan", "note", "country", "tag"};
+  static const char* const kWords[] = {"alpha", "berlin", "active", "example.org", "premium", "renewal", "paris",
+                                       "suspended", "basic", "lisbon", "pending", "trial", "oslo", "closed"};
+  out->clear();
+  out->push_back('{');
+  while (out->size() < n) {
+    *out += "\"";
+    *out += kFields[rng->Next() % 8];
+    *out += "\":\"";
+    *out += kWords[rng->Next() % 14];
+    *out += std::to_string(rng->Next() % 1000);
+    *out += "\",";
+  }
+  out->back() = '}';
+}
+
+int Fill(const std::string& home, uint64_t mb, bool text) {
   Env e;
   OpenEnv(home, true, &e);
   // Bulk load without a log flush per commit; the logs are still written in full.
@@ -139,9 +159,10 @@ int Fill(const std::string& home, uint64_t mb) {
     DB_TXN* txn = nullptr;
     Check(e.env->txn_begin(e.env, nullptr, &txn, 0), "txn_begin");
     for (int i = 0; i < 50; ++i) {
-      RandomBytes(&rng, 200 + rng.Next() % 1600, &value);
+      const size_t a = 200 + rng.Next() % 1600, b = 200 + rng.Next() % 1600;
+      text ? TextBytes(&rng, a, &value) : RandomBytes(&rng, a, &value);
       Put(e.btree, txn, e.keys, value);
-      RandomBytes(&rng, 200 + rng.Next() % 1600, &value);
+      text ? TextBytes(&rng, b, &value) : RandomBytes(&rng, b, &value);
       Put(e.hash, txn, e.keys, value);
       ++e.keys;
     }
@@ -199,9 +220,11 @@ int Txns(const std::string& home, uint64_t n, const std::string& stop_file) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 4 && std::strcmp(argv[1], "fill") == 0) return Fill(argv[2], std::strtoull(argv[3], nullptr, 10));
+  if (argc == 4 && std::strcmp(argv[1], "fill") == 0) return Fill(argv[2], std::strtoull(argv[3], nullptr, 10), false);
+  if (argc == 4 && std::strcmp(argv[1], "fill-text") == 0)
+    return Fill(argv[2], std::strtoull(argv[3], nullptr, 10), true);
   if (argc == 4 && std::strcmp(argv[1], "txns") == 0) return Txns(argv[2], std::strtoull(argv[3], nullptr, 10), "");
   if (argc == 4 && std::strcmp(argv[1], "writer") == 0) return Txns(argv[2], 0, argv[3]);
-  std::fprintf(stderr, "usage: bench_env fill HOME MB | txns HOME N | writer HOME STOPFILE\n");
+  std::fprintf(stderr, "usage: bench_env fill HOME MB | fill-text HOME MB | txns HOME N | writer HOME STOPFILE\n");
   return 2;
 }

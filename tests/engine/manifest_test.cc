@@ -291,11 +291,11 @@ TEST(ParseManifest, NotJsonOrTruncated) {
 }
 
 TEST(ParseManifest, FormatVersion) {
-  ExpectError(ParseEdited([](Json& d) { d["format_version"] = 2; }), Status::Code::kInvalidArgument,
-              std::string("manifest '") + kPath + "' has format version 2; this bdbackup reads up to 1");
+  ExpectError(ParseEdited([](Json& d) { d["format_version"] = 3; }), Status::Code::kInvalidArgument,
+              std::string("manifest '") + kPath + "' has format version 3; this bdbackup reads up to 2");
   // A newer version is reported even when the rest no longer looks like version 1.
   ExpectError(ParseText(R"({"format_version": 7})"), Status::Code::kInvalidArgument,
-              std::string("manifest '") + kPath + "' has format version 7; this bdbackup reads up to 1");
+              std::string("manifest '") + kPath + "' has format version 7; this bdbackup reads up to 2");
   ExpectCorrupt([](Json& d) { d["format_version"] = 0; }, "field 'format_version' has invalid value '0'");
   ExpectCorrupt([](Json& d) { d["format_version"] = "1"; }, "field 'format_version' is not an integer");
   ExpectCorrupt([](Json& d) { d.erase("format_version"); }, "is missing field 'format_version'");

@@ -129,7 +129,19 @@ class BadInputTest : public ::testing::Test {
     EXPECT_EQ(r.err.rfind("bdbackup: error: ", 0), 0u) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     for (const auto& n : needles) EXPECT_NE(r.err.find(n), std::string::npos) << "missing '" << n << "' in " << r.err;
-    for (const auto& w : watched) EXPECT_EQ(Snapshot(w), before[w]) << w << " was modified";
+    // The one file a refused command may write: verify records its verdict
+    // (REPO/verify.json, for `check`), and a verdict of exit 1 says it failed.
+    const std::string record = repo_ + "/verify.json";
+    if (args[0] == "verify" && exit_code == 1) {
+      const json verdict = json::parse(ReadFileContents(record), nullptr, false);
+      EXPECT_TRUE(verdict.is_object() && verdict.value("ok", true) == false) << ReadFileContents(record);
+    }
+    for (const auto& w : watched) {
+      Tree after = Snapshot(w);
+      after.erase(record);
+      before[w].erase(record);
+      EXPECT_EQ(after, before[w]) << w << " was modified";
+    }
     EXPECT_TRUE(fs::is_empty(scratch_)) << "verify left scratch files behind";
   }
 

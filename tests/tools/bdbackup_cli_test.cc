@@ -176,7 +176,7 @@ TEST_F(BdbackupCliTest, BadUsageIsExitTwoWithOneLine) {
   };
   const std::vector<Case> cases = {
       {{}, "bad usage: A subcommand is required"},
-      {{"frobnicate"}, "bad usage: unknown command 'frobnicate': expected archive, backup, list, verify or restore"},
+      {{"frobnicate"}, "bad usage: unknown command 'frobnicate': expected archive, backup, list, verify, restore, expire or check"},
       {{"list", "--repo", repo_, "--frob"}, "bad usage: The following argument was not expected: --frob"},
       {{"backup", "--repo", repo_, "--mode", "hot"}, "bad usage: --home is required"},
       {{"restore", "--repo", repo_}, "bad usage: --target is required"},

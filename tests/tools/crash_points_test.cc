@@ -102,8 +102,11 @@ class CrashPointsTest : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << Describe(r);
   }
 
-  // Every log number 1..max_log_ is in the environment or (file and record) in the archive.
+  // Every log number 1..max_log_ is in the environment or (file and record)
+  // in the archive; expire removes logs on purpose (what it keeps is proven
+  // by every listed backup verifying and the latest restoring).
   void ExpectNoLogLost() {
+    if (expiring_) return;
     for (uint32_t n = 1; n <= max_log_; ++n) {
       const std::string name = LogFileName(n);
       const bool in_env = fs::exists(home_ + "/log/" + name);
@@ -208,6 +211,7 @@ class CrashPointsTest : public ::testing::Test {
   uint32_t max_log_ = 0;
   int checks_ = 0;
   bool cold_ = false;  // the command is a cold backup
+  bool expiring_ = false;  // the command is expire
 };
 
 TEST_F(CrashPointsTest, FiuRunReallyKillsAtANamedPoint) {
@@ -231,10 +235,13 @@ const std::vector<std::string> kIncrementalPoints = {
     "backup/after_manifest_before_rename", "backup/after_rename_before_dir_sync", "standby/before_recovery"};
 const std::vector<std::string> kRestorePoints = {"restore/after_copy_before_recovery", "restore/after_recovery"};
 const std::vector<std::string> kVerifyPoints = {"verify/during_trial_restore"};
+const std::vector<std::string> kExpirePoints = {
+    "lock/after_acquire",          "expire/after_hide_before_dir_sync", "expire/after_backup_hidden",
+    "expire/after_backup_removed", "expire/after_sidecar_removed",      "expire/after_log_removed"};
 
 TEST(CrashPointTable, EveryPointIsExercisedBySomeCommand) {
   std::set<std::string> covered;
-  for (const auto* list : {&kArchivePoints, &kFullBackupPoints, &kIncrementalPoints, &kRestorePoints, &kVerifyPoints})
+  for (const auto* list : {&kArchivePoints, &kFullBackupPoints, &kIncrementalPoints, &kRestorePoints, &kVerifyPoints, &kExpirePoints})
     covered.insert(list->begin(), list->end());
   for (std::string_view p : kCrashPoints) EXPECT_TRUE(covered.count(std::string(p))) << p << " is never exercised";
   EXPECT_EQ(covered.size(), kCrashPoints.size());
@@ -295,6 +302,36 @@ TEST_F(CrashPointsTest, Restore) {
 TEST_F(CrashPointsTest, Verify) {
   Ok(BackupArgs("hot"));
   for (const auto& point : kVerifyPoints) CrashAndCheck({"verify", "--repo", repo_}, point);
+}
+
+// Each round publishes a new full backup and archives, so expire --keep-full 1
+// has a backup (an incremental first: newest first) and archived logs to remove.
+TEST_F(CrashPointsTest, Expire) {
+  expiring_ = true;
+  for (const auto& point : kExpirePoints) {
+    Commit(100);
+    Ok(BackupArgs("hot"));
+    Commit(100);
+    Ok({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental"});
+    Ok({"archive", "--home", home_, "--repo", repo_, "--checkpoint"});
+    Commit(100);
+    Ok(BackupArgs("hot"));
+    Ok({"archive", "--home", home_, "--repo", repo_, "--checkpoint"});
+    CrashAndCheck({"expire", "--repo", repo_, "--keep-full", "1"}, point);
+    // The job is done: one full backup left, no leftover, no unrecorded archive file.
+    ASSERT_EQ(ExpectListedBackupsValid().size(), 1u);
+    for (const auto& e : fs::directory_iterator(repo_ + "/backups")) {
+      const std::string name = e.path().filename().string();
+      EXPECT_TRUE(name.find(".expired") == std::string::npos && name.find(".partial") == std::string::npos) << name;
+    }
+    for (const auto& e : fs::directory_iterator(repo_ + "/archive")) {
+      const std::string name = e.path().filename().string();
+      uint32_t n = 0;
+      if (ParseLogFileName(name, &n)) {
+        EXPECT_TRUE(fs::exists(e.path().string() + ".json")) << name;
+      }
+    }
+  }
 }
 
 class Summary : public ::testing::Environment {

@@ -34,7 +34,9 @@ struct Point {
 constexpr Point kPoints[] = {{"posix/io/rw/write", 0.2},
                              {"posix/io/rw/pread", 0.02},
                              {"posix/io/sync/fsync", 0.05},
-                             {"posix/io/dir/rename", 0.2},
+                             // Few renames per run (about 16 in all): at 0.2 none failed in about 3% of
+                             // the runs of this test, and "never fired" failed it; at 0.5 that is 1 in 65,000.
+                             {"posix/io/dir/rename", 0.5},
                              {"posix/io/oc/open", 0.02}};
 constexpr const char* kCommands[] = {"hot", "archive", "incremental", "verify", "restore", "hot", "incremental",
                                      "restore"};

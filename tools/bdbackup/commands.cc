@@ -8,27 +8,17 @@
 #include "engine/log_names.h"
 #include "engine/repository.h"
 #include "engine/restore.h"
+#include "engine/stored_file.h"
 #include "engine/verify.h"
+#include "tools/bdbackup/output_format.h"
 
 namespace bdb {
 namespace {
-
-std::string Size(uint64_t bytes) {
-  if (bytes >= (1ull << 30)) return fmt::format("{:.1f} GiB", bytes / double(1ull << 30));
-  if (bytes >= (1ull << 20)) return fmt::format("{:.1f} MiB", bytes / double(1ull << 20));
-  if (bytes >= 1024) return fmt::format("{:.1f} KiB", bytes / 1024.0);
-  return fmt::format("{} B", bytes);
-}
 
 uint64_t ManifestBytes(const Manifest& m) {
   uint64_t total = 0;
   for (const auto& f : m.files) total += f.size;
   return total;
-}
-
-std::string LogRange(uint32_t first, uint32_t last) {
-  if (first == 0) return "-";
-  return first == last ? LogFileName(first) : LogFileName(first) + ".." + LogFileName(last).substr(4);
 }
 
 nlohmann::json ManifestSummary(const Manifest& m) {
@@ -41,14 +31,28 @@ nlohmann::json ManifestSummary(const Manifest& m) {
           {"bytes", ManifestBytes(m)},
           {"first_log", m.first_log},
           {"last_log", m.last_log},
-          {"end_lsn", {{"file", m.end_lsn.file}, {"offset", m.end_lsn.offset}}}};
+          {"end_lsn", {{"file", m.end_lsn.file}, {"offset", m.end_lsn.offset}}},
+          {"compression", m.compression.empty() ? "none" : m.compression}};
 }
 
 }  // namespace
 
+std::string Size(uint64_t bytes) {
+  if (bytes >= (1ull << 30)) return fmt::format("{:.1f} GiB", bytes / double(1ull << 30));
+  if (bytes >= (1ull << 20)) return fmt::format("{:.1f} MiB", bytes / double(1ull << 20));
+  if (bytes >= 1024) return fmt::format("{:.1f} KiB", bytes / 1024.0);
+  return fmt::format("{} B", bytes);
+}
+
+std::string LogRange(uint32_t first, uint32_t last) {
+  if (first == 0) return "-";
+  return first == last ? LogFileName(first) : LogFileName(first) + ".." + LogFileName(last).substr(4);
+}
+
 Status RunArchiveCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
   ArchiveOutcome out;
   ArchiveRequest request{o.home, o.repo};
+  BDB_RETURN_IF_ERROR(ParseCompression(o.compress, &request.compress_level));
   request.checkpoint = o.checkpoint;
   request.take_over_log_removal = o.take_over_log_removal;
   BDB_RETURN_IF_ERROR(ArchiveFinishedLogs(ctx, request, &out));
@@ -72,6 +76,12 @@ Status RunArchiveCommand(const EngineContext& ctx, const CommandOptions& o, Comm
 Status RunBackupCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
   BackupRequest request{o.home,           o.repo,         o.mode, o.checkpoint, o.recover_as_you_go, o.skip_if_unchanged,
                         o.hold_hotbackup, o.hot_if_refused};
+  BDB_RETURN_IF_ERROR(ParseCompression(o.compress, &request.compress_level));
+  ExpireRequest expire;
+  if (o.expire_after) {  // a bad policy is refused before anything is copied
+    expire.repo = o.repo;
+    BDB_RETURN_IF_ERROR(RetentionPolicyFromOptions(o, &expire.policy));
+  }
   BackupOutcome out;
   BDB_RETURN_IF_ERROR(RunBackup(ctx, request, &out));
   if (out.unchanged) {
@@ -104,6 +114,14 @@ Status RunBackupCommand(const EngineContext& ctx, const CommandOptions& o, Comma
                "backup without it\n";
   }
   for (const auto& p : out.removed_partials) r->text += "  removed unfinished backup " + p + " left by a killed run\n";
+  if (o.expire_after) {
+    ExpireOutcome expired;
+    BDB_RETURN_IF_ERROR(RunExpire(ctx, expire, &expired)
+                            .WithContext("backup '" + m.id + "' was published, but expire (--expire) failed"));
+    std::string text;
+    DescribeExpire(expired, /*dry_run=*/false, &r->json["expire"], &text);
+    r->text += text;
+  }
   return Status::OK();
 }
 

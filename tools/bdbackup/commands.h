@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "engine/engine_context.h"
 
@@ -17,6 +18,16 @@ struct CommandOptions {
   bool hold_hotbackup = false;         // backup: keep the hot backup announced afterwards
   bool hot_if_refused = false;         // backup --mode incremental: a hot backup when the log cannot do
   bool take_over_log_removal = false;  // archive: turn DB_LOG_AUTO_REMOVE off and remove logs ourselves
+  // expire, and backup --expire: the retention policy as given (parsed by the command).
+  int64_t keep_full = 0;  // 0: not given
+  bool keep_full_given = false;
+  std::string keep_for, keep_pitr;  // durations; "" = not given
+  std::vector<std::string> pins;
+  bool dry_run = false;       // expire: report only
+  bool expire_after = false;  // backup --expire
+  // check: limits ("" = not checked) and the Prometheus textfile to write.
+  std::string max_age, max_archive_lag, prometheus;
+  std::string compress;  // backup, archive: "zstd" or "zstd:LEVEL"; "" raw
 };
 
 struct CommandResult {
@@ -28,6 +39,8 @@ Status RunArchiveCommand(const EngineContext& ctx, const CommandOptions& o, Comm
 Status RunBackupCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r);
 Status RunListCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r);
 Status RunVerifyCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r);
+Status RunExpireCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r);
+Status RunCheckCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r);
 Status RunRestoreCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r);
 
 }  // namespace bdb

@@ -16,7 +16,8 @@ bool Given(const std::vector<std::string>& args, const std::string& flag) {
 }
 
 Status AddKey(const std::string& path, const std::string& key, const toml::node& value,
-              const std::vector<std::string>& known_flags, const std::vector<std::string>& given,
+              const std::vector<std::string>& known_flags, const std::vector<std::string>& repeatable_flags,
+              const std::vector<std::string>& given,
               std::vector<std::string>* extra) {
   const std::string line = std::to_string(value.source().begin.line);
   std::string flag = "--" + key;
@@ -48,14 +49,30 @@ Status AddKey(const std::string& path, const std::string& key, const toml::node&
     extra->push_back(text.str());
     return Status::OK();
   }
+  const bool repeatable = std::find(repeatable_flags.begin(), repeatable_flags.end(), flag) != repeatable_flags.end();
+  const auto* array = value.as_array();
+  if (array != nullptr && repeatable) {  // pin = ["A", "B"]
+    for (const toml::node& element : *array) {
+      if (const auto* s = element.as_string()) {
+        extra->push_back(flag);
+        extra->push_back(s->get());
+      } else {
+        return Status::InvalidArgument("config file '" + path + "':" + line + ": key '" + key +
+                                       "' may only list strings");
+      }
+    }
+    return Status::OK();
+  }
   return Status::InvalidArgument("config file '" + path + "':" + line + ": key '" + key +
-                                 "' must be a string, a number or a boolean");
+                                 (repeatable ? "' must be a string or a list of strings"
+                                             : "' must be a string, a number or a boolean"));
 }
 
 }  // namespace
 
 Status ArgsFromConfigFile(const std::string& path, const std::string& command,
-                          const std::vector<std::string>& known_flags, const std::vector<std::string>& given_args,
+                          const std::vector<std::string>& known_flags, const ConfigVocabulary& vocabulary,
+                          const std::vector<std::string>& given_args,
                           std::vector<std::string>* extra) {
   extra->clear();
   // toml++ reports a missing file as a parse error at line 0; say what it is.
@@ -67,31 +84,28 @@ Status ArgsFromConfigFile(const std::string& path, const std::string& command,
     return Status::InvalidArgument("config file '" + path + "':" + std::to_string(err.source().begin.line) + ": " +
                                    std::string(err.description()));
   }
-  static const std::vector<std::string> kCommands = {"archive", "backup", "list", "verify", "restore"};
   for (const auto& [key, value] : root) {
     const std::string k(key.str());
     if (value.is_table()) {
-      if (std::find(kCommands.begin(), kCommands.end(), k) == kCommands.end())
+      if (std::find(vocabulary.commands.begin(), vocabulary.commands.end(), k) == vocabulary.commands.end())
         return Status::InvalidArgument("config file '" + path + "':" + std::to_string(value.source().begin.line) +
                                        ": table '" + k + "' is not a bdbackup command");
       if (k != command) continue;
       for (const auto& [sub_key, sub_value] : *value.as_table())
-        BDB_RETURN_IF_ERROR(AddKey(path, std::string(sub_key.str()), sub_value, known_flags, given_args, extra));
+        BDB_RETURN_IF_ERROR(AddKey(path, std::string(sub_key.str()), sub_value, known_flags, vocabulary.repeatable_flags,
+                                   given_args, extra));
       continue;
     }
     // Top-level keys apply to every command that has the flag.
     std::string flag = "--" + k;
     std::replace(flag.begin(), flag.end(), '_', '-');
     if (std::find(known_flags.begin(), known_flags.end(), flag) == known_flags.end()) {
-      static const std::vector<std::string> kAnyCommandKeys = {
-          "--home", "--repo", "--mode", "--checkpoint", "--recover-as-you-go", "--backup", "--target",
-          "--until", "--live-logs", "--force", "--json", "--lock-wait", "--env-timeout"};
-      if (std::find(kAnyCommandKeys.begin(), kAnyCommandKeys.end(), flag) == kAnyCommandKeys.end())
+      if (std::find(vocabulary.flags.begin(), vocabulary.flags.end(), flag) == vocabulary.flags.end())
         return Status::InvalidArgument("config file '" + path + "':" + std::to_string(value.source().begin.line) +
                                        ": key '" + k + "' is not a bdbackup option");
       continue;  // an option of another command
     }
-    BDB_RETURN_IF_ERROR(AddKey(path, k, value, known_flags, given_args, extra));
+    BDB_RETURN_IF_ERROR(AddKey(path, k, value, known_flags, vocabulary.repeatable_flags, given_args, extra));
   }
   return Status::OK();
 }

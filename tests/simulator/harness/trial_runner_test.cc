@@ -31,6 +31,8 @@ trials = 2
 
 [workload]
 txns = 300
+# A checkpoint every 5 commits: database pages are written during even a short copy.
+checkpoint_every_txns = 5
 
 [backup]
 mode = "hot"
@@ -44,6 +46,8 @@ trials = 2
 
 [workload]
 txns = 300
+# A checkpoint every 5 commits: database pages are written during even a short copy.
+checkpoint_every_txns = 5
 
 [backup]
 mode = "hot"

@@ -58,7 +58,7 @@ TEST(ScenarioTest, EveryShippedScenarioLoads) {
   std::vector<Scenario> all;
   Status s = LoadScenarios({std::string(BDBACKUP_SOURCE_DIR) + "/scenarios"}, &all);
   ASSERT_TRUE(s.ok()) << s.message();
-  ASSERT_EQ(all.size(), 39u);
+  ASSERT_EQ(all.size(), 40u);
   int caught = 0;
   for (const Scenario& sc : all) {
     EXPECT_FALSE(sc.description.empty()) << sc.name;
@@ -270,6 +270,21 @@ hold_hotbackup = true
       Load(std::string(kHead) + "[workload]\nthreads = 1\nbulk = true\n[backup]\nannounce_hotbackup = false\n", &sc)
           .ok());
   EXPECT_FALSE(sc.backup.announce_hotbackup);
+}
+
+TEST(ScenarioTest, BackupCompressKey) {
+  Scenario sc;
+  ASSERT_TRUE(Load(kHead, &sc).ok());
+  EXPECT_EQ(sc.backup.compress_level, 0);
+  ASSERT_TRUE(Load(std::string(kHead) + "[backup]\ncompress = \"zstd\"\n", &sc).ok());
+  EXPECT_EQ(sc.backup.compress_level, 3);
+  ASSERT_TRUE(Load(std::string(kHead) + "[backup]\ncompress = \"zstd:9\"\n", &sc).ok());
+  EXPECT_EQ(sc.backup.compress_level, 9);
+  for (const char* bad : {"\"lz4\"", "\"zstd:0\"", "\"none\"", "3"}) {
+    EXPECT_EQ(Message(std::string(kHead) + "[backup]\ncompress = " + bad + "\n"),
+              "scenarios/x.toml:5: key 'backup.compress' must be \"zstd\" or \"zstd:LEVEL\" with LEVEL 1 to 19")
+        << bad;
+  }
 }
 
 TEST(ScenarioErrorTest, ApplicationSettingErrors) {

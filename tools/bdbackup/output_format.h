@@ -1,0 +1,26 @@
+// Formatting shared by the bdbackup commands' reports: sizes, log ranges, and
+// the expire report that both `expire` and `backup --expire` print.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "engine/expire.h"
+#include "tools/bdbackup/commands.h"
+
+namespace bdb {
+
+// "1.5 MiB", "512 B".
+std::string Size(uint64_t bytes);
+// "log.0000000003..0000000005", "log.0000000003", or "-" for 0.
+std::string LogRange(uint32_t first, uint32_t last);
+
+// The retention policy the flags give. InvalidArgument (bad usage, one line)
+// for a bad --keep-full, a bad duration, or no rule at all.
+Status RetentionPolicyFromOptions(const CommandOptions& o, RetentionPolicy* policy);
+
+// The report of one expire run, dry or not.
+void DescribeExpire(const ExpireOutcome& out, bool dry_run, nlohmann::json* json, std::string* text);
+
+}  // namespace bdb
