@@ -46,7 +46,7 @@ set +e
   scenarios/torn-reads-verified.toml scenarios/torn-reads-unverified.toml \
   scenarios/power-loss-live.toml scenarios/io-errors-during-backup.toml \
   scenarios/db-hotbackup-command.toml \
-  --trials 3 --jobs "$(nproc)" --report "$REPORT"
+  --trials 5 --jobs "$(nproc)" --report "$REPORT"
 status=$?
 set -e
 echo
