@@ -26,13 +26,6 @@ Status StatusFromAnswer(const std::string& code, const std::string& message) {
   return Status::IOError(message);
 }
 
-std::string LastLine(const std::string& text) {
-  size_t end = text.find_last_not_of("\n\r ");
-  if (end == std::string::npos) return "";
-  size_t start = text.rfind('\n', end);
-  return text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
-}
-
 // Decodes the answer lines of a helper that exited normally.
 void Decode(const std::string& helper, int exit_code, const std::string& out, HelperAnswer* answer) {
   size_t pos = 0;
@@ -91,7 +84,7 @@ HelperAnswer RunRecoveryHelper(const std::string& helper, const std::vector<std:
   // watchdog, not a time limit here, bounds how long it may take.
   std::string out, err;
   const ProcessExit exit = child->Communicate(/*timeout_ms=*/-1, &out, &err);
-  answer.stderr_tail = LastLine(err);
+  answer.stderr_tail = LastOutputLine(err);
   if (!exit.exited) {
     answer.signal = exit.signal;
     Decode(helper, 0, out, &answer);  // keeps the database it was on

@@ -47,6 +47,14 @@ std::vector<std::string> ChildEnvironment(const SpawnSpec& spec) {
 
 }  // namespace
 
+std::string LastOutputLine(const std::string& output) {
+  const size_t end = output.find_last_not_of("\n\r ");
+  if (end == std::string::npos) return "";
+  const size_t newline = output.rfind('\n', end);
+  const size_t start = newline == std::string::npos ? 0 : newline + 1;
+  return output.substr(start, end - start + 1);
+}
+
 std::string ProcessExit::Describe() const {
   if (timed_out) return "timed out and was killed";
   if (exited) return fmt::format("exit code {}", code);

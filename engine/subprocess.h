@@ -54,7 +54,13 @@ struct ProcessExit {
   std::string Describe() const;
   // The shell's $?: the code, or 128 + the signal.
   int ShellCode() const { return exited ? code : 128 + signal; }
+  // Exited with code 0.
+  bool Succeeded() const { return exited && code == 0; }
 };
+
+// The last line of a program's output that is not blank, without its line
+// end ("" if there is none): what a failed program said last.
+std::string LastOutputLine(const std::string& output);
 
 class Subprocess {
  public:

@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/file_io.h"
+#include "engine/subprocess.h"
 #include "simulator/certify/ack_protocol.h"
 #include "simulator/certify/ack_sender.h"
 #include "simulator/workload/workload_process.h"
@@ -37,12 +39,11 @@ Status WriteText(const std::string& path, const std::string& text) {
   return Status::OK();
 }
 
+// What the program writing `path` said last.
 std::string LastLine(const std::string& path) {
-  std::ifstream in(path);
-  std::string line, last;
-  while (std::getline(in, line))
-    if (!line.empty()) last = line;
-  return last;
+  std::string text;
+  ReadWholeFile(DefaultFileIO(), path, &text);  // a missing file says nothing
+  return LastOutputLine(text);
 }
 
 // Forwards acknowledgements n+1.. that the ledger holds; *n is how many were sent.

@@ -9,16 +9,14 @@
 #include <vector>
 
 #include "engine/status.h"
+#include "engine/subprocess.h"
 
 namespace bdb::sim {
 
-struct ChildResult {
-  bool exited = false;  // exited normally (else killed by a signal)
-  int exit_code = -1;
-  int signal = 0;
-  bool timed_out = false;
+// How the child ended (Describe(): "exit code 1", "killed by signal 9",
+// "timed out and was killed") and what it printed.
+struct ChildResult : ProcessExit {
   std::string out, err;
-  std::string Describe() const;  // "exit code 1", "killed by signal 9", "timed out and was killed"
 };
 
 // IOError "unable to start '<argv0>': <why>" if it cannot be started.

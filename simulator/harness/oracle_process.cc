@@ -7,6 +7,7 @@
 
 #include "engine/environment_password.h"
 #include "engine/file_io.h"
+#include "engine/subprocess.h"
 #include "simulator/harness/child_process.h"
 
 namespace bdb::sim {
@@ -107,11 +108,8 @@ OracleReport CheckEnvironmentInChild(const std::string& bdbsim_binary, const std
   ChildResult child;
   s = RunChild({bdbsim_binary, "__oracle", request_path}, timeout_ms, &child);
   if (!s.ok()) return failed(s.message());
-  if (!child.exited || child.exit_code != 0) {
-    const size_t end = child.err.find_last_not_of('\n');
-    const size_t start = end == std::string::npos ? 0 : child.err.rfind('\n', end);
-    const std::string last =
-        end == std::string::npos ? "" : child.err.substr(start == std::string::npos ? 0 : start + 1, end - start);
+  if (!child.Succeeded()) {
+    const std::string last = LastOutputLine(child.err);
     return failed(fmt::format("its reader process ended with {}{}", child.Describe(),
                               last.empty() ? "" : ": " + last));
   }

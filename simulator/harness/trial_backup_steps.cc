@@ -24,7 +24,7 @@ Status Trial::RunAgent(const AgentRequest& request, int ordinal, AgentResponse* 
   const std::string path = sandbox_.Sub(fmt::format("agent-{}-{}.json", op, ordinal));
   BDB_RETURN_IF_ERROR(WriteFileAtomically(DefaultFileIO(), path, AgentRequestToJson(request), 0600));
   BDB_RETURN_IF_ERROR(RunChild({options_.agent_binary, "__agent", path}, kAgentTimeoutMs, child));
-  if (child->exited && child->exit_code == 0) return AgentResponseFromJson(child->out, response);
+  if (child->Succeeded()) return AgentResponseFromJson(child->out, response);
   return Status::OK();
 }
 
@@ -150,7 +150,7 @@ Status Trial::EngineBackup(const Step& step, int ordinal, double started_ms, Bac
     }
     return Status::CheckFailed("backup agent " + child.Describe() + ": " + child.err);
   }
-  if (child.exit_code != 0) return Status::CheckFailed("backup agent " + child.Describe() + ": " + child.err);
+  if (child.code != 0) return Status::CheckFailed("backup agent " + child.Describe() + ": " + child.err);
   if (request.faults.crash_at_read > 0)
     NotFired(FaultKind::kCrash, step_,
              "the backup ended before its read #" + std::to_string(request.faults.crash_at_read));
@@ -192,7 +192,7 @@ Status Trial::CommandBackup(int ordinal, BackupAttempt* attempt) {
   }
   ChildResult child;
   BDB_RETURN_IF_ERROR(RunChild(argv, kCommandTimeoutMs, &child));
-  if (!child.exited || child.exit_code != 0) {
+  if (!child.Succeeded()) {
     std::string err = child.err.substr(0, 300);
     Detected({false, step_}, "backup command " + child.Describe() + ": " + err);
     attempt->crashed = true;
@@ -220,7 +220,7 @@ Status Trial::Archive() {
   if (request.faults.power_cut_nth > 0) return AgentPowerCut(request, child, response, started_ms);
   if (!child.exited && request.faults.crash_at_read > 0 && child.signal == SIGKILL) {
     BDB_RETURN_IF_ERROR(AgentCrashed(request, child, started_ms));
-  } else if (!child.exited || child.exit_code != 0) {
+  } else if (!child.Succeeded()) {
     return Status::CheckFailed("archive agent " + child.Describe() + ": " + child.err);
   } else {
     if (request.faults.crash_at_read > 0)
@@ -245,7 +245,7 @@ Status Trial::AgentPowerCut(const AgentRequest& request, const ChildResult& chil
       phase = where.substr(open + 2, close - open - 2);
     }
     where = "before operation #" + where;
-  } else if (child.exited && child.exit_code == 0) {
+  } else if (child.Succeeded()) {
     if (response.reached_cut_phase) phase = ToString(WritePhase::kAfterExit);
     where = fmt::format("right after the {} exited ({} operations journaled{})", op, response.journaled_ops,
                         response.ok ? "" : ", it failed: " + response.message);
@@ -333,7 +333,7 @@ void Trial::RerunAfterCut(const std::string& recovered_home) {
   AgentResponse response;
   ChildResult child;
   Status s = RunAgent(again, 3000 + ++agent_runs_, &response, &child);
-  if (s.ok() && !(child.exited && child.exit_code == 0)) s = Status::CheckFailed("agent " + child.Describe() + ": " + child.err);
+  if (s.ok() && !child.Succeeded()) s = Status::CheckFailed("agent " + child.Describe() + ": " + child.err);
   if (s.ok() && !response.ok) s = Status::CheckFailed(response.message);
   if (!s.ok()) {
     Detected({false, step_}, fmt::format("re-running the {} after the power cut failed: {}", op, s.message()));

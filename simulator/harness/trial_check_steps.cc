@@ -132,7 +132,7 @@ Status Trial::RestoreUnderPowerCut(const Step& /*step*/, const BackupAttempt& at
   BDB_RETURN_IF_ERROR(RunAgent(request, 2000 + restores_, &response, &child));
   RecordAgentFaults(response, started_ms);
   BDB_RETURN_IF_ERROR(AgentPowerCut(request, child, response, started_ms));
-  if (child.exited && child.exit_code == 0 && response.ok) {
+  if (child.Succeeded() && response.ok) {
     // The restore reported success before the cut: its target is the
     // engine's promise ("opens as is"), and must survive the cut untouched.
     const OracleReport report = Judge(scope, "restore of " + attempt.backup.id + " completed before the power cut",

@@ -135,5 +135,13 @@ TEST(SubprocessTest, NoChildHoldsAnotherChildsPipe) {
   EXPECT_NE(::kill(pid, 0), 0);
 }
 
+TEST(SubprocessTest, LastOutputLineSkipsBlankEnds) {
+  EXPECT_EQ(LastOutputLine(""), "");
+  EXPECT_EQ(LastOutputLine("\n\n"), "");
+  EXPECT_EQ(LastOutputLine("only"), "only");
+  EXPECT_EQ(LastOutputLine("first\nlast\n"), "last");
+  EXPECT_EQ(LastOutputLine("first\nlast \r\n\n"), "last");
+}
+
 }  // namespace
 }  // namespace bdb

@@ -229,7 +229,7 @@ AgentResponse RunAgentProcess(Sut& sut, const AgentRequest& request) {
   Status s = WriteFileAtomically(DefaultFileIO(), path, AgentRequestToJson(request), 0600);
   ChildResult child;
   if (s.ok()) s = RunChild({BDBSIM_BIN, "__agent", path}, 180000, &child);
-  if (s.ok() && !(child.exited && child.exit_code == 0)) s = Status::IOError("agent " + child.Describe() + ": " + child.err);
+  if (s.ok() && !child.Succeeded()) s = Status::IOError("agent " + child.Describe() + ": " + child.err);
   if (s.ok()) s = AgentResponseFromJson(child.out, &response);
   if (!s.ok()) {
     response.ok = false;
