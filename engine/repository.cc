@@ -190,11 +190,15 @@ Status Repository::ListBackupsDir(std::vector<std::string>* names) {
 }
 
 Status Repository::RemoveStalePartials(std::vector<std::string>* removed) {
+  return RemoveBackupsEndingWith(kPartialSuffix, removed);
+}
+
+Status Repository::RemoveBackupsEndingWith(const std::string& suffix, std::vector<std::string>* removed) {
   removed->clear();
   std::vector<std::string> names;
   BDB_RETURN_IF_ERROR(ListBackupsDir(&names));
   for (const std::string& name : names) {
-    if (!EndsWith(name, kPartialSuffix)) continue;
+    if (!EndsWith(name, suffix)) continue;
     BDB_RETURN_IF_ERROR(RemoveTree(io_, JoinPath(backups_dir(), name)));
     removed->push_back(name);
   }
@@ -302,16 +306,7 @@ Status Repository::ExpireBackup(const std::string& id) {
 }
 
 Status Repository::RemoveExpiredLeftovers(std::vector<std::string>* removed) {
-  removed->clear();
-  std::vector<std::string> names;
-  BDB_RETURN_IF_ERROR(ListBackupsDir(&names));
-  for (const std::string& name : names) {
-    if (!EndsWith(name, kExpiredSuffix)) continue;
-    BDB_RETURN_IF_ERROR(RemoveTree(io_, JoinPath(backups_dir(), name)));
-    removed->push_back(name);
-  }
-  if (!removed->empty()) BDB_RETURN_IF_ERROR(io_->SyncDir(backups_dir()));
-  return Status::OK();
+  return RemoveBackupsEndingWith(kExpiredSuffix, removed);
 }
 
 Status Repository::RemoveArchivedLog(uint32_t number) {

@@ -115,6 +115,9 @@ class Repository {
   Status Create();
   // Names of backups/ entries (published IDs and "<ID>.partial"); empty if backups/ is missing.
   Status ListBackupsDir(std::vector<std::string>* names);
+  // Removes every backups/ entry whose name ends with suffix, then fsyncs
+  // backups/ if any went; *removed lists them.
+  Status RemoveBackupsEndingWith(const std::string& suffix, std::vector<std::string>* removed);
 
   FileIO* io_;
   std::string root_;
