@@ -64,6 +64,14 @@ Status ParseSidecar(const std::string& text, const std::string& path, uint32_t n
     auto it = doc.find(key);
     return it == doc.end() ? nullptr : &*it;
   };
+  // No "format_version": written before sidecars carried one; reads as 1.
+  const Json* format = field("format_version");
+  if (format != nullptr && !format->is_number_unsigned()) return invalid("field 'format_version' is not an unsigned integer");
+  if (format != nullptr && format->get<uint64_t>() > static_cast<uint64_t>(kArchiveSidecarFormatVersion)) {
+    return Status::InvalidArgument("archive sidecar " + Quote(path) + " is format version " +
+                                   std::to_string(format->get<uint64_t>()) + ", newer than this bdbackup reads (" +
+                                   std::to_string(kArchiveSidecarFormatVersion) + ")");
+  }
   const Json* n = field("number");
   const Json* size = field("size");
   const Json* xxh3 = field("xxh3");
@@ -451,6 +459,7 @@ Status Repository::RecordArchivedLog(const ArchivedLog& log, const std::string& 
   }
   const int64_t at = log.archived_unix_ms != 0 ? log.archived_unix_ms : NowUnixMs();
   OrderedJson sidecar{
+      {"format_version", kArchiveSidecarFormatVersion},
       {"number", log.number}, {"size", log.size}, {"xxh3", log.xxh3}, {"archived_at", FormatUtcTimestamp(at)}};
   if (!compression.empty()) sidecar["compression"] = compression;
   return WriteFileAtomically(io_, expected + kSidecarSuffix, sidecar.dump(2) + "\n", kFileMode);

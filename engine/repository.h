@@ -21,6 +21,9 @@ namespace bdb {
 // The newest repository format this build reads and the one it creates.
 inline constexpr int kRepositoryFormatVersion = 1;
 inline constexpr char kRepositoryMarkerName[] = "bdbackup.repo";
+// The archive sidecar format this build writes and the newest it reads; a
+// sidecar without the field predates it and reads as 1.
+inline constexpr int kArchiveSidecarFormatVersion = 1;
 
 // One log file in archive/, as recorded by its sidecar "log.NNNNNNNNNN.json".
 struct ArchivedLog {

@@ -568,7 +568,7 @@ TEST(RepositoryArchive, SidecarRecordsALogAndOnlyRecordedLogsAreListed) {
   ArchivedLog rec2{2, "", 20, "00000000000000bb", 0};  // empty path and time: derived, now
   ASSERT_TRUE(repo->RecordArchivedLog(rec2).ok());
   EXPECT_EQ(ReadFile(log10 + ".json"),
-            "{\n  \"number\": 10,\n  \"size\": 1000,\n  \"xxh3\": \"00000000000000aa\",\n"
+            "{\n  \"format_version\": 1,\n  \"number\": 10,\n  \"size\": 1000,\n  \"xxh3\": \"00000000000000aa\",\n"
             "  \"archived_at\": \"2026-11-23T18:15:00.005Z\"\n}\n");
   EXPECT_EQ(PermissionsOf(log10 + ".json"), 0600u);
 
@@ -621,12 +621,31 @@ TEST(RepositoryArchive, DamagedSidecarIsCorruption) {
        "field 'xxh3' is not 16 hex digits"},
       {R"({"number": 4, "size": 1, "xxh3": "00000000000000aa", "archived_at": "today"})",
        "field 'archived_at' is not a time"},
+      {R"({"format_version": "1", "number": 4, "size": 1, "xxh3": "00000000000000aa", "archived_at": "2026-11-23T18:15:00Z"})",
+       "field 'format_version' is not an unsigned integer"},
   };
   for (const auto& [text, why] : cases) {
     WriteFile(sidecar, text);
     std::vector<ArchivedLog> logs;
     ExpectError(repo->ListArchivedLogs(&logs), Status::Code::kCorruption, prefix + why);
   }
+}
+
+// A sidecar from a newer bdbackup is refused by name; one from before the
+// field existed reads as version 1 (SidecarRecordsALogAndOnlyRecordedLogsAreListed checks it is written).
+TEST(RepositoryArchive, SidecarFormatVersionIsWrittenAndChecked) {
+  TempDir tmp;
+  std::unique_ptr<Repository> repo = OpenRepo(tmp.path());
+  const std::string sidecar = repo->archive_dir() + "/log.0000000002.json";
+  WriteFile(sidecar, R"({"number": 2, "size": 1, "xxh3": "00000000000000aa", "archived_at": "2026-11-23T18:15:00Z"})");
+  std::vector<ArchivedLog> logs;
+  ASSERT_TRUE(repo->ListArchivedLogs(&logs).ok());
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_EQ(logs[0].number, 2u);
+  WriteFile(sidecar,
+            R"({"format_version": 2, "number": 2, "size": 1, "xxh3": "00000000000000aa", "archived_at": "2026-11-23T18:15:00Z"})");
+  ExpectError(repo->ListArchivedLogs(&logs), Status::Code::kInvalidArgument,
+              "archive sidecar '" + sidecar + "' is format version 2, newer than this bdbackup reads (1)");
 }
 
 TEST(RepositoryArchive, SidecarWithoutItsLogIsStillListed) {
