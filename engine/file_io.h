@@ -50,6 +50,9 @@ class FileLock {
   virtual ~FileLock() = default;
 };
 
+// flock(2) modes: many shared holders, or one exclusive holder.
+enum class LockMode { kExclusive, kShared };
+
 struct FileInfo {
   bool exists = false;
   bool is_dir = false;
@@ -80,9 +83,9 @@ class FileIO {
   virtual Status ListDir(const std::string& dir, std::vector<std::string>* names) = 0;
   // lstat(2); a missing path is OK with info->exists = false.
   virtual Status Stat(const std::string& path, FileInfo* info) = 0;
-  // Exclusive advisory lock on path (created 0600 if missing). Non-blocking:
-  // Busy if another process holds it.
-  virtual Status LockFile(const std::string& path, std::unique_ptr<FileLock>* out) = 0;
+  // Advisory lock on path (created 0600 if missing). Non-blocking: Busy if
+  // another process holds it exclusively (or, for kExclusive, at all).
+  virtual Status LockFile(const std::string& path, LockMode mode, std::unique_ptr<FileLock>* out) = 0;
 };
 
 // The process-wide POSIX implementation. Never destroyed.
@@ -102,7 +105,9 @@ class FileIOWrapper : public FileIO {
   Status MakeDir(const std::string& p, mode_t m) override { return target_->MakeDir(p, m); }
   Status ListDir(const std::string& d, std::vector<std::string>* n) override { return target_->ListDir(d, n); }
   Status Stat(const std::string& p, FileInfo* i) override { return target_->Stat(p, i); }
-  Status LockFile(const std::string& p, std::unique_ptr<FileLock>* o) override { return target_->LockFile(p, o); }
+  Status LockFile(const std::string& p, LockMode m, std::unique_ptr<FileLock>* o) override {
+    return target_->LockFile(p, m, o);
+  }
 
  private:
   FileIO* target_;

@@ -173,10 +173,10 @@ class PosixFileIO : public FileIO {
     info->mtime_sec = st.st_mtime;
     return Status::OK();
   }
-  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* out) override {
+  Status LockFile(const std::string& path, LockMode mode, std::unique_ptr<FileLock>* out) override {
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) return Status::FromErrno(errno, "unable to open lock file " + Quote(path));
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (::flock(fd, (mode == LockMode::kShared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
       int err = errno;
       ::close(fd);
       if (err == EWOULDBLOCK) return Status::Busy("lock " + Quote(path) + " is held by another process");

@@ -25,6 +25,8 @@ constexpr char kPartialSuffix[] = ".partial";
 constexpr char kSidecarSuffix[] = ".json";
 constexpr char kExpiredSuffix[] = ".expired";
 constexpr auto kLockPollInterval = std::chrono::milliseconds(100);
+constexpr char kReadersLockName[] = "readers.lock";
+constexpr char kPinsName[] = "pins.json";
 
 std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
@@ -177,14 +179,36 @@ std::string Repository::BackupDir(const std::string& id) const { return JoinPath
 std::string Repository::PartialDir(const std::string& id) const { return BackupDir(id) + kPartialSuffix; }
 
 Status Repository::Lock(int wait_seconds, std::unique_ptr<FileLock>* lock) {
+  return AcquireLock("lock", LockMode::kExclusive, wait_seconds,
+                     "repository " + Quote(root_) + " is locked by another bdbackup process", lock);
+}
+
+Status Repository::LockForReading(int wait_seconds, std::unique_ptr<FileLock>* lock) {
+  Status s = AcquireLock(kReadersLockName, LockMode::kShared, wait_seconds,
+                         "repository " + Quote(root_) + " is being expired by another bdbackup process", lock);
+  // A repository this process cannot write to (a read-only mount, a snapshot,
+  // another user's files) cannot have its lock file made; nothing can be
+  // expired through this view of it either, so reading goes on unlocked.
+  if (!s.ok() && !s.IsBusy()) {
+    lock->reset();
+    return Status::OK();
+  }
+  return s;
+}
+
+Status Repository::LockOutReaders(int wait_seconds, std::unique_ptr<FileLock>* lock) {
+  return AcquireLock(kReadersLockName, LockMode::kExclusive, wait_seconds,
+                     "repository " + Quote(root_) + " is being read by a verify, restore or check", lock);
+}
+
+Status Repository::AcquireLock(const char* name, LockMode mode, int wait_seconds, const std::string& busy_message,
+                               std::unique_ptr<FileLock>* lock) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(std::max(wait_seconds, 0));
-  const std::string path = JoinPath(root_, "lock");
+  const std::string path = JoinPath(root_, name);
   while (true) {
-    Status s = io_->LockFile(path, lock);
+    Status s = io_->LockFile(path, mode, lock);
     if (!s.IsBusy()) return s;
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return Status::Busy("repository " + Quote(root_) + " is locked by another bdbackup process");
-    }
+    if (std::chrono::steady_clock::now() >= deadline) return Status::Busy(busy_message);
     std::this_thread::sleep_for(kLockPollInterval);
   }
 }
@@ -350,6 +374,38 @@ Status Repository::ListUnrecordedArchiveLogs(std::vector<uint32_t>* numbers) {
   }
   std::sort(numbers->begin(), numbers->end());
   return Status::OK();
+}
+
+Status Repository::LoadPins(std::vector<std::string>* ids) {
+  ids->clear();
+  const std::string path = JoinPath(root_, kPinsName);
+  FileInfo info;
+  BDB_RETURN_IF_ERROR(io_->Stat(path, &info));
+  if (!info.exists) return Status::OK();
+  std::string text;
+  BDB_RETURN_IF_ERROR(ReadWholeFile(io_, path, &text));
+  auto invalid = [&](const std::string& why) { return Status::Corruption("pins " + Quote(path) + " are not valid: " + why); };
+  Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) return invalid("not a JSON object");
+  auto version = doc.find("format_version");
+  if (version == doc.end() || !version->is_number_unsigned() || version->get<uint64_t>() != 1)
+    return invalid("field 'format_version' is not 1");
+  auto pins = doc.find("pins");
+  if (pins == doc.end() || !pins->is_array()) return invalid("field 'pins' is not a list");
+  for (const Json& id : *pins) {
+    if (!id.is_string()) return invalid("a pin is not a backup id");
+    ids->push_back(id.get<std::string>());
+  }
+  std::sort(ids->begin(), ids->end());
+  return Status::OK();
+}
+
+Status Repository::SavePins(const std::vector<std::string>& ids) {
+  std::vector<std::string> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  OrderedJson doc{{"format_version", 1}, {"pins", sorted}};
+  return WriteFileAtomically(io_, JoinPath(root_, kPinsName), doc.dump(2) + "\n", kFileMode);
 }
 
 Status Repository::ListBackupIds(std::vector<std::string>* ids) {

@@ -54,6 +54,16 @@ class Repository {
   // Exclusive lock for the command's duration. Polls every 100 ms for up to
   // wait_seconds, then Busy "repository '<dir>' is locked by another bdbackup process".
   Status Lock(int wait_seconds, std::unique_ptr<FileLock>* lock);
+  // Commands that read published backups and archived logs (verify, restore,
+  // check) hold a shared lock on readers.lock for their duration, and expire
+  // an exclusive one, so expire never deletes what a reader is reading;
+  // backup and archive never take it (they remove nothing a reader reads).
+  // Busy "repository '<dir>' is being expired by another bdbackup process"
+  // after wait_seconds. Where the lock file cannot be made (the repository is
+  // read-only to this process) the reader goes on with *lock null.
+  Status LockForReading(int wait_seconds, std::unique_ptr<FileLock>* lock);
+  // Busy "repository '<dir>' is being read by a verify, restore or check".
+  Status LockOutReaders(int wait_seconds, std::unique_ptr<FileLock>* lock);
 
   // REQUIRES: lock held. Removes leftover <ID>.partial dirs of killed runs;
   // *removed gets their names ("<ID>.partial").
@@ -91,6 +101,12 @@ class Repository {
   // the record), ascending.
   Status ListUnrecordedArchiveLogs(std::vector<uint32_t>* numbers);
 
+  // Backup ids pinned by `expire --pin` (REPO/pins.json, format_version 1),
+  // sorted; none when the file is missing. Corruption if it does not parse.
+  Status LoadPins(std::vector<std::string>* ids);
+  // REQUIRES: lock held. Replaces REPO/pins.json atomically (fsynced).
+  Status SavePins(const std::vector<std::string>& ids);
+
   // Published backups only, sorted oldest first.
   Status ListBackupIds(std::vector<std::string>* ids);
   // "latest" = newest published. NotFound "backup 'X' not found in repository
@@ -115,6 +131,9 @@ class Repository {
  private:
   Repository(FileIO* io, std::string root) : io_(io), root_(std::move(root)) {}
   Status CheckMarker(const std::string& marker_path);
+  // Polls every 100 ms for up to wait_seconds, then Busy(busy_message).
+  Status AcquireLock(const char* name, LockMode mode, int wait_seconds, const std::string& busy_message,
+                     std::unique_ptr<FileLock>* lock);
   Status Create();
   // Names of backups/ entries (published IDs and "<ID>.partial"); empty if backups/ is missing.
   Status ListBackupsDir(std::vector<std::string>* names);

@@ -81,6 +81,8 @@ Status RunRestore(const EngineContext& ctx, const RestoreRequest& request, Resto
   BDB_RETURN_IF_ERROR(Repository::Open(ctx.io, request.repo, /*create_if_missing=*/false, &repo));
   if (IsInside(request.target, repo->root()))
     return Status::InvalidArgument("restore target '" + request.target + "' is inside the repository");
+  std::unique_ptr<FileLock> reading;  // expire waits until this restore is done
+  BDB_RETURN_IF_ERROR(repo->LockForReading(ctx.lock_wait_seconds, &reading));
   Manifest chosen;
   BDB_RETURN_IF_ERROR(repo->LoadManifest(request.backup, &chosen));
   std::vector<Manifest> chain;

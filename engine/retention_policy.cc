@@ -93,6 +93,8 @@ Status PlanRetention(const std::vector<Manifest>& backups, const std::vector<uin
       if (backups[i].start_unix_ms >= now_unix_ms - *policy.keep_for_ms) keep(i, why);
   }
   for (const std::string& pin : policy.pins) keep(index[pin], "pinned (--pin)");
+  for (const std::string& pin : policy.stored_pins)
+    if (index.count(pin)) keep(index[pin], "pinned (recorded by expire --pin; expire --unpin releases it)");
   std::optional<size_t> pitr_base;
   if (policy.keep_pitr_ms && !fulls.empty()) {
     const int64_t window_start = now_unix_ms - *policy.keep_pitr_ms;

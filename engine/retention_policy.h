@@ -7,7 +7,8 @@
 //   - --keep-full N: the newest N full (cold or hot) backups and every
 //     incremental whose chain starts at one of them;
 //   - --keep-for D: every backup that started at or after now - D;
-//   - --pin ID: that backup;
+//   - --pin ID: that backup; and each pin recorded in the repository by an
+//     earlier `expire --pin` (stored_pins) until `expire --unpin` releases it;
 //   - --keep-pitr D: the newest full backup that started at or before now - D
 //     (or, when none did, the oldest full backup) and every backup after it;
 //   - and the whole chain (parent, grandparent, ..., full) of each kept backup.
@@ -39,7 +40,8 @@ struct RetentionPolicy {
   std::optional<uint32_t> keep_full;     // >= 1
   std::optional<int64_t> keep_for_ms;    // > 0
   std::optional<int64_t> keep_pitr_ms;   // > 0
-  std::vector<std::string> pins;         // backup ids
+  std::vector<std::string> pins;         // backup ids (--pin)
+  std::vector<std::string> stored_pins;  // backup ids recorded in the repository (REPO/pins.json)
   // True when at least one of keep_full, keep_for_ms and keep_pitr_ms is set
   // (pins alone are no policy: they only add to one).
   bool HasRule() const { return keep_full || keep_for_ms || keep_pitr_ms; }
@@ -65,7 +67,8 @@ struct RetentionPlan {
 // REQUIRES: backups sorted by id (oldest first), each a parsed manifest.
 // InvalidArgument "bad usage: expire needs --keep-full, --keep-for or
 // --keep-pitr" without a rule; NotFound "backup '<id>' named by --pin is not
-// in the repository" for a pin that matches no backup.
+// in the repository" for a --pin that matches no backup (a stored pin whose
+// backup is gone pins nothing).
 Status PlanRetention(const std::vector<Manifest>& backups, const std::vector<uint32_t>& archived_logs,
                      const RetentionPolicy& policy, int64_t now_unix_ms, RetentionPlan* plan);
 

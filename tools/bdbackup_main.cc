@@ -250,6 +250,7 @@ int main(int argc, char** argv) {
   expire->add_option("--repo", o.repo, "repository directory")->required();
   expire->add_flag("--dry-run", o.dry_run, "print what would be removed; remove nothing");
   expire->add_option("--lock-wait", p.lock_wait_seconds, "seconds to wait for the repository lock");
+  expire->add_option("--unpin", o.unpin, "release a pin an earlier --pin recorded in the repository; repeatable");
   backup->add_flag("--expire", o.expire_after,
                    "after a successful publish, apply the retention policy (--keep-full/--keep-for/--keep-pitr)");
   for (CLI::App* cmd : {expire, backup}) {
@@ -259,10 +260,16 @@ int main(int argc, char** argv) {
     cmd->add_option("--keep-for", o.keep_for, "keep every backup that started within DURATION (90s, 15m, 36h, 7d)");
     cmd->add_option("--keep-pitr", o.keep_pitr,
                     "keep the backups and archived logs a restore to any time within DURATION needs");
-    cmd->add_option("--pin", o.pins, "keep this backup (and its chain) whatever the policy; repeatable");
+    cmd->add_option("--pin", o.pins,
+                    "keep this backup (and its chain) whatever the policy, from now on: the pin is recorded in the "
+                    "repository until expire --unpin; repeatable");
   }
 
   CLI::App* check = app.add_subcommand("check", "report whether the newest backup is good and recent (exit 0 or 1)");
+  for (CLI::App* cmd : {verify, restore, check}) {
+    cmd->add_option("--lock-wait", p.lock_wait_seconds,
+                    "seconds to wait while an expire holds the repository (readers share it with each other)");
+  }
   check->add_option("--repo", o.repo, "repository directory")->required();
   check->add_option("--max-age", o.max_age, "the newest backup may be at most DURATION old (90s, 15m, 36h, 7d)");
   check->add_option("--max-archive-lag", o.max_archive_lag, "the newest archived log may be at most DURATION old");

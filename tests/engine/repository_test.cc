@@ -257,9 +257,9 @@ TEST(RepositoryLock, AnotherProcessHoldingItMeansBusy) {
 class ReleasingFileIO : public FileIOWrapper {
  public:
   ReleasingFileIO(int release_fd) : FileIOWrapper(DefaultFileIO()), release_fd_(release_fd) {}
-  Status LockFile(const std::string& p, std::unique_ptr<FileLock>* o) override {
+  Status LockFile(const std::string& p, LockMode m, std::unique_ptr<FileLock>* o) override {
     ++calls;
-    Status s = target()->LockFile(p, o);
+    Status s = target()->LockFile(p, m, o);
     if (s.IsBusy() && !released_) {
       released_ = true;
       EXPECT_EQ(::write(release_fd_, "R", 1), 1);
@@ -290,6 +290,59 @@ TEST(RepositoryLock, WaitingSucceedsWhenTheHolderReleases) {
   EXPECT_NE(lock, nullptr);
   EXPECT_GE(io.calls, 2);  // busy at first, then acquired by polling
   EXPECT_EQ(WaitExitCode(child), 0);
+}
+
+// flock(2) locks belong to open file descriptions, so two Repository objects
+// in one process contend like two processes would.
+TEST(RepositoryReadersLock, ReadersShareItAndExpireExcludesThem) {
+  TempDir tmp;
+  std::unique_ptr<Repository> reader1 = OpenRepo(tmp.path());
+  std::unique_ptr<Repository> reader2 = OpenRepo(tmp.path());
+  std::unique_ptr<Repository> expirer = OpenRepo(tmp.path());
+  std::unique_ptr<FileLock> r1, r2, x;
+  ASSERT_TRUE(reader1->LockForReading(0, &r1).ok());
+  ASSERT_TRUE(reader2->LockForReading(0, &r2).ok());
+  EXPECT_NE(r1, nullptr);
+  EXPECT_NE(r2, nullptr);
+  ExpectError(expirer->LockOutReaders(0, &x), Status::Code::kBusy,
+              "repository '" + tmp.path() + "' is being read by a verify, restore or check");
+  // The repository lock (backup, archive) is another file: readers never wait for it.
+  std::unique_ptr<FileLock> writer;
+  ASSERT_TRUE(expirer->Lock(0, &writer).ok());
+  r1.reset();
+  ExpectError(expirer->LockOutReaders(0, &x), Status::Code::kBusy,
+              "repository '" + tmp.path() + "' is being read by a verify, restore or check");
+  r2.reset();
+  ASSERT_TRUE(expirer->LockOutReaders(0, &x).ok());
+  ExpectError(reader1->LockForReading(0, &r1), Status::Code::kBusy,
+              "repository '" + tmp.path() + "' is being expired by another bdbackup process");
+  EXPECT_EQ(PermissionsOf(tmp.Sub("readers.lock")), 0600u);
+  x.reset();
+  EXPECT_TRUE(reader1->LockForReading(0, &r1).ok());
+}
+
+// Where the lock file cannot be made (a read-only repository), readers go on.
+class LockFailingFileIO : public FileIOWrapper {
+ public:
+  LockFailingFileIO() : FileIOWrapper(DefaultFileIO()) {}
+  Status LockFile(const std::string& p, LockMode, std::unique_ptr<FileLock>*) override {
+    return Status::FromErrno(EROFS, "unable to open lock file '" + p + "'");
+  }
+};
+
+TEST(RepositoryReadersLock, ReadOnlyRepositoryIsReadUnlockedButNeverExpired) {
+  TempDir tmp;
+  OpenRepo(tmp.path());
+  LockFailingFileIO io;
+  std::unique_ptr<Repository> repo;
+  ASSERT_TRUE(Repository::Open(&io, tmp.path(), false, &repo).ok());
+  std::unique_ptr<FileLock> lock;
+  ASSERT_TRUE(repo->LockForReading(0, &lock).ok());
+  EXPECT_EQ(lock, nullptr);
+  Status s = repo->LockOutReaders(0, &lock);
+  EXPECT_FALSE(s.ok());
+  EXPECT_FALSE(s.IsBusy());
+  EXPECT_NE(s.message().find("readers.lock"), std::string::npos) << s.message();
 }
 
 // ---- backups: ids, publish, partials ----

@@ -162,7 +162,7 @@ class RetentionRun {
 
   void Expire(const Op& op) {
     if (published_.empty()) return;
-    ExpireRequest request{repo_, op.policy, false};
+    ExpireRequest request{repo_, op.policy, false, {}};
     if (op.pin >= 0) request.policy.pins = {published_[static_cast<size_t>(op.pin) % published_.size()].id};
     const size_t latest_before = Restore("latest", "before-expire");
     ExpireOutcome out;

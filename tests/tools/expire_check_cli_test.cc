@@ -40,11 +40,16 @@ std::string Describe(const ProcessResult& r) {
   return "exit " + std::to_string(r.exit_code) + ", stderr: " + r.err + ", stdout: " + r.out;
 }
 
-// Names in a directory, sorted: a snapshot to prove a refused command changed nothing.
+// Names in a directory, sorted: a snapshot to prove a refused command changed
+// nothing. The two lock files are left out: any command may create them.
 std::vector<std::string> Tree(const std::string& dir) {
   std::vector<std::string> names;
   if (!fs::exists(dir)) return names;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) names.push_back(e.path().string());
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (e.path().parent_path() == fs::path(dir) && (name == "lock" || name == "readers.lock")) continue;
+    names.push_back(e.path().string());
+  }
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -168,13 +173,116 @@ TEST_F(ExpireCheckTest, KeepFullRemovesOlderChainsAndTheirLogsAndWhatIsKeptStill
             0u);
 }
 
-TEST_F(ExpireCheckTest, APinKeepsAnOldBackupAndItsChain) {
+TEST_F(ExpireCheckTest, APinKeepsAnOldBackupAndItsChainUntilUnpinned) {
   TwoChains();
+  // A dry run records no pin.
+  EXPECT_NE(Ok({"expire", "--repo", repo_, "--keep-full", "1", "--pin", i1_, "--dry-run"}).find("pins would be: " + i1_),
+            std::string::npos);
+  EXPECT_FALSE(fs::exists(repo_ + "/pins.json"));
   ProcessResult r = Run({"expire", "--repo", repo_, "--keep-full", "1", "--pin", i1_, "--json"});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_EQ(ParseJson(r)["expired_backups"], json::array());
+  EXPECT_EQ(ParseJson(r)["pins"], json({i1_}));
   EXPECT_EQ(Listed(), (std::vector<std::string>{h1_, i1_, h2_, i2_}));
   Ok({"verify", "--repo", repo_, "--backup", i1_});
+  // The pin is recorded: the next cron run, without --pin, keeps the chain too.
+  const std::string again = Ok({"expire", "--repo", repo_, "--keep-full", "1"});
+  EXPECT_NE(again.find("  kept " + i1_ + ": pinned (recorded by expire --pin; expire --unpin releases it)\n"),
+            std::string::npos)
+      << again;
+  EXPECT_EQ(Listed(), (std::vector<std::string>{h1_, i1_, h2_, i2_}));
+  json listed = ParseJson(Run({"list", "--repo", repo_, "--json"}))["backups"];
+  ASSERT_EQ(listed.size(), 4u);
+  EXPECT_FALSE(listed[0]["pinned"].get<bool>());
+  EXPECT_TRUE(listed[1]["pinned"].get<bool>());
+  EXPECT_NE(Ok({"list", "--repo", repo_}).find(i1_), std::string::npos);
+  // Unpinning is a change of pins alone; unpinning what is not pinned is bad input.
+  r = Run({"expire", "--repo", repo_, "--unpin", h1_});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_EQ(r.err, ErrorLine("backup '" + h1_ + "' named by --unpin is not pinned"));
+  EXPECT_EQ(Ok({"expire", "--repo", repo_, "--unpin", i1_}), "pinned: none\n");
+  EXPECT_EQ(Listed(), (std::vector<std::string>{h1_, i1_, h2_, i2_}));
+  Ok({"expire", "--repo", repo_, "--keep-full", "1"});
+  EXPECT_EQ(Listed(), (std::vector<std::string>{h2_, i2_}));
+}
+
+TEST_F(ExpireCheckTest, DamagedPinsStopExpireAndNothingIsRemoved) {
+  TwoChains();
+  std::ofstream(repo_ + "/pins.json") << "{\"format_version\": 1, \"pins\": [7]}";
+  const std::vector<std::string> before = Tree(repo_);
+  ProcessResult r = Run({"expire", "--repo", repo_, "--keep-full", "1"});
+  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_EQ(r.err, ErrorLine("expire of repository '" + repo_ + "' refused: pins '" + repo_ +
+                             "/pins.json' are not valid: a pin is not a backup id, so expire cannot tell which "
+                             "backups are pinned; nothing was removed"));
+  EXPECT_EQ(Tree(repo_), before);
+}
+
+// An flock(2) on REPO/readers.lock held by this test process, as a running
+// verify/restore/check (shared) or expire (exclusive) holds it.
+class ReadersLockHolder {
+ public:
+  ReadersLockHolder(const std::string& repo, int operation) {
+    fd_ = ::open((repo + "/readers.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    EXPECT_GE(fd_, 0);
+    EXPECT_EQ(::flock(fd_, operation | LOCK_NB), 0);
+  }
+  ~ReadersLockHolder() { Release(); }
+  void Release() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+TEST_F(ExpireCheckTest, ExpireNeverRemovesWhatAVerifyRestoreOrCheckIsReading) {
+  TwoChains();
+  const std::vector<std::string> before = Tree(repo_);
+  {
+    ReadersLockHolder verify_running(repo_, LOCK_SH);
+    ProcessResult r = Run({"expire", "--repo", repo_, "--keep-full", "1"});
+    EXPECT_EQ(r.exit_code, 3) << Describe(r);
+    EXPECT_EQ(r.err, ErrorLine("repository '" + repo_ + "' is being read by a verify, restore or check"));
+    EXPECT_EQ(Tree(repo_), before);
+    // A dry run removes nothing, so it does not wait for readers; nor do other readers.
+    Ok({"expire", "--repo", repo_, "--keep-full", "1", "--dry-run"});
+    Ok({"verify", "--repo", repo_, "--backup", h1_});
+    Ok({"check", "--repo", repo_});
+    // backup --expire publishes, then reports that its expire had to wait.
+    r = Run({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--expire", "--keep-full", "1"});
+    EXPECT_EQ(r.exit_code, 3) << Describe(r);
+    EXPECT_NE(r.err.find("was published, but expire (--expire) failed: repository '" + repo_ +
+                         "' is being read by a verify, restore or check"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(Listed().size(), 5u);
+    // Released by a reader that finishes while expire waits (--lock-wait).
+    std::thread finish([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      verify_running.Release();
+    });
+    r = Run({"expire", "--repo", repo_, "--keep-full", "1", "--lock-wait", "60"});
+    finish.join();
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Listed().size(), 1u);
+  }
+  {
+    ReadersLockHolder expire_running(repo_, LOCK_EX);
+    const std::string busy = ErrorLine("repository '" + repo_ + "' is being expired by another bdbackup process");
+    const std::string target = tmp_.Sub("restore-while-expiring");
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"verify", "--repo", repo_},
+          std::vector<std::string>{"restore", "--repo", repo_, "--target", target},
+          std::vector<std::string>{"check", "--repo", repo_}}) {
+      ProcessResult r = Run(args);
+      EXPECT_EQ(r.exit_code, 3) << args[0] << ": " << Describe(r);
+      EXPECT_EQ(r.err, busy) << args[0];
+    }
+    EXPECT_FALSE(fs::exists(target));
+  }
+  Restore("latest", acked_.size());
 }
 
 TEST_F(ExpireCheckTest, BackupExpireFromAConfigFileAppliesThePolicyAfterEachPublish) {
@@ -206,9 +314,10 @@ TEST_F(ExpireCheckTest, BadInputIsOneLineAndChangesNothing) {
       {{"expire", "--repo", repo_},
        2,
        "bad usage: expire needs a retention policy: --keep-full N, --keep-for DURATION or --keep-pitr DURATION"},
-      {{"expire", "--repo", repo_, "--pin", h1_},
+      {{"expire", "--repo", repo_, "--unpin", h1_}, 2, "backup '" + h1_ + "' named by --unpin is not pinned"},
+      {{"expire", "--repo", repo_, "--pin", "20200101T000000Z-hot"},
        2,
-       "bad usage: expire needs a retention policy: --keep-full N, --keep-for DURATION or --keep-pitr DURATION"},
+       "backup '20200101T000000Z-hot' named by --pin is not in the repository"},
       {{"expire", "--repo", repo_, "--keep-for", "7x"},
        2,
        "bad usage: --keep-for '7x' is not a duration: expected a whole number followed by s, m, h or d (90s, 15m, "

@@ -1,5 +1,6 @@
 #include "tools/bdbackup/commands.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "engine/archive.h"
@@ -130,6 +131,8 @@ Status RunListCommand(const EngineContext& ctx, const CommandOptions& o, Command
   BDB_RETURN_IF_ERROR(Repository::Open(ctx.io, o.repo, /*create_if_missing=*/false, &repo));
   std::vector<std::string> ids;
   BDB_RETURN_IF_ERROR(repo->ListBackupIds(&ids));
+  std::vector<std::string> pins;  // sorted
+  BDB_RETURN_IF_ERROR(repo->LoadPins(&pins));
   nlohmann::json backups = nlohmann::json::array();
   r->text = fmt::format("{:<34} {:<12} {:<34} {:>10}  {:<26} {}\n", "ID", "MODE", "PARENT", "SIZE", "LOGS", "STARTED");
   for (const auto& id : ids) {
@@ -140,10 +143,12 @@ Status RunListCommand(const EngineContext& ctx, const CommandOptions& o, Command
       r->text += fmt::format("{:<34} unreadable manifest: {}\n", id, s.message());
       continue;
     }
+    const bool pinned = std::binary_search(pins.begin(), pins.end(), m.id);
     backups.push_back(ManifestSummary(m));
-    r->text += fmt::format("{:<34} {:<12} {:<34} {:>10}  {:<26} {}\n", m.id, m.mode, m.parent.empty() ? "-" : m.parent,
+    backups.back()["pinned"] = pinned;
+    r->text += fmt::format("{:<34} {:<12} {:<34} {:>10}  {:<26} {}{}\n", m.id, m.mode, m.parent.empty() ? "-" : m.parent,
                            Size(ManifestBytes(m)), LogRange(m.first_log, m.last_log),
-                           FormatUtcTimestamp(m.start_unix_ms));
+                           FormatUtcTimestamp(m.start_unix_ms), pinned ? "  pinned" : "");
   }
   std::vector<ArchivedLog> archived;
   BDB_RETURN_IF_ERROR(repo->ListArchivedLogs(&archived));

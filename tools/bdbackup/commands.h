@@ -23,6 +23,7 @@ struct CommandOptions {
   bool keep_full_given = false;
   std::string keep_for, keep_pitr;  // durations; "" = not given
   std::vector<std::string> pins;
+  std::vector<std::string> unpin;  // expire: release recorded pins
   bool dry_run = false;       // expire: report only
   bool expire_after = false;  // backup --expire
   // check: limits ("" = not checked) and the Prometheus textfile to write.

@@ -28,7 +28,9 @@ Status RetentionPolicyFromOptions(const CommandOptions& o, RetentionPolicy* poli
     policy->keep_pitr_ms = ms;
   }
   policy->pins = o.pins;
-  if (!policy->HasRule()) {
+  // `expire --pin ID` / `--unpin ID` alone only change the recorded pins.
+  const bool pins_only = !o.expire_after && (!o.pins.empty() || !o.unpin.empty());
+  if (!policy->HasRule() && !pins_only) {
     return Status::InvalidArgument(
         std::string("bad usage: ") + (o.expire_after ? "backup --expire" : "expire") +
         " needs a retention policy: --keep-full N, --keep-for DURATION or --keep-pitr DURATION");
@@ -55,6 +57,14 @@ std::string LogRanges(const std::vector<uint32_t>& numbers) {
 
 void DescribeExpire(const ExpireOutcome& out, bool dry_run, nlohmann::json* json, std::string* text) {
   const RetentionPlan& plan = out.plan;
+  std::string pinned;
+  for (const auto& id : out.pins) pinned += (pinned.empty() ? "" : ", ") + id;
+  const std::string pins_line = (dry_run ? "pins would be: " : "pinned: ") + (pinned.empty() ? "none" : pinned) + "\n";
+  if (!out.planned) {
+    *json = {{"dry_run", dry_run}, {"pins", out.pins}};
+    *text = pins_line;
+    return;
+  }
   nlohmann::json kept = nlohmann::json::array();
   for (const auto& id : plan.kept) kept.push_back({{"id", id}, {"because", plan.kept_because.at(id)}});
   *json = {{"dry_run", dry_run},
@@ -63,7 +73,8 @@ void DescribeExpire(const ExpireOutcome& out, bool dry_run, nlohmann::json* json
            {"expired_bytes", out.backup_bytes + out.log_bytes},
            {"unrecorded_logs_removed", out.unrecorded_logs_removed},
            {"leftovers_removed", out.leftovers_removed},
-           {"kept", kept}};
+           {"kept", kept},
+           {"pins", out.pins}};
   const std::string verb = dry_run ? "would expire" : "expired";
   *text = fmt::format("{} {} backups ({}) and {} archived logs ({}); {} backups kept\n", verb, plan.expired.size(),
                       Size(out.backup_bytes), plan.expired_logs.size(), Size(out.log_bytes), plan.kept.size());
@@ -80,12 +91,14 @@ void DescribeExpire(const ExpireOutcome& out, bool dry_run, nlohmann::json* json
     for (const auto& r : plan.kept_because.at(id)) why += (why.empty() ? "" : "; ") + r;
     *text += fmt::format("  kept {}: {}\n", id, why);
   }
+  if (!out.pins.empty()) *text += "  " + pins_line;
 }
 
 Status RunExpireCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
   ExpireRequest request;
   request.repo = o.repo;
   request.dry_run = o.dry_run;
+  request.unpin = o.unpin;
   BDB_RETURN_IF_ERROR(RetentionPolicyFromOptions(o, &request.policy));
   ExpireOutcome out;
   BDB_RETURN_IF_ERROR(RunExpire(ctx, request, &out));
