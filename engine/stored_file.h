@@ -1,5 +1,6 @@
 // How the repository stores a copied file: raw (the original bytes), or
-// compressed with zstd in bdbackup's container:
+// compressed with zstd in bdbackup's container (and, in an encrypted
+// repository, either of them sealed in encrypted_file.h's format):
 //   "BDBKZST1" (8 bytes) | one zstd frame (with its content checksum) |
 //   original size (u64, little endian) | "BDBKZEND" (8 bytes)
 // The copier hashes and verifies the ORIGINAL bytes and appends them to a
