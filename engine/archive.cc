@@ -29,8 +29,8 @@ Status ArchiveOneLog(const EngineContext& ctx, Repository* repo, const std::stri
   options.progress = ctx.progress;
   options.buffers = buffers;
   CopyResult copied;
-  CompressingFileIO compressing(ctx.io, compress_level);
-  BDB_RETURN_IF_ERROR(CopyLogFile(compress_level > 0 ? &compressing : ctx.io, src, tmp, options, &copied));  // fsyncs tmp
+  StoredWriteIO stored(ctx.io, compress_level, repo->WriteKey());  // compressed, then encrypted, as asked
+  BDB_RETURN_IF_ERROR(CopyLogFile(stored.io(), src, tmp, options, &copied));  // fsyncs tmp
   CrashPoint("archive/after_copy_before_rename");
   BDB_RETURN_IF_ERROR(ctx.io->Rename(tmp, dst));
   BDB_RETURN_IF_ERROR(ctx.io->SyncDir(repo->archive_dir()));

@@ -42,10 +42,11 @@ constexpr uint64_t kEarlyWritebackBytes = 32 << 20;
 // Copies files into a partial backup directory and records each in the manifest.
 class BackupWriter {
  public:
-  BackupWriter(const EngineContext& ctx, std::string partial_dir, int compress_level, Manifest* manifest,
-               BackupOutcome* outcome)
+  BackupWriter(const EngineContext& ctx, std::string partial_dir, int compress_level, const RepositoryKey* key,
+               Manifest* manifest, BackupOutcome* outcome)
       : ctx_(ctx), partial_dir_(std::move(partial_dir)), manifest_(manifest), outcome_(outcome),
-        compressing_(ctx.io, compress_level), copy_io_(compress_level > 0 ? &compressing_ : ctx.io) {}
+        stored_(ctx.io, compress_level, key), config_stored_(ctx.io, 0, key), copy_io_(stored_.io()),
+        config_io_(config_stored_.io()) {}
 
   Status CopyDatabase(const std::string& src, const std::string& rel) {
     std::string dst;
@@ -124,7 +125,7 @@ class BackupWriter {
   Status WriteConfig(const std::string& contents, const std::string& rel) {
     std::string dst;
     BDB_RETURN_IF_ERROR(Destination(rel, &dst));
-    BDB_RETURN_IF_ERROR(WriteFileAtomically(ctx_.io, dst, contents, 0600));
+    BDB_RETURN_IF_ERROR(WriteFileAtomically(config_io_, dst, contents, 0600));
     CopyResult written;
     BDB_RETURN_IF_ERROR(HashFile(ctx_.io, dst, &written.xxh3_hex, &written.bytes));
     Record(rel, "config", written, 0, false);
@@ -138,7 +139,7 @@ class BackupWriter {
     options.unit_bytes = 4096;
     options.verification = PageVerification::kStableReread;
     CopyResult copied;
-    BDB_RETURN_IF_ERROR(CopyLogFile(ctx_.io, src, dst, options, &copied));
+    BDB_RETURN_IF_ERROR(CopyLogFile(config_io_, src, dst, options, &copied));
     Record(rel, "config", copied, 0, false);
     return Status::OK();
   }
@@ -203,8 +204,10 @@ class BackupWriter {
   BackupOutcome* outcome_;
   std::deque<std::unique_ptr<WritableFile>> unsynced_;  // copied, oldest first, not yet fsynced
   CopyBuffers buffers_;  // one set of read buffers for every file of the backup
-  CompressingFileIO compressing_;
-  FileIO* copy_io_;  // where database and log copies are written: compressing_ or ctx_.io
+  StoredWriteIO stored_;         // compresses and encrypts as the request and the repository say
+  StoredWriteIO config_stored_;  // DB_CONFIG: encrypted as the repository says, never compressed
+  FileIO* copy_io_;              // where database and log copies are written: stored_.io()
+  FileIO* config_io_;            // where DB_CONFIG is written: config_stored_.io()
 };
 
 // fsyncs dir and every directory below it, so the names of the copied files
@@ -286,7 +289,7 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, L
                                    "take a hot backup");
   }
   manifest->log_dir_rel = log_dir_rel;
-  BackupWriter writer(ctx, partial_dir, request.compress_level, manifest, outcome);
+  BackupWriter writer(ctx, partial_dir, request.compress_level, repo->WriteKey(), manifest, outcome);
   LogLocator locator(ctx.io, layout.log_dir, repo);
 
   std::vector<uint32_t> logs_at_start;  // hot: where its log range begins
@@ -386,6 +389,9 @@ Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, Bac
   BDB_RETURN_IF_ERROR(ValidateRequest(request));
   EnvironmentLayout layout;
   BDB_RETURN_IF_ERROR(InspectEnvironment(ctx.io, request.home, &layout));
+  if (request.recover_as_you_go && CurrentRepositoryKey() != nullptr)
+    return Status::InvalidArgument("bad usage: --recover-as-you-go keeps a plaintext standby environment in the "
+                                   "repository, which an encrypted repository refuses");
   std::unique_ptr<Repository> repo;
   BDB_RETURN_IF_ERROR(Repository::Open(ctx.io, request.repo, /*create_if_missing=*/true, &repo));
   std::unique_ptr<FileLock> lock;

@@ -9,6 +9,7 @@
 
 #include "engine/backup_id.h"
 #include "engine/crash_points.h"
+#include "engine/encrypted_file.h"
 #include "engine/log_names.h"
 #include "engine/stored_file.h"
 
@@ -122,7 +123,7 @@ Status Repository::Open(FileIO* io, const std::string& root_arg, bool create_if_
   FileInfo marker_info;
   BDB_RETURN_IF_ERROR(io->Stat(marker, &marker_info));
   if (marker_info.exists) {
-    BDB_RETURN_IF_ERROR(repo->CheckMarker(marker));
+    BDB_RETURN_IF_ERROR(repo->CheckMarker(marker, create_if_missing));
     if (create_if_missing) {  // finishes a creation that was interrupted after the marker
       BDB_RETURN_IF_ERROR(EnsureDir(io, repo->archive_dir()));
       BDB_RETURN_IF_ERROR(EnsureDir(io, repo->backups_dir()));
@@ -142,7 +143,7 @@ Status Repository::Open(FileIO* io, const std::string& root_arg, bool create_if_
   return Status::OK();
 }
 
-Status Repository::CheckMarker(const std::string& marker_path) {
+Status Repository::CheckMarker(const std::string& marker_path, bool writing) {
   std::string text;
   BDB_RETURN_IF_ERROR(ReadWholeFile(io_, marker_path, &text));
   const Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -159,13 +160,46 @@ Status Repository::CheckMarker(const std::string& marker_path) {
                                    " is newer than this bdbackup supports (" +
                                    std::to_string(kRepositoryFormatVersion) + ")");
   }
+  encrypted_ = doc.contains("encryption");
+  const RepositoryKey* key = CurrentRepositoryKey();
+  if (encrypted_) {
+    const bool recorded = doc["encryption"] == kRepositoryEncryption && doc.contains("key_check") &&
+                          doc["key_check"].is_string() && version >= 2;
+    if (!recorded) {
+      return Status::InvalidArgument(Quote(root_) + " is not a bdbackup repository: marker " + Quote(marker_path) +
+                                     " records an encryption this bdbackup does not know");
+    }
+    if (key == nullptr) return writing ? RequireKeyToRead() : Status::OK();
+    std::string check;
+    BDB_RETURN_IF_ERROR(KeyCheckValue(*key, &check));
+    if (check != doc["key_check"].get<std::string>())
+      return Status::InvalidArgument("wrong key for repository " + Quote(root_));
+  } else if (key != nullptr && writing) {
+    return Status::InvalidArgument("repository " + Quote(root_) +
+                                   " is not encrypted: it cannot take encrypted files (drop --encrypt-key-file and "
+                                   "BDBACKUP_KEY_FILE, or start a new repository to encrypt)");
+  }
   return Status::OK();
+}
+
+Status Repository::RequireKeyToRead() const {
+  if (!encrypted_ || CurrentRepositoryKey() != nullptr) return Status::OK();
+  return Status::InvalidArgument("repository " + Quote(root_) +
+                                 " is encrypted: give its key with --encrypt-key-file FILE or BDBACKUP_KEY_FILE");
 }
 
 Status Repository::Create() {
   // The marker goes first: a crash after it leaves a repository that Open
   // (create_if_missing) completes; a crash before it leaves an empty directory.
-  OrderedJson marker{{"format", kMarkerFormat}, {"format_version", kRepositoryFormatVersion}};
+  OrderedJson marker{{"format", kMarkerFormat}, {"format_version", kRepositoryFormatVersionPlain}};
+  if (const RepositoryKey* key = CurrentRepositoryKey()) {  // an encrypted repository (encrypted_file.h)
+    std::string check;
+    BDB_RETURN_IF_ERROR(KeyCheckValue(*key, &check));
+    marker["format_version"] = kRepositoryFormatVersion;
+    marker["encryption"] = kRepositoryEncryption;
+    marker["key_check"] = check;
+    encrypted_ = true;
+  }
   BDB_RETURN_IF_ERROR(
       WriteFileAtomically(io_, JoinPath(root_, kRepositoryMarkerName), marker.dump(2) + "\n", kFileMode));
   BDB_RETURN_IF_ERROR(EnsureDir(io_, archive_dir()));

@@ -14,12 +14,16 @@
 
 #include "engine/file_io.h"
 #include "engine/manifest.h"
+#include "engine/repository_key.h"
 #include "engine/status.h"
 
 namespace bdb {
 
-// The newest repository format this build reads and the one it creates.
-inline constexpr int kRepositoryFormatVersion = 1;
+// The newest repository format this build reads, and the one it creates: 1
+// for a plain repository, 2 for an encrypted one (its marker records
+// "encryption" and "key_check"), so a bdbackup without encryption refuses it.
+inline constexpr int kRepositoryFormatVersion = 2;
+inline constexpr int kRepositoryFormatVersionPlain = 1;
 inline constexpr char kRepositoryMarkerName[] = "bdbackup.repo";
 // The archive sidecar format this build writes and the newest it reads; a
 // sidecar without the field predates it and reads as 1.
@@ -42,7 +46,24 @@ class Repository {
   // bdbackup.repo marker" (a directory without marker, unless empty and
   // creating) or "repository '<dir>' format version N is newer than this
   // bdbackup supports (1)".
+  //
+  // Encryption (encrypted_file.h, repository_key.h): a repository created
+  // while a key is given (CurrentRepositoryKey()) is encrypted. Opening an
+  // encrypted one with a key whose check value differs is InvalidArgument
+  // "wrong key for repository '<dir>'". With create_if_missing (the writers,
+  // backup and archive) an encrypted repository without a key, or a plain one
+  // with a key, is InvalidArgument: the two never mix.
   static Status Open(FileIO* io, const std::string& root, bool create_if_missing, std::unique_ptr<Repository>* out);
+
+  bool encrypted() const { return encrypted_; }
+  // The key files are written under: the current key for an encrypted
+  // repository, nullptr for a plain one (Open checked the key).
+  const RepositoryKey* WriteKey() const { return encrypted_ ? CurrentRepositoryKey() : nullptr; }
+  // For commands that read stored content (verify, restore, check): OK unless
+  // the repository is encrypted and no key was given, then InvalidArgument
+  // "repository '<dir>' is encrypted: give its key with --encrypt-key-file
+  // FILE or BDBACKUP_KEY_FILE".
+  Status RequireKeyToRead() const;
 
   const std::string& root() const { return root_; }
   std::string archive_dir() const;
@@ -130,7 +151,8 @@ class Repository {
 
  private:
   Repository(FileIO* io, std::string root) : io_(io), root_(std::move(root)) {}
-  Status CheckMarker(const std::string& marker_path);
+  // Validates the marker; sets encrypted_ and checks the key against it.
+  Status CheckMarker(const std::string& marker_path, bool writing);
   // Polls every 100 ms for up to wait_seconds, then Busy(busy_message).
   Status AcquireLock(const char* name, LockMode mode, int wait_seconds, const std::string& busy_message,
                      std::unique_ptr<FileLock>* lock);
@@ -143,6 +165,7 @@ class Repository {
 
   FileIO* io_;
   std::string root_;
+  bool encrypted_ = false;
 };
 
 }  // namespace bdb

@@ -103,6 +103,7 @@ Status CheckRepositoryHealth(const EngineContext& ctx, const HealthRequest& requ
   r->now_unix_ms = ctx.now_unix_ms();
   std::unique_ptr<Repository> repo;
   BDB_RETURN_IF_ERROR(Repository::Open(ctx.io, request.repo, /*create_if_missing=*/false, &repo));
+  BDB_RETURN_IF_ERROR(repo->RequireKeyToRead());  // an encrypted repository: refused up front, not file by file
   std::unique_ptr<FileLock> reading;  // expire waits until this check is done
   BDB_RETURN_IF_ERROR(repo->LockForReading(ctx.lock_wait_seconds, &reading));
   r->repository = repo->root();

@@ -79,6 +79,7 @@ Status RunRestore(const EngineContext& ctx, const RestoreRequest& request, Resto
   BDB_RETURN_IF_ERROR(CheckRestoreTarget(ctx.io, request.target, request.force));
   std::unique_ptr<Repository> repo;
   BDB_RETURN_IF_ERROR(Repository::Open(ctx.io, request.repo, /*create_if_missing=*/false, &repo));
+  BDB_RETURN_IF_ERROR(repo->RequireKeyToRead());  // an encrypted repository: refused up front, not file by file
   if (IsInside(request.target, repo->root()))
     return Status::InvalidArgument("restore target '" + request.target + "' is inside the repository");
   std::unique_ptr<FileLock> reading;  // expire waits until this restore is done

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <vector>
 
+#include "engine/encrypted_file.h"
+
 namespace bdb {
 namespace {
 
@@ -203,7 +205,7 @@ Status IsStoredContainer(FileIO* io, const std::string& path, bool* yes) {
   char magic[kMagicBytes];
   size_t got = 0;
   BDB_RETURN_IF_ERROR(file->Pread(0, kMagicBytes, magic, &got));
-  *yes = got == kMagicBytes && std::memcmp(magic, kStoredMagic, kMagicBytes) == 0;
+  *yes = (got == kMagicBytes && std::memcmp(magic, kStoredMagic, kMagicBytes) == 0) || HasEncryptedMagic(magic, got);
   return Status::OK();
 }
 
@@ -213,6 +215,12 @@ Status StoredFileIO::OpenForRead(const std::string& path, std::unique_ptr<Readab
   char magic[kMagicBytes];
   size_t got = 0;
   BDB_RETURN_IF_ERROR(raw->Pread(0, kMagicBytes, magic, &got));
+  if (HasEncryptedMagic(magic, got)) {  // encrypted_file.h; what it holds may be a container
+    std::unique_ptr<ReadableFile> plain;
+    BDB_RETURN_IF_ERROR(OpenDecrypting(std::move(raw), CurrentRepositoryKey(), &plain));
+    raw = std::move(plain);
+    BDB_RETURN_IF_ERROR(raw->Pread(0, kMagicBytes, magic, &got));
+  }
   if (got != kMagicBytes || std::memcmp(magic, kStoredMagic, kMagicBytes) != 0) {
     *out = std::move(raw);
     return Status::OK();
@@ -222,6 +230,12 @@ Status StoredFileIO::OpenForRead(const std::string& path, std::unique_ptr<Readab
   BDB_RETURN_IF_ERROR(ReadTrailer(raw.get(), stored, &original));
   *out = std::make_unique<DecodingFile>(std::move(raw), stored, original);
   return Status::OK();
+}
+
+StoredWriteIO::StoredWriteIO(FileIO* target, int compress_level, const RepositoryKey* key)
+    : encrypting_(target, key), compressing_(key != nullptr ? &encrypting_ : target, compress_level) {
+  io_ = compress_level > 0 ? static_cast<FileIO*>(&compressing_)
+                           : key != nullptr ? static_cast<FileIO*>(&encrypting_) : target;
 }
 
 Status OriginalSize(FileIO* io, const std::string& path, uint64_t* size) {

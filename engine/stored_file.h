@@ -1,5 +1,6 @@
 // How the repository stores a copied file: raw (the original bytes), or
-// compressed with zstd in bdbackup's container:
+// compressed with zstd in bdbackup's container (and, in an encrypted
+// repository, either of them sealed in encrypted_file.h's format):
 //   "BDBKZST1" (8 bytes) | one zstd frame (with its content checksum) |
 //   original size (u64, little endian) | "BDBKZEND" (8 bytes)
 // The copier hashes and verifies the ORIGINAL bytes and appends them to a
@@ -18,7 +19,9 @@
 #include <memory>
 #include <string>
 
+#include "engine/encrypted_file.h"
 #include "engine/file_io.h"
+#include "engine/repository_key.h"
 
 namespace bdb {
 
@@ -46,7 +49,9 @@ class CompressingFileIO : public FileIOWrapper {
   int level_;
 };
 
-// Reads stored files as their original bytes: OpenForRead of a container
+// Reads stored files as their original bytes: an encrypted file
+// (encrypted_file.h) is decrypted under CurrentRepositoryKey() first, then
+// what it holds read as below. OpenForRead of a container
 // gives a reader of the decompressed bytes (positional reads are served in
 // order; a read before the current position starts decoding again; its Size
 // is the original size). Everything else passes through: Stat gives the size
@@ -57,6 +62,23 @@ class StoredFileIO : public FileIOWrapper {
  public:
   explicit StoredFileIO(FileIO* target) : FileIOWrapper(target) {}
   Status OpenForRead(const std::string& path, std::unique_ptr<ReadableFile>* out) override;
+};
+
+// Where the copier writes a stored file: through CompressingFileIO (level >
+// 0) into EncryptingFileIO (key given, encrypted_file.h) into target, so
+// compression comes first and encryption last; just target when neither.
+// key must outlive this.
+class StoredWriteIO {
+ public:
+  StoredWriteIO(FileIO* target, int compress_level, const RepositoryKey* key);
+  StoredWriteIO(const StoredWriteIO&) = delete;
+  StoredWriteIO& operator=(const StoredWriteIO&) = delete;
+  FileIO* io() const { return io_; }
+
+ private:
+  EncryptingFileIO encrypting_;
+  CompressingFileIO compressing_;
+  FileIO* io_;
 };
 
 // The process-wide StoredFileIO over DefaultFileIO(). Never destroyed.
@@ -70,7 +92,8 @@ Status OriginalSize(FileIO* io, const std::string& path, uint64_t* size);
 // dst (created 0600, not fsynced: for scratch copies that BDB itself reads).
 Status CopyDecoded(const std::string& src, const std::string& dst);
 
-// True when the file at path (read through io, raw) starts with kStoredMagic.
+// True when the file at path (read through io, raw) starts with kStoredMagic
+// or kEncryptedMagic: not a file BDB can read as it is.
 Status IsStoredContainer(FileIO* io, const std::string& path, bool* yes);
 
 }  // namespace bdb

@@ -135,6 +135,7 @@ Status RunVerify(const EngineContext& ctx, const VerifyRequest& request, VerifyO
   *outcome = VerifyOutcome();
   std::unique_ptr<Repository> repo;
   BDB_RETURN_IF_ERROR(Repository::Open(ctx.io, request.repo, /*create_if_missing=*/false, &repo));
+  BDB_RETURN_IF_ERROR(repo->RequireKeyToRead());  // an encrypted repository: refused up front, not file by file
   std::unique_ptr<FileLock> reading;  // expire waits until this verify is done
   BDB_RETURN_IF_ERROR(repo->LockForReading(ctx.lock_wait_seconds, &reading));
   Manifest chosen;

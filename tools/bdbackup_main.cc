@@ -17,6 +17,7 @@
 #include "engine/crash_points.h"
 #include "engine/deferred_stop.h"
 #include "engine/environment_password.h"
+#include "engine/repository_key.h"
 #include "tools/bdbackup/commands.h"
 #include "tools/bdbackup/config_file.h"
 #include "tools/bdbackup/repeat.h"
@@ -51,6 +52,7 @@ struct Parsed {
   std::string env_timeout = "60";  // seconds every call into BDB may take (--env-timeout)
   int lock_wait_seconds = 0;
   std::string password_file;  // encrypted environments; else BDBACKUP_PASSWORD
+  std::string key_file;       // encrypted repositories; else the file BDBACKUP_KEY_FILE names
   bdb::RepeatOptions repeat;  // backup --every / --count
 };
 
@@ -286,6 +288,10 @@ int main(int argc, char** argv) {
     cmd->add_option("--password-file", p.password_file,
                     "encrypted environment (DB_ENCRYPT_AES): read its password from this file's first line "
                     "(default: the BDBACKUP_PASSWORD environment variable)");
+    cmd->add_option("--encrypt-key-file", p.key_file,
+                    "encrypted repository (AES-256-GCM): its 32-byte key, raw or as 64 hex digits, in a file only "
+                    "its owner may read; a new repository made with it is encrypted (default: the file named by "
+                    "BDBACKUP_KEY_FILE)");
   }
 
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -309,6 +315,8 @@ int main(int argc, char** argv) {
 
   bdb::Status password = bdb::LoadEnvironmentPassword(p.password_file);
   if (!password.ok()) return FailBeforeCommand(password, p.json);
+  bdb::Status key = bdb::LoadRepositoryKey(p.key_file);
+  if (!key.ok()) return FailBeforeCommand(key, p.json);
   double env_timeout = 0;
   bdb::Status timeout_status = ParseEnvTimeout(p.env_timeout, &env_timeout);
   if (!timeout_status.ok()) return FailBeforeCommand(timeout_status, p.json);

@@ -14,6 +14,7 @@
 #include "engine/crash_points.h"
 #include "engine/database_file.h"
 #include "engine/environment_password.h"
+#include "engine/repository_key.h"
 #include "engine/stored_file.h"
 #include "simulator/faults/fault_schedule.h"
 #include "simulator/faults/io_error_injector.h"
@@ -144,6 +145,16 @@ Status AgentResponseFromJson(const std::string& json, AgentResponse* r) {
 AgentResponse RunAgentRequest(const AgentRequest& request) {
   ScopedThreadPassword password(request.password);  // every DB_ENV the engine opens, and its helpers
   AgentResponse response;
+  RepositoryKey key;
+  if (!request.repository_key.empty()) {
+    Status parsed = ParseRepositoryKey(request.repository_key, "agent request", &key);
+    if (!parsed.ok()) {
+      response.code = parsed.CodeName();
+      response.message = parsed.message();
+      return response;
+    }
+  }
+  ScopedThreadRepositoryKey key_scope(request.repository_key.empty() ? nullptr : &key);
   FaultLog log;
   EngineContext ctx = DefaultEngineContext();
   FileIO* io = DefaultStoredFileIO();  // reads compressed repository files (archived logs) as the CLI does

@@ -33,6 +33,7 @@ struct AgentRequest {
   std::string restore_target;      // kRestore: the target directory
   std::string restore_backup;      // kRestore: the backup id
   int compress_level = 0;          // BackupRequest/ArchiveRequest::compress_level (0 = raw)
+  std::string repository_key;      // encrypted repository: its key as 64 hex digits ("" = none); the file is 0600
   AgentFaultPlan faults;  // this step's part of the trial plan
   // The workload's power-loss journal, "" = none. The agent (AgentMain only:
   // the hooks are process-wide) appends its own writes and fsyncs of the

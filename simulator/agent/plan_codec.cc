@@ -86,6 +86,7 @@ std::string AgentRequestToJson(const AgentRequest& r) {
                       {"restore_target", r.restore_target},
                       {"restore_backup", r.restore_backup},
                       {"compress_level", r.compress_level},
+                      {"repository_key", r.repository_key},
                       {"faults", faults},
                       {"power_journal", r.power_journal}};
   return j.dump();
@@ -107,6 +108,7 @@ Status AgentRequestFromJson(const std::string& json, AgentRequest* r) {
     out.announce_hotbackup = j.at("announce_hotbackup").get<bool>();
     out.password = j.at("password").get<std::string>();
     out.compress_level = j.value("compress_level", 0);
+    out.repository_key = j.value("repository_key", "");
     out.power_journal = j.at("power_journal").get<std::string>();
     out.durability_shortcut = Strict<DurabilityShortcut>(j, "durability_shortcut");
     out.restore_target = j.at("restore_target").get<std::string>();

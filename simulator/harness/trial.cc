@@ -196,6 +196,12 @@ Status Trial::Setup() {
     config_.password = fmt::format("bdbsim-{:08x}{:08x}{:08x}", rd(), rd(), rd());
   }
   password_scope_ = std::make_unique<ScopedThreadPassword>(config_.password);
+  if (sc_.backup.encrypt) {  // a fresh key per trial: nothing reads its repository without it
+    BDB_RETURN_IF_ERROR(NewRandomKeyHex(&repository_key_hex_));
+    BDB_RETURN_IF_ERROR(ParseRepositoryKey(repository_key_hex_, "trial key", &repository_key_));
+  }
+  repository_key_scope_ =
+      std::make_unique<ScopedThreadRepositoryKey>(sc_.backup.encrypt ? &repository_key_ : nullptr);
   config_.hold_after_done = true;
   config_.pause_file = sandbox_.Sub("pause");
   bool power_steps = false;

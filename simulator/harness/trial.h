@@ -26,6 +26,7 @@
 #include "engine/file_io.h"
 #include "engine/log_names.h"
 #include "engine/recovery.h"
+#include "engine/repository_key.h"
 #include "engine/repository.h"
 #include "engine/restore.h"
 #include "engine/content_hash.h"
@@ -214,6 +215,11 @@ class Trial {
   // This trial's password (workload.encrypt) or none, for every engine call
   // and oracle open on this thread; set in Setup.
   std::unique_ptr<ScopedThreadPassword> password_scope_;
+  // backup.encrypt: the trial's fresh repository key (hex, for the agent) and
+  // its scope on this thread (verify, restore and the checks read with it).
+  std::string repository_key_hex_;
+  RepositoryKey repository_key_;
+  std::unique_ptr<ScopedThreadRepositoryKey> repository_key_scope_;
   std::unique_ptr<WorkloadProcess> workload_;
   std::vector<BackupAttempt> attempts_;
   const TrialPlan plan_;

@@ -13,6 +13,7 @@ AgentRequest Trial::StepAgentRequest(AgentOp op) {
   r.announce_hotbackup = sc_.backup.announce_hotbackup;
   r.compress_level = sc_.backup.compress_level;
   r.password = config_.password;
+  r.repository_key = repository_key_hex_;
   r.durability_shortcut = sc_.backup.durability_shortcut;
   r.power_journal = config_.journal_path;
   if (auto it = plan_.agent.find(step_); it != plan_.agent.end()) r.faults = it->second;

@@ -186,7 +186,7 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
   r.CheckKnown(*t, p,
                {"method", "mode", "start_after_txns", "command", "checkpoint", "copier", "recover_as_you_go",
                 "hold_hotbackup", "announce_hotbackup", "durability_shortcut",
-                "compress"});
+                "compress", "encrypt"});
   r.Enum(*t, p, "method", kMethod, &b->method);
   r.Enum(*t, p, "mode", kMode, &b->mode);
   r.Int(*t, p, "start_after_txns", 0, kMaxTxns, &b->start_after_txns);
@@ -201,6 +201,7 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
     if (!parsed.ok() || b->compress_level == 0)
       r.Fail(compress->source(), "backup.compress", "must be \"zstd\" or \"zstd:LEVEL\" with LEVEL 1 to 19");
   }
+  r.Bool(*t, p, "encrypt", &b->encrypt);
   r.Enum(*t, p, "durability_shortcut", kShortcut, &b->durability_shortcut);
   // Whether `command` may be there at all is a rule (scenario_rules.cc); it
   // is read only for the method that runs it.

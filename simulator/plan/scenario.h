@@ -84,6 +84,10 @@ struct BackupSpec {
   // backup.compress: "zstd" or "zstd:LEVEL" on every engine backup and
   // archive (--compress), parsed to a level; 0 = raw.
   int compress_level = 0;
+  // backup.encrypt: every engine backup and archive writes an encrypted
+  // repository (--encrypt-key-file) under a fresh random key per trial, which
+  // verify and restore then need.
+  bool encrypt = false;
   // method = command: argv with "{home}" and "{dest}" placeholders left as is;
   // a relative program path containing '/' is resolved against the scenario
   // file's directory by the loader.

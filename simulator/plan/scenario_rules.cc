@@ -80,6 +80,11 @@ class RuleCheck {
       Fail("backup.announce_hotbackup",
            "= false needs workload.bulk = true (without DB_TXN_BULK the announcement changes nothing)");
     }
+    if (b.encrypt && b.recover_as_you_go) {
+      Fail("backup.encrypt",
+           "= true cannot be combined with backup.recover_as_you_go = true (an encrypted repository refuses a "
+           "plaintext standby)");
+    }
   }
 
   // What backup.method = "command" allows, and what only it allows.
@@ -95,7 +100,7 @@ class RuleCheck {
       Fail("workload.encrypt", "is only allowed with backup.method = \"engine\" (the program gets no password)");
     }
     for (std::string_view key : {"mode", "checkpoint", "copier", "recover_as_you_go", "hold_hotbackup",
-                                 "announce_hotbackup", "durability_shortcut", "compress"}) {
+                                 "announce_hotbackup", "durability_shortcut", "compress", "encrypt"}) {
       const std::string full = "backup." + std::string(key);
       if (Has(top_, full)) Fail(full, "is only allowed with backup.method = \"engine\"");
     }

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Compression benchmark (issue 14): stored size and time of a hot backup and
-# of a restore, raw against --compress zstd:1 / zstd (3) / zstd:9, on two
-# environments built by bench_env: `fill` (random values: the incompressible
-# worst case) and `fill-text` (record-like text values). Not a test: ctest
-# never runs it. Prints a Markdown table and writes it to BENCH_OUT.
+# Compression and encryption benchmark (issue 14): stored size and time of a
+# hot backup and of a restore, raw against --compress zstd:1 / zstd (3) /
+# zstd:9, against --encrypt-key-file (AES-256-GCM) alone and with zstd (3),
+# in one run on the same two environments built by bench_env: `fill`
+# (random values: the incompressible worst case) and `fill-text` (record-like
+# text values). Not a test: ctest never runs it. Prints a Markdown table and
+# writes it to BENCH_OUT.
 #
 #   tests/bench/compression_bench.sh BUILD_DIR
 #
@@ -24,6 +26,8 @@ OUT="${BENCH_OUT:-$SRC/reports/reference/compression.md}"
 rm -rf "$WORK"
 mkdir -p "$WORK"
 trap 'rm -rf "$WORK"' EXIT
+head -c 32 /dev/urandom >"$WORK/key"
+chmod 600 "$WORK/key"
 
 g++ -std=c++20 -O2 -Wall -Wextra -Werror -o "$WORK/bench_env" "$SRC/tests/bench/bench_env.cc" -ldb-5.3
 "$WORK/bench_env" fill "$WORK/random" "$SIZE_MB" >/dev/null
@@ -37,21 +41,22 @@ timed() {
 }
 
 {
-  echo "# Compression of stored files (\`--compress\`)"
+  echo "# Compression and encryption of stored files (\`--compress\`, \`--encrypt-key-file\`)"
   echo
   echo "\`tests/bench/compression_bench.sh build\` on $(date -u +%Y-%m-%d), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) at the start;"
   echo "environments of ~${SIZE_MB} MB (database files with DB_CHKSUM plus logs), $REPS runs per cell, medians."
   echo "Hot backup into a fresh repository (warm page cache, \`sync\` before each run); restore of that backup"
-  echo "(copy, checksum check, catastrophic recovery). Stored = bytes in the backup directory on disk."
+  echo "(copy, checksum check, decryption, catastrophic recovery). Stored = bytes in the backup directory on disk."
+  echo "MB/s = original MB (10^6 bytes of the restored files) / wall seconds. \`aes\` = \`--encrypt-key-file\` (AES-256-GCM)."
   echo
-  echo "| values | compression | stored MiB | ratio | backup wall s | backup CPU s | restore wall s | restore CPU s |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| values | stored as | stored MiB | ratio | backup wall s | backup MB/s | backup CPU s | restore wall s | restore MB/s | restore CPU s |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
 } >"$WORK/report.md"
 
 for env in random text; do
   home="$WORK/$env"
   original=$(du -sb --exclude='__db.*' "$home" | cut -f1)
-  for mode in none zstd:1 zstd:3 zstd:9; do
+  for mode in none zstd:1 zstd:3 zstd:9 aes zstd:3+aes; do
     : >"$WORK/bw"; : >"$WORK/bc"; : >"$WORK/rw"; : >"$WORK/rc"
     stored=0
     for rep in $(seq "$REPS"); do
@@ -59,18 +64,22 @@ for env in random text; do
       rm -rf "$repo" "$target"
       cat "$home"/*.db "$home"/log/* >/dev/null
       sync
-      flag=(); [[ "$mode" != none ]] && flag=(--compress "$mode")
-      read -r w c < <(timed "$BIN" backup --home "$home" --repo "$repo" --mode hot "${flag[@]}")
+      flag=(); key=()
+      [[ "$mode" == zstd* ]] && flag=(--compress "${mode%+aes}")
+      [[ "$mode" == *aes ]] && key=(--encrypt-key-file "$WORK/key")
+      read -r w c < <(timed "$BIN" backup --home "$home" --repo "$repo" --mode hot "${flag[@]}" "${key[@]}")
       echo "$w" >>"$WORK/bw"; echo "$c" >>"$WORK/bc"
       stored=$(du -sb "$repo/backups" | cut -f1)
       sync
-      read -r w c < <(timed "$BIN" restore --repo "$repo" --target "$target")
+      read -r w c < <(timed "$BIN" restore --repo "$repo" --target "$target" "${key[@]}")
       echo "$w" >>"$WORK/rw"; echo "$c" >>"$WORK/rc"
     done
     backup_bytes=$(du -sb "$target" --exclude='__db.*' | cut -f1)
-    printf "| %s | %s | %.1f | %.2f | %s | %s | %s | %s |\n" "$env" "$mode" \
+    bw=$(median <"$WORK/bw"); rw=$(median <"$WORK/rw")
+    printf "| %s | %s | %.1f | %.2f | %s | %.0f | %s | %s | %.0f | %s |\n" "$env" "$mode" \
       "$(echo "$stored / 1048576" | bc -l)" "$(echo "$backup_bytes / $stored" | bc -l)" \
-      "$(median <"$WORK/bw")" "$(median <"$WORK/bc")" "$(median <"$WORK/rw")" "$(median <"$WORK/rc")" >>"$WORK/report.md"
+      "$bw" "$(echo "$backup_bytes / 1000000 / $bw" | bc -l)" "$(median <"$WORK/bc")" \
+      "$rw" "$(echo "$backup_bytes / 1000000 / $rw" | bc -l)" "$(median <"$WORK/rc")" >>"$WORK/report.md"
   done
   echo "($env: environment $(echo "$original / 1048576" | bc -l | xargs printf %.1f) MiB)" >>"$WORK/notes"
 done

@@ -151,10 +151,10 @@ TEST(RepositoryOpen, RefusesAFile) {
 
 TEST(RepositoryOpen, RefusesANewerFormat) {
   TempDir tmp;
-  WriteFile(tmp.Sub("bdbackup.repo"), R"({"format": "bdbackup-repository", "format_version": 2})");
+  WriteFile(tmp.Sub("bdbackup.repo"), R"({"format": "bdbackup-repository", "format_version": 3})");
   std::unique_ptr<Repository> repo;
   ExpectError(Repository::Open(DefaultFileIO(), tmp.path(), true, &repo), Status::Code::kInvalidArgument,
-              "repository '" + tmp.path() + "' format version 2 is newer than this bdbackup supports (1)");
+              "repository '" + tmp.path() + "' format version 3 is newer than this bdbackup supports (2)");
 }
 
 TEST(RepositoryOpen, RefusesAnInvalidMarker) {
@@ -711,6 +711,43 @@ TEST(RepositoryArchive, SidecarWithoutItsLogIsStillListed) {
   ASSERT_TRUE(repo->ListArchivedLogs(&logs).ok());
   ASSERT_EQ(logs.size(), 1u);
   EXPECT_EQ(logs[0].path, repo->archive_dir() + "/log.0000000007");
+}
+
+}  // namespace
+}  // namespace bdb
+
+namespace bdb {
+namespace {
+
+TEST(RepositoryOpen, EncryptedMarkerChecksTheKey) {
+  TempDir tmp;
+  RepositoryKey key, other;
+  key.bytes.fill(1);
+  other.bytes.fill(2);
+  std::unique_ptr<Repository> repo;
+  {
+    ScopedThreadRepositoryKey scope(&key);
+    ASSERT_TRUE(Repository::Open(DefaultFileIO(), tmp.Sub("r"), true, &repo).ok());
+    EXPECT_TRUE(repo->encrypted());
+    EXPECT_EQ(repo->WriteKey()->bytes, key.bytes);
+  }
+  const std::string root = tmp.Sub("r");
+  {
+    ScopedThreadRepositoryKey none(nullptr);
+    ASSERT_TRUE(Repository::Open(DefaultFileIO(), root, false, &repo).ok());  // list, expire: no key needed
+    ExpectError(repo->RequireKeyToRead(), Status::Code::kInvalidArgument,
+                "repository '" + root + "' is encrypted: give its key with --encrypt-key-file FILE or BDBACKUP_KEY_FILE");
+    ExpectError(Repository::Open(DefaultFileIO(), root, true, &repo), Status::Code::kInvalidArgument,
+                "repository '" + root + "' is encrypted: give its key with --encrypt-key-file FILE or BDBACKUP_KEY_FILE");
+  }
+  ScopedThreadRepositoryKey scope(&other);
+  ExpectError(Repository::Open(DefaultFileIO(), root, false, &repo), Status::Code::kInvalidArgument,
+              "wrong key for repository '" + root + "'");
+  WriteFile(tmp.Sub("r/bdbackup.repo"),
+            R"({"format": "bdbackup-repository", "format_version": 1, "encryption": "aes-256-gcm", "key_check": "x"})");
+  ExpectError(Repository::Open(DefaultFileIO(), root, false, &repo), Status::Code::kInvalidArgument,
+              "'" + root + "' is not a bdbackup repository: marker '" + root +
+                  "/bdbackup.repo' records an encryption this bdbackup does not know");
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // The agent's request codec carries a step's power cut, its negative-control
-// shortcut and a restore's target whole, and refuses an unknown phase.
+// shortcut, a restore's target and the repository key whole, and refuses an unknown phase.
 #include "simulator/agent/plan_codec.h"
 
 #include <gtest/gtest.h>
@@ -18,6 +18,7 @@ TEST(PlanCodecTest, PowerCutShortcutAndRestoreRoundTrip) {
   in.restore_backup = "20261130T170000Z-hot";
   in.durability_shortcut = DurabilityShortcut::kRemoveBeforeArchiveFsync;
   in.power_journal = "/j";
+  in.repository_key = std::string(64, 'c');
   in.faults.power_cut_nth = 17;
   in.faults.power_cut_from = WritePhase::kArchiveRemoval;
   in.faults.power_cut_mode = PowerLossMode::kNone;
@@ -29,6 +30,7 @@ TEST(PlanCodecTest, PowerCutShortcutAndRestoreRoundTrip) {
   EXPECT_EQ(out.restore_backup, in.restore_backup);
   EXPECT_EQ(out.durability_shortcut, DurabilityShortcut::kRemoveBeforeArchiveFsync);
   EXPECT_EQ(out.faults, in.faults);
+  EXPECT_EQ(out.repository_key, in.repository_key);
 }
 
 TEST(PlanCodecTest, UnknownPhaseIsRefused) {

@@ -58,7 +58,7 @@ TEST(ScenarioTest, EveryShippedScenarioLoads) {
   std::vector<Scenario> all;
   Status s = LoadScenarios({std::string(BDBACKUP_SOURCE_DIR) + "/scenarios"}, &all);
   ASSERT_TRUE(s.ok()) << s.message();
-  ASSERT_EQ(all.size(), 40u);
+  ASSERT_EQ(all.size(), 41u);
   int caught = 0;
   for (const Scenario& sc : all) {
     EXPECT_FALSE(sc.description.empty()) << sc.name;
@@ -285,6 +285,19 @@ TEST(ScenarioTest, BackupCompressKey) {
               "scenarios/x.toml:5: key 'backup.compress' must be \"zstd\" or \"zstd:LEVEL\" with LEVEL 1 to 19")
         << bad;
   }
+}
+
+TEST(ScenarioTest, BackupEncryptKey) {
+  Scenario sc;
+  ASSERT_TRUE(Load(kHead, &sc).ok());
+  EXPECT_FALSE(sc.backup.encrypt);
+  ASSERT_TRUE(Load(std::string(kHead) + "[backup]\nencrypt = true\ncompress = \"zstd\"\n", &sc).ok());
+  EXPECT_TRUE(sc.backup.encrypt);
+  EXPECT_EQ(Message(std::string(kHead) + "[backup]\nencrypt = \"yes\"\n"),
+            "scenarios/x.toml:5: key 'backup.encrypt' must be true or false, got \"yes\"");
+  EXPECT_EQ(Message(std::string(kHead) + "[backup]\nencrypt = true\nrecover_as_you_go = true\n"),
+            "scenarios/x.toml:5: key 'backup.encrypt' = true cannot be combined with backup.recover_as_you_go = true "
+            "(an encrypted repository refuses a plaintext standby)");
 }
 
 TEST(ScenarioErrorTest, ApplicationSettingErrors) {
