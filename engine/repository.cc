@@ -203,7 +203,10 @@ Status Repository::Create() {
   BDB_RETURN_IF_ERROR(
       WriteFileAtomically(io_, JoinPath(root_, kRepositoryMarkerName), marker.dump(2) + "\n", kFileMode));
   BDB_RETURN_IF_ERROR(EnsureDir(io_, archive_dir()));
-  return EnsureDir(io_, backups_dir());
+  BDB_RETURN_IF_ERROR(EnsureDir(io_, backups_dir()));
+  // Made now so that the first verify or restore does not add a file to the
+  // repository (in an older repository, the first reader makes it).
+  return WriteFileAtomically(io_, JoinPath(root_, kReadersLockName), "", kFileMode);
 }
 
 std::string Repository::archive_dir() const { return JoinPath(root_, "archive"); }

@@ -97,17 +97,18 @@ TEST(RepositoryOpen, CreatesTheLayoutWithPrivatePermissions) {
   EXPECT_EQ(repo->archive_dir(), root + "/archive");
   EXPECT_EQ(repo->backups_dir(), root + "/backups");
   EXPECT_EQ(repo->standby_dir(), root + "/standby");
-  EXPECT_EQ(Names(root), (std::vector<std::string>{"archive", "backups", "bdbackup.repo"}));
+  EXPECT_EQ(Names(root), (std::vector<std::string>{"archive", "backups", "bdbackup.repo", "readers.lock"}));
   EXPECT_EQ(ReadFile(root + "/bdbackup.repo"), "{\n  \"format\": \"bdbackup-repository\",\n  \"format_version\": 1\n}\n");
   EXPECT_EQ(PermissionsOf(root), 0700u);
   EXPECT_EQ(PermissionsOf(root + "/archive"), 0700u);
   EXPECT_EQ(PermissionsOf(root + "/backups"), 0700u);
   EXPECT_EQ(PermissionsOf(root + "/bdbackup.repo"), 0600u);
+  EXPECT_EQ(PermissionsOf(root + "/readers.lock"), 0600u);
   // Reopening, with or without create_if_missing, finds the same repository.
   std::unique_ptr<Repository> again;
   ASSERT_TRUE(Repository::Open(DefaultFileIO(), root, false, &again).ok());
   ASSERT_TRUE(Repository::Open(DefaultFileIO(), root, true, &again).ok());
-  EXPECT_EQ(Names(root), (std::vector<std::string>{"archive", "backups", "bdbackup.repo"}));
+  EXPECT_EQ(Names(root), (std::vector<std::string>{"archive", "backups", "bdbackup.repo", "readers.lock"}));
 }
 
 TEST(RepositoryOpen, CreatesInAnExistingEmptyDirectory) {
@@ -181,7 +182,7 @@ TEST(RepositoryOpen, CompletesAnInterruptedCreation) {
   TempDir tmp2;
   WriteFile(tmp2.Sub("bdbackup.repo.tmp"), "{\"form");
   ASSERT_NE(OpenRepo(tmp2.path()), nullptr);
-  EXPECT_EQ(Names(tmp2.path()), (std::vector<std::string>{"archive", "backups", "bdbackup.repo"}));
+  EXPECT_EQ(Names(tmp2.path()), (std::vector<std::string>{"archive", "backups", "bdbackup.repo", "readers.lock"}));
 }
 
 TEST(RepositoryOpen, WithoutCreateMissingSubdirectoriesAreEmpty) {
