@@ -223,12 +223,6 @@ Status SyncDirectories(FileIO* io, const std::string& dir) {
   return io->SyncDir(dir);
 }
 
-Status ValidateRequest(const BackupRequest& request) {
-  if (request.mode != "cold" && request.mode != "hot" && request.mode != "incremental")
-    return Status::InvalidArgument("unknown backup mode '" + request.mode + "': expected cold, hot or incremental");
-  return Status::OK();
-}
-
 // Copies the logs [first, last] into the backup, each from the environment or
 // the archive; the last one up to last_end, the end of its flushed records:
 // BDB creates a log file at its full size (set_lg_max), and what lies past
@@ -274,8 +268,8 @@ Status WaitUntilLogSyncedTo(LiveEnvironment* env, const Lsn& end) {
   }
 }
 
-Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, LiveEnvironment* env,
-                       Repository* repo, const Manifest* parent, const std::string& partial_dir,
+Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, const BackupModeTraits& mode,
+                       LiveEnvironment* env, Repository* repo, const Manifest* parent, const std::string& partial_dir,
                        bool auto_removal_on, Manifest* manifest, BackupOutcome* outcome) {
   const EnvironmentLayout& layout = env->layout();
   std::string db_config;
@@ -293,9 +287,9 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, L
   LogLocator locator(ctx.io, layout.log_dir, repo);
 
   std::vector<uint32_t> logs_at_start;  // hot: where its log range begins
-  if (request.mode == "hot") BDB_RETURN_IF_ERROR(env->ListAllLogs(&logs_at_start));
+  if (mode.mode == BackupMode::kHot) BDB_RETURN_IF_ERROR(env->ListAllLogs(&logs_at_start));
 
-  if (request.mode != "incremental") {
+  if (mode.copies_databases) {
     if (map.config_rewritten) {
       BDB_RETURN_IF_ERROR(writer.WriteConfig(map.db_config, "DB_CONFIG"));
     } else if (layout.has_db_config) {
@@ -326,12 +320,16 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, L
   BDB_RETURN_IF_ERROR(WaitUntilLogSyncedTo(env, end));
   manifest->end_lsn = ManifestLsn{end.file, end.offset};
   uint32_t first = 0;
-  if (request.mode == "cold") {
-    first = end.file;  // the seeds: after a checkpoint of a quiet environment, the last log suffices
-  } else if (request.mode == "hot") {
-    first = logs_at_start.empty() ? end.file : logs_at_start.front();
-  } else {
-    first = parent->last_log;  // again: it has grown since the parent copied it
+  switch (mode.mode) {
+    case BackupMode::kCold:
+      first = end.file;  // the seeds: after a checkpoint of a quiet environment, the last log suffices
+      break;
+    case BackupMode::kHot:
+      first = logs_at_start.empty() ? end.file : logs_at_start.front();
+      break;
+    case BackupMode::kIncremental:
+      first = parent->last_log;  // again: it has grown since the parent copied it
+      break;
   }
   ctx.progress->Phase("copying log files", 0);
   BDB_RETURN_IF_ERROR(CopyLogRange(&writer, &locator, log_dir_rel, first, end.file, end.offset, auto_removal_on));
@@ -369,13 +367,16 @@ bool HotBackupWouldDo(const Status& s) {
 }  // namespace
 
 Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupOutcome* outcome) {
-  if (request.hot_if_refused && request.mode != "incremental")
+  *outcome = BackupOutcome();
+  const BackupModeTraits* mode = nullptr;
+  BDB_RETURN_IF_ERROR(ParseBackupMode(request.mode, &mode));
+  if (request.hot_if_refused && !mode->needs_parent)
     return Status::InvalidArgument("bad usage: --hot-if-refused needs --mode incremental");
   Status s = RunBackupOnce(ctx, request, outcome);
-  if (s.ok() || !request.hot_if_refused || request.mode != "incremental" || !HotBackupWouldDo(s)) return s;
+  if (s.ok() || !request.hot_if_refused || !HotBackupWouldDo(s)) return s;
   const std::string why = s.message();
   BackupRequest hot = request;
-  hot.mode = "hot";
+  hot.mode = TraitsOf(BackupMode::kHot).name;
   BDB_RETURN_IF_ERROR(RunBackupOnce(ctx, hot, outcome).WithContext("the incremental backup was refused (" + why +
                                                                     "), and the hot backup taken instead failed"));
   outcome->refused_incremental = why;
@@ -386,7 +387,9 @@ namespace {
 
 Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, BackupOutcome* outcome) {
   *outcome = BackupOutcome();
-  BDB_RETURN_IF_ERROR(ValidateRequest(request));
+  const BackupModeTraits* mode_traits = nullptr;
+  BDB_RETURN_IF_ERROR(ParseBackupMode(request.mode, &mode_traits));
+  const BackupModeTraits& mode = *mode_traits;
   EnvironmentLayout layout;
   BDB_RETURN_IF_ERROR(InspectEnvironment(ctx.io, request.home, &layout));
   if (request.recover_as_you_go && CurrentRepositoryKey() != nullptr)
@@ -401,21 +404,21 @@ Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, Bac
 
   Manifest parent;  // incremental: its parent; hot: the latest backup, if any (a kept announcement)
   bool have_latest = false;
-  if (request.mode != "cold") {
+  if (mode.announces_hotbackup) {
     Status s = repo->LoadManifest("latest", &parent);
-    if (s.IsNotFound() && request.mode == "incremental")
+    if (s.IsNotFound() && mode.needs_parent)
       return Status::InvalidArgument("incremental backup needs a full backup in repository '" + request.repo +
                                      "': take a hot or cold backup first");
     if (!s.IsNotFound()) BDB_RETURN_IF_ERROR(s);
     have_latest = s.ok();
   }
-  if (request.hold_hotbackup && request.mode == "cold")
+  if (request.hold_hotbackup && !mode.announces_hotbackup)
     return Status::InvalidArgument("bad usage: --hold-hotbackup needs --mode hot or incremental");
 
   std::unique_ptr<LiveEnvironment> env;
   BDB_RETURN_IF_ERROR(LiveEnvironment::Open(ctx.io, request.home, &env));
   BDB_RETURN_IF_ERROR(CheckEnvironmentSupported(env.get()));
-  if (request.mode == "incremental" && request.skip_if_unchanged) {
+  if (mode.needs_parent && request.skip_if_unchanged) {
     Lsn now;
     BDB_RETURN_IF_ERROR(env->CurrentLsn(&now));
     if (ManifestLsn{now.file, now.offset} == parent.end_lsn) {
@@ -424,7 +427,7 @@ Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, Bac
       return Status::OK();
     }
   }
-  if (request.mode == "cold") {
+  if (mode.offline) {
     int others = 0;
     std::string detail;
     BDB_RETURN_IF_ERROR(env->CountOtherUsers(&others, &detail));
@@ -434,33 +437,33 @@ Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, Bac
   }
 
   BackupGuards guards;  // destroyed after env's last use below, before env closes
-  if (request.mode != "cold")
-    BDB_RETURN_IF_ERROR(guards.Begin(env.get(), request.mode, have_latest ? &parent : nullptr, request.hold_hotbackup,
+  if (mode.announces_hotbackup)
+    BDB_RETURN_IF_ERROR(guards.Begin(env.get(), mode, have_latest ? &parent : nullptr, request.hold_hotbackup,
                                      ctx.announce_hotbackup));
 
   Manifest manifest;
-  manifest.mode = request.mode;
+  manifest.mode = mode.name;
   manifest.hotbackup_hold = guards.hold_instance();
   manifest.encrypted = HaveEnvironmentPassword();  // the open succeeded with it: BDB0172 otherwise
   manifest.compression = CompressionName(request.compress_level);
   if (!manifest.compression.empty()) manifest.format_version = kManifestFormatVersionCompression;
   else manifest.format_version = 1;
-  manifest.parent = request.mode == "incremental" ? parent.id : "";
+  manifest.parent = mode.needs_parent ? parent.id : "";
   manifest.source_home = layout.home;
   manifest.tool_version = BDBACKUP_VERSION;
   manifest.start_unix_ms = ctx.now_unix_ms();
-  if (request.checkpoint || request.mode == "cold") BDB_RETURN_IF_ERROR(env->Checkpoint());
+  if (request.checkpoint || mode.offline) BDB_RETURN_IF_ERROR(env->Checkpoint());
 
-  BDB_RETURN_IF_ERROR(repo->NewBackupId(manifest.start_unix_ms, request.mode, &manifest.id));
+  BDB_RETURN_IF_ERROR(repo->NewBackupId(manifest.start_unix_ms, mode.name, &manifest.id));
   std::string partial_dir;
   BDB_RETURN_IF_ERROR(repo->BeginBackup(manifest.id, &partial_dir));
   CrashPoint("backup/after_partial_dir");
-  Status s = CopyIntoPartial(ctx, request, env.get(), repo.get(), request.mode == "incremental" ? &parent : nullptr,
+  Status s = CopyIntoPartial(ctx, request, mode, env.get(), repo.get(), mode.needs_parent ? &parent : nullptr,
                              partial_dir, guards.auto_removal_on(), &manifest, outcome);
   manifest.end_unix_ms = ctx.now_unix_ms();
   // Even under a held announcement: another process may withdraw it. Not in the
   // negative control that does not announce (it stands for a tool unaware of bulk).
-  if (s.ok() && request.mode == "incremental" && ctx.announce_hotbackup)
+  if (s.ok() && mode.needs_parent && ctx.announce_hotbackup)
     s = RefuseUnloggedBulkInserts(JoinPath(partial_dir, manifest.log_dir_rel), layout.home, parent);
   if (s.ok()) s = SyncDirectories(ctx.io, partial_dir);
   if (s.ok()) s = repo->PublishBackup(manifest.id, manifest);

@@ -3,7 +3,7 @@
 
 namespace bdb {
 
-Status BackupGuards::Begin(LiveEnvironment* env, const std::string& mode, const Manifest* latest, bool hold,
+Status BackupGuards::Begin(LiveEnvironment* env, const BackupModeTraits& mode, const Manifest* latest, bool hold,
                            bool announce) {
   env_ = env;
   hold_ = hold && announce;
@@ -17,7 +17,7 @@ Status BackupGuards::Begin(LiveEnvironment* env, const std::string& mode, const 
   BDB_RETURN_IF_ERROR(HotBackupAnnounced(dbenv, &announced_before));
   const bool latest_held = latest != nullptr && !latest->hotbackup_hold.empty();
   inherited_ = latest_held && latest->hotbackup_hold == instance && announced_before;
-  if (mode == "incremental" && latest_held && !inherited_) {
+  if (mode.needs_parent && latest_held && !inherited_) {
     return Status::CheckFailed(
         "incremental backup of '" + home + "' refused: the hot backup announcement kept since backup '" + latest->id +
         "' (--hold-hotbackup) is gone (the environment's regions were rebuilt, e.g. by recovery), so DB_TXN_BULK "
@@ -26,7 +26,7 @@ Status BackupGuards::Begin(LiveEnvironment* env, const std::string& mode, const 
   }
   bool bulk_was_active = false;
   BDB_RETURN_IF_ERROR(HotBackupAnnouncement::Announce(dbenv, home, &announcement_, &bulk_was_active));
-  if (mode == "incremental" && !inherited_ && bulk_was_active) {
+  if (mode.needs_parent && !inherited_ && bulk_was_active) {
     return Status::CheckFailed(
         "incremental backup of '" + home + "' refused: a DB_TXN_BULK transaction was in progress (BDB checkpointed "
         "to take the hot backup announcement), and bulk transactions do not log inserts on new pages, so the log "

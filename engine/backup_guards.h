@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "engine/backup_mode.h"
 #include "engine/bdb_environment.h"
 #include "engine/hotbackup_announcement.h"
 #include "engine/log_autoremove.h"
@@ -17,13 +18,14 @@ namespace bdb {
 
 class BackupGuards {
  public:
-  // mode: "hot" or "incremental"; latest: the repository's latest backup (the
-  // incremental's parent), or null. CheckFailed when an incremental cannot be
+  // mode: one that announces (hot, incremental); latest: the repository's
+  // latest backup (an incremental's parent), or null. CheckFailed when an incremental cannot be
   // rebuilt from the log (a bulk transaction in progress, or a kept
   // announcement that the environment lost); the message names cause and remedy.
   // announce = false (EngineContext::announce_hotbackup, a test-only negative
   // control): nothing is announced and bulk transactions are not looked for.
-  Status Begin(LiveEnvironment* env, const std::string& mode, const Manifest* latest, bool hold, bool announce = true);
+  Status Begin(LiveEnvironment* env, const BackupModeTraits& mode, const Manifest* latest, bool hold,
+               bool announce = true);
   // What the manifest records before publishing: the region instance when
   // the announcement stays counted after this backup, else "".
   const std::string& hold_instance() const { return hold_instance_; }
