@@ -79,7 +79,6 @@ void JournaledFileIO::Operation(FileOp op, const std::string& path) {
   uint64_t n = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    counter_->state()->last_phase = static_cast<uint32_t>(phase);
     n = counter_->Count(phase);
   }
   if (n == 0) return;

@@ -21,11 +21,11 @@ SharedCutCounter* g_counter = nullptr;  // the helper's, never freed: hooks may 
 // Counts a hooked operation of BDB toward the agent's cut; at the cut, leaves
 // the marker line for the agent, says it on stderr too, and dies.
 void CountHelperOperation(const char* op, const std::string& path) {
-  const WritePhase phase = static_cast<WritePhase>(g_counter->state()->last_phase.load());
+  const WritePhase phase = WritePhase::kRecovery;
   const uint64_t n = g_counter->Count(phase);
   if (n == 0) return;
   SharedCutState* state = g_counter->state();
-  std::snprintf(state->marker, sizeof(state->marker), "%s%llu (%s): bdb %s '%s' (in the recovery helper)",
+  std::snprintf(state->marker, sizeof(state->marker), "%s%llu (%s): bdb %s '%s'",
                 kAgentPowerCutMarker, static_cast<unsigned long long>(n), ToString(phase), op, path.c_str());
   state->helper_cut = 1;
   std::fprintf(stderr, "%s\n", state->marker);

@@ -31,7 +31,6 @@ struct SharedCutState {
   std::atomic<uint64_t> nth{0};          // 0 = no cut planned
   std::atomic<uint32_t> reached{0};      // 1 once an operation of phase `from` ran
   std::atomic<uint64_t> since_from{0};   // operations counted from that one
-  std::atomic<uint32_t> last_phase{0};   // WritePhase of the agent's last operation
   std::atomic<uint32_t> helper_cut{0};   // 1: the helper cut power at `marker`
   char marker[1024] = {};                // written before helper_cut is set
 };

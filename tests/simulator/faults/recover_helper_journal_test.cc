@@ -83,11 +83,10 @@ class RecoverHelperJournalTest : public ::testing::Test {
     return RunProcess(argv);
   }
 
-  // A counter as the agent leaves it when its restore phase began.
-  std::unique_ptr<SharedCutCounter> RestoreCounter(uint64_t nth) {
+  // A counter as the agent creates it for a cut from phase "recovery".
+  std::unique_ptr<SharedCutCounter> RecoveryCounter(uint64_t nth) {
     std::unique_ptr<SharedCutCounter> c;
-    EXPECT_TRUE(SharedCutCounter::Create(counter(), WritePhase::kRestore, nth, &c).ok());
-    c->state()->last_phase = static_cast<uint32_t>(WritePhase::kRestore);
+    EXPECT_TRUE(SharedCutCounter::Create(counter(), WritePhase::kRecovery, nth, &c).ok());
     return c;
   }
 
@@ -133,7 +132,7 @@ TEST_F(RecoverHelperJournalTest, ACutInsideRecoveryLosesItsUnsyncedWrites) {
   // Learn where BDB's first fsync comes (the run is deterministic), on a copy.
   ASSERT_EQ(RunProcess({"cp", "-a", target(), dir_.Sub("pristine")}).exit_code, 0);
   {
-    auto c = RestoreCounter(UINT64_MAX);
+    auto c = RecoveryCounter(UINT64_MAX);
     ASSERT_EQ(Recover(true).exit_code, 0);
     EXPECT_GT(c->state()->since_from.load(), 0u);
     EXPECT_EQ(c->state()->helper_cut.load(), 0u);
@@ -149,13 +148,13 @@ TEST_F(RecoverHelperJournalTest, ACutInsideRecoveryLosesItsUnsyncedWrites) {
   ASSERT_EQ(RunProcess({"cp", "-a", dir_.Sub("pristine"), target()}).exit_code, 0);
 
   // Now cut power just before that fsync.
-  auto c = RestoreCounter(first_sync);
+  auto c = RecoveryCounter(first_sync);
   const ProcessResult p = Recover(true);
   EXPECT_EQ(p.exit_code, 128 + SIGKILL) << p.err;
   EXPECT_EQ(c->state()->helper_cut.load(), 1u);
   const std::string marker = c->state()->marker;
   EXPECT_EQ(marker.rfind(kAgentPowerCutMarker, 0), 0u) << marker;
-  EXPECT_NE(marker.find("(restore): bdb fsync '"), std::string::npos) << marker;
+  EXPECT_NE(marker.find("(recovery): bdb fsync '"), std::string::npos) << marker;
   const PowerLossResult r = Cut(PowerLossMode::kNone);
   EXPECT_EQ(r.unsynced_writes, writes_before) << r.Describe();
   EXPECT_EQ(r.dropped_writes, writes_before);
