@@ -210,18 +210,6 @@ class BackupWriter {
   FileIO* config_io_;            // where DB_CONFIG is written: config_stored_.io()
 };
 
-// fsyncs dir and every directory below it, so the names of the copied files
-// are durable before the backup is published.
-Status SyncDirectories(FileIO* io, const std::string& dir) {
-  std::vector<std::string> names;
-  BDB_RETURN_IF_ERROR(io->ListDir(dir, &names));
-  for (const auto& name : names) {
-    FileInfo info;
-    BDB_RETURN_IF_ERROR(io->Stat(JoinPath(dir, name), &info));
-    if (info.is_dir && !info.is_symlink) BDB_RETURN_IF_ERROR(SyncDirectories(io, JoinPath(dir, name)));
-  }
-  return io->SyncDir(dir);
-}
 
 // Copies the logs [first, last] into the backup, each from the environment or
 // the archive; the last one up to last_end, the end of its flushed records:
@@ -465,7 +453,7 @@ Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, Bac
   // negative control that does not announce (it stands for a tool unaware of bulk).
   if (s.ok() && mode.needs_parent && ctx.announce_hotbackup)
     s = RefuseUnloggedBulkInserts(JoinPath(partial_dir, manifest.log_dir_rel), layout.home, parent);
-  if (s.ok()) s = SyncDirectories(ctx.io, partial_dir);
+  if (s.ok()) s = SyncDirectoryTree(ctx.io, partial_dir);  // the copied files' names, before publishing
   if (s.ok()) s = repo->PublishBackup(manifest.id, manifest);
   if (!s.ok()) {
     repo->AbandonBackup(manifest.id);  // best effort; a leftover .partial is never read and is removed next run

@@ -120,6 +120,9 @@ Status ReadWholeFile(FileIO* io, const std::string& path, std::string* contents)
 Status WriteFileAtomically(FileIO* io, const std::string& path, const std::string& contents, mode_t mode);
 // Removes a directory tree (does not follow symlinks).
 Status RemoveTree(FileIO* io, const std::string& path);
+// fsyncs every directory below dir, deepest first, then dir itself (not
+// following symlinks): the names of the files in the tree become durable.
+Status SyncDirectoryTree(FileIO* io, const std::string& dir);
 // Joins two path parts with exactly one '/'.
 std::string JoinPath(const std::string& a, const std::string& b);
 // Directory part of a path ("." if none) and the last component.

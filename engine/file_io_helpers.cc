@@ -50,6 +50,17 @@ Status WriteFileAtomically(FileIO* io, const std::string& path, const std::strin
   return io->SyncDir(DirName(path));
 }
 
+Status SyncDirectoryTree(FileIO* io, const std::string& dir) {
+  std::vector<std::string> names;
+  BDB_RETURN_IF_ERROR(io->ListDir(dir, &names));
+  for (const auto& name : names) {
+    FileInfo info;
+    BDB_RETURN_IF_ERROR(io->Stat(JoinPath(dir, name), &info));
+    if (info.is_dir && !info.is_symlink) BDB_RETURN_IF_ERROR(SyncDirectoryTree(io, JoinPath(dir, name)));
+  }
+  return io->SyncDir(dir);
+}
+
 Status RemoveTree(FileIO* io, const std::string& path) {
   FileInfo info;
   BDB_RETURN_IF_ERROR(io->Stat(path, &info));

@@ -167,6 +167,11 @@ Status RunRestore(const EngineContext& ctx, const RestoreRequest& request, Resto
   outcome->recovery_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   CrashPoint("restore/after_recovery");
+  // Recovery fsyncs the pages and the log it wrote (its closing checkpoint),
+  // but BDB never fsyncs a directory: a file it made in the target (a
+  // database created after the backup, replayed from the log) has a durable
+  // name only once its directory is fsynced. Before the marker goes.
+  BDB_RETURN_IF_ERROR(SyncDirectoryTree(ctx.io, request.target));
   BDB_RETURN_IF_ERROR(ctx.io->RemoveFile(marker));
   BDB_RETURN_IF_ERROR(ctx.io->SyncDir(request.target));
   // A target this restore created has a durable name only once its parent is fsynced.

@@ -37,6 +37,8 @@ Status Rebuild(const EngineContext& ctx, Repository* repo, const std::vector<Man
     RemoveTree(ctx.io, fresh);  // best effort; the next update removes it anyway
     return recovered;
   }
+  // The names of the files recovery made (BDB never fsyncs a directory).
+  BDB_RETURN_IF_ERROR(SyncDirectoryTree(ctx.io, fresh));
   BDB_RETURN_IF_ERROR(WriteState(ctx.io, repo, StandbyState{chain.front().id, "", false}));
   BDB_RETURN_IF_ERROR(RemoveTree(ctx.io, standby));
   BDB_RETURN_IF_ERROR(ctx.io->Rename(fresh, standby));
@@ -77,6 +79,8 @@ Status ApplyIncrementals(const EngineContext& ctx, Repository* repo, const std::
   CrashPoint("standby/before_recovery");
   // On failure the state stays "not ready": the next update rebuilds the standby.
   BDB_RETURN_IF_ERROR(RecoverCatastrophic(standby, std::nullopt, RecoveryRun{ctx.recovery_helper, StandbySubject(chain)}));
+  // The names of the files recovery made (BDB never fsyncs a directory).
+  BDB_RETURN_IF_ERROR(SyncDirectoryTree(ctx.io, standby));
   return WriteState(ctx.io, repo, StandbyState{chain.front().id, chain.back().id, true});
 }
 

@@ -4,20 +4,14 @@
 // users: its answer is JSON lines on stdout; exit 0 whenever it answered,
 // 2 for bad usage. Single-threaded; one request per process.
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
-#include <vector>
 
-#include "engine/environment_password.h"
-#include "engine/recovery_work.h"
+#include "engine/recovery_helper_main.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 // In a sanitizer build a crash inside BDB must still end the helper by its
@@ -28,12 +22,6 @@ extern "C" const char* __asan_default_options() {
 #endif
 
 namespace {
-
-void PrintLine(const nlohmann::json& j) {
-  const std::string line = j.dump() + "\n";
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fflush(stdout);  // before BDB runs: a crash must not lose what was said
-}
 
 // Test builds only: BDBACKUP_RECOVER_TEST_CRASH=<stage>:<signal>, stage
 // "recover" or "verify", signal SIGSEGV, SIGABRT, SIGKILL or SIGSTOP (a
@@ -64,51 +52,9 @@ bdb::InsideBdbHook TestCrashHook(const std::string& stage) {
 #endif
 }
 
-int Usage() {
-  PrintLine({{"code", "InvalidArgument"},
-             {"message", "usage: bdbackup-recover catastrophic HOME [UNTIL_UNIX_SECONDS] | normal HOME | "
-                         "verify HOME DB..."}});
-  return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Never outlive the caller (a killed bdbackup takes its recovery with it;
-  // a caller dead before this line leaves a helper that finishes and exits).
-  // SIGINT and SIGTERM sent to the whole process group (Ctrl-C, systemd's
-  // stop) are for the caller, which decides whether to wait for this call.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  ::signal(SIGINT, SIG_IGN);
-  ::signal(SIGTERM, SIG_IGN);
-  // Descriptors a multi-threaded caller leaked into the spawn (a pipe another
-  // thread opened without O_CLOEXEC) are not ours to keep open.
-  ::close_range(3, ~0U, 0);
-  if (argc < 3) return Usage();
-  const std::string op = argv[1], home = argv[2];
-  // An encrypted environment's password comes from the caller as BDBACKUP_PASSWORD.
-  bdb::Status s = bdb::LoadEnvironmentPassword("");
-  if (!s.ok()) {
-    PrintLine({{"code", s.CodeName()}, {"message", s.message()}});
-    return 0;
-  }
-  if (op == "catastrophic" || op == "normal") {
-    std::optional<int64_t> until;
-    if (argc > 4 || (op == "normal" && argc > 3)) return Usage();
-    if (argc == 4) {
-      char* end = nullptr;
-      until = std::strtoll(argv[3], &end, 10);
-      if (end == argv[3] || *end != '\0') return Usage();
-    }
-    s = bdb::RecoverInThisProcess(home, op == "catastrophic" ? bdb::RecoveryKind::kCatastrophic : bdb::RecoveryKind::kNormal,
-                                  until, TestCrashHook("recover"));
-  } else if (op == "verify") {
-    const std::vector<std::string> dbs(argv + 3, argv + argc);
-    s = bdb::VerifyInThisProcess(
-        home, dbs, [](const std::string& rel) { PrintLine({{"database", rel}}); }, TestCrashHook("verify"));
-  } else {
-    return Usage();
-  }
-  PrintLine({{"code", s.CodeName()}, {"message", s.message()}});
-  return 0;
+  bdb::PrepareRecoveryHelperProcess();
+  return bdb::RecoveryHelperMain(argc, argv, TestCrashHook);
 }

@@ -25,6 +25,8 @@
 #include "engine/restore.h"
 #include "simulator/faults/durability_shortcut_file_io.h"
 #include "simulator/faults/journaled_file_io.h"
+#include "simulator/faults/recover_helper_journal.h"
+#include "simulator/faults/shared_cut_counter.h"
 
 namespace bdb::sim {
 namespace {
@@ -142,7 +144,7 @@ Status AgentResponseFromJson(const std::string& json, AgentResponse* r) {
   return Status::OK();
 }
 
-AgentResponse RunAgentRequest(const AgentRequest& request) {
+AgentResponse RunAgentRequest(const AgentRequest& request, const std::string& cut_counter_path) {
   ScopedThreadPassword password(request.password);  // every DB_ENV the engine opens, and its helpers
   AgentResponse response;
   RepositoryKey key;
@@ -210,6 +212,7 @@ AgentResponse RunAgentRequest(const AgentRequest& request) {
   // engine goes into the power-loss journal (below any negative control's
   // shortcut: an elided call never reaches the disk).
   std::unique_ptr<FileOpJournal> journal;
+  std::unique_ptr<SharedCutCounter> cut_counter;
   std::unique_ptr<JournaledFileIO> journaled;
   if (!request.power_journal.empty()) {
     Status s = FileOpJournal::Open(request.power_journal, request.home, request.power_journal + ".kept", &journal);
@@ -219,8 +222,19 @@ AgentResponse RunAgentRequest(const AgentRequest& request) {
       return response;
     }
     PhaseDirs dirs{request.repo, request.home, request.restore_target};
-    journaled = std::make_unique<JournaledFileIO>(io, journal.get(), dirs,
-                                                  AgentCutPoint{plan.power_cut_from, plan.power_cut_nth});
+    const AgentCutPoint cut{plan.power_cut_from, plan.power_cut_nth};
+    if (!cut_counter_path.empty()) {
+      // Shared with bdbsim-recover, which journals BDB's recovery writes
+      // (standby, restore) and counts them toward this cut.
+      s = SharedCutCounter::Create(cut_counter_path, cut.from, cut.nth, &cut_counter);
+      if (!s.ok()) {
+        response.code = s.CodeName();
+        response.message = s.message();
+        return response;
+      }
+      ctx.recovery_helper = SimulatorRecoveryHelperPath();
+    }
+    journaled = std::make_unique<JournaledFileIO>(io, journal.get(), dirs, cut, cut_counter.get());
     io = journaled.get();
   }
   std::unique_ptr<DurabilityShortcutFileIO> shortcut;
@@ -264,6 +278,8 @@ AgentResponse RunAgentRequest(const AgentRequest& request) {
     response.backup_id = out.manifest.id;
     response.page_rereads = out.page_rereads;
   }
+  // A cut the recovery helper took ends this process now, before it answers.
+  if (journaled) journaled->FinishHelperCut();
   response.ok = s.ok();
   if (!s.ok()) {
     response.code = s.CodeName();
@@ -290,7 +306,7 @@ AgentResponse RunAgentRequest(const AgentRequest& request) {
 
 int AgentMain(const std::string& request_path) {
   InitFaultPoints();
-  std::string text;
+  std::string text, cut_counter;
   AgentRequest request;
   Status s = ReadWholeFile(DefaultFileIO(), request_path, &text);
   if (s.ok()) s = AgentRequestFromJson(text, &request);
@@ -310,8 +326,12 @@ int AgentMain(const std::string& request_path) {
       std::fprintf(stderr, "bdbsim agent: error: %s\n", s.message().c_str());
       return 2;
     }
+    // The recovery helper (bdbsim-recover) journals BDB's writes too, and
+    // shares the count toward this step's cut (set while single-threaded).
+    cut_counter = request_path + ".cut";
+    ExportRecoverHelperEnvironment(request.power_journal, cut_counter);
   }
-  AgentResponse response = RunAgentRequest(request);
+  AgentResponse response = RunAgentRequest(request, cut_counter);
   std::cout << AgentResponseToJson(response) << std::endl;
   return 0;
 }

@@ -75,7 +75,11 @@ Status AgentResponseFromJson(const std::string& json, AgentResponse* r);
 inline constexpr const char* kAgentCrashMarker = "bdbsim agent: crash at read #";
 
 // Runs the request in this process (the agent's main). Never throws.
-AgentResponse RunAgentRequest(const AgentRequest& request);
+// cut_counter_path: with a power journal, where to create the cut counter
+// shared with the recovery helper, which is then bdbsim-recover (its
+// environment set by the caller: ExportRecoverHelperEnvironment); "" = the
+// default helper, BDB's recovery writes not journaled.
+AgentResponse RunAgentRequest(const AgentRequest& request, const std::string& cut_counter_path = "");
 
 // The agent's entry point: reads the request file, prints the response.
 int AgentMain(const std::string& request_path);

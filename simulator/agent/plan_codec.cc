@@ -42,6 +42,7 @@ NLOHMANN_JSON_SERIALIZE_ENUM(WritePhase, {{WritePhase::kSetup, "setup"},
                                           {WritePhase::kArchiveRemoval, "archive_removal"},
                                           {WritePhase::kStandby, "standby"},
                                           {WritePhase::kRestore, "restore"},
+                                          {WritePhase::kRecovery, "recovery"},
                                           {WritePhase::kAfterExit, "after_exit"}})
 
 namespace {

@@ -37,9 +37,12 @@ std::string Resolved(const std::string& path) {
 Status FileOpJournal::Open(const std::string& journal_path, const std::string& home, const std::string& keep_dir,
                            std::unique_ptr<FileOpJournal>* out) {
   char buf[PATH_MAX];
-  if (realpath(home.c_str(), buf) == nullptr)
-    return Status::FromErrno(errno, fmt::format("unable to resolve path '{}'", home));
-  std::string resolved_home = std::string(buf) + "/";
+  std::string resolved_home;  // "" = every path absolute
+  if (!home.empty()) {
+    if (realpath(home.c_str(), buf) == nullptr)
+      return Status::FromErrno(errno, fmt::format("unable to resolve path '{}'", home));
+    resolved_home = std::string(buf) + "/";
+  }
   if (::mkdir(keep_dir.c_str(), 0700) != 0 && errno != EEXIST)
     return Status::FromErrno(errno, fmt::format("unable to create directory '{}'", keep_dir));
   const int fd = ::open(journal_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
@@ -52,6 +55,7 @@ FileOpJournal::~FileOpJournal() { ::close(fd_); }
 
 std::string FileOpJournal::JournalPath(const std::string& path) const {
   const std::string absolute = Resolved(path);
+  if (home_.empty()) return absolute;
   if (absolute + "/" == home_) return ".";
   if (absolute.compare(0, home_.size(), home_) == 0) return absolute.substr(home_.size());
   return absolute;

@@ -25,7 +25,8 @@ namespace bdb::sim {
 class FileOpJournal {
  public:
   // Opens journal_path for appending (created if missing) and keep_dir
-  // (created if missing; same file system as the journaled files).
+  // (created if missing; same file system as the journaled files). home ""
+  // records every path absolute (the recovery helper's BDB hooks).
   // IOError "unable to open file '<journal>': <why>".
   static Status Open(const std::string& journal_path, const std::string& home, const std::string& keep_dir,
                      std::unique_ptr<FileOpJournal>* out);

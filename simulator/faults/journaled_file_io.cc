@@ -53,18 +53,35 @@ class JournaledWritableFile : public WritableFile {
 
 }  // namespace
 
+JournaledFileIO::JournaledFileIO(FileIO* target, FileOpJournal* journal, PhaseDirs dirs, AgentCutPoint cut,
+                                 SharedCutCounter* counter)
+    : FileIOWrapper(target),
+      journal_(journal),
+      dirs_(std::move(dirs)),
+      cut_(cut),
+      own_counter_(counter == nullptr ? SharedCutCounter::Private(cut.from, cut.nth) : nullptr),
+      counter_(counter == nullptr ? own_counter_.get() : counter) {}
+
+void JournaledFileIO::FinishHelperCut() {
+  SharedCutState* state = counter_->state();
+  if (state->helper_cut.load() == 0) return;
+  std::fprintf(stderr, "%.*s\n", static_cast<int>(sizeof(state->marker)), state->marker);
+  std::fflush(stderr);
+  ::kill(::getpid(), SIGKILL);
+  ::pause();
+}
+
 void JournaledFileIO::Operation(FileOp op, const std::string& path) {
   ++operations_;
+  FinishHelperCut();
   if (cut_.nth == 0) return;
   const WritePhase phase = ClassifyWrite(dirs_, op, path);
   uint64_t n = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!reached_ && phase == cut_.from) reached_ = true;
-    if (!reached_) return;
-    n = ++since_from_;
+    n = counter_->Count(phase);
   }
-  if (n != cut_.nth) return;
+  if (n == 0) return;
   std::fprintf(stderr, "%s%llu (%s): %s '%s'\n", kAgentPowerCutMarker, static_cast<unsigned long long>(n),
                ToString(phase), OpName(op), path.c_str());
   std::fflush(stderr);

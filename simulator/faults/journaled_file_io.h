@@ -6,7 +6,11 @@
 // It can cut power at a seeded point: before the n-th journaled operation
 // counted from the first one in phase `from` (write_phase.h) it prints
 // "<kAgentPowerCutMarker><n> (<phase>): <op> '<path>'" on stderr and SIGKILLs
-// its process; the harness then applies the cut. Thread-safe.
+// its process; the harness then applies the cut. The count may be shared
+// (shared_cut_counter.h) with the recovery helper the agent starts, whose
+// BDB writes then count too; a cut the helper took is finished here, at this
+// object's next operation or at FinishHelperCut: the same line, then SIGKILL.
+// Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -17,6 +21,7 @@
 
 #include "engine/file_io.h"
 #include "simulator/faults/journal_writer.h"
+#include "simulator/faults/shared_cut_counter.h"
 #include "simulator/faults/write_phase.h"
 
 namespace bdb::sim {
@@ -30,8 +35,9 @@ struct AgentCutPoint {
 
 class JournaledFileIO : public FileIOWrapper {
  public:
-  JournaledFileIO(FileIO* target, FileOpJournal* journal, PhaseDirs dirs, AgentCutPoint cut)
-      : FileIOWrapper(target), journal_(journal), dirs_(std::move(dirs)), cut_(cut) {}
+  // counter: shared with a helper (not owned); nullptr = a private count.
+  JournaledFileIO(FileIO* target, FileOpJournal* journal, PhaseDirs dirs, AgentCutPoint cut,
+                  SharedCutCounter* counter = nullptr);
 
   Status CreateForWrite(const std::string& path, mode_t mode, std::unique_ptr<WritableFile>* out) override;
   Status SyncDir(const std::string& dir) override;
@@ -44,17 +50,20 @@ class JournaledFileIO : public FileIOWrapper {
   void Operation(FileOp op, const std::string& path);
   FileOpJournal* journal() const { return journal_; }
   // True once an operation of the cut's `from` phase was seen.
-  bool reached_cut_phase() const { return reached_.load(); }
+  bool reached_cut_phase() const { return counter_->state()->reached.load() != 0; }
+  // If the recovery helper cut power, prints its marker line and SIGKILLs
+  // this process; else returns.
+  void FinishHelperCut();
   uint64_t operations() const { return operations_.load(); }
 
  private:
   FileOpJournal* const journal_;
   const PhaseDirs dirs_;
   const AgentCutPoint cut_;
-  std::mutex mu_;
-  std::atomic<bool> reached_{false};
+  std::unique_ptr<SharedCutCounter> own_counter_;  // when none is shared
+  SharedCutCounter* const counter_;
+  std::mutex mu_;  // one Count at a time in this process
   std::atomic<uint64_t> operations_{0};
-  uint64_t since_from_ = 0;  // operations counted from the first of phase cut_.from
 };
 
 }  // namespace bdb::sim

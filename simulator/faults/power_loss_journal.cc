@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "simulator/faults/fault_schedule.h"
+#include "simulator/faults/journal_writer.h"
 #include "simulator/faults/io_error_injector.h"
 #include "simulator/faults/power_loss_records.h"
 #include "simulator/faults/namespace_rollback.h"
@@ -32,6 +33,9 @@ namespace {
 struct HookState {
   std::mutex mu;
   std::string home;  // realpath, with trailing '/'
+  bool absolute_paths = false;
+  std::function<void(const char*, const std::string&)> on_operation;
+  FileOpJournal* namespace_journal = nullptr;
   int journal_fd = -1;
   uint64_t crash_at_write = 0;
   uint64_t writes = 0;
@@ -46,15 +50,27 @@ std::atomic<uint64_t> g_crash_request{0};  // ArmCrashAfterWrites, taken by the 
 
 bool IsRegionFile(const std::string& path);
 
+bool IsInsideHome(const std::string& absolute) {
+  return absolute.compare(0, g_state->home.size(), g_state->home) == 0;
+}
+
 std::string JournalPathFor(const std::string& absolute) {
-  if (absolute.compare(0, g_state->home.size(), g_state->home) == 0) return absolute.substr(g_state->home.size());
+  if (!g_state->absolute_paths && IsInsideHome(absolute)) return absolute.substr(g_state->home.size());
   return absolute;
 }
 
-// Journaled files are relative to home; an absolute path lies outside it
-// (a restore or standby the agent writes): a power cut of the environment
-// under test does not rewind those.
-bool IsOutsideHome(const std::string& journal_path) { return !journal_path.empty() && journal_path[0] == '/'; }
+// Journaled files are those inside home (relative to it, or absolute with
+// absolute_paths); a file outside it (a restore or standby the agent
+// writes through its own FileIO) is not BDB's to journal here.
+bool IsOutsideHome(const std::string& journal_path) {
+  if (journal_path.empty() || journal_path[0] != '/') return false;
+  return !g_state->absolute_paths || !IsInsideHome(journal_path);
+}
+
+// Tells on_operation. REQUIRES: g_state->mu held.
+void Tell(const char* op, const std::string& path) {
+  if (g_state->on_operation) g_state->on_operation(op, path);
+}
 
 // Files whose writes are neither journaled nor counted.
 bool IsUnjournaled(const std::string& journal_path) {
@@ -192,6 +208,7 @@ ssize_t JournaledWrite(int fd, const void* buf, size_t n, off_t offset, bool pos
   int injected = 0;
   if (known && !IsUnjournaled(path)) {
     if (!positional) offset = lseek(fd, 0, SEEK_CUR);
+    Tell("write", path);
     CountWrite(path);
     bool short_write = false;
     if (InjectedFailure(kWorkloadWritePoint, &injected, &short_write)) {
@@ -230,15 +247,23 @@ int HookOpen(const char* path, int flags, ...) {
   std::lock_guard<std::mutex> lock(g_state->mu);
   struct stat st;
   bool existed = (flags & O_CREAT) == 0 || ::stat(path, &st) == 0;
+  if (!existed) {
+    const std::string p = JournalPathFor(AbsolutePathOf(path));
+    if (!IsUnjournaled(p)) Tell("create", p);  // before the file exists: a cut here loses it
+  }
   int fd = ::open(path, flags, mode);
   if (fd >= 0) {
     g_state->fd_paths.erase(fd);
     std::string p;
     LookupPath(fd, &p);  // resolves through /proc so the path is absolute
     if (!existed && !IsUnjournaled(p)) {
-      RecordHeader h{};
-      h.type = kCreate;
-      AppendRecord(h, p, {}, nullptr, 0);
+      if (g_state->namespace_journal != nullptr) {
+        g_state->namespace_journal->Created(p);
+      } else {
+        RecordHeader h{};
+        h.type = kCreate;
+        AppendRecord(h, p, {}, nullptr, 0);
+      }
     }
   }
   return fd;
@@ -254,6 +279,7 @@ int HookFsync(int fd) {
   {
     std::lock_guard<std::mutex> lock(g_state->mu);
     journal = LookupPath(fd, &path) && !IsUnjournaled(path);
+    if (journal) Tell("fsync", path);
     upto = JournalEnd();
     int injected = 0;
     bool short_write = false;
@@ -278,6 +304,7 @@ int HookFtruncate(int fd, off_t size) {
   std::string path;
   std::lock_guard<std::mutex> lock(g_state->mu);
   if (LookupPath(fd, &path) && !IsUnjournaled(path)) {
+    Tell("truncate", path);
     CountWrite(path);
     RecordHeader h{};
     h.type = kTruncate;
@@ -293,6 +320,13 @@ int HookRename(const char* from, const char* to) {
   std::lock_guard<std::mutex> lock(g_state->mu);
   std::string f = JournalPathFor(AbsolutePathOf(from)), t = JournalPathFor(AbsolutePathOf(to));
   if (!IsOutsideHome(f) || !IsOutsideHome(t)) {
+    Tell("rename", f);
+    if (g_state->namespace_journal != nullptr) {
+      std::string kept;
+      g_state->namespace_journal->Keep(t, &kept);
+      g_state->namespace_journal->Renaming(f, t, kept);
+      return ::rename(from, to);
+    }
     RecordHeader h{};
     h.type = kRename;
     h.length = t.size();
@@ -305,6 +339,13 @@ int HookUnlink(const char* path) {
   std::lock_guard<std::mutex> lock(g_state->mu);
   std::string p = JournalPathFor(AbsolutePathOf(path));
   if (!IsOutsideHome(p)) {
+    Tell("unlink", p);
+    if (g_state->namespace_journal != nullptr) {
+      std::string kept;
+      g_state->namespace_journal->Keep(p, &kept);
+      g_state->namespace_journal->Unlinking(p, kept);
+      return ::unlink(path);
+    }
     RecordHeader h{};
     h.type = kUnlink;
     AppendRecord(h, p, {}, nullptr, 0);
@@ -325,8 +366,11 @@ Status InstallIoHooks(const IoHookOptions& options) {
   }
   state->home = std::string(buf) + "/";
   state->crash_at_write = options.crash_at_write;
+  state->absolute_paths = options.absolute_paths;
+  state->on_operation = options.on_operation;
+  state->namespace_journal = options.namespace_journal;
   if (!options.journal_path.empty()) {
-    const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | (options.append ? 0 : O_CREAT | O_TRUNC);
+    const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_CREAT | (options.append ? 0 : O_TRUNC);
     state->journal_fd = ::open(options.journal_path.c_str(), flags, 0644);
     if (state->journal_fd < 0) {
       int err = errno;

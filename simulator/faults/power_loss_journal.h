@@ -21,16 +21,32 @@
 
 namespace bdb::sim {
 
+class FileOpJournal;  // journal_writer.h
+
 struct IoHookOptions {
   std::string home;            // paths in the journal are relative to it when inside it
   std::string journal_path;    // "" = do not journal (counting / crash only)
   uint64_t crash_at_write = 0; // 0 = never; else SIGKILL self before the n-th hooked write
-  // Append to an existing journal instead of starting a new one: another
+  // Append to the journal (created if missing) instead of starting a new one: another
   // process that works on the same environment (the backup agent's checkpoint
   // flushes and fsyncs the workload's pages) journals into the workload's
   // journal, so a power cut honours its fsyncs too. Records are ordered by
   // their place in the journal (O_APPEND), not by process.
   bool append = false;
+  // Record paths inside home as absolute paths, not relative to it: the
+  // simulator's recovery helper (tools/bdbsim_recover_main.cc) journals BDB's
+  // writes to a restore target or standby (its home) into a journal whose
+  // relative paths belong to the live environment.
+  bool absolute_paths = false;
+  // Called (under the hooks' lock) before each journaled write, truncate,
+  // fsync, create, rename and unlink, with its kind ("write", "fsync", ...)
+  // and journal path; may SIGKILL the process (a power cut). May be empty.
+  std::function<void(const char* op, const std::string& path)> on_operation;
+  // When set (with absolute_paths), BDB's creates, renames and unlinks are
+  // journaled through it as the engine's own (origin FileIO, a replaced or
+  // removed file kept): the directory model of namespace_rollback.h then
+  // applies to them, as it does to whatever the engine writes. Not owned.
+  FileOpJournal* namespace_journal = nullptr;
 };
 
 // libfiu points the hooks check before each journaled write and fsync (files of

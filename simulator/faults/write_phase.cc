@@ -66,6 +66,7 @@ const char* ToString(WritePhase phase) {
     case WritePhase::kArchiveRemoval: return "archive_removal";
     case WritePhase::kStandby: return "standby";
     case WritePhase::kRestore: return "restore";
+    case WritePhase::kRecovery: return "recovery";
     case WritePhase::kAfterExit: return "after_exit";
   }
   return "?";

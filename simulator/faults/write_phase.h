@@ -1,9 +1,11 @@
 // WritePhase: where in the engine's write path one journaled file-system
 // operation of the backup agent lies (copy, file fsyncs, manifest, rename,
 // backups/ fsync, archive copy, archive publish, archive removal, standby,
-// restore), read from the operation and its path. The plan cuts power at the
-// n-th operation counted from the first of a named phase, and the trial
-// records the phase the cut landed in. Pure functions; thread-safe.
+// restore), read from the operation and its path; BDB's own operations in
+// the recovery helper are phase "recovery" (the helper says so itself). The
+// plan cuts power at the n-th operation counted from the first of a named
+// phase, and the trial records the phase the cut landed in. Pure functions;
+// thread-safe.
 #pragma once
 
 #include <string>
@@ -25,6 +27,8 @@ enum class WritePhase {
   kArchiveRemoval,  // the log removed from the environment, its directory fsynced
   kStandby,         // standby/ rebuilt or brought up to date (--recover-as-you-go)
   kRestore,         // a restore target written
+  kRecovery,        // BDB's own operations inside the recovery helper (bdbsim-recover) on a restore target or
+                    // the standby; never from ClassifyWrite (the helper counts them as this phase)
   kAfterExit,       // the cut came after the agent's last operation
 };
 
@@ -32,7 +36,7 @@ inline constexpr WritePhase kFirstWritePhase = WritePhase::kSetup;
 inline constexpr WritePhase kLastWritePhase = WritePhase::kAfterExit;
 
 // "copy", "file_fsync", "manifest", "rename", "backups_fsync", "archive_copy",
-// "archive_publish", "archive_removal", "standby", "restore", "setup",
+// "archive_publish", "archive_removal", "standby", "restore", "recovery", "setup",
 // "cleanup", "after_exit".
 const char* ToString(WritePhase phase);
 // InvalidArgument "unknown write phase '<text>'".

@@ -73,7 +73,8 @@ const Choices<WritePhase> kWritePhases = {
     {"archive_publish", WritePhase::kArchivePublish},
     {"archive_removal", WritePhase::kArchiveRemoval},
     {"standby", WritePhase::kStandby},
-    {"restore", WritePhase::kRestore}};
+    {"restore", WritePhase::kRestore},
+    {"recovery", WritePhase::kRecovery}};
 const Choices<int> kErrno = {{"EIO", EIO}, {"ENOSPC", ENOSPC}};
 const Choices<Step::Action> kActions = {{"wait_txns", Step::Action::kWaitTxns},
                                         {"backup", Step::Action::kBackup},

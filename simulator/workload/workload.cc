@@ -360,8 +360,13 @@ Status RunWorkload(const WorkloadConfig& config, int out_fd, WorkloadStats* stat
   BDB_RETURN_IF_ERROR(ValidateWorkloadConfig(config));
   BDB_RETURN_IF_ERROR(PrepareWorkloadHome(config));
   if (!config.journal_path.empty() || config.crash_at_write != 0 || config.io_error_nth != 0 ||
-      !config.load_file.empty() || !config.crash_arm_file.empty())
-    BDB_RETURN_IF_ERROR(InstallIoHooks({config.home, config.journal_path, config.crash_at_write}));
+      !config.load_file.empty() || !config.crash_arm_file.empty()) {
+    IoHookOptions hooks;
+    hooks.home = config.home;
+    hooks.journal_path = config.journal_path;
+    hooks.crash_at_write = config.crash_at_write;
+    BDB_RETURN_IF_ERROR(InstallIoHooks(hooks));
+  }
   if (!config.crash_arm_file.empty()) BDB_RETURN_IF_ERROR(InstallCrashArmSignal(config.crash_arm_file));
   IoErrorInjector io_errors;  // disarms when the run ends
   if (config.io_error_nth != 0) {
