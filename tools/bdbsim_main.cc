@@ -57,13 +57,18 @@ std::string DefaultReportDir() {
   return buf;
 }
 
-bdb::sim::RunnerOptions Runner() {
-  bdb::sim::RunnerOptions r;
-  r.workload_binary = bdb::JoinPath(SelfDir(), "bdbsim-workload");
-  r.agent_binary = bdb::JoinPath(SelfDir(), "bdbsim");
+// Where trials make their sandboxes: BDBSIM_SANDBOX, else the default. A
+// root that is not a directory is bad input, named once, before any trial.
+Status Runner(bdb::sim::RunnerOptions* r) {
+  r->workload_binary = bdb::JoinPath(SelfDir(), "bdbsim-workload");
+  r->agent_binary = bdb::JoinPath(SelfDir(), "bdbsim");
   const char* root = std::getenv("BDBSIM_SANDBOX");
-  r.sandbox_root = root && *root ? root : bdb::sim::DefaultSandboxRoot();
-  return r;
+  r->sandbox_root = root && *root ? root : bdb::sim::DefaultSandboxRoot();
+  struct stat st;
+  if (::stat(r->sandbox_root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return Status::InvalidArgument("trial sandbox root '" + r->sandbox_root + "'" +
+                                   (root && *root ? " (BDBSIM_SANDBOX)" : "") + " is not a directory");
+  return Status::OK();
 }
 
 int PrintAndWrite(const bdb::sim::RunReport& report, const std::string& dir, bool sharded) {
@@ -98,7 +103,8 @@ int Run(const std::vector<std::string>& paths_in, int64_t trials, const std::str
   std::vector<bdb::sim::Scenario> scenarios;
   Status s = bdb::sim::LoadScenarios(paths, &scenarios);
   if (!s.ok()) return Fail(s);
-  options.runner = Runner();
+  s = Runner(&options.runner);
+  if (!s.ok()) return Fail(s);
   options.progress = true;
   options.command_line = args;
   if (report_dir.empty()) report_dir = DefaultReportDir();
@@ -123,7 +129,9 @@ int Replay(const std::string& token, const std::vector<std::string>& scenario_pa
     if (sc.name == name) found = &sc;
   }
   if (found == nullptr) return Fail(Status::InvalidArgument("replay token names scenario '" + name + "', which is not in " + paths.front()));
-  bdb::sim::RunnerOptions runner = Runner();
+  bdb::sim::RunnerOptions runner;
+  s = Runner(&runner);
+  if (!s.ok()) return Fail(s);
   runner.keep_sandboxes = true;
   runner.narrate = [](const std::string& line) { std::fprintf(stderr, "  %s\n", line.c_str()); };
   std::fprintf(stderr, "replaying %s (seed %s)\n", name.c_str(), bdb::sim::SeedHex(seed).c_str());

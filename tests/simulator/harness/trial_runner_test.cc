@@ -242,6 +242,24 @@ class BdbsimCli : public ::testing::Test {
   TempDir dir_{"h11-bdbsim"};
 };
 
+// A sandbox root that is not a directory is one line and exit 2 before any
+// trial runs, not a harness error in every trial.
+TEST_F(BdbsimCli, ASandboxRootThatIsNotADirectoryIsBadInput) {
+  const std::string absent = dir_.Sub("no-such-dir");
+  ::setenv("BDBSIM_SANDBOX", absent.c_str(), 1);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"run", dir_.Sub("scenarios"), "--trials", "1", "--report", dir_.Sub("never")},
+        std::vector<std::string>{"replay", "h11-hot.0000000000000001", "--scenarios", dir_.Sub("scenarios")}}) {
+    ProcessResult r = Run(args);
+    EXPECT_EQ(r.exit_code, 2) << args[0] << ": " << r.out << r.err;
+    EXPECT_EQ(r.err, "bdbsim: error: trial sandbox root '" + absent + "' (BDBSIM_SANDBOX) is not a directory\n")
+        << args[0];
+  }
+  FileInfo info;
+  ASSERT_TRUE(DefaultFileIO()->Stat(dir_.Sub("never"), &info).ok());
+  EXPECT_FALSE(info.exists);
+}
+
 TEST_F(BdbsimCli, RunShardMergeAndReplay) {
   const std::string scenarios = dir_.Sub("scenarios");
   ProcessResult all = Run({"run", scenarios, "--trials", "2", "--jobs", "2", "--report", dir_.Sub("R")});
