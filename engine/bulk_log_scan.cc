@@ -22,6 +22,7 @@
 #include "engine/environment_password.h"
 #include "engine/file_io.h"
 #include "engine/log_names.h"
+#include "engine/log_record_reader.h"
 #include "engine/stored_file.h"
 
 #include <cerrno>
@@ -30,14 +31,12 @@
 namespace bdb {
 namespace {
 
-constexpr uint32_t kPgAlloc = 49, kAddrem = 41, kRepl = 58, kSplit = 62, kRegop = 10;
-constexpr uint32_t kCommit = 1;
+constexpr uint32_t kPgAlloc = 49, kAddrem = 41, kRepl = 58, kSplit = 62, kRegop = kTxnRegopRecord;
+constexpr uint32_t kCommit = kTxnRegopCommit;
 constexpr uint32_t kLeafBtree = 5, kLeafRecno = 6;
 
 uint32_t U32(const DBT& rec, size_t at) {
-  uint32_t v = 0;
-  if (at + sizeof(v) <= rec.size) std::memcpy(&v, static_cast<const char*>(rec.data) + at, sizeof(v));
-  return v;
+  return LogRecordU32(rec, at);
 }
 
 using Page = std::pair<uint32_t, uint32_t>;  // fileid, pgno
@@ -119,22 +118,13 @@ Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, st
 namespace {
 
 Status ScanLogDir(const std::string& log_dir, ManifestLsn after, std::string* found, int64_t until_unix_seconds) {
-  DB_ENV* env = nullptr;
-  int ret = db_env_create(&env, 0);
-  if (ret != 0) return Status::IOError("unable to read the logs in '" + log_dir + "': " + db_strerror(ret));
-  BdbErrorText errors;
-  errors.Attach(env);
-  DB_LOGC* cursor = nullptr;
-  ret = ApplyEnvironmentPassword(env);
-  if (ret == 0) ret = env->open(env, log_dir.c_str(), DB_CREATE | DB_PRIVATE | DB_INIT_LOG, 0);
-  if (ret == 0) ret = env->log_cursor(env, &cursor, 0);
+  std::unique_ptr<LogRecordReader> reader;
+  BDB_RETURN_IF_ERROR(LogRecordReader::Open(log_dir, &reader));
   std::map<uint32_t, TxnTrace> txns;
   DB_LSN lsn;
   DBT rec;
   std::memset(&rec, 0, sizeof(rec));
-  for (uint32_t flag = DB_FIRST; ret == 0; flag = DB_NEXT) {
-    ret = cursor->get(cursor, &lsn, &rec, flag);
-    if (ret != 0) break;
+  for (uint32_t flag = DB_FIRST; reader->Get(flag, &lsn, &rec); flag = DB_NEXT) {
     Apply(rec, &txns);
     if (U32(rec, 0) != kRegop) continue;
     const uint32_t txnid = U32(rec, 4);
@@ -151,12 +141,7 @@ Status ScanLogDir(const std::string& log_dir, ManifestLsn after, std::string* fo
     }
     txns.erase(it);  // a txnid may be reused after its commit or abort
   }
-  Status status;
-  if (ret != 0 && ret != DB_NOTFOUND)
-    status = Status::IOError("unable to read the logs in '" + log_dir + "': " + errors.Take(ret));
-  if (cursor != nullptr) cursor->close(cursor, 0);
-  env->close(env, 0);
-  return status;
+  return reader->status();
 }
 
 }  // namespace

@@ -8,17 +8,10 @@
 
 #include "engine/bdb_environment.h"
 #include "engine/environment_password.h"
+#include "engine/log_record_reader.h"
 
 namespace bdb {
 namespace {
-
-constexpr uint32_t kRegop = 10, kCommit = 1;  // __txn_regop: opcode@16, timestamp@20 (int32 seconds)
-
-uint32_t U32(const DBT& rec, size_t at) {
-  uint32_t v = 0;
-  if (at + sizeof(v) <= rec.size) std::memcpy(&v, static_cast<const char*>(rec.data) + at, sizeof(v));
-  return v;
-}
 
 Status MakeScratch(const std::string& parent, std::string* dir) {
   std::string base = parent;
@@ -37,31 +30,18 @@ Status MakeScratch(const std::string& parent, std::string* dir) {
 
 Status NewestCommitInLogs(const std::string& log_dir, std::optional<int64_t>* unix_seconds) {
   unix_seconds->reset();
-  DB_ENV* env = nullptr;
-  int ret = db_env_create(&env, 0);
-  if (ret != 0) return Status::IOError("unable to read the logs in '" + log_dir + "': " + db_strerror(ret));
-  BdbErrorText errors;
-  errors.Attach(env);
-  DB_LOGC* cursor = nullptr;
-  ret = ApplyEnvironmentPassword(env);
-  if (ret == 0) ret = env->open(env, log_dir.c_str(), DB_CREATE | DB_PRIVATE | DB_INIT_LOG, 0);
-  if (ret == 0) ret = env->log_cursor(env, &cursor, 0);
+  std::unique_ptr<LogRecordReader> reader;
+  BDB_RETURN_IF_ERROR(LogRecordReader::Open(log_dir, &reader));
   DB_LSN lsn;
   DBT rec;
   std::memset(&rec, 0, sizeof(rec));
-  for (uint32_t flag = DB_LAST; ret == 0; flag = DB_PREV) {
-    ret = cursor->get(cursor, &lsn, &rec, flag);
-    if (ret == 0 && U32(rec, 0) == kRegop && U32(rec, 16) == kCommit) {
-      *unix_seconds = static_cast<int32_t>(U32(rec, 20));
+  for (uint32_t flag = DB_LAST; reader->Get(flag, &lsn, &rec); flag = DB_PREV) {
+    if (LogRecordU32(rec, 0) == kTxnRegopRecord && LogRecordU32(rec, 16) == kTxnRegopCommit) {
+      *unix_seconds = static_cast<int32_t>(LogRecordU32(rec, 20));
       break;
     }
   }
-  Status status;
-  if (ret != 0 && ret != DB_NOTFOUND)
-    status = Status::IOError("unable to read the logs in '" + log_dir + "': " + errors.Take(ret));
-  if (cursor != nullptr) cursor->close(cursor, 0);
-  env->close(env, 0);
-  return status;
+  return reader->status();
 }
 
 Status FindRecoveryPoint(const EngineContext& outer, const RestorePlan& plan, const std::string& scratch_parent,
