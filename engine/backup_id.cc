@@ -106,6 +106,11 @@ std::string FormatUtcTimestamp(int64_t unix_ms) {
                      c.second, c.ms);
 }
 
+std::string FormatUtcSeconds(int64_t unix_seconds) {
+  const Civil c = CivilFromUnixMs(unix_seconds * 1000);
+  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", c.year, c.month, c.day, c.hour, c.minute, c.second);
+}
+
 Status ParseUtcTimestamp(const std::string& text, int64_t* unix_ms) {
   auto invalid = [&] {
     return Status::InvalidArgument("invalid time '" + text +

@@ -22,6 +22,8 @@ inline constexpr int kMaxBackupIdUniquifier = 999;
 
 // "2026-11-23T18:15:00.123Z" (ISO 8601, UTC, millisecond resolution).
 std::string FormatUtcTimestamp(int64_t unix_ms);
+// "2026-11-23T18:15:00Z": the same at second resolution (report dates).
+std::string FormatUtcSeconds(int64_t unix_seconds);
 // Accepts "2026-11-23T18:15:00.123Z" (1-9 fraction digits, truncated to ms),
 // "2026-11-23T18:15:00Z" and "2026-11-23 18:15:00" (read as UTC); years
 // 0000-9999. InvalidArgument "invalid time '<s>': ..." otherwise.

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/backup_id.h"
 #include "engine/file_io.h"
 #include "engine/recovery.h"
 #include "engine/region_users.h"
@@ -19,15 +20,6 @@
 
 namespace bdb::sim::certify {
 namespace {
-
-std::string NowIso() {
-  time_t now = time(nullptr);
-  struct tm tm;
-  gmtime_r(&now, &tm);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 bool IsDir(const std::string& path) {
   struct stat st;
@@ -64,7 +56,7 @@ std::string CheckResult::Summary() const {
 
 Status CheckCertification(const CheckOptions& options, CheckResult* r) {
   *r = CheckResult();
-  r->checked_at = NowIso();
+  r->checked_at = FormatUtcSeconds(time(nullptr));
   if (!IsDir(options.dir))
     return Status::InvalidArgument(fmt::format("--dir '{}' is not a directory (give the PATH of the run)", options.dir));
   AckFileContents acks;

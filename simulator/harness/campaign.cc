@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/backup_id.h"
 #include "engine/file_io.h"
 #include "simulator/harness/progress_bar.h"
 #include "simulator/report/report_html.h"
@@ -25,15 +26,6 @@ struct PlannedTrial {
   uint64_t seed = 0;
 };
 
-std::string NowIso() {
-  time_t now = time(nullptr);
-  struct tm tm;
-  gmtime_r(&now, &tm);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 }  // namespace
 
 uint64_t RunSeedFor(const Scenario& scenario, const CampaignOptions& options) {
@@ -44,7 +36,7 @@ uint64_t RunSeedFor(const Scenario& scenario, const CampaignOptions& options) {
 void RunCampaign(const std::vector<Scenario>& scenarios, const CampaignOptions& options, RunReport* report) {
   const auto started = std::chrono::steady_clock::now();
   *report = RunReport();
-  report->started_at = NowIso();
+  report->started_at = FormatUtcSeconds(time(nullptr));
   std::vector<PlannedTrial> plan;
   for (size_t s = 0; s < scenarios.size(); ++s) {
     const Scenario& sc = scenarios[s];

@@ -22,6 +22,12 @@ constexpr char kPath[] = "/repo/backups/x/manifest.json";
 
 // ---- timestamps and IDs ----
 
+TEST(UtcTimestamp, FormatsIso8601AtSecondResolutionForReports) {
+  EXPECT_EQ(FormatUtcSeconds(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(FormatUtcSeconds(k20261123T181500 / 1000), "2026-11-23T18:15:00Z");
+  EXPECT_EQ(FormatUtcSeconds(1709208000), "2024-02-29T12:00:00Z");
+}
+
 TEST(UtcTimestamp, FormatsIso8601WithMilliseconds) {
   EXPECT_EQ(FormatUtcTimestamp(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(FormatUtcTimestamp(k20261123T181500 + 123), "2026-11-23T18:15:00.123Z");
