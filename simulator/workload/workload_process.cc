@@ -10,11 +10,6 @@
 
 namespace bdb::sim {
 
-std::string ExitInfo::Describe() const {
-  if (exited) return fmt::format("exit code {}", code);
-  return fmt::format("killed by signal {}", signal);
-}
-
 Status WorkloadProcess::Start(const std::string& binary, const std::string& config_path,
                               const std::string& stderr_path, std::unique_ptr<WorkloadProcess>* out) {
   SpawnSpec spec;
@@ -109,9 +104,7 @@ Status WorkloadProcess::Wait(std::chrono::milliseconds timeout, ExitInfo* info) 
     return Status::CheckFailed(fmt::format("workload: still running after {} ms", timeout.count()));
   // The pipe closes when the child is gone; the reader finishes promptly.
   if (reader_.joinable()) reader_.join();
-  info->exited = exit.exited;
-  info->code = exit.exited ? exit.code : 0;
-  info->signal = exit.exited ? 0 : exit.signal;
+  *info = exit;
   return Status::OK();
 }
 

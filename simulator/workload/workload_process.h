@@ -19,13 +19,8 @@
 
 namespace bdb::sim {
 
-// How the child ended.
-struct ExitInfo {
-  bool exited = false;  // exit() with code
-  int code = 0;
-  int signal = 0;       // killed by this signal (0 if exited)
-  std::string Describe() const;  // "exit code 0" or "killed by signal 9"
-};
+// How the child ended: exited with a code, or killed by a signal.
+using ExitInfo = ProcessExit;
 
 class WorkloadProcess {
  public:
