@@ -20,6 +20,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "simulator/faults/fault_schedule.h"
 #include "simulator/faults/journal_writer.h"
@@ -464,9 +465,14 @@ std::string PowerLossResult::Describe() const {
                                  unsynced_writes, kept_writes, torn_writes, dropped_writes, lost_bytes, lost.size());
   if (directory_changes > 0)
     text += fmt::format("; {} of {} unsynced directory changes lost", directory_changes_lost, directory_changes);
-  if (bdb_name_changes > 0)
+  if (bdb_name_changes > 0) {
     text += fmt::format("; {} of {} BDB name changes after the last fsync lost", bdb_name_changes_lost,
                         bdb_name_changes);
+    std::vector<std::string> bdb;  // the first few, by name (in journal order)
+    for (const std::string& change : lost_directory_changes)
+      if (change.rfind("BDB's ", 0) == 0 && bdb.size() < 3) bdb.push_back(change.substr(6));
+    if (!bdb.empty()) text += " (" + fmt::format("{}", fmt::join(bdb, ", ")) + (bdb_name_changes_lost > 3 ? ", ..." : "") + ")";
+  }
   return text;
 }
 
