@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "engine/file_io.h"
+#include "simulator/faults/bdb_names_model.h"
 #include "simulator/faults/fault_schedule.h"
 
 namespace bdb::sim {
@@ -42,8 +43,9 @@ const char* Verb(uint32_t type) {
 }
 
 std::string Describe(const ParsedRecord& r) {
-  if (r.h.type == kRename) return fmt::format("rename '{}' -> '{}'", r.raw_path, r.to);
-  return fmt::format("{} '{}'", Verb(r.h.type), r.raw_path);
+  const char* who = IsBdbNameChange(r) ? "BDB's " : "";
+  if (r.h.type == kRename) return fmt::format("{}rename '{}' -> '{}'", who, r.raw_path, r.to);
+  return fmt::format("{}{} '{}'", who, Verb(r.h.type), r.raw_path);
 }
 
 // The directory whose fsync makes r durable (a rename's target directory; its
@@ -108,7 +110,7 @@ Status Undo(const ParsedRecord& r, const std::string& home, const std::vector<co
 }  // namespace
 
 Status RollBackDirectoryChanges(const std::vector<ParsedRecord>& records, const std::string& home, uint64_t seed,
-                                PowerLossMode mode, PowerLossResult* result) {
+                                PowerLossMode mode, BdbNames names, PowerLossResult* result) {
   // Per directory: the journal offset below which its changes are durable.
   std::map<std::string, uint64_t> dir_synced;
   for (const ParsedRecord& r : records) {
@@ -121,6 +123,7 @@ Status RollBackDirectoryChanges(const std::vector<ParsedRecord>& records, const 
   std::map<std::string, std::vector<const ParsedRecord*>> unsynced;  // by directory, in journal order
   std::vector<const ParsedRecord*> changes;
   for (const ParsedRecord& r : records) {
+    if (names == BdbNames::kOrdered && IsBdbNameChange(r)) changes.push_back(&r);
     if (!IsDirectoryChange(r)) continue;
     changes.push_back(&r);
     const bool durable = synced_after(dir_synced, DirectoryOf(r), r.at) ||
@@ -140,6 +143,11 @@ Status RollBackDirectoryChanges(const std::vector<ParsedRecord>& records, const 
     }
     lost.insert(lost.end(), ops.begin() + keep, ops.end());
   }
+  const size_t engine_lost = lost.size();
+  if (names == BdbNames::kOrdered) {
+    result->bdb_name_changes += LostBdbNameChanges(records, seed, mode, &lost);
+    result->bdb_name_changes_lost += lost.size() - engine_lost;
+  }
   if (lost.empty()) return Status::OK();
   std::sort(lost.begin(), lost.end(), [](const ParsedRecord* a, const ParsedRecord* b) { return a->at < b->at; });
   std::vector<const ParsedRecord*> kept_renames;
@@ -151,7 +159,7 @@ Status RollBackDirectoryChanges(const std::vector<ParsedRecord>& records, const 
   }
   for (auto it = lost.rbegin(); it != lost.rend(); ++it) {
     BDB_RETURN_IF_ERROR(Undo(**it, home, kept_renames));
-    ++result->directory_changes_lost;
+    if (!IsBdbNameChange(**it)) ++result->directory_changes_lost;
     result->lost_directory_changes.push_back(Describe(**it));
     result->lost.push_back({(*it)->raw_path, 0, 0, false});
   }

@@ -17,7 +17,8 @@
 //    rename moves the file back (and brings back the file it replaced), a
 //    lost unlink brings the file back (from the copy the journal kept).
 // Records of BDB's own hooks (origin kOriginBdb) are not part of it: their
-// rules stay those of ApplyPowerLoss.
+// rules stay those of ApplyPowerLoss, or, with BdbNames::kOrdered, those of
+// bdb_names_model.h, whose lost changes are undone here with the engine's.
 // Internal to faults/.
 #pragma once
 
@@ -35,7 +36,9 @@ namespace bdb::sim {
 // adds them to result (directory_changes, directory_changes_lost, lost with 0
 // bytes, lost_directory_changes). Same (records, seed, mode) -> same result.
 // IOError naming the path it could not restore.
+// With BdbNames::kOrdered, BDB's creates, renames and unlinks that
+// bdb_names_model.h loses are undone too (counted in bdb_name_changes*).
 Status RollBackDirectoryChanges(const std::vector<ParsedRecord>& records, const std::string& home, uint64_t seed,
-                                PowerLossMode mode, PowerLossResult* result);
+                                PowerLossMode mode, BdbNames names, PowerLossResult* result);
 
 }  // namespace bdb::sim

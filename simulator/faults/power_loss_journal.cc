@@ -20,6 +20,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "simulator/faults/fault_schedule.h"
 #include "simulator/faults/journal_writer.h"
@@ -43,6 +44,8 @@ struct HookState {
   uint64_t syncs = 0;
   uint64_t seq = 0;
   std::map<int, std::string> fd_paths;  // BDB's fds -> journal path
+  std::string keep_dir;  // "<journal>.bdb-kept": links to files BDB unlinked or renamed over
+  uint64_t kept = 0;
 };
 
 HookState* g_state = nullptr;
@@ -316,6 +319,18 @@ int HookFtruncate(int fd, off_t size) {
   return ::ftruncate(fd, size);
 }
 
+// A hard link in keep_dir to `path` (as BDB named it) before BDB unlinks it
+// or renames over it, so a cut that loses that change (BdbNames::kOrdered)
+// can bring the file back with its content at that moment; "" when there is
+// nothing to keep or no journal. REQUIRES: g_state->mu held.
+std::string KeepForUndo(const char* path) {
+  struct stat st;
+  if (g_state->keep_dir.empty() || ::lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) return "";
+  const std::string base = BaseName(path);
+  const std::string link = fmt::format("{}/{}.{}.{}", g_state->keep_dir, ::getpid(), ++g_state->kept, base);
+  return ::link(path, link.c_str()) == 0 ? link : "";  // another file system: not kept, cannot come back
+}
+
 int HookRename(const char* from, const char* to) {
   std::lock_guard<std::mutex> lock(g_state->mu);
   std::string f = JournalPathFor(AbsolutePathOf(from)), t = JournalPathFor(AbsolutePathOf(to));
@@ -330,7 +345,7 @@ int HookRename(const char* from, const char* to) {
     RecordHeader h{};
     h.type = kRename;
     h.length = t.size();
-    AppendRecord(h, f, {}, t.data(), t.size());
+    AppendRecord(h, f, KeepForUndo(to), t.data(), t.size());
   }
   return ::rename(from, to);
 }
@@ -348,7 +363,7 @@ int HookUnlink(const char* path) {
     }
     RecordHeader h{};
     h.type = kUnlink;
-    AppendRecord(h, p, {}, nullptr, 0);
+    AppendRecord(h, p, KeepForUndo(path), nullptr, 0);
   }
   return ::unlink(path);
 }
@@ -376,6 +391,13 @@ Status InstallIoHooks(const IoHookOptions& options) {
       int err = errno;
       delete state;
       return Status::FromErrno(err, fmt::format("unable to open file '{}'", options.journal_path));
+    }
+    state->keep_dir = options.journal_path + ".bdb-kept";
+    if (::mkdir(state->keep_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      int err = errno;
+      ::close(state->journal_fd);
+      delete state;
+      return Status::FromErrno(err, fmt::format("unable to create directory '{}'", options.journal_path + ".bdb-kept"));
     }
   }
   g_state = state;  // deliberately never freed: hooks may run until exit
@@ -418,6 +440,15 @@ Status ParsePowerLossMode(const std::string& text, PowerLossMode* mode) {
   return Status::OK();
 }
 
+Status ParseBdbNames(const std::string& text, BdbNames* names) {
+  if (text == "durable") *names = BdbNames::kDurable;
+  else if (text == "ordered") *names = BdbNames::kOrdered;
+  else return Status::InvalidArgument(fmt::format("unknown bdb_names model '{}'", text));
+  return Status::OK();
+}
+
+const char* BdbNamesName(BdbNames names) { return names == BdbNames::kOrdered ? "ordered" : "durable"; }
+
 const char* PowerLossModeName(PowerLossMode mode) {
   switch (mode) {
     case PowerLossMode::kAll: return "all";
@@ -434,6 +465,14 @@ std::string PowerLossResult::Describe() const {
                                  unsynced_writes, kept_writes, torn_writes, dropped_writes, lost_bytes, lost.size());
   if (directory_changes > 0)
     text += fmt::format("; {} of {} unsynced directory changes lost", directory_changes_lost, directory_changes);
+  if (bdb_name_changes > 0) {
+    text += fmt::format("; {} of {} BDB name changes after the last fsync lost", bdb_name_changes_lost,
+                        bdb_name_changes);
+    std::vector<std::string> bdb;  // the first few, by name (in journal order)
+    for (const std::string& change : lost_directory_changes)
+      if (change.rfind("BDB's ", 0) == 0 && bdb.size() < 3) bdb.push_back(change.substr(6));
+    if (!bdb.empty()) text += " (" + fmt::format("{}", fmt::join(bdb, ", ")) + (bdb_name_changes_lost > 3 ? ", ..." : "") + ")";
+  }
   return text;
 }
 
@@ -489,8 +528,7 @@ Status ParseJournal(const std::string& journal_path, std::string* buf, std::vect
     r.old_at = p + r.h.path_len;
     r.new_at = r.old_at + r.h.old_len;
     if (r.h.type == kRename) r.to = buf->substr(r.new_at, r.h.length);
-    if ((r.h.type == kRename || r.h.type == kUnlink) && r.h.offset == kOriginFileIO)
-      r.kept = buf->substr(r.old_at, r.h.old_len);
+    if (r.h.type == kRename || r.h.type == kUnlink) r.kept = buf->substr(r.old_at, r.h.old_len);
     records->push_back(std::move(r));
     at = p + body;
   }
@@ -656,6 +694,11 @@ Status ReadJournalStats(const std::string& journal_path, JournalStats* stats) {
 
 Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, uint64_t seed, PowerLossMode mode,
                       PowerLossResult* result) {
+  return ApplyPowerLoss(journal_path, home, seed, mode, BdbNames::kDurable, result);
+}
+
+Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, uint64_t seed, PowerLossMode mode,
+                      BdbNames names, PowerLossResult* result) {
   *result = PowerLossResult();
   std::string buf;
   std::vector<ParsedRecord> records;
@@ -684,7 +727,9 @@ Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, 
       // BDB never fsyncs a directory: a file whose data was never synced since
       // its creation has no durable directory entry either. (The engine's
       // creates follow the directory model below.)
-      if (r.h.type != kCreate || r.h.offset != kOriginBdb || r.path.empty() || synced_upto.count(r.path) != 0)
+      // (BdbNames::kOrdered: bdb_names_model.h decides, with the directory half.)
+      if (names != BdbNames::kDurable || r.h.type != kCreate || r.h.offset != kOriginBdb || r.path.empty() ||
+          synced_upto.count(r.path) != 0)
         continue;
       // subset: the file system may have committed the directory entry anyway.
       if (mode == PowerLossMode::kSubset && (FaultSchedule(seed).Stream("create " + r.path).Next() & 1) != 0) continue;
@@ -715,7 +760,7 @@ Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, 
     }
     BDB_RETURN_IF_ERROR(files.SyncAll());
   }
-  return RollBackDirectoryChanges(records, home, seed, mode, result);
+  return RollBackDirectoryChanges(records, home, seed, mode, names, result);
 }
 
 }  // namespace bdb::sim

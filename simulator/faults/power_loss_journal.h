@@ -96,6 +96,19 @@ enum class PowerLossMode { kAll, kNone, kSubset };
 Status ParsePowerLossMode(const std::string& text, PowerLossMode* mode);
 const char* PowerLossModeName(PowerLossMode mode);
 
+// What a cut does to the creates, renames and unlinks BDB's hooks made in the
+// live environment (records of origin kOriginBdb; bdb_names_model.h):
+//  kDurable: renames and unlinks are durable; a file never fsynced since its
+//    creation loses its name (always in mode none, by a seeded draw in subset).
+//  kOrdered: ext4/xfs journal ordering: each survives iff a successful fsync
+//    (of any file or directory in the journal) began after it; the rest are
+//    lost (none) or a seeded prefix of them in journal order kept (subset),
+//    and undone in reverse order (a lost unlink brings the file back).
+enum class BdbNames { kDurable, kOrdered };
+// "durable", "ordered"; InvalidArgument "unknown bdb_names model '<m>'".
+Status ParseBdbNames(const std::string& text, BdbNames* names);
+const char* BdbNamesName(BdbNames names);
+
 // A range of a file that a power cut lost (relative to home when inside it).
 struct LostRange {
   std::string file;
@@ -117,6 +130,11 @@ struct PowerLossResult {
   uint64_t directory_changes = 0;
   uint64_t directory_changes_lost = 0;
   std::vector<std::string> lost_directory_changes;  // "rename 'a' -> 'b'", in journal order
+  // BdbNames::kOrdered: BDB's creates, renames and unlinks after the
+  // journal's last fsync, and how many of them the cut lost (not counted in
+  // directory_changes above).
+  uint64_t bdb_name_changes = 0;
+  uint64_t bdb_name_changes_lost = 0;
   std::vector<LostRange> lost;    // in journal order (a lost directory change: 0 bytes)
   std::string Describe() const;   // one line for reports
 };
@@ -125,13 +143,18 @@ struct PowerLossResult {
 // its workload dead) and the files outside it that the engine's FileIO
 // journaled (the repository, a restore target) as a power cut would leave
 // them: unsynced writes per mode, then the engine's directory changes per
-// the model of namespace_rollback.h. BDB never fsyncs a
-// directory, so a file the workload created and never fsynced is removed
-// (mode none; in mode subset, by a seeded draw), listed in lost with 0 bytes. Same (journal, seed,
+// the model of namespace_rollback.h, BDB's own per BdbNames (kDurable here:
+// BDB never fsyncs a directory, so a file the workload created and never
+// fsynced is removed (mode none; in mode subset, by a seeded draw), listed in
+// lost with 0 bytes). Same (journal, seed,
 // mode) -> same result. Corruption "power loss journal '<p>' is corrupt at
 // byte <n>: <why>"; IOError naming the file it could not rewrite.
 Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, uint64_t seed, PowerLossMode mode,
                       PowerLossResult* result);
+// The same, with BDB's own directory entries following `names` (kDurable is
+// the overload above).
+Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, uint64_t seed, PowerLossMode mode,
+                      BdbNames names, PowerLossResult* result);
 
 }  // namespace bdb::sim
 

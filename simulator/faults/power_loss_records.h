@@ -29,9 +29,11 @@ inline constexpr uint32_t kLastRecordType = kRmdir;
 constexpr uint32_t kRecordMagic = 0x4A4C5031;  // "1PLJ"
 
 // Who made a create, rename or unlink, in RecordHeader::offset (unused by
-// those records before): BDB's hooks (0; BDB never fsyncs a directory, and its
-// renames and unlinks are taken as durable, as before) or the engine's FileIO
-// (the directory model of namespace_rollback.h applies).
+// those records before): BDB's hooks (0; BDB never fsyncs a directory: its
+// names follow the scenario's BdbNames, power_loss_journal.h) or the engine's
+// FileIO (the directory model of namespace_rollback.h applies). Both keep a
+// hard link to a file they unlink or rename over (its path in the old part;
+// BDB's hooks in "<journal>.bdb-kept/") when they can.
 inline constexpr uint64_t kOriginBdb = 0;
 inline constexpr uint64_t kOriginFileIO = 1;
 
@@ -61,7 +63,7 @@ struct ParsedRecord {
                          // rename or unlink replaced or removed it (its bytes are gone with it)
   std::string raw_path;  // the name the operation used
   std::string to;        // rename: the new name as the operation used it
-  std::string kept;      // rename/unlink by the engine: the kept copy of the replaced or removed file ("" = none)
+  std::string kept;      // rename/unlink: the kept copy of the replaced or removed file ("" = none)
   size_t old_at = 0;     // offsets into the journal buffer
   size_t new_at = 0;
 };

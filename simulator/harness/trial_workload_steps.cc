@@ -106,9 +106,11 @@ Status Trial::PowerCut(int step, PowerLossMode mode, std::string* described) {
   if (it == plan_.power_cut_seed.end())
     return Status::InvalidArgument(fmt::format("no power cut planned at step {}", step));
   PowerLossResult cut;
-  BDB_RETURN_IF_ERROR(ApplyPowerLoss(config_.journal_path, home_, it->second, mode, &cut));
+  BDB_RETURN_IF_ERROR(ApplyPowerLoss(config_.journal_path, home_, it->second, mode, sc_.bdb_names, &cut));
   power_cut_ = true;
-  const std::string hit = std::string("mode ") + ToString(mode) + ": " + cut.Describe();
+  const std::string names =
+      sc_.bdb_names == BdbNames::kDurable ? "" : std::string(", bdb_names ") + BdbNamesName(sc_.bdb_names);
+  const std::string hit = std::string("mode ") + ToString(mode) + names + ": " + cut.Describe();
   Fault("power_loss", hit);
   if (described != nullptr) *described = hit;
   for (size_t i = 0; i < cut.lost_directory_changes.size() && i < 5; ++i)

@@ -48,6 +48,7 @@ const Choices<CrashTarget> kTarget = {{"workload", CrashTarget::kWorkload},
                                       {"archive", CrashTarget::kArchive}};
 const Choices<PowerLossMode> kPowerLoss = {
     {"all", PowerLossMode::kAll}, {"none", PowerLossMode::kNone}, {"subset", PowerLossMode::kSubset}};
+const Choices<BdbNames> kBdbNames = {{"durable", BdbNames::kDurable}, {"ordered", BdbNames::kOrdered}};
 const Choices<TornOrder> kOrder = {
     {"old_new", TornOrder::kOldNew}, {"new_old", TornOrder::kNewOld}, {"both", TornOrder::kBoth}};
 const Choices<IoPoint> kPoints = {{"read", IoPoint::kRead},
@@ -440,9 +441,26 @@ bool ValidName(const std::string& name) {
   });
 }
 
+// [file_system] bdb_names. "posix" (BDB's names durable only after a
+// directory fsync, which BDB never makes) is refused with its reason: every
+// file BDB creates would vanish at every cut (scenarios/README.md).
+void ReadFileSystem(KeyReader& r, const toml::table& top, Scenario* s) {
+  const toml::table* t = r.Table(top, "", "file_system");
+  if (t == nullptr) return;
+  r.CheckKnown(*t, "file_system.", {"bdb_names"});
+  const toml::node* node = t->get("bdb_names");
+  if (node != nullptr && node->is_string() && node->as_string()->get() == "posix") {
+    r.Fail(node->source(), "file_system.bdb_names",
+           "\"posix\" is not offered: BDB never fsyncs a directory, so every file it creates (each log, each "
+           "database) would lose its name at every cut; use \"ordered\" or \"durable\"");
+    return;
+  }
+  r.Enum(*t, "file_system.", "bdb_names", kBdbNames, &s->bdb_names);
+}
+
 void ReadTop(KeyReader& r, const toml::table& top, Scenario* s) {
   r.CheckKnown(top, "", {"name", "description", "expect", "trials", "seed", "min_exercised", "workload", "backup",
-                         "faults", "steps"});
+                         "faults", "file_system", "steps"});
   if (const toml::node* node = r.Get(top, "", "name", true)) {
     auto value = node->as_string();
     if (value == nullptr || value->get().empty() || value->get().size() > 80 || !ValidName(value->get())) {
@@ -461,6 +479,7 @@ void ReadTop(KeyReader& r, const toml::table& top, Scenario* s) {
   ReadWorkload(r, top, &s->workload);
   ReadBackup(r, top, s);
   ReadFaults(r, top, *s, &s->faults);
+  ReadFileSystem(r, top, s);
   ReadSteps(r, top, s);
 }
 

@@ -191,6 +191,9 @@ struct Scenario {
   WorkloadSpec workload;
   BackupSpec backup;
   FaultSpec faults;
+  // [file_system] bdb_names: what a power cut does to BDB's own creates,
+  // renames and unlinks in the live environment (power_loss_journal.h).
+  BdbNames bdb_names = BdbNames::kDurable;
   std::vector<Step> steps;       // explicit, or the implicit schedule
   bool implicit_steps = false;   // true when the file has no [[steps]]
 };

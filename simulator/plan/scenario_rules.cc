@@ -43,6 +43,11 @@ class RuleCheck {
         !s_.faults.crash) {
       Fail("faults.power_loss", "needs a crash to apply to (faults.crash or a crash step)");
     }
+    if (s_.bdb_names != BdbNames::kDurable && !s_.faults.power_loss &&
+        std::none_of(s_.steps.begin(), s_.steps.end(),
+                     [](const Step& step) { return step.action == A::kPowerLoss || step.power_cut.has_value(); })) {
+      Fail("file_system.bdb_names", "needs a power cut to apply to (faults.power_loss, a power_loss step or a power_cut)");
+    }
     if (r_.has_errors()) return;  // the schedule and the plan assume the settings hold
     Schedule();
     if (r_.has_errors()) return;

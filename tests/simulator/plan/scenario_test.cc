@@ -58,7 +58,7 @@ TEST(ScenarioTest, EveryShippedScenarioLoads) {
   std::vector<Scenario> all;
   Status s = LoadScenarios({std::string(BDBACKUP_SOURCE_DIR) + "/scenarios"}, &all);
   ASSERT_TRUE(s.ok()) << s.message();
-  ASSERT_EQ(all.size(), 43u);
+  ASSERT_EQ(all.size(), 46u);
   int caught = 0;
   for (const Scenario& sc : all) {
     EXPECT_FALSE(sc.description.empty()) << sc.name;
@@ -626,6 +626,29 @@ TEST(ScenarioScheduleTest, OtherImpossibleSchedules) {
             "scenarios/x.toml:5: key 'faults.power_loss' needs a crash to apply to (faults.crash or a crash step)");
   EXPECT_EQ(Message(std::string(kHead) + "[backup]\nstart_after_txns = 5\n" + kHot + kCheck),
             "scenarios/x.toml:5: key 'backup.start_after_txns' is only used without [[steps]] (use a wait_txns step)");
+}
+
+// [file_system] bdb_names: the model of BDB's own names at a power cut.
+TEST(ScenarioTest, FileSystemBdbNames) {
+  const std::string cut = "[[steps]]\naction = \"wait_txns\"\ntxns = 10\n[[steps]]\naction = \"power_loss\"\n"
+                          "[[steps]]\naction = \"recover_check\"\n";
+  Scenario sc;
+  ASSERT_TRUE(Load(WithSteps(cut), &sc).ok());
+  EXPECT_EQ(sc.bdb_names, BdbNames::kDurable);
+  Status s = Load(WithSteps(cut, "[file_system]\nbdb_names = \"ordered\"\n"), &sc);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(sc.bdb_names, BdbNames::kOrdered);
+  EXPECT_EQ(Message(WithSteps(cut, "[file_system]\nbdb_names = \"posix\"\n")),
+            "scenarios/x.toml:12: key 'file_system.bdb_names' \"posix\" is not offered: BDB never fsyncs a "
+            "directory, so every file it creates (each log, each database) would lose its name at every cut; use "
+            "\"ordered\" or \"durable\"");
+  EXPECT_EQ(Message(WithSteps(cut, "[file_system]\nbdb_names = \"strict\"\n")),
+            "scenarios/x.toml:12: key 'file_system.bdb_names' must be \"durable\" or \"ordered\", got \"strict\"");
+  EXPECT_EQ(Message(WithSteps(cut, "[file_system]\nnames = \"ordered\"\n")),
+            "scenarios/x.toml:12: key 'file_system.names' is not a known key");
+  EXPECT_EQ(Message(std::string(kHead) + "[file_system]\nbdb_names = \"ordered\"\n"),
+            "scenarios/x.toml:5: key 'file_system.bdb_names' needs a power cut to apply to (faults.power_loss, a "
+            "power_loss step or a power_cut)");
 }
 
 // --- files and directories --------------------------------------------------
