@@ -315,12 +315,16 @@ int main(int argc, char** argv) {
 
   bdb::Status password = bdb::LoadEnvironmentPassword(p.password_file);
   if (!password.ok()) return FailBeforeCommand(password, p.json);
-  bdb::Status key = bdb::LoadRepositoryKey(p.key_file);
-  if (!key.ok()) return FailBeforeCommand(key, p.json);
+  CLI::App* chosen = app.get_subcommands().front();
+  // list and expire read no stored file, so a key (BDBACKUP_KEY_FILE set for
+  // every command of a cron table) is neither read nor needed by them.
+  if (chosen != list && chosen != expire) {
+    bdb::Status key = bdb::LoadRepositoryKey(p.key_file);
+    if (!key.ok()) return FailBeforeCommand(key, p.json);
+  }
   double env_timeout = 0;
   bdb::Status timeout_status = ParseEnvTimeout(p.env_timeout, &env_timeout);
   if (!timeout_status.ok()) return FailBeforeCommand(timeout_status, p.json);
-  CLI::App* chosen = app.get_subcommands().front();
   InstallWatchdog(env_timeout, p.json, chosen->get_name());
 
   bdb::TerminalProgress progress(!p.json && ::isatty(STDERR_FILENO));

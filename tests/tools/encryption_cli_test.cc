@@ -150,6 +150,18 @@ TEST_F(EncryptionTest, AWrongOrMissingKeyIsRefusedUpFrontAndChangesNothing) {
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(repo_ + "/backups")) ++backups;
   EXPECT_EQ(backups, 1u);
   EXPECT_TRUE(fs::is_empty(repo_ + "/archive"));
+  // list and expire read no stored file: a BDBACKUP_KEY_FILE set for the
+  // whole cron table, wrong or missing, does not stop them.
+  for (const std::string& key : {other_key_, tmp_.Sub("no-such-key")}) {
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"list", "--repo", repo_},
+          std::vector<std::string>{"expire", "--repo", repo_, "--keep-full", "1", "--dry-run"}}) {
+      std::vector<std::string> argv = {"/usr/bin/env", "BDBACKUP_KEY_FILE=" + key, BDBACKUP_BIN};
+      argv.insert(argv.end(), args.begin(), args.end());
+      ProcessResult r = RunProcess(argv);
+      EXPECT_EQ(r.exit_code, 0) << args[0] << " with " << key << ": " << Describe(r);
+    }
+  }
 }
 
 TEST_F(EncryptionTest, ModifiedTruncatedAndSwappedFilesFailVerifyAndRestore) {
