@@ -250,13 +250,15 @@ Status Repository::AcquireLock(const char* name, LockMode mode, int wait_seconds
   }
 }
 
-Status Repository::ListBackupsDir(std::vector<std::string>* names) {
+Status Repository::ListDirIfExists(const std::string& dir, std::vector<std::string>* names) {
   names->clear();
   FileInfo info;
-  BDB_RETURN_IF_ERROR(io_->Stat(backups_dir(), &info));
+  BDB_RETURN_IF_ERROR(io_->Stat(dir, &info));
   if (!info.exists) return Status::OK();
-  return io_->ListDir(backups_dir(), names);
+  return io_->ListDir(dir, names);
 }
+
+Status Repository::ListBackupsDir(std::vector<std::string>* names) { return ListDirIfExists(backups_dir(), names); }
 
 Status Repository::RemoveStalePartials(std::vector<std::string>* removed) {
   return RemoveBackupsEndingWith(kPartialSuffix, removed);
@@ -399,11 +401,8 @@ Status Repository::RemoveArchivedLog(uint32_t number) {
 
 Status Repository::ListUnrecordedArchiveLogs(std::vector<uint32_t>* numbers) {
   numbers->clear();
-  FileInfo info;
-  BDB_RETURN_IF_ERROR(io_->Stat(archive_dir(), &info));
-  if (!info.exists) return Status::OK();
   std::vector<std::string> names;
-  BDB_RETURN_IF_ERROR(io_->ListDir(archive_dir(), &names));
+  BDB_RETURN_IF_ERROR(ListDirIfExists(archive_dir(), &names));
   for (const std::string& name : names) {
     uint32_t number = 0;
     if (!ParseLogFileName(name, &number)) continue;
@@ -510,11 +509,8 @@ Status Repository::LoadChain(const std::string& id, std::vector<Manifest>* chain
 
 Status Repository::ListArchivedLogs(std::vector<ArchivedLog>* logs) {
   logs->clear();
-  FileInfo info;
-  BDB_RETURN_IF_ERROR(io_->Stat(archive_dir(), &info));
-  if (!info.exists) return Status::OK();
   std::vector<std::string> names;
-  BDB_RETURN_IF_ERROR(io_->ListDir(archive_dir(), &names));
+  BDB_RETURN_IF_ERROR(ListDirIfExists(archive_dir(), &names));
   for (const std::string& name : names) {
     if (!EndsWith(name, kSidecarSuffix)) continue;
     const std::string log_name = name.substr(0, name.size() - std::string(kSidecarSuffix).size());

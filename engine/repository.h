@@ -157,6 +157,8 @@ class Repository {
   Status AcquireLock(const char* name, LockMode mode, int wait_seconds, const std::string& busy_message,
                      std::unique_ptr<FileLock>* lock);
   Status Create();
+  // ListDir of dir, or no names when dir is missing.
+  Status ListDirIfExists(const std::string& dir, std::vector<std::string>* names);
   // Names of backups/ entries (published IDs and "<ID>.partial"); empty if backups/ is missing.
   Status ListBackupsDir(std::vector<std::string>* names);
   // Removes every backups/ entry whose name ends with suffix, then fsyncs

@@ -248,6 +248,16 @@ Status TestWriter::Commit(int n) {
   return Status::OK();
 }
 
+Status CommitMore(const std::string& home, int n, uint64_t* used_ids, std::vector<uint64_t>* acked) {
+  std::unique_ptr<TestWriter> writer;
+  BDB_RETURN_IF_ERROR(TestWriter::Open(home, &writer));
+  if (*used_ids > 0) BDB_RETURN_IF_ERROR(writer->Abort(static_cast<int>(*used_ids)));
+  BDB_RETURN_IF_ERROR(writer->Commit(n));
+  for (const auto& c : writer->acked()) acked->push_back(c.id);
+  *used_ids += static_cast<uint64_t>(n);
+  return Status::OK();
+}
+
 Status TestWriter::Abort(int n) {
   for (int i = 0; i < n; ++i) BDB_RETURN_IF_ERROR(WriteOne(false));
   return Status::OK();

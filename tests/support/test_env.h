@@ -113,6 +113,11 @@ class TestWriter {
   BdbErrorText errors_;
 };
 
+// Opens a TestWriter on home, uses up the *used_ids transaction ids earlier
+// writers took (a new writer counts from 1; they are aborted, never visible),
+// commits n more and appends their ids to *acked.
+Status CommitMore(const std::string& home, int n, uint64_t* used_ids, std::vector<uint64_t>* acked);
+
 }  // namespace bdb
 
 // The same names under bdb::test, for tests that prefer to spell it out.

@@ -35,16 +35,7 @@ class CompressionTest : public ::testing::Test {
     ASSERT_TRUE(CreateTestEnvironment(home_, opts).ok());
     Commit(300);
   }
-  void Commit(int n) {
-    std::unique_ptr<TestWriter> writer;
-    ASSERT_TRUE(TestWriter::Open(home_, &writer).ok());
-    if (used_ids_ > 0) {
-      ASSERT_TRUE(writer->Abort(static_cast<int>(used_ids_)).ok());
-    }
-    ASSERT_TRUE(writer->Commit(n).ok());
-    for (const auto& c : writer->acked()) acked_.push_back(c.id);
-    used_ids_ += static_cast<uint64_t>(n);
-  }
+  void Commit(int n) { ASSERT_TRUE(CommitMore(home_, n, &used_ids_, &acked_).ok()); }
   json Ok(std::vector<std::string> args) {
     args.push_back("--json");
     ProcessResult r = RunBdbackup(args);

@@ -70,16 +70,7 @@ class CrashPointsTest : public ::testing::Test {
 
   // Commits n transactions in a writer that is closed again afterwards.
   void Commit(int n) {
-    std::unique_ptr<TestWriter> writer;
-    ASSERT_TRUE(TestWriter::Open(home_, &writer).ok());
-    // A new writer counts ids from 1: use up the ids earlier writers took.
-    if (used_ids_ > 0) {
-      ASSERT_TRUE(writer->Abort(static_cast<int>(used_ids_)).ok());
-    }
-    ASSERT_TRUE(writer->Commit(n).ok());
-    for (const auto& c : writer->acked()) acked_.push_back(c.id);
-    used_ids_ += static_cast<uint64_t>(n);
-    writer.reset();
+    ASSERT_TRUE(CommitMore(home_, n, &used_ids_, &acked_).ok());  // the writer is closed on return
     NoteLogs();
   }
 
