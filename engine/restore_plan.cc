@@ -1,7 +1,5 @@
 #include "engine/restore_plan.h"
 
-#include <set>
-
 #include <map>
 
 #include "engine/log_names.h"
@@ -108,7 +106,6 @@ Status ExecuteRestorePlan(const EngineContext& ctx, const RestorePlan& plan, con
   for (const auto& f : plan.files) total += f.size;
   ctx.progress->Phase("restoring files", total);
   CopyBuffers buffers;  // one set for every file
-  std::set<std::string> dirs;  // every directory below target a file went into
   for (const PlannedFile& f : plan.files) {
     const std::string where = "file '" + f.rel + "' of " + f.origin;
     FileInfo info;
@@ -117,8 +114,6 @@ Status ExecuteRestorePlan(const EngineContext& ctx, const RestorePlan& plan, con
     if (info.is_symlink) return Status::Corruption(where + " is a symbolic link; refusing to follow it");
     BDB_RETURN_IF_ERROR(MakeParentDirs(ctx.io, target, f.rel));
     const std::string dst = JoinPath(target, f.rel);
-    for (std::string dir = DirName(f.rel); dir != "." && !dir.empty(); dir = DirName(dir))
-      dirs.insert(JoinPath(target, dir));
     CopyOptions options;
     options.unit_bytes = kCopyChunkBytes;
     options.verification = PageVerification::kNone;  // a repository file does not change while read
@@ -135,8 +130,7 @@ Status ExecuteRestorePlan(const EngineContext& ctx, const RestorePlan& plan, con
   }
   // The copied files' names are durable only once their directories are
   // fsynced (log/, data directories), deepest first, then the target itself.
-  for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) BDB_RETURN_IF_ERROR(ctx.io->SyncDir(*it));
-  return ctx.io->SyncDir(target);
+  return SyncDirectoryTree(ctx.io, target);
 }
 
 }  // namespace bdb
