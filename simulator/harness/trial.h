@@ -78,6 +78,7 @@ inline constexpr uint64_t kLoadPaceUs = 2000;
 inline constexpr std::chrono::milliseconds kLoadResumeTimeout(5000);
 // How long a point-in-time check waits for a commit after its point.
 inline constexpr std::chrono::milliseconds kCommitsAfterPointTimeout(5000);
+inline constexpr uint64_t kCommitsPastPoint = 50;
 // A power_loss step on a running workload cuts after this many more commits.
 inline constexpr uint64_t kCommitsBeforeCut = 20;
 // How long an armed workload crash may take to reach its write.
@@ -194,7 +195,9 @@ class Trial {
                      uint64_t cutoff, bool allow_lost_suffix, int64_t absent_from_unix_ms = 0);
   Status RestoreCheck(const Step& step);
   // A point-in-time check needs commits on both sides of the point: while the
-  // workload runs, keep load on until one began after `unix_ms` (bounded).
+  // workload runs, keep load on until one began after `unix_ms`, then for
+  // kCommitsPastPoint more acknowledgements (bounded in time), so the check
+  // that they are absent reads more than one.
   void WaitForCommitsAfter(int64_t unix_ms);
   Status CheckCommandBackup(const DetectionScope& scope, const PublishedBackup& backup, const std::string& target);
   Status CopyTree(const std::string& from, const std::string& to);

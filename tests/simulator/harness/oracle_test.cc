@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -112,6 +113,28 @@ class OracleTest : public ::testing::Test {
 TempDir* OracleTest::dir_ = nullptr;
 WorkloadConfig OracleTest::config_;
 std::unique_ptr<WorkloadProcess> OracleTest::process_;
+
+// Rule 2 after a point-in-time restore: every commit that began at or after
+// the point is checked absent; this copy holds them all, so each is a
+// violation, and a point after the last commit checks none.
+TEST_F(OracleTest, CommitsBegunAfterThePointThatAreVisibleBreakRuleTwo) {
+  std::vector<TxnRecord> acked;
+  for (const TxnRecord& r : ledger().Snapshot())
+    if (r.ack_seq != 0 && r.start_unix_ms != 0) acked.push_back(r);
+  ASSERT_GT(acked.size(), 100u);
+  std::sort(acked.begin(), acked.end(),
+            [](const TxnRecord& a, const TxnRecord& b) { return a.start_unix_ms < b.start_unix_ms; });
+  const int64_t point = acked[acked.size() / 2].start_unix_ms;
+  uint64_t begun_after = 0;
+  for (const TxnRecord& r : ledger().Snapshot()) begun_after += r.start_unix_ms != 0 && r.start_unix_ms >= point;
+  OracleReport r = CheckEnvironment(home_, ledger(), ledger().Cutoff(), config_, false, point);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.after_point, begun_after);
+  EXPECT_TRUE(HasViolation(r, 2, "began to commit after the restore point but is visible"));
+  r = CheckEnvironment(home_, ledger(), ledger().Cutoff(), config_, false, acked.back().start_unix_ms + 1);
+  EXPECT_TRUE(r.ok) << r.Summary();
+  EXPECT_EQ(r.after_point, 0u);
+}
 
 TEST_F(OracleTest, UndamagedEnvironmentPasses) {
   OracleReport r = Check();
