@@ -1,6 +1,9 @@
 // Subprocess: the project's one way to start a program. bdbackup starts its
 // recovery helper with it, the simulator its workload, backup agent and
-// external backup programs, and the tests bdbackup and BDB's utilities.
+// external backup programs, and the tests bdbackup, bdbsim, BDB's utilities
+// and the other programs they run (tests/support/run_process.h). Tests fork
+// without exec only to run their own code in a second process (a lock holder,
+// a process killed mid-call), never to start a program.
 //
 // A child is started with posix_spawn (no shell): stdin from /dev/null, stdout
 // and stderr each to a pipe the parent reads, a file, /dev/null or the

@@ -11,13 +11,13 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "engine/log_names.h"
+#include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 
 namespace bdb {
@@ -25,16 +25,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string RunCommand(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  ::pclose(p);
-  return out;
-}
+// What a program prints on stdout (its stderr and exit code are not looked at).
+std::string StdoutOf(const std::vector<std::string>& argv) { return RunProcess(argv).out; }
 
 std::vector<uint32_t> ParseLogList(const std::string& text) {
   std::vector<uint32_t> out;
@@ -242,8 +234,8 @@ TEST(LiveEnvironmentTest, LogListsMatchDbArchive) {
   ASSERT_TRUE(live->ListRemovableLogs(&removable).ok());
   ASSERT_GE(all.size(), 3u);
   for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], i + 1);
-  EXPECT_EQ(all, ParseLogList(RunCommand("db5.3_archive -l -h " + tmp.path())));
-  EXPECT_EQ(removable, ParseLogList(RunCommand("db5.3_archive -h " + tmp.path())));
+  EXPECT_EQ(all, ParseLogList(StdoutOf({"db5.3_archive", "-l", "-h", tmp.path()})));
+  EXPECT_EQ(removable, ParseLogList(StdoutOf({"db5.3_archive", "-h", tmp.path()})));
   ASSERT_FALSE(removable.empty());
   EXPECT_LT(removable.back(), all.back());  // the current log is always needed
   for (size_t i = 0; i < removable.size(); ++i) EXPECT_EQ(removable[i], all[i]);

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <thread>
 
+#include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 
 namespace bdb {
@@ -39,10 +40,8 @@ void CopyEnvironment(const std::string& from, const std::string& to, bool with_r
   }
 }
 
-int RunQuiet(const std::string& cmd) {
-  int rc = std::system((cmd + " >/dev/null 2>&1").c_str());
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
+// A program's exit code (128 + signal if killed); its output is discarded.
+int RunQuiet(const std::vector<std::string>& argv) { return RunProcess(argv).exit_code; }
 
 std::map<std::string, std::string> Expected(const std::vector<AckedCommit>& acked) {
   std::map<std::string, std::string> out;
@@ -84,8 +83,8 @@ TEST(RecoveryTest, CatastrophicRecoveryOfACopyRestoresCommittedData) {
   ASSERT_TRUE(RecoverCatastrophic(copy, std::nullopt).ok());
   EXPECT_FALSE(HasRegionFiles(copy));
   ExpectContents(copy, expected);
-  EXPECT_EQ(RunQuiet("db5.3_verify -h " + copy + " a.db b.db"), 0);
-  EXPECT_EQ(RunQuiet("db5.3_dump -h " + copy + " a.db"), 0);
+  EXPECT_EQ(RunQuiet({"db5.3_verify", "-h", copy, "a.db", "b.db"}), 0);
+  EXPECT_EQ(RunQuiet({"db5.3_dump", "-h", copy, "a.db"}), 0);
   EXPECT_TRUE(VerifyDatabases(copy, {"a.db", "b.db"}).ok());
   // The live environment was never touched.
   std::map<std::string, std::string> a, b;
@@ -248,7 +247,7 @@ TEST(VerifyDatabasesTest, NamesTheCorruptedFileAndPage) {
             "database 'a.db' failed verification: BDB0566 Page 2: item 67 of unrecognizable type; "
             "BDB0566 Page 2: item 68 of unrecognizable type; BDB1059 Page 2: gap between items at offset 2068 "
             "(and 1 more)");
-  EXPECT_NE(RunQuiet("db5.3_verify -h " + copy + " a.db"), 0);
+  EXPECT_NE(RunQuiet({"db5.3_verify", "-h", copy, "a.db"}), 0);
 }
 
 TEST(VerifyDatabasesTest, MissingDatabaseIsNotFound) {

@@ -20,6 +20,7 @@
 #include "engine/content_hash.h"
 #include "engine/file_io.h"
 #include "engine/page_checksum.h"
+#include "tests/support/run_process.h"
 
 namespace bdb {
 namespace {
@@ -79,10 +80,7 @@ bool Exists(const std::string& path) {
   return info.exists;
 }
 
-bool DbVerifyAccepts(const std::string& path) {
-  std::string cmd = "db5.3_verify -q '" + path + "' >/dev/null 2>&1";
-  return std::system(cmd.c_str()) == 0;
-}
+bool DbVerifyAccepts(const std::string& path) { return RunProcess({"db5.3_verify", "-q", path}).exit_code == 0; }
 
 // Hooks a test sets on HookedFileIO; unset hooks do nothing.
 struct Hooks {

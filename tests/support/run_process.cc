@@ -32,4 +32,26 @@ bool Db53VerifyAccepts(const std::string& home, const std::string& db_file, std:
   return r.exit_code == 0;
 }
 
+ProcessResult RunHeadlessChromium(const std::string& html, const std::string& profile_dir,
+                                  const std::vector<std::string>& extra) {
+  SpawnSpec spec;
+  spec.argv = {"timeout", "50", kChromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+               "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               "--user-data-dir=" + profile_dir};
+  spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
+  spec.argv.push_back("file://" + html);
+  spec.err = ChildOutput::DevNull();
+  ProcessResult result;
+  ProcessExit exit;
+  std::string err;
+  Status s = RunProgram(spec, /*timeout_ms=*/-1, &exit, &result.out, &err);
+  if (!s.ok()) {
+    result.exit_code = 127;
+    result.err = s.message();
+    return result;
+  }
+  result.exit_code = exit.ShellCode();
+  return result;
+}
+
 }  // namespace bdb

@@ -1,6 +1,6 @@
 // RunProcess: runs a program (no shell) to completion for tests, capturing
 // its exit code, stdout and stderr. Used to drive bdbackup, bdbsim and BDB's
-// own db5.3_* utilities exactly as a user would.
+// own db5.3_* utilities exactly as a user would, and headless Chromium.
 #pragma once
 
 #include <string>
@@ -20,5 +20,15 @@ ProcessResult RunBdbackup(std::vector<std::string> args);
 
 // db5.3_verify on one database file of a home (run from inside the home).
 bool Db53VerifyAccepts(const std::string& home, const std::string& db_file, std::string* output);
+
+// The browser the report tests render in, when installed.
+inline constexpr const char* kChromium = "/usr/bin/chromium";
+
+// Headless kChromium on the page file html (killed by `timeout 50` if it runs
+// longer), with its profile in profile_dir and the extra flags: its stdout
+// and exit code. Its stderr is discarded (err says only why it could not be
+// started).
+ProcessResult RunHeadlessChromium(const std::string& html, const std::string& profile_dir,
+                                  const std::vector<std::string>& extra);
 
 }  // namespace bdb

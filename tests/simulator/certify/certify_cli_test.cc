@@ -4,7 +4,6 @@
 // will not recover: a clear FAIL with exit 1, never a crash.
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -18,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/file_io.h"
+#include "engine/subprocess.h"
 #include "simulator/certify/ack_file.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
@@ -29,40 +29,40 @@ namespace {
 class ListenerProcess {
  public:
   explicit ListenerProcess(const std::string& ack_file) {
-    int fds[2];
-    EXPECT_EQ(::pipe(fds), 0);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(fds[1], 1);
-      ::close(fds[0]);
-      ::execl(BDBSIM_BIN, BDBSIM_BIN, "certify", "listen", "--port", "0", "--ack-file", ack_file.c_str(), nullptr);
-      ::_exit(127);
+    SpawnSpec spec;
+    spec.argv = {BDBSIM_BIN, "certify", "listen", "--port", "0", "--ack-file", ack_file};
+    spec.out = ChildOutput::Pipe();
+    spec.err = ChildOutput::Inherit();
+    Status s = Subprocess::Start(spec, &child_);
+    EXPECT_TRUE(s.ok()) << s.message();
+    if (!s.ok()) return;
+    // Its first line (or up to 1023 bytes of it); the rest stays unread in the pipe.
+    char c;
+    while (first_line_.size() < 1023 && ::read(child_->out_fd(), &c, 1) == 1) {
+      first_line_ += c;
+      if (c == '\n') break;
     }
-    ::close(fds[1]);
-    out_ = fdopen(fds[0], "r");
-    char line[1024] = {};
-    if (fgets(line, sizeof line, out_) != nullptr) first_line_ = line;
     std::smatch m;
     if (std::regex_search(first_line_, m, std::regex("listening on port ([0-9]+)"))) port_ = std::stoi(m[1]);
   }
   ~ListenerProcess() {
-    if (pid_ > 0) Stop();
-    if (out_ != nullptr) fclose(out_);
+    if (child_ != nullptr && !stopped_) Stop();
   }
-  // SIGTERM; the exit status.
+  // SIGTERM; the exit code (128 + signal if killed).
   int Stop() {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    stopped_ = true;
+    if (child_ == nullptr) return 127;  // as the shell says of a program it cannot start
+    child_->Signal(SIGTERM);
+    ProcessExit exit;
+    child_->Wait(/*timeout_ms=*/-1, &exit);
+    return exit.ShellCode();
   }
   int port() const { return port_; }
   const std::string& first_line() const { return first_line_; }
 
  private:
-  pid_t pid_ = -1;
-  FILE* out_ = nullptr;
+  std::unique_ptr<Subprocess> child_;
+  bool stopped_ = false;
   std::string first_line_;
   int port_ = 0;
 };

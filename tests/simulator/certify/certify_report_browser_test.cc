@@ -9,16 +9,18 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
+#include <system_error>
 
 #include "engine/file_io.h"
 #include "simulator/certify/certify_report.h"
+#include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 
 namespace bdb::sim::certify {
 namespace {
-
-constexpr const char* kChromium = "/usr/bin/chromium";
 
 CertificationReport FailingReport() {
   CertificationReport report;
@@ -58,25 +60,6 @@ CertificationReport FailingReport() {
   return report;
 }
 
-std::string RunShell(const std::string& cmd, int* status) {
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) {
-    *status = -1;
-    return "";
-  }
-  std::string out;
-  char buf[65536];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  *status = pclose(p);
-  return out;
-}
-
-std::string ChromiumCommand(const std::string& dir, const std::string& extra) {
-  return std::string("timeout 50 ") + kChromium +
-         " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
-         " --disable-component-update --disable-sync --user-data-dir='" + dir + "/profile' " + extra + " 'file://" +
-         dir + "/certification.html' 2>/dev/null";
-}
 
 TEST(CertifyReportBrowserTest, ChromiumRendersTheCertificationReport) {
   if (access(kChromium, X_OK) != 0) {
@@ -85,9 +68,9 @@ TEST(CertifyReportBrowserTest, ChromiumRendersTheCertificationReport) {
   }
   TempDir dir("certify-browser");
   ASSERT_TRUE(WriteCertificationReport(FailingReport(), dir.path()).ok());
-  int status = 0;
-  std::string dom = RunShell(ChromiumCommand(dir.path(), "--dump-dom"), &status);
-  EXPECT_EQ(status, 0);
+  ProcessResult dump = RunHeadlessChromium(dir.Sub("certification.html"), dir.Sub("profile"), {"--dump-dom"});
+  EXPECT_EQ(dump.exit_code, 0) << dump.err;
+  const std::string& dom = dump.out;
   EXPECT_NE(dom.find("<span class=\"badge FAIL\">FAIL</span>"), std::string::npos);
   EXPECT_NE(dom.find("FAIL: 1200 acknowledged, 1187 present, 13 lost, 0 corrupted, 0 torn pages"), std::string::npos);
   EXPECT_NE(dom.find("<section id=\"first-lost\">"), std::string::npos);
@@ -103,13 +86,17 @@ TEST(CertifyReportBrowserTest, ChromiumRendersTheCertificationReport) {
   EXPECT_NE(dom.find("host-&lt;i&gt;x&lt;/i&gt;"), std::string::npos);
   EXPECT_EQ(dom.find("<i>x</i>"), std::string::npos);
 
-  RunShell(ChromiumCommand(dir.path(), "--screenshot='" + dir.Sub("shot.png") + "' --window-size=1200,1800 --hide-scrollbars"),
-           &status);
-  EXPECT_EQ(status, 0);
+  ProcessResult shot = RunHeadlessChromium(dir.Sub("certification.html"), dir.Sub("profile"),
+                                           {"--screenshot=" + dir.Sub("shot.png"), "--window-size=1200,1800", "--hide-scrollbars"});
+  EXPECT_EQ(shot.exit_code, 0) << shot.err;
   struct stat st {};
   ASSERT_EQ(stat(dir.Sub("shot.png").c_str(), &st), 0) << "no screenshot written";
   EXPECT_GT(st.st_size, 20000) << "screenshot is suspiciously small (blank page?)";
-  if (const char* keep = std::getenv("BDBSIM_KEEP_SCREENSHOT")) RunShell("cp '" + dir.Sub("shot.png") + "' '" + keep + "'", &status);
+  if (const char* keep = std::getenv("BDBSIM_KEEP_SCREENSHOT")) {
+    std::error_code ec;  // as cp copies: to keep, or into the directory keep names
+    std::filesystem::copy(dir.Sub("shot.png"), keep, std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) std::fprintf(stderr, "screenshot not kept at '%s': %s\n", keep, ec.message().c_str());
+  }
 }
 
 }  // namespace

@@ -4,12 +4,12 @@
 #include "simulator/faults/io_error_injector.h"
 
 #include <stdio.h>
-#include <sys/wait.h>
 
 #include <cstdlib>
 
 #include <gtest/gtest.h>
 
+#include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 
 namespace bdb::sim {
@@ -157,19 +157,12 @@ TEST(FiuRunPrefix, BuildsTheCommandLine) {
   EXPECT_EQ(FiuRunPrefix({{"x", 1.0, -2}}, &argv).message(), "invalid posix fault: errno -2 out of range");
 }
 
-// Runs argv (quoted for sh) and returns its exit status and combined output.
+// Runs argv and returns its exit code (128 + signal if killed) and all it
+// printed: its stdout, then its stderr.
 int RunCommand(const std::vector<std::string>& argv, std::string* output) {
-  std::string cmd;
-  for (const std::string& a : argv) cmd += "'" + a + "' ";
-  cmd += "2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return -1;
-  char buf[4096];
-  size_t n;
-  output->clear();
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) output->append(buf, n);
-  int status = ::pclose(p);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  ProcessResult r = RunProcess(argv);
+  *output = r.out + r.err;
+  return r.exit_code;
 }
 
 std::vector<std::string> Under(const std::vector<PosixFault>& faults, const std::vector<std::string>& cmd) {

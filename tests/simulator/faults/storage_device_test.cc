@@ -5,8 +5,9 @@
 // show what each did to acknowledged commits.
 #include <signal.h>
 
-#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -23,6 +24,17 @@ namespace bdb::sim {
 namespace {
 
 using std::chrono::milliseconds;
+
+// A copy of the directory tree from as to (which must not exist): contents,
+// permissions, symbolic links as links (what `cp -a` gave these tests; its
+// timestamps and owners nothing here reads).
+::testing::AssertionResult CopyTree(const std::string& from, const std::string& to) {
+  std::error_code ec;
+  std::filesystem::copy(from, to,
+                        std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks, ec);
+  if (ec) return ::testing::AssertionFailure() << "cannot copy '" << from << "' to '" << to << "': " << ec.message();
+  return ::testing::AssertionSuccess();
+}
 
 // Runs a journaled workload to 150 acknowledgements, kills it, and keeps a
 // pristine copy of its environment to apply cuts to.
@@ -47,7 +59,7 @@ class StorageDeviceTest : public ::testing::Test {
   // Applies the device's cut to a fresh copy; returns what the oracle found.
   OracleReport Cut(const StorageDevice& device, uint64_t seed, DeviceCutResult* result, bool* recovered) {
     const std::string home = dir_.Sub(fmt::format("cut-{}-{}", DeviceBehaviourName(device.behaviour), seed));
-    EXPECT_EQ(std::system(fmt::format("cp -a '{}' '{}'", c_.home, home).c_str()), 0);
+    EXPECT_TRUE(CopyTree(c_.home, home));
     Status s = ApplyDevicePowerCut(c_.journal_path, home, seed, device, result);
     EXPECT_TRUE(s.ok()) << s.message();
     *recovered = RecoverNormal(home).ok();
@@ -93,7 +105,7 @@ TEST_F(StorageDeviceTest, ReorderedWritesKeepLaterWritesAndLoseEarlierFsyncedOne
     // Deterministic: the same journal, seed and device give the same cut.
     DeviceCutResult again;
     const std::string home = dir_.Sub(fmt::format("again-{}", seed));
-    ASSERT_EQ(std::system(fmt::format("cp -a '{}' '{}'", c_.home, home).c_str()), 0);
+    ASSERT_TRUE(CopyTree(c_.home, home));
     ASSERT_TRUE(ApplyDevicePowerCut(c_.journal_path, home, seed, {DeviceBehaviour::kReorderWrites, 64 << 10}, &again).ok());
     EXPECT_EQ(again.Describe(), r.Describe());
   }

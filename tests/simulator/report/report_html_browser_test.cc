@@ -7,15 +7,16 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <string>
+#include <system_error>
 
 #include "engine/file_io.h"
 #include "simulator/report/report_html.h"
+#include "tests/support/run_process.h"
 
 namespace bdb::sim {
 namespace {
-
-constexpr const char* kChromium = "/usr/bin/chromium";
 
 RunReport BrowserReport() {
   RunReport r;
@@ -55,26 +56,6 @@ RunReport BrowserReport() {
   return r;
 }
 
-// Runs a shell command; returns its stdout, and its exit status in *status.
-std::string RunShell(const std::string& cmd, int* status) {
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) {
-    *status = -1;
-    return "";
-  }
-  std::string out;
-  char buf[65536];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  *status = pclose(p);
-  return out;
-}
-
-std::string ChromiumCommand(const std::string& dir, const std::string& extra) {
-  return std::string("timeout 50 ") + kChromium +
-         " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
-         " --disable-component-update --disable-sync --user-data-dir='" + dir + "/profile' " + extra + " 'file://" +
-         dir + "/report.html' 2>/dev/null";
-}
 
 TEST(ReportHtmlBrowserTest, ChromiumRendersTheReport) {
   if (access(kChromium, X_OK) != 0) {
@@ -85,9 +66,9 @@ TEST(ReportHtmlBrowserTest, ChromiumRendersTheReport) {
   const std::string dir = mkdtemp(tmpl);
   ASSERT_TRUE(WriteHtml(BrowserReport(), dir + "/report.html").ok());
 
-  int status = 0;
-  std::string dom = RunShell(ChromiumCommand(dir, "--dump-dom"), &status);
-  EXPECT_EQ(status, 0);
+  ProcessResult dump = RunHeadlessChromium(dir + "/report.html", dir + "/profile", {"--dump-dom"});
+  EXPECT_EQ(dump.exit_code, 0) << dump.err;
+  const std::string& dom = dump.out;
   for (const char* name : {"hot-backup-under-load", "cold-backup-after-crash", "unsafe-mmap-copy"}) {
     EXPECT_NE(dom.find(std::string("<div class=\"name\">") + name + "</div>"), std::string::npos) << name;
   }
@@ -99,14 +80,17 @@ TEST(ReportHtmlBrowserTest, ChromiumRendersTheReport) {
   EXPECT_NE(dom.find("<svg class=\"histogram\""), std::string::npos);
   EXPECT_NE(dom.find("<svg class=\"timeline\""), std::string::npos);
 
-  RunShell(ChromiumCommand(dir, "--screenshot='" + dir + "/shot.png' --window-size=1200,2000 --hide-scrollbars"), &status);
-  EXPECT_EQ(status, 0);
+  ProcessResult shot = RunHeadlessChromium(dir + "/report.html", dir + "/profile",
+                                           {"--screenshot=" + dir + "/shot.png", "--window-size=1200,2000", "--hide-scrollbars"});
+  EXPECT_EQ(shot.exit_code, 0) << shot.err;
   struct stat st {};
   ASSERT_EQ(stat((dir + "/shot.png").c_str(), &st), 0) << "no screenshot written";
   EXPECT_GT(st.st_size, 20000) << "screenshot is suspiciously small (blank page?)";
 
   if (const char* keep = std::getenv("BDBSIM_KEEP_SCREENSHOT")) {
-    RunShell("cp '" + dir + "/shot.png' '" + keep + "'", &status);
+    std::error_code ec;  // as cp copies: to keep, or into the directory keep names
+    std::filesystem::copy(dir + "/shot.png", keep, std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) std::fprintf(stderr, "screenshot not kept at '%s': %s\n", keep, ec.message().c_str());
   }
   RemoveTree(DefaultFileIO(), dir);
 }

@@ -16,6 +16,7 @@
 #include "simulator/report/report_json.h"
 #include "simulator/report/report_junit.h"
 #include "simulator/report/report_table.h"
+#include "tests/support/run_process.h"
 
 namespace bdb::sim {
 namespace {
@@ -287,13 +288,9 @@ TEST(JUnitTest, XmllintAcceptsIt) {
   r.scenarios[2].trials[0].detail = "control \x01 and bad utf-8 \xFF";
   std::string path = JoinPath(dir.path(), "junit.xml");
   ASSERT_TRUE(WriteJUnit(r, path).ok());
-  std::string cmd = "/usr/bin/xmllint --noout '" + path + "' 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  char buf[4096];
-  std::string out;
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  EXPECT_EQ(pclose(p), 0) << out;
+  ProcessResult lint = RunProcess({"/usr/bin/xmllint", "--noout", path});
+  const std::string out = lint.out + lint.err;
+  EXPECT_EQ(lint.exit_code, 0) << out;
   EXPECT_EQ(out, "");
 }
 
