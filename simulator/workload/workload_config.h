@@ -58,7 +58,7 @@ struct WorkloadConfig {
   uint64_t io_error_nth = 0;
   int io_error_errno = 5;               // EIO
   bool io_error_short_write = false;    // write only: half the bytes land first
-  // Application settings the engine must cope with (issue 12):
+  // Application settings the engine must cope with:
   bool bulk = false;             // every txn begins with DB_TXN_BULK
   bool log_auto_remove = false;  // DB_CONFIG: set_flags DB_LOG_AUTO_REMOVE
   bool queue = false;            // also q.db: a queue database with extent files (payload.h)

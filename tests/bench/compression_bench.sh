@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compression and encryption benchmark (issue 14): stored size and time of a
+# Compression and encryption benchmark: stored size and time of a
 # hot backup and of a restore, raw against --compress zstd:1 / zstd (3) /
 # zstd:9, against --encrypt-key-file (AES-256-GCM) alone and with zstd (3),
 # in one run on the same two environments built by bench_env: `fill`

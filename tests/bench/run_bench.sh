@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The speed and memory benchmark (issue 2 "Speed and memory", issue 3 "Speed").
+# The speed and memory benchmark (backup, restore and simulator speed, peak memory).
 # Not a test: ctest never runs it. One run measures, prints a table and writes
 # reports/reference/benchmarks.md.
 #

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # How often does a SIGKILL of a backup tool at a random instant wedge the
-# application? (issue 12, item 1). Not a test: ctest never runs it.
+# application? Not a test: ctest never runs it.
 #
 #   tests/bench/wedge_measure.sh BUILD_DIR [N]
 #

@@ -242,7 +242,7 @@ for tag, txns in (("hot-backup-under-load", 1500), ("hot-backup-under-load-1000"
     except (OSError, ValueError, KeyError) as e:
         p(f"| {tag} | {txns} | ? | {rs[0]['wall']:.1f} | ? | report.json unreadable: {e} | | |")
 p("")
-p("Target (issue 3): at least 600 trials a minute with 2 jobs for a 1,000-transaction hot-backup trial. "
+p("Target: at least 600 trials a minute with 2 jobs for a 1,000-transaction hot-backup trial. "
   "`duration_ms` is the whole trial (workload, backup, verify with its trial restore, restore, recovery, "
   "oracle); `recovery_ms` is the catastrophic recovery of the restore, as report.json gives them. "
   "CPU s per trial is user+sys of `bdbsim run` and all its children (`/usr/bin/time`) over the trials: "

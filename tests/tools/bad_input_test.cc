@@ -1,4 +1,4 @@
-// Hostile and broken input to the real bdbackup binary (issue 5's list): each
+// Hostile and broken input to the real bdbackup binary: each
 // case must end with exactly one error line on stderr naming what and why,
 // exit 2 for bad usage or an input that is not what it claims, 1 where a check
 // finds damaged backup data, and leave the home, the repository and the

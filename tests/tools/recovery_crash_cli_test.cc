@@ -4,7 +4,7 @@
 // --recover-as-you-go stays published and says the standby was not updated.
 // The crash is made deterministic by BDBACKUP_RECOVER_TEST_CRASH, honoured by
 // the bdbackup-recover helper of a test build (it raises the signal from BDB's
-// own feedback callback). One test needs no hook: the issue's own case, a hot
+// own feedback callback). One test needs no hook: the first reported case, a hot
 // backup then an incremental across DB_TXN_BULK transactions, on which BDB
 // 5.3's recovery really dies with SIGSEGV.
 #include <gtest/gtest.h>
@@ -218,7 +218,7 @@ TEST_F(RecoveryCrashCliTest, StuckHelperMeetsTheWatchdog) {
   EXPECT_EQ(again.exit_code, 0) << again.err;
 }
 
-// Issue 12's report: the chain's log misses the pages the bulk transactions
+// The reported case: the chain's log misses the pages the bulk transactions
 // made, and BDB 5.3.28 crashes recovering it (db5.3_recover -c too). The
 // real binary refuses to publish such an incremental (exit 1, the reason and
 // the remedy), so verify and restore never meet it; a chain that does crash

@@ -1,5 +1,5 @@
-// RunTrial with the workload knobs for application settings (issue 12 item
-// 6): DB_TXN_BULK writers with the engine's announced hot backup and held
+// RunTrial with the workload knobs for application settings:
+// DB_TXN_BULK writers with the engine's announced hot backup and held
 // incrementals pass, the test-only engine that does not announce the hot
 // backup is caught under the same bulk load, and encrypted and data-directory
 // environments restore through the harness's restore, verify and oracle.

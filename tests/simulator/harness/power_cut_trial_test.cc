@@ -1,4 +1,4 @@
-// RunTrial with a power cut in the backup agent's write path (issue 11): the
+// RunTrial with a power cut in the backup agent's write path: the
 // real engine keeps its promise at a cut in publish and in archive's removal
 // (the repository shows the old state or the new backup whole, no log number
 // is lost, every ack recovers), and each durability shortcut of the negative
