@@ -5,9 +5,14 @@
 //   __db_pg_alloc (49): fileid@16 ... pgno@40 ptype@44 next@48 last_pgno@52
 //   __db_addrem   (41): opcode@16 fileid@20 pgno@24
 //   __bam_repl    (58): fileid@16 pgno@20
-//   __bam_split   (62): fileid@16 ... pg DBT (size u32, bytes) @80; the
-//                       image's page header holds its pgno@8 and type@25
+//   __bam_split   (62): fileid@16 opflags@20 left@24 llsn@28 right@36 ...
+//                       pg DBT (size u32, bytes) @80: the image of the page
+//                       before the split, whose header holds its pgno@8 and
+//                       type@25 (a root split keeps the root's pgno and moves
+//                       its entries to two new pages, left and right)
 //   __txn_regop   (10): opcode@16 (1 = commit) timestamp@20 (int32 seconds)
+// Other records (overflow pages of the insert a split made room for, record
+// counts, cursor adjustments) are not read.
 #include "engine/bulk_log_scan.h"
 
 #include <db.h>
@@ -43,9 +48,25 @@ using Page = std::pair<uint32_t, uint32_t>;  // fileid, pgno
 
 struct TxnTrace {
   std::map<Page, bool> allocated;  // leaf pages allocated by extension -> an insert was logged on it since
+  // A leaf split onto a page allocated by extension waits for the insert that
+  // caused it: BDB retries that insert right after the split (after further
+  // splits of the same halves and the allocations they need), on one of the
+  // halves, and logs it unless the transaction is an unannounced bulk one
+  // and the half is one it added to the file.
+  bool awaiting = false;
+  Page awaited_split;       // the page split (its pgno in the file)
+  std::set<Page> halves;    // left and right of that split and of re-splits of them
   bool suspect = false;
+  bool split_trace = false;  // which trace: a split awaiting its insert, or a page filled unlogged
   Page page;
 };
+
+void Suspect(TxnTrace* t, Page page, bool split_trace) {
+  if (t->suspect) return;
+  t->suspect = true;
+  t->page = page;
+  t->split_trace = split_trace;
+}
 
 void Apply(const DBT& rec, std::map<uint32_t, TxnTrace>* txns) {
   const uint32_t type = U32(rec, 0), txnid = U32(rec, 4);
@@ -59,18 +80,35 @@ void Apply(const DBT& rec, std::map<uint32_t, TxnTrace>* txns) {
     const Page p = type == kAddrem ? Page{U32(rec, 20), U32(rec, 24)} : Page{U32(rec, 16), U32(rec, 20)};
     auto it = t.allocated.find(p);
     if (it != t.allocated.end()) it->second = true;
+    if (t.awaiting) {
+      // The first insert after the split must be the one that caused it.
+      if (t.halves.count(p) == 0) Suspect(&t, t.awaited_split, true);
+      t.awaiting = false;
+    }
   } else if (type == kSplit) {
     const uint32_t image_size = U32(rec, 80);
     if (image_size < 26 || 84 + image_size > rec.size) return;
     const auto* image = static_cast<const unsigned char*>(rec.data) + 84;
+    if (image[25] != kLeafBtree && image[25] != kLeafRecno) return;  // internal splits come and go in between
     uint32_t pgno = 0;
     std::memcpy(&pgno, image + 8, sizeof(pgno));
-    const Page p{U32(rec, 16), pgno};
+    const uint32_t fileid = U32(rec, 16);
+    const Page p{fileid, pgno}, left{fileid, U32(rec, 24)}, right{fileid, U32(rec, 36)};
     auto it = t.allocated.find(p);
-    if (it != t.allocated.end() && !it->second && (image[25] == kLeafBtree || image[25] == kLeafRecno) &&
-        !t.suspect) {
-      t.suspect = true;
-      t.page = p;
+    if (it != t.allocated.end() && !it->second) Suspect(&t, p, false);
+    if (t.awaiting) {
+      if (t.halves.count(p) != 0) {  // the retried insert still did not fit: a half splits again
+        t.halves.insert(left);
+        t.halves.insert(right);
+        return;
+      }
+      Suspect(&t, t.awaited_split, true);  // another leaf split before the insert the first one made room for
+      t.awaiting = false;
+    }
+    if (t.allocated.count(left) != 0 || t.allocated.count(right) != 0) {
+      t.awaiting = true;
+      t.awaited_split = p;
+      t.halves = {left, right};
     }
   }
 }
@@ -132,10 +170,20 @@ Status ScanLogDir(const std::string& log_dir, ManifestLsn after, std::string* fo
     if (it == txns.end()) continue;
     const bool later = lsn.file > after.file || (lsn.file == after.file && lsn.offset >= after.offset);
     const bool in_time = until_unix_seconds < 0 || static_cast<int32_t>(U32(rec, 20)) <= until_unix_seconds;
-    if (it->second.suspect && U32(rec, 16) == kCommit && later && in_time) {
-      char text[200];
-      std::snprintf(text, sizeof(text), "transaction %x committed at [%u][%u] filled page %u of file id %u without logging it",
-                    txnid, lsn.file, lsn.offset, it->second.page.second, it->second.page.first);
+    TxnTrace& t = it->second;
+    if (t.awaiting) Suspect(&t, t.awaited_split, true);  // committed before the insert its split made room for
+    if (t.suspect && U32(rec, 16) == kCommit && later && in_time) {
+      char text[240];
+      if (t.split_trace) {
+        std::snprintf(text, sizeof(text),
+                      "transaction %x committed at [%u][%u] split page %u of file id %u onto a page it added to the "
+                      "file without logging the insert that made the split",
+                      txnid, lsn.file, lsn.offset, t.page.second, t.page.first);
+      } else {
+        std::snprintf(text, sizeof(text),
+                      "transaction %x committed at [%u][%u] filled page %u of file id %u without logging it", txnid,
+                      lsn.file, lsn.offset, t.page.second, t.page.first);
+      }
       *found = text;
       break;
     }

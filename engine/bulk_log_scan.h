@@ -1,8 +1,15 @@
-// FindUnloggedBulkInserts: the trace an unannounced DB_TXN_BULK transaction
+// FindUnloggedBulkInserts: the traces an unannounced DB_TXN_BULK transaction
 // leaves in the log (BDB marks nothing): it logs the leaf pages it allocates
-// and their splits but not its inserts on them, so a committed transaction
-// that splits such a page with no insert logged on it filled it unlogged.
-// Bulk transactions too small to split a page leave no trace.
+// by extending the file and the splits that made them, but not its inserts on
+// them. Two traces follow. A committed transaction that splits such a page
+// with no insert logged on it filled it unlogged. And a committed transaction
+// whose leaf split moved entries onto such a page, where the next insert it
+// logs is not on one of the split's halves (or there is none before its
+// commit), did not log the insert that caused the split: BDB retries that
+// insert right after the split, and logs it in every other transaction.
+// Not found: a bulk transaction whose split-causing insert went to the old
+// half (logged) and which later inserted onto the new half, unlogged,
+// without splitting it again; the log holds nothing of those inserts.
 // Thread-safety: a pure function of the files it reads.
 #pragma once
 
