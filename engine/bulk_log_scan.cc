@@ -24,6 +24,7 @@
 #include <utility>
 
 #include "engine/bdb_environment.h"
+#include "engine/database_file.h"
 #include "engine/environment_password.h"
 #include "engine/file_io.h"
 #include "engine/log_names.h"
@@ -56,6 +57,7 @@ struct TxnTrace {
   bool awaiting = false;
   Page awaited_split;       // the page split (its pgno in the file)
   std::set<Page> halves;    // left and right of that split and of re-splits of them
+  std::vector<SplitPage> new_pages;  // pages its leaf splits moved entries onto, allocated by extension
   bool suspect = false;
   bool split_trace = false;  // which trace: a split awaiting its insert, or a page filled unlogged
   Page page;
@@ -68,7 +70,7 @@ void Suspect(TxnTrace* t, Page page, bool split_trace) {
   t->split_trace = split_trace;
 }
 
-void Apply(const DBT& rec, std::map<uint32_t, TxnTrace>* txns) {
+void Apply(const DBT& rec, const DB_LSN& lsn, std::map<uint32_t, TxnTrace>* txns) {
   const uint32_t type = U32(rec, 0), txnid = U32(rec, 4);
   if (txnid == 0) return;
   TxnTrace& t = (*txns)[txnid];
@@ -105,6 +107,21 @@ void Apply(const DBT& rec, std::map<uint32_t, TxnTrace>* txns) {
       Suspect(&t, t.awaited_split, true);  // another leaf split before the insert the first one made room for
       t.awaiting = false;
     }
+    // What the split left on each half it allocated: entries [0, indx) went left, the rest right.
+    uint16_t entries = 0;
+    std::memcpy(&entries, image + 20, sizeof(entries));
+    const uint32_t indx = U32(rec, 48);
+    if (indx <= entries) {
+      for (const auto& [half, half_entries] : {std::pair{left, indx}, std::pair{right, entries - indx}}) {
+        if (t.allocated.count(half) == 0) continue;
+        SplitPage page;
+        page.fileid = half.first;
+        page.pgno = half.second;
+        page.split_lsn = ManifestLsn{lsn.file, lsn.offset};
+        page.entries = half_entries;
+        t.new_pages.push_back(page);
+      }
+    }
     if (t.allocated.count(left) != 0 || t.allocated.count(right) != 0) {
       t.awaiting = true;
       t.awaited_split = p;
@@ -117,13 +134,15 @@ void Apply(const DBT& rec, std::map<uint32_t, TxnTrace>* txns) {
 
 namespace {
 
-Status ScanLogDir(const std::string& log_dir, ManifestLsn after, std::string* found, int64_t until_unix_seconds);
+Status ScanLogDir(const std::string& log_dir, ManifestLsn after, std::string* found, int64_t until_unix_seconds,
+                  std::vector<SplitPage>* new_pages);
 
 }  // namespace
 
 Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, std::string* found,
-                               int64_t until_unix_seconds) {
+                               int64_t until_unix_seconds, std::vector<SplitPage>* new_pages) {
   found->clear();
+  if (new_pages != nullptr) new_pages->clear();
   // With no log file there, opening the log subsystem would create one.
   std::vector<std::string> names, logs;
   BDB_RETURN_IF_ERROR(DefaultFileIO()->ListDir(log_dir, &names));
@@ -137,7 +156,7 @@ Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, st
     compressed = compressed || container;
   }
   if (logs.empty()) return Status::OK();
-  if (!compressed) return ScanLogDir(log_dir, after, found, until_unix_seconds);
+  if (!compressed) return ScanLogDir(log_dir, after, found, until_unix_seconds, new_pages);
   // Compressed copies (stored_file.h): BDB reads the original bytes from a scratch directory.
   const char* tmp = std::getenv("TMPDIR");
   std::string scratch = JoinPath(tmp && *tmp ? tmp : "/tmp", "bdbackup-logscan-XXXXXX");
@@ -148,14 +167,15 @@ Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, st
     s = CopyDecoded(JoinPath(log_dir, n), JoinPath(scratch, n));
     if (!s.ok()) break;
   }
-  if (s.ok()) s = ScanLogDir(scratch, after, found, until_unix_seconds);
+  if (s.ok()) s = ScanLogDir(scratch, after, found, until_unix_seconds, new_pages);
   RemoveTree(DefaultFileIO(), scratch);  // best effort
   return s;
 }
 
 namespace {
 
-Status ScanLogDir(const std::string& log_dir, ManifestLsn after, std::string* found, int64_t until_unix_seconds) {
+Status ScanLogDir(const std::string& log_dir, ManifestLsn after, std::string* found, int64_t until_unix_seconds,
+                  std::vector<SplitPage>* new_pages) {
   std::unique_ptr<LogRecordReader> reader;
   BDB_RETURN_IF_ERROR(LogRecordReader::Open(log_dir, &reader));
   std::map<uint32_t, TxnTrace> txns;
@@ -163,7 +183,7 @@ Status ScanLogDir(const std::string& log_dir, ManifestLsn after, std::string* fo
   DBT rec;
   std::memset(&rec, 0, sizeof(rec));
   for (uint32_t flag = DB_FIRST; reader->Get(flag, &lsn, &rec); flag = DB_NEXT) {
-    Apply(rec, &txns);
+    Apply(rec, lsn, &txns);
     if (U32(rec, 0) != kRegop) continue;
     const uint32_t txnid = U32(rec, 4);
     auto it = txns.find(txnid);
@@ -187,12 +207,72 @@ Status ScanLogDir(const std::string& log_dir, ManifestLsn after, std::string* fo
       *found = text;
       break;
     }
+    if (new_pages != nullptr && U32(rec, 16) == kCommit && later && in_time) {
+      for (SplitPage& p : t.new_pages) {
+        p.txnid = txnid;
+        p.commit_lsn = ManifestLsn{lsn.file, lsn.offset};
+        new_pages->push_back(p);
+      }
+    }
     txns.erase(it);  // a txnid may be reused after its commit or abort
   }
   return reader->status();
 }
 
 }  // namespace
+
+Status FindPagesFilledAfterTheirSplit(FileIO* io, const std::vector<std::string>& database_paths,
+                                      const std::vector<SplitPage>& new_pages, std::string* found) {
+  found->clear();
+  if (new_pages.empty()) return Status::OK();
+  // Only the last split of a page can still stamp it.
+  std::map<std::pair<uint32_t, uint32_t>, const SplitPage*> last;
+  for (const SplitPage& p : new_pages) last[{p.fileid, p.pgno}] = &p;
+  for (const std::string& path : database_paths) {
+    DatabaseFileInfo info;
+    if (!ReadDatabaseFileInfo(io, path, &info).ok() || info.byte_swapped || info.access_method != "btree" ||
+        info.page_size < 512)
+      continue;  // not a btree file this host's byte order reads: no leaf of it was split
+    std::unique_ptr<ReadableFile> file;
+    Status s = io->OpenForRead(path, &file);
+    if (s.IsNotFound()) continue;  // removed since it was listed
+    BDB_RETURN_IF_ERROR(s);
+    std::string page(info.page_size, '\0');
+    // The header, read twice when it disagrees (a page BDB was writing meanwhile).
+    auto read_header = [&](uint32_t pgno, ManifestLsn* lsn, uint16_t* entries, bool* whole) -> Status {
+      size_t got = 0;
+      BDB_RETURN_IF_ERROR(file->Pread(static_cast<uint64_t>(pgno) * info.page_size, 26, page.data(), &got));
+      *whole = got == 26;
+      std::memcpy(&lsn->file, page.data(), 4);
+      std::memcpy(&lsn->offset, page.data() + 4, 4);
+      uint32_t on_page = 0;
+      std::memcpy(&on_page, page.data() + 8, 4);
+      *whole = *whole && on_page == pgno;
+      std::memcpy(entries, page.data() + 20, 2);
+      return Status::OK();
+    };
+    for (const auto& [key, p] : last) {
+      bool differs = true;
+      ManifestLsn lsn;
+      uint16_t entries = 0;
+      for (int attempt = 0; attempt < 2 && differs; ++attempt) {
+        bool whole = false;
+        BDB_RETURN_IF_ERROR(read_header(p->pgno, &lsn, &entries, &whole));
+        differs = whole && lsn == p->split_lsn && entries != p->entries;
+      }
+      if (!differs) continue;
+      char text[320];
+      std::snprintf(text, sizeof(text),
+                    "transaction %x committed at [%u][%u] split page %u of '%s' at [%u][%u], leaving %u entries "
+                    "there, and the page still stamped [%u][%u] holds %u: inserts no log record made",
+                    p->txnid, p->commit_lsn.file, p->commit_lsn.offset, p->pgno, path.c_str(), p->split_lsn.file,
+                    p->split_lsn.offset, p->entries, lsn.file, lsn.offset, entries);
+      *found = text;
+      return Status::OK();
+    }
+  }
+  return Status::OK();
+}
 
 Status CheckChainForUnloggedBulkInserts(Repository* repo, const std::vector<Manifest>& chain) {
   for (size_t i = 1; i < chain.size(); ++i) {

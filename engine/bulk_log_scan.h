@@ -18,6 +18,7 @@
 
 #include <vector>
 
+#include "engine/file_io.h"
 #include "engine/manifest.h"
 #include "engine/repository.h"
 #include "engine/status.h"
@@ -32,8 +33,32 @@ namespace bdb {
 // it"), or is "" when none does. IOError when the log cannot be read.
 // until_unix_seconds >= 0: commits stamped later are ignored (a recovery to
 // that time never replays them).
+//
+// new_pages (optional): for every transaction committed after `after` (and
+// not past until_unix_seconds), each page one of its leaf splits moved
+// entries onto and that it allocated by extending the file, with what the
+// split left there. Input to FindPagesFilledAfterTheirSplit.
+struct SplitPage {
+  uint32_t fileid = 0;
+  uint32_t pgno = 0;
+  ManifestLsn split_lsn;  // the split's record: BDB stamps both halves with it
+  uint32_t entries = 0;   // entries (index slots) the split left on the page
+  uint32_t txnid = 0;
+  ManifestLsn commit_lsn;
+};
 Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, std::string* found,
-                               int64_t until_unix_seconds = -1);
+                               int64_t until_unix_seconds = -1, std::vector<SplitPage>* new_pages = nullptr);
+
+// For the incremental, on the live database files (database_paths: every
+// one the backup knows; a page is found by its LSN, not by its file id): a
+// page whose LSN is still its split's holds exactly what the split left
+// there, since every logged change restamps it and an abort's undo restores
+// both; more entries were inserted unlogged, by a DB_TXN_BULK transaction
+// (BDB flushes its pages at commit). *found names the first such page ("" when none).
+// Pages of byte-swapped or non-btree files are skipped; IOError when a file
+// cannot be read.
+Status FindPagesFilledAfterTheirSplit(FileIO* io, const std::vector<std::string>& database_paths,
+                                      const std::vector<SplitPage>& new_pages, std::string* found);
 
 // For verify and restore of a published chain (full backup first): every
 // incremental is scanned from its parent's end. CheckFailed "backup '<id>' cannot be restored: ..." names the first

@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/bdb_environment.h"
+#include "engine/file_io.h"
 #include "tests/support/test_env.h"
 
 namespace bdb {
@@ -49,7 +50,8 @@ class Env {
     env_->close(env_, 0);
   }
   // One transaction putting keys (value_bytes each) into both databases, or deleting them.
-  void Txn(const std::vector<std::string>& keys, size_t value_bytes, uint32_t flags = 0, bool del = false) {
+  void Txn(const std::vector<std::string>& keys, size_t value_bytes, uint32_t flags = 0, bool del = false,
+           bool abort = false) {
     DB_TXN* txn = nullptr;
     ASSERT_EQ(env_->txn_begin(env_, nullptr, &txn, flags), 0);
     for (const auto& k : keys) {
@@ -61,7 +63,7 @@ class Env {
         ASSERT_TRUE(ret == 0 || (del && ret == DB_NOTFOUND)) << db_strerror(ret);
       }
     }
-    ASSERT_EQ(txn->commit(txn, 0), 0);
+    ASSERT_EQ(abort ? txn->abort(txn) : txn->commit(txn, 0), 0);
   }
   DB_ENV* env() { return env_; }
 
@@ -191,9 +193,22 @@ std::vector<std::string> SpreadKeys(int n) {
   return keys;
 }
 
-std::string Scan(const std::string& home, ManifestLsn after = {}, int64_t until = -1) {
+std::string Scan(const std::string& home, ManifestLsn after = {}, int64_t until = -1,
+                 std::vector<SplitPage>* new_pages = nullptr) {
   std::string found;
-  Status s = FindUnloggedBulkInserts(home, after, &found, until);
+  Status s = FindUnloggedBulkInserts(home, after, &found, until, new_pages);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return found;
+}
+
+// FindPagesFilledAfterTheirSplit over every database file in home.
+std::string LivePages(const std::string& home, const std::vector<SplitPage>& new_pages) {
+  std::vector<std::string> paths;
+  for (const char* name : {"b.db", "h.db", "dup.db", "dupsort.db", "recnum.db", "recno.db", "renumber.db"}) {
+    if (std::filesystem::exists(home + "/" + name)) paths.push_back(home + "/" + name);
+  }
+  std::string found;
+  Status s = FindPagesFilledAfterTheirSplit(DefaultFileIO(), paths, new_pages, &found);
   EXPECT_TRUE(s.ok()) << s.message();
   return found;
 }
@@ -221,6 +236,9 @@ TEST(BulkLogScanTest, OrdinaryTransactionsOfEveryShapeNeverMatch) {
       for (size_t bytes : {10, 300, 900, 1500, 5000})
         ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(0, 1 + static_cast<int>(rng() % 5), &rng), bytes));
     }
+    // Aborted ones: their undo restores both the entries and the LSN of every page they touched.
+    for (int t = 0; t < 20; ++t) ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(0, 30, &rng), 200, 0, false, /*abort=*/true));
+    for (int t = 0; t < 5; ++t) ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(20000 + t * 50, 50), 200, 0, false, true));
     // Larger values replacing existing ones (the replacement splits).
     for (int t = 0; t < 10; ++t) ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(10000 + t * 30, 30), 400 + t * 50));
     for (int t = 0; t < 5; ++t) ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(10000 + t * 60, 60), 2000));
@@ -233,7 +251,11 @@ TEST(BulkLogScanTest, OrdinaryTransactionsOfEveryShapeNeverMatch) {
     for (int t = 0; t < 20; ++t) ASSERT_NO_FATAL_FAILURE(more.Recno(40, 100, /*middle=*/false, &rng));
     for (int t = 0; t < 20; ++t) ASSERT_NO_FATAL_FAILURE(more.Recno(20, 300, /*middle=*/true, &rng));
   }
-  EXPECT_EQ(Scan(tmp.path()), "");
+  std::vector<SplitPage> new_pages;
+  EXPECT_EQ(Scan(tmp.path(), {}, -1, &new_pages), "");
+  // Every page still stamped with the split that made it holds what the split left there.
+  EXPECT_GT(new_pages.size(), 100u);
+  EXPECT_EQ(LivePages(tmp.path(), new_pages), "");
 }
 
 // The second trace: a bulk transaction too small to split the page it added
@@ -273,6 +295,40 @@ TEST(BulkLogScanTest, SmallRandomKeyBulkTransactionsAreFound) {
       EXPECT_EQ(SplitTrace(Scan(tmp.path())), "split trace");
     }
   }
+}
+
+// What the log cannot show: the insert that made the split went to the old
+// half (logged), a later one to the new half (unlogged, no second split).
+// The new page, still stamped with the split, holds one pair more than the
+// split left there.
+TEST(BulkLogScanTest, AnInsertOntoTheNewHalfAfterALoggedSplitIsFoundOnlyOnTheLivePage) {
+  TempDir tmp;
+  ManifestLsn base_end;
+  {
+    Env env(tmp.path());
+    ASSERT_NO_FATAL_FAILURE(env.Txn(SpreadKeys(2000), 100));  // keys 50,000 apart, 32 a leaf, room for one more
+    DB_LOG_STAT* stat = nullptr;
+    ASSERT_EQ(env.env()->log_stat(env.env(), &stat, 0), 0);
+    base_end = ManifestLsn{stat->st_cur_file, stat->st_cur_offset};
+    ::free(stat);
+    // The first fits the first leaf, the second splits it (and lands left, at
+    // its start), the third lands right, near the leaf's end.
+    ASSERT_NO_FATAL_FAILURE(env.Txn({"k00000001", "k00000002", "k01500001"}, 100, DB_TXN_BULK));
+  }
+  std::vector<SplitPage> new_pages;
+  EXPECT_EQ(Scan(tmp.path(), base_end, -1, &new_pages), "") << "nothing in the log shows it";
+  ASSERT_EQ(new_pages.size(), 1u);
+  const std::string found = LivePages(tmp.path(), new_pages);
+  EXPECT_NE(found.find(" split page " + std::to_string(new_pages[0].pgno) + " of '" + tmp.path() + "/b.db' at ["),
+            std::string::npos)
+      << found;
+  EXPECT_NE(found.find(", leaving " + std::to_string(new_pages[0].entries) + " entries there, and the page still "
+                       "stamped ["),
+            std::string::npos)
+      << found;
+  EXPECT_NE(found.find("] holds " + std::to_string(new_pages[0].entries + 2) + ": inserts no log record made"),
+            std::string::npos)
+      << found;
 }
 
 TEST(BulkLogScanTest, AnnouncedBulkTransactionsLogEverythingAndNeverMatch) {
