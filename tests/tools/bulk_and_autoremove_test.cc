@@ -83,14 +83,19 @@ class BulkLoader {
       ASSERT_NO_FATAL_FAILURE(Commit());
     }
   }
-  // One transaction (DB_TXN_BULK or ordinary) putting n records with sorted
-  // keys "small-<first..>" and 100-byte values.
-  void PutSorted(int first, int n, uint32_t flags) {
+  // One transaction (DB_TXN_BULK or ordinary) putting n records with keys
+  // "k<first + i * stride>" (8 digits) and 100-byte values.
+  void PutSorted(int first, int n, uint32_t flags, int stride = 1) {
+    std::vector<int> keys;
+    for (int i = 0; i < n; ++i) keys.push_back(first + i * stride);
+    ASSERT_NO_FATAL_FAILURE(Put(keys, flags));
+  }
+  void Put(const std::vector<int>& keys, uint32_t flags) {
     DB_TXN* txn = nullptr;
     ASSERT_EQ(env_->txn_begin(env_, nullptr, &txn, flags), 0);
-    for (int i = first; i < first + n; ++i) {
+    for (int i : keys) {
       char k[32];
-      std::snprintf(k, sizeof(k), "small-%08d", i);
+      std::snprintf(k, sizeof(k), "k%08d", i);
       std::string key = k, v(100, static_cast<char>('a' + i % 26));
       DBT kd = Dbt(key), vd = Dbt(v);
       ASSERT_EQ(db_->put(db_, txn, &kd, &vd, 0), 0) << errors_.Take(-1);
@@ -466,6 +471,29 @@ TEST_F(BulkAndAutoRemoveTest, IncrementalRefusesASmallBulkTransactionThatSplitOn
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_TRUE(ReadDatabase(target, kBulkDb, &got).ok());
   EXPECT_EQ(got, live);
+}
+
+// What the log cannot show, found on the live page: the insert that made the
+// split went to the old half (logged), a later one to the new half (not
+// logged, no second split). The page still carries the split's LSN and one
+// pair more than the split left there.
+TEST_F(BulkAndAutoRemoveTest, IncrementalRefusesABulkInsertOnlyTheLivePageShows) {
+  BulkLoader loader;
+  ASSERT_NO_FATAL_FAILURE(loader.Open(home_));
+  ASSERT_NO_FATAL_FAILURE(loader.PutSorted(0, 2000, 0, 50000));  // 32 records a leaf, room for one more
+  ProcessResult hot = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
+  ASSERT_EQ(hot.exit_code, 0) << hot.err;
+  ASSERT_NO_FATAL_FAILURE(loader.Put({1, 2, 1500001}, DB_TXN_BULK));
+  ProcessResult inc = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental"});
+  EXPECT_EQ(inc.exit_code, 1);
+  EXPECT_NE(inc.err.find("' refused: the log since backup '"), std::string::npos) << inc.err;
+  EXPECT_NE(inc.err.find(" of '" + home_ + "/" + kBulkDb + "' by a split at ["), std::string::npos) << inc.err;
+  EXPECT_NE(inc.err.find(": inserts no log record made), so this chain could not restore it; take a hot backup "
+                         "with --hold-hotbackup, after which incrementals stay safe\n"),
+            std::string::npos)
+      << inc.err;
+  ProcessResult list = RunBdbackup({"list", "--repo", repo_, "--json"});
+  EXPECT_EQ(list.out.find("incremental"), std::string::npos) << "nothing was published";
 }
 
 // What a SIGKILL leaves behind (README): the announcement stays counted and
