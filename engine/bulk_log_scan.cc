@@ -5,10 +5,12 @@
 //   __db_pg_alloc (49): fileid@16 ... pgno@40 ptype@44 next@48 last_pgno@52
 //   __db_addrem   (41): opcode@16 fileid@20 pgno@24
 //   __bam_repl    (58): fileid@16 pgno@20
-//   __bam_split   (62): fileid@16 opflags@20 left@24 llsn@28 right@36 ...
+//   __bam_split   (62): fileid@16 opflags@20 left@24 llsn@28 right@36
+//                       rlsn@40 indx@48 (entries left on the left half)
+//                       npgno@52 nlsn@56 (the next leaf, restamped) ...
 //                       pg DBT (size u32, bytes) @80: the image of the page
-//                       before the split, whose header holds its pgno@8 and
-//                       type@25 (a root split keeps the root's pgno and moves
+//                       before the split, whose header holds its pgno@8,
+//                       entries@20 (u16) and type@25 (a root split keeps the root's pgno and moves
 //                       its entries to two new pages, left and right)
 //   __txn_regop   (10): opcode@16 (1 = commit) timestamp@20 (int32 seconds)
 // Other records (overflow pages of the insert a split made room for, record
@@ -57,7 +59,7 @@ struct TxnTrace {
   bool awaiting = false;
   Page awaited_split;       // the page split (its pgno in the file)
   std::set<Page> halves;    // left and right of that split and of re-splits of them
-  std::vector<SplitPage> new_pages;  // pages its leaf splits moved entries onto, allocated by extension
+  std::vector<size_t> new_pages;  // pages its leaf splits moved entries onto, allocated by extension (in Scan::pages)
   bool suspect = false;
   bool split_trace = false;  // which trace: a split awaiting its insert, or a page filled unlogged
   Page page;
@@ -70,10 +72,16 @@ void Suspect(TxnTrace* t, Page page, bool split_trace) {
   t->split_trace = split_trace;
 }
 
-void Apply(const DBT& rec, const DB_LSN& lsn, std::map<uint32_t, TxnTrace>* txns) {
+struct Scan {
+  std::map<uint32_t, TxnTrace> txns;
+  std::vector<SplitPage> pages;  // every new page of every transaction's splits, in log order (txnid 0: not committed in range)
+  std::map<Page, size_t> latest;  // page -> its last entry in pages
+};
+
+void Apply(const DBT& rec, const DB_LSN& lsn, Scan* scan) {
   const uint32_t type = U32(rec, 0), txnid = U32(rec, 4);
   if (txnid == 0) return;
-  TxnTrace& t = (*txns)[txnid];
+  TxnTrace& t = scan->txns[txnid];
   if (type == kPgAlloc) {
     const uint32_t ptype = U32(rec, 44);
     if (U32(rec, 40) > U32(rec, 52) && (ptype == kLeafBtree || ptype == kLeafRecno))
@@ -95,6 +103,13 @@ void Apply(const DBT& rec, const DB_LSN& lsn, std::map<uint32_t, TxnTrace>* txns
     uint32_t pgno = 0;
     std::memcpy(&pgno, image + 8, sizeof(pgno));
     const uint32_t fileid = U32(rec, 16);
+    // The split restamps the next leaf (npgno@52, its LSN before @56) with its
+    // own LSN, changing only its prev pointer: a page still as its split left
+    // it stays so.
+    auto next = scan->latest.find(Page{fileid, U32(rec, 52)});
+    if (U32(rec, 52) != 0 && next != scan->latest.end() &&
+        scan->pages[next->second].split_lsn == ManifestLsn{U32(rec, 56), U32(rec, 60)})
+      scan->pages[next->second].split_lsn = ManifestLsn{lsn.file, lsn.offset};
     const Page p{fileid, pgno}, left{fileid, U32(rec, 24)}, right{fileid, U32(rec, 36)};
     auto it = t.allocated.find(p);
     if (it != t.allocated.end() && !it->second) Suspect(&t, p, false);
@@ -119,7 +134,9 @@ void Apply(const DBT& rec, const DB_LSN& lsn, std::map<uint32_t, TxnTrace>* txns
         page.pgno = half.second;
         page.split_lsn = ManifestLsn{lsn.file, lsn.offset};
         page.entries = half_entries;
-        t.new_pages.push_back(page);
+        scan->latest[half] = scan->pages.size();
+        t.new_pages.push_back(scan->pages.size());
+        scan->pages.push_back(page);
       }
     }
     if (t.allocated.count(left) != 0 || t.allocated.count(right) != 0) {
@@ -178,12 +195,13 @@ Status ScanLogDir(const std::string& log_dir, ManifestLsn after, std::string* fo
                   std::vector<SplitPage>* new_pages) {
   std::unique_ptr<LogRecordReader> reader;
   BDB_RETURN_IF_ERROR(LogRecordReader::Open(log_dir, &reader));
-  std::map<uint32_t, TxnTrace> txns;
+  Scan scan;
+  std::map<uint32_t, TxnTrace>& txns = scan.txns;
   DB_LSN lsn;
   DBT rec;
   std::memset(&rec, 0, sizeof(rec));
   for (uint32_t flag = DB_FIRST; reader->Get(flag, &lsn, &rec); flag = DB_NEXT) {
-    Apply(rec, lsn, &txns);
+    Apply(rec, lsn, &scan);
     if (U32(rec, 0) != kRegop) continue;
     const uint32_t txnid = U32(rec, 4);
     auto it = txns.find(txnid);
@@ -207,14 +225,18 @@ Status ScanLogDir(const std::string& log_dir, ManifestLsn after, std::string* fo
       *found = text;
       break;
     }
-    if (new_pages != nullptr && U32(rec, 16) == kCommit && later && in_time) {
-      for (SplitPage& p : t.new_pages) {
-        p.txnid = txnid;
-        p.commit_lsn = ManifestLsn{lsn.file, lsn.offset};
-        new_pages->push_back(p);
+    if (U32(rec, 16) == kCommit && later && in_time) {
+      for (size_t i : t.new_pages) {
+        scan.pages[i].txnid = txnid;
+        scan.pages[i].commit_lsn = ManifestLsn{lsn.file, lsn.offset};
       }
     }
     txns.erase(it);  // a txnid may be reused after its commit or abort
+  }
+  if (new_pages != nullptr && found->empty()) {
+    for (const SplitPage& p : scan.pages) {
+      if (p.txnid != 0) new_pages->push_back(p);
+    }
   }
   return reader->status();
 }
@@ -263,10 +285,10 @@ Status FindPagesFilledAfterTheirSplit(FileIO* io, const std::vector<std::string>
       if (!differs) continue;
       char text[320];
       std::snprintf(text, sizeof(text),
-                    "transaction %x committed at [%u][%u] made page %u of '%s' by a split at [%u][%u] that left %u "
-                    "entries there; the page, still stamped [%u][%u], holds %u: inserts no log record made",
-                    p->txnid, p->commit_lsn.file, p->commit_lsn.offset, p->pgno, path.c_str(), p->split_lsn.file,
-                    p->split_lsn.offset, p->entries, lsn.file, lsn.offset, entries);
+                    "transaction %x committed at [%u][%u] made page %u of '%s' by a split that left %u entries "
+                    "there; the page, still stamped [%u][%u] as the log left it, holds %u: inserts no log record made",
+                    p->txnid, p->commit_lsn.file, p->commit_lsn.offset, p->pgno, path.c_str(), p->entries, lsn.file,
+                    lsn.offset, entries);
       *found = text;
       return Status::OK();
     }

@@ -41,7 +41,8 @@ namespace bdb {
 struct SplitPage {
   uint32_t fileid = 0;
   uint32_t pgno = 0;
-  ManifestLsn split_lsn;  // the split's record: BDB stamps both halves with it
+  ManifestLsn split_lsn;  // the split's record (BDB stamps both halves with it), or a later split's of
+                          // its left neighbour (which restamps it, changing only its prev pointer)
   uint32_t entries = 0;   // entries (index slots) the split left on the page
   uint32_t txnid = 0;
   ManifestLsn commit_lsn;

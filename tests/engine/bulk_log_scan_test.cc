@@ -319,13 +319,13 @@ TEST(BulkLogScanTest, AnInsertOntoTheNewHalfAfterALoggedSplitIsFoundOnlyOnTheLiv
   EXPECT_EQ(Scan(tmp.path(), base_end, -1, &new_pages), "") << "nothing in the log shows it";
   ASSERT_EQ(new_pages.size(), 1u);
   const std::string found = LivePages(tmp.path(), new_pages);
-  EXPECT_NE(found.find(" made page " + std::to_string(new_pages[0].pgno) + " of '" + tmp.path() + "/b.db' by a split at ["),
+  EXPECT_NE(found.find(" made page " + std::to_string(new_pages[0].pgno) + " of '" + tmp.path() +
+                       "/b.db' by a split that left " + std::to_string(new_pages[0].entries) +
+                       " entries there; the page, still stamped ["),
             std::string::npos)
       << found;
-  EXPECT_NE(found.find(" that left " + std::to_string(new_pages[0].entries) + " entries there; the page, still stamped ["),
-            std::string::npos)
-      << found;
-  EXPECT_NE(found.find("], holds " + std::to_string(new_pages[0].entries + 2) + ": inserts no log record made"),
+  EXPECT_NE(found.find("] as the log left it, holds " + std::to_string(new_pages[0].entries + 2) +
+                       ": inserts no log record made"),
             std::string::npos)
       << found;
 }
