@@ -4,7 +4,9 @@
 # (one of BASES) with VALUE bytes (one of VALUES), keys either consecutive
 # (the random keys then all land past them, on the last leaf) or spread over
 # the key space (they land on every leaf), a hot backup, then one
-# DB_TXN_BULK transaction of 1..MAX_INSERTS random keys, an incremental, and
+# DB_TXN_BULK transaction of 1..MAX_INSERTS random keys, AFTER ordinary
+# one-record transactions of random keys (they can restamp the pages the
+# bulk transaction filled), an incremental, and
 # (when published) a restore compared record for record with the live
 # database. Counts: refused, published and restored equal, published but
 # lost records (the dangerous case); and, from db5.3_printlog, how many
@@ -12,7 +14,7 @@
 # records than two per insert: key and data), so a refusal of a transaction
 # that logged everything shows as unneeded.
 #   tests/bench/bulk_residual.sh BDBACKUP_BINARY [TRIALS] [SEED]
-# Knobs: BASES ("200 2000 6000"), VALUES ("40 100 180"), MAX_INSERTS (60),
+# Knobs: BASES ("200 2000 6000"), VALUES ("40 100 180"), MAX_INSERTS (60), AFTER (0),
 # WORK (/tmp/bulk-residual.PID, removed at the end), VERBOSE=1 (one line a trial).
 set -u
 BIN=${1:?usage: bulk_residual.sh BDBACKUP_BINARY [TRIALS] [SEED]}
@@ -21,6 +23,7 @@ SEED=${3:-1}
 BASES=(${BASES:-200 2000 6000})
 VALUES=(${VALUES:-40 100 180})
 MAX_INSERTS=${MAX_INSERTS:-60}
+AFTER=${AFTER:-0}
 WORK=${WORK:-/tmp/bulk-residual.$$}
 HERE=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$WORK"
@@ -40,8 +43,9 @@ for ((t = 1; t <= TRIALS; t++)); do
   "$W" plain "$D/home" 0 "$base" "$value" "$stride" &&
     "$BIN" backup --mode hot --home "$D/home" --repo "$D/repo" >/dev/null 2>&1 &&
     before=$(addrems "$D/home") &&
-    "$W" bulk "$D/home" "$seed" "$n" "$value" || { failed=$((failed + 1)); continue; }
-  unlogged=$((2 * n - ($(addrems "$D/home") - before)))
+    "$W" bulk "$D/home" "$seed" "$n" "$value" &&
+    { ((AFTER == 0)) || "$W" rand "$D/home" "$((seed + 7))" "$AFTER" "$value"; } || { failed=$((failed + 1)); continue; }
+  unlogged=$((2 * (n + AFTER) - ($(addrems "$D/home") - before)))
   ((unlogged > 0)) && unlogged_trials=$((unlogged_trials + 1))
   live=$("$W" dump "$D/home")
   if ! "$BIN" backup --mode incremental --home "$D/home" --repo "$D/repo" >/dev/null 2>"$D/inc.err"; then

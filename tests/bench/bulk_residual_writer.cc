@@ -3,6 +3,7 @@
 //   plain HOME FIRST N VALSIZE [STRIDE]
 //                                one ordinary transaction, keys k<FIRST + i * STRIDE> (STRIDE 1)
 //   bulk HOME SEED N VALSIZE     one DB_TXN_BULK transaction of N random keys (rand() seeded by SEED)
+//   rand HOME SEED N VALSIZE     N ordinary transactions of one random key each
 //   dump HOME                    prints "n=<records> sum=<checksum of keys and values>"
 // Compiled by the script (g++ ... -ldb-5.3), not by CMake.
 #include <db.h>
@@ -58,18 +59,22 @@ int main(int argc, char** argv) {
     if (argc != 6 && argc != 7) return 2;
     const int stride = argc == 7 ? std::atoi(argv[6]) : 1;
     const int first = std::atoi(argv[3]), n = std::atoi(argv[4]), value_bytes = std::atoi(argv[5]);
-    const bool bulk = mode == "bulk";
+    const bool bulk = mode == "bulk", random = bulk || mode == "rand", one_each = mode == "rand";
     DB_TXN* txn = nullptr;
-    if ((ret = env->txn_begin(env, nullptr, &txn, bulk ? DB_TXN_BULK : 0)) != 0) return Fail("txn_begin", ret);
     std::srand(static_cast<unsigned>(first));
     for (int i = 0; i < n; ++i) {
+      if (txn == nullptr && (ret = env->txn_begin(env, nullptr, &txn, bulk ? DB_TXN_BULK : 0)) != 0)
+        return Fail("txn_begin", ret);
       char key[32];
-      std::snprintf(key, sizeof(key), "k%08d", bulk ? std::rand() % 100000000 : first + i * stride);
+      std::snprintf(key, sizeof(key), "k%08d", random ? std::rand() % 100000000 : first + i * stride);
       std::string k = key, v(static_cast<size_t>(value_bytes), static_cast<char>('a' + i % 26));
       DBT kd = Dbt(k), vd = Dbt(v);
       if ((ret = db->put(db, txn, &kd, &vd, 0)) != 0) return Fail("put", ret);
+      if (one_each || i == n - 1) {
+        if ((ret = txn->commit(txn, 0)) != 0) return Fail("commit", ret);
+        txn = nullptr;
+      }
     }
-    if ((ret = txn->commit(txn, 0)) != 0) return Fail("commit", ret);
   }
   db->close(db, 0);
   env->close(env, 0);
