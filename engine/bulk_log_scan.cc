@@ -3,8 +3,9 @@
 // Record layouts read here (BDB 5.3 btree.src / db.src / txn.src; every
 // record starts with rectype u32, txnid u32, prev_lsn 8 bytes):
 //   __db_pg_alloc (49): fileid@16 ... pgno@40 ptype@44 next@48 last_pgno@52
-//   __db_addrem   (41): opcode@16 fileid@20 pgno@24
-//   __bam_repl    (58): fileid@16 pgno@20
+//   __db_addrem   (41): opcode@16 (mode << 8 | page type) fileid@20 pgno@24
+//                       indx@28 nbytes@32 hdr DBT@36, dbt DBT, pagelsn
+//   __bam_repl    (58): fileid@16 pgno@20 lsn@24 (the page's before)
 //   __bam_split   (62): fileid@16 opflags@20 left@24 llsn@28 right@36
 //                       rlsn@40 indx@48 (entries left on the left half)
 //                       npgno@52 nlsn@56 (the next leaf, restamped) ...
@@ -41,6 +42,7 @@ namespace {
 
 constexpr uint32_t kPgAlloc = 49, kAddrem = 41, kRepl = 58, kSplit = 62, kRegop = kTxnRegopRecord;
 constexpr uint32_t kCommit = kTxnRegopCommit;
+constexpr uint32_t kAddDup = 1, kRemDup = 2;  // __db_addrem modes (DB_ADD_DUP, DB_REM_DUP)
 constexpr uint32_t kLeafBtree = 5, kLeafRecno = 6;
 
 uint32_t U32(const DBT& rec, size_t at) {
@@ -78,7 +80,47 @@ struct Scan {
   std::map<Page, size_t> latest;  // page -> its last entry in pages
 };
 
+// Follows a new page through the logged changes that start from its stamp
+// (whichever transaction makes them): an insert adds one entry, a delete
+// removes one, a replacement keeps the count, and each restamps the page. A
+// change from another stamp, or of another kind, ends the following (the
+// page then carries a stamp no longer tracked). An insert at an index past
+// the entries the log put there proves entries the log never saw.
+void Follow(const DBT& rec, const DB_LSN& lsn, Scan* scan) {
+  const uint32_t type = U32(rec, 0);
+  if (type != kAddrem && type != kRepl) return;
+  const Page p = type == kAddrem ? Page{U32(rec, 20), U32(rec, 24)} : Page{U32(rec, 16), U32(rec, 20)};
+  auto it = scan->latest.find(p);
+  if (it == scan->latest.end()) return;
+  SplitPage& page = scan->pages[it->second];
+  ManifestLsn before{U32(rec, 24), U32(rec, 28)};  // __bam_repl: lsn@24
+  if (type == kAddrem) {  // hdr DBT @36, dbt DBT after it, then pagelsn
+    const size_t hdr = U32(rec, 36);
+    if (40 + hdr + 4 > rec.size) return;
+    const size_t dbt = U32(rec, 40 + hdr);
+    if (44 + hdr + dbt + 8 > rec.size) return;
+    before = ManifestLsn{U32(rec, 44 + hdr + dbt), U32(rec, 48 + hdr + dbt)};
+  }
+  if (!(before == page.split_lsn) || page.unlogged_proof != ManifestLsn{}) return;
+  if (type == kAddrem) {
+    const uint32_t mode = U32(rec, 16) >> 8, indx = U32(rec, 28);  // opcode: mode << 8 | page type
+    if (mode == kAddDup) {
+      if (indx > page.entries) {
+        page.unlogged_proof = ManifestLsn{lsn.file, lsn.offset};
+        return;
+      }
+      ++page.entries;
+    } else if (mode == kRemDup && page.entries > 0) {
+      --page.entries;
+    } else {
+      return;
+    }
+  }
+  page.split_lsn = ManifestLsn{lsn.file, lsn.offset};
+}
+
 void Apply(const DBT& rec, const DB_LSN& lsn, Scan* scan) {
+  Follow(rec, lsn, scan);
   const uint32_t type = U32(rec, 0), txnid = U32(rec, 4);
   if (txnid == 0) return;
   TxnTrace& t = scan->txns[txnid];
@@ -232,6 +274,16 @@ Status ScanLogDir(const std::string& log_dir, ManifestLsn after, std::string* fo
       }
     }
     txns.erase(it);  // a txnid may be reused after its commit or abort
+  }
+  for (const SplitPage& p : scan.pages) {
+    if (!found->empty() || p.txnid == 0 || p.unlogged_proof == ManifestLsn{}) continue;
+    char text[300];
+    std::snprintf(text, sizeof(text),
+                  "transaction %x committed at [%u][%u] made page %u of file id %u by a split, and the insert at "
+                  "[%u][%u] went to an index past the %u entries the log put there: inserts no log record made",
+                  p.txnid, p.commit_lsn.file, p.commit_lsn.offset, p.pgno, p.fileid, p.unlogged_proof.file,
+                  p.unlogged_proof.offset, p.entries);
+    *found = text;
   }
   if (new_pages != nullptr && found->empty()) {
     for (const SplitPage& p : scan.pages) {

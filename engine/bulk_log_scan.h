@@ -42,15 +42,20 @@ namespace bdb {
 // new_pages (optional): for every transaction committed after `after` (and
 // not past until_unix_seconds), each page one of its leaf splits moved
 // entries onto and that it allocated by extending the file, with what the
-// split left there. Input to FindPagesFilledAfterTheirSplit.
+// split left there, followed through the logged inserts, deletes and
+// replacements made on it since (whoever made them). Input to
+// FindPagesFilledAfterTheirSplit. A logged insert on such a page at an index
+// past the entries the log put there is a third trace in the log itself.
 struct SplitPage {
   uint32_t fileid = 0;
   uint32_t pgno = 0;
-  ManifestLsn split_lsn;  // the split's record (BDB stamps both halves with it), or a later split's of
-                          // its left neighbour (which restamps it, changing only its prev pointer)
-  uint32_t entries = 0;   // entries (index slots) the split left on the page
+  ManifestLsn split_lsn;  // the split's record (BDB stamps both halves with it), or the last record
+                          // followed since: a later split's of its left neighbour (which restamps it,
+                          // changing only its prev pointer), a logged insert, delete or replacement
+  uint32_t entries = 0;   // entries (index slots) the log put on the page by then
   uint32_t txnid = 0;
   ManifestLsn commit_lsn;
+  ManifestLsn unlogged_proof;  // a logged insert past the entries the log put there ([0][0]: none)
 };
 Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, std::string* found,
                                int64_t until_unix_seconds = -1, std::vector<SplitPage>* new_pages = nullptr);

@@ -330,6 +330,42 @@ TEST(BulkLogScanTest, AnInsertOntoTheNewHalfAfterALoggedSplitIsFoundOnlyOnTheLiv
       << found;
 }
 
+// The same, then an ordinary transaction inserts onto the new page, which
+// restamps it. The scan follows the page's entries through the logged
+// insert: one at an index past them is proof in the log itself; one within
+// them leaves the live page holding two entries more than the log put there.
+TEST(BulkLogScanTest, ALaterLoggedInsertOnTheFilledPageDoesNotHideIt) {
+  for (const char* later : {"k01550001", "k01200001"}) {
+    SCOPED_TRACE(later);
+    TempDir tmp;
+    ManifestLsn base_end;
+    {
+      Env env(tmp.path());
+      ASSERT_NO_FATAL_FAILURE(env.Txn(SpreadKeys(2000), 100));
+      DB_LOG_STAT* stat = nullptr;
+      ASSERT_EQ(env.env()->log_stat(env.env(), &stat, 0), 0);
+      base_end = ManifestLsn{stat->st_cur_file, stat->st_cur_offset};
+      ::free(stat);
+      ASSERT_NO_FATAL_FAILURE(env.Txn({"k00000001", "k00000002", "k01500001"}, 100, DB_TXN_BULK));
+      ASSERT_NO_FATAL_FAILURE(env.Txn({later}, 100));
+    }
+    std::vector<SplitPage> new_pages;
+    const std::string in_log = Scan(tmp.path(), base_end, -1, &new_pages);
+    if (std::string(later) == "k01550001") {  // after every key of the page: index 34, the log put 32 there
+      EXPECT_NE(in_log.find(" by a split, and the insert at ["), std::string::npos) << in_log;
+      EXPECT_NE(in_log.find("] went to an index past the 32 entries the log put there: inserts no log record made"),
+                std::string::npos)
+          << in_log;
+      continue;
+    }
+    EXPECT_EQ(in_log, "");
+    ASSERT_EQ(new_pages.size(), 1u);
+    EXPECT_EQ(new_pages[0].entries, 34u) << "32 from the split, 2 from the logged insert";
+    const std::string found = LivePages(tmp.path(), new_pages);
+    EXPECT_NE(found.find("] as the log left it, holds 36: inserts no log record made"), std::string::npos) << found;
+  }
+}
+
 TEST(BulkLogScanTest, AnnouncedBulkTransactionsLogEverythingAndNeverMatch) {
   TempDir tmp;
   {
