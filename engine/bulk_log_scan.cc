@@ -337,8 +337,9 @@ Status FindPagesFilledAfterTheirSplit(FileIO* io, const std::vector<std::string>
       if (!differs) continue;
       char text[320];
       std::snprintf(text, sizeof(text),
-                    "transaction %x committed at [%u][%u] made page %u of '%s' by a split that left %u entries "
-                    "there; the page, still stamped [%u][%u] as the log left it, holds %u: inserts no log record made",
+                    "transaction %x committed at [%u][%u] made page %u of '%s' by a split; the log put %u entries "
+                    "there, and the page, still stamped [%u][%u] as the log left it, holds %u: inserts no log record "
+                    "made",
                     p->txnid, p->commit_lsn.file, p->commit_lsn.offset, p->pgno, path.c_str(), p->entries, lsn.file,
                     lsn.offset, entries);
       *found = text;

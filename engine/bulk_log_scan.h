@@ -7,10 +7,12 @@
 // logs is not on one of the split's halves (or there is none before its
 // commit), did not log the insert that caused the split: BDB retries that
 // insert right after the split, and logs it in every other transaction.
-// Not in the log: a bulk transaction whose split-causing insert went to the
-// old half (logged) and which later inserted onto the new half, unlogged,
-// without splitting it again. FindPagesFilledAfterTheirSplit finds that on
-// the live files, while the page still carries the stamp the log left it.
+// Mostly not in the log: a bulk transaction whose split-causing insert went
+// to the old half (logged) and which later inserted onto the new half,
+// unlogged, without splitting it again. The log shows it only when a later
+// logged insert on that page lands past the entries the log put there;
+// FindPagesFilledAfterTheirSplit finds it on the live files while the page
+// still carries the stamp the log left it.
 // Measured (tests/bench/bulk_residual.sh, 300 random small bulk
 // transactions, 215 leaving inserts unlogged): the first trace alone let 166
 // chains publish that restored without records, both traces 19, both and
@@ -62,12 +64,13 @@ Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, st
 
 // For the incremental, on the live database files (database_paths: every
 // one the backup knows; a page is found by its LSN, not by its file id): a
-// page whose LSN is still its split's holds exactly what the split left
-// there, since every logged change restamps it and an abort's undo restores
-// both; more entries were inserted unlogged, by a DB_TXN_BULK transaction
-// (BDB flushes its pages at commit). *found names the first such page ("" when none).
-// Pages of byte-swapped or non-btree files are skipped; IOError when a file
-// cannot be read.
+// page still carrying the stamp the log left it (SplitPage::split_lsn) holds
+// exactly the entries the log put there, since every logged change restamps
+// it and an abort's undo restores entries and stamp together; more entries
+// were inserted unlogged, by a DB_TXN_BULK transaction (BDB flushes its pages
+// at commit). *found names the first such page ("" when none). Pages of
+// byte-swapped or non-btree files are skipped; IOError when a file cannot be
+// read.
 Status FindPagesFilledAfterTheirSplit(FileIO* io, const std::vector<std::string>& database_paths,
                                       const std::vector<SplitPage>& new_pages, std::string* found);
 

@@ -320,8 +320,8 @@ TEST(BulkLogScanTest, AnInsertOntoTheNewHalfAfterALoggedSplitIsFoundOnlyOnTheLiv
   ASSERT_EQ(new_pages.size(), 1u);
   const std::string found = LivePages(tmp.path(), new_pages);
   EXPECT_NE(found.find(" made page " + std::to_string(new_pages[0].pgno) + " of '" + tmp.path() +
-                       "/b.db' by a split that left " + std::to_string(new_pages[0].entries) +
-                       " entries there; the page, still stamped ["),
+                       "/b.db' by a split; the log put " + std::to_string(new_pages[0].entries) +
+                       " entries there, and the page, still stamped ["),
             std::string::npos)
       << found;
   EXPECT_NE(found.find("] as the log left it, holds " + std::to_string(new_pages[0].entries + 2) +
