@@ -3,8 +3,10 @@
 // --until), ordinary transactions of every shape never match (random and
 // sorted keys, splits, one-record transactions, larger replacements, overflow
 // items, deletes and reinserts, duplicates, record numbers, recno, hash
-// pages), small bulk transactions that split once are found, announced bulk
-// transactions never match, and an unreadable log is an IOError.
+// pages), small bulk transactions that split once (a leaf or the root) are
+// found, and so are inserts only the live page or a later logged insert
+// shows, announced bulk transactions never match, and an unreadable log is
+// an IOError.
 #include "engine/bulk_log_scan.h"
 
 #include <db.h>
@@ -274,6 +276,18 @@ TEST(BulkLogScanTest, ASmallSortedBulkTransactionThatSplitsOnceIsFound) {
     Env env(tmp.path());
     ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(0, 2000), 100));
     ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(2000, 30), 100, DB_TXN_BULK));
+  }
+  EXPECT_EQ(SplitTrace(Scan(tmp.path())), "split trace");
+}
+
+// A root split (__bam_root): the root leaf's entries move to two pages the
+// transaction adds to the file, and the insert that caused it is on neither.
+TEST(BulkLogScanTest, ABulkTransactionThatSplitsTheRootLeafIsFound) {
+  TempDir tmp;
+  {
+    Env env(tmp.path());
+    ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(0, 1), 100));
+    ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(1, 40), 100, DB_TXN_BULK));
   }
   EXPECT_EQ(SplitTrace(Scan(tmp.path())), "split trace");
 }
