@@ -328,10 +328,21 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, c
   return Status::OK();
 }
 
-// An incremental's logs must not show a bulk transaction that BDB left out of them.
-Status RefuseUnloggedBulkInserts(const std::string& log_dir, const std::string& home, const Manifest& parent) {
+// An incremental's logs must not show a bulk transaction that BDB left out of
+// them, nor may a page one of its transactions created by a split hold more
+// than the split left there while still stamped with it (bulk inserts the log
+// cannot show).
+Status RefuseUnloggedBulkInserts(FileIO* io, LiveEnvironment* env, const std::string& log_dir,
+                                 const std::string& home, const Manifest& parent) {
   std::string found;
-  BDB_RETURN_IF_ERROR(FindUnloggedBulkInserts(log_dir, parent.end_lsn, &found));
+  std::vector<SplitPage> new_pages;
+  BDB_RETURN_IF_ERROR(FindUnloggedBulkInserts(log_dir, parent.end_lsn, &found, -1, &new_pages));
+  if (found.empty() && !new_pages.empty()) {
+    std::vector<std::string> databases, paths;
+    BDB_RETURN_IF_ERROR(env->ListDatabaseFiles(&databases));
+    for (const auto& listed : databases) paths.push_back(SourcePathOf(home, listed));
+    BDB_RETURN_IF_ERROR(FindPagesFilledAfterTheirSplit(io, paths, new_pages, &found));
+  }
   if (found.empty()) return Status::OK();
   return Status::CheckFailed("incremental backup of '" + home + "' refused: the log since backup '" + parent.id +
                              "' shows a DB_TXN_BULK transaction BDB did not fully log (" + found +
@@ -452,7 +463,8 @@ Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, Bac
   // Even under a held announcement: another process may withdraw it. Not in the
   // negative control that does not announce (it stands for a tool unaware of bulk).
   if (s.ok() && mode.needs_parent && ctx.announce_hotbackup)
-    s = RefuseUnloggedBulkInserts(JoinPath(partial_dir, manifest.log_dir_rel), layout.home, parent);
+    s = RefuseUnloggedBulkInserts(ctx.io, env.get(), JoinPath(partial_dir, manifest.log_dir_rel), layout.home,
+                                  parent);
   if (s.ok()) s = SyncDirectoryTree(ctx.io, partial_dir);  // the copied files' names, before publishing
   if (s.ok()) s = repo->PublishBackup(manifest.id, manifest);
   if (!s.ok()) {

@@ -3,11 +3,19 @@
 // Record layouts read here (BDB 5.3 btree.src / db.src / txn.src; every
 // record starts with rectype u32, txnid u32, prev_lsn 8 bytes):
 //   __db_pg_alloc (49): fileid@16 ... pgno@40 ptype@44 next@48 last_pgno@52
-//   __db_addrem   (41): opcode@16 fileid@20 pgno@24
-//   __bam_repl    (58): fileid@16 pgno@20
-//   __bam_split   (62): fileid@16 ... pg DBT (size u32, bytes) @80; the
-//                       image's page header holds its pgno@8 and type@25
+//   __db_addrem   (41): opcode@16 (mode << 8 | page type) fileid@20 pgno@24
+//                       indx@28 nbytes@32 hdr DBT@36, dbt DBT, pagelsn
+//   __bam_repl    (58): fileid@16 pgno@20 lsn@24 (the page's before)
+//   __bam_split   (62): fileid@16 opflags@20 left@24 llsn@28 right@36
+//                       rlsn@40 indx@48 (entries left on the left half)
+//                       npgno@52 nlsn@56 (the next leaf, restamped) ...
+//                       pg DBT (size u32, bytes) @80: the image of the page
+//                       before the split, whose header holds its pgno@8,
+//                       entries@20 (u16) and type@25 (a root split keeps the root's pgno and moves
+//                       its entries to two new pages, left and right)
 //   __txn_regop   (10): opcode@16 (1 = commit) timestamp@20 (int32 seconds)
+// Other records (overflow pages of the insert a split made room for, record
+// counts, cursor adjustments) are not read.
 #include "engine/bulk_log_scan.h"
 
 #include <db.h>
@@ -19,6 +27,7 @@
 #include <utility>
 
 #include "engine/bdb_environment.h"
+#include "engine/database_file.h"
 #include "engine/environment_password.h"
 #include "engine/file_io.h"
 #include "engine/log_names.h"
@@ -33,6 +42,7 @@ namespace {
 
 constexpr uint32_t kPgAlloc = 49, kAddrem = 41, kRepl = 58, kSplit = 62, kRegop = kTxnRegopRecord;
 constexpr uint32_t kCommit = kTxnRegopCommit;
+constexpr uint32_t kAddDup = 1, kRemDup = 2;  // __db_addrem modes (DB_ADD_DUP, DB_REM_DUP)
 constexpr uint32_t kLeafBtree = 5, kLeafRecno = 6;
 
 uint32_t U32(const DBT& rec, size_t at) {
@@ -43,14 +53,77 @@ using Page = std::pair<uint32_t, uint32_t>;  // fileid, pgno
 
 struct TxnTrace {
   std::map<Page, bool> allocated;  // leaf pages allocated by extension -> an insert was logged on it since
+  // A leaf split onto a page allocated by extension waits for the insert that
+  // caused it: BDB retries that insert right after the split (after further
+  // splits of the same halves and the allocations they need), on one of the
+  // halves, and logs it unless the transaction is an unannounced bulk one
+  // and the half is one it added to the file.
+  bool awaiting = false;
+  Page awaited_split;       // the page split (its pgno in the file)
+  std::set<Page> halves;    // left and right of that split and of re-splits of them
+  std::vector<size_t> new_pages;  // pages its leaf splits moved entries onto, allocated by extension (in Scan::pages)
   bool suspect = false;
+  bool split_trace = false;  // which trace: a split awaiting its insert, or a page filled unlogged
   Page page;
 };
 
-void Apply(const DBT& rec, std::map<uint32_t, TxnTrace>* txns) {
+void Suspect(TxnTrace* t, Page page, bool split_trace) {
+  if (t->suspect) return;
+  t->suspect = true;
+  t->page = page;
+  t->split_trace = split_trace;
+}
+
+struct Scan {
+  std::map<uint32_t, TxnTrace> txns;
+  std::vector<SplitPage> pages;  // every new page of every transaction's splits, in log order (txnid 0: not committed in range)
+  std::map<Page, size_t> latest;  // page -> its last entry in pages
+};
+
+// Follows a new page through the logged changes that start from its stamp
+// (whichever transaction makes them): an insert adds one entry, a delete
+// removes one, a replacement keeps the count, and each restamps the page. A
+// change from another stamp, or of another kind, ends the following (the
+// page then carries a stamp no longer tracked). An insert at an index past
+// the entries the log put there proves entries the log never saw.
+void Follow(const DBT& rec, const DB_LSN& lsn, Scan* scan) {
+  const uint32_t type = U32(rec, 0);
+  if (type != kAddrem && type != kRepl) return;
+  const Page p = type == kAddrem ? Page{U32(rec, 20), U32(rec, 24)} : Page{U32(rec, 16), U32(rec, 20)};
+  auto it = scan->latest.find(p);
+  if (it == scan->latest.end()) return;
+  SplitPage& page = scan->pages[it->second];
+  ManifestLsn before{U32(rec, 24), U32(rec, 28)};  // __bam_repl: lsn@24
+  if (type == kAddrem) {  // hdr DBT @36, dbt DBT after it, then pagelsn
+    const size_t hdr = U32(rec, 36);
+    if (40 + hdr + 4 > rec.size) return;
+    const size_t dbt = U32(rec, 40 + hdr);
+    if (44 + hdr + dbt + 8 > rec.size) return;
+    before = ManifestLsn{U32(rec, 44 + hdr + dbt), U32(rec, 48 + hdr + dbt)};
+  }
+  if (!(before == page.split_lsn) || page.unlogged_proof != ManifestLsn{}) return;
+  if (type == kAddrem) {
+    const uint32_t mode = U32(rec, 16) >> 8, indx = U32(rec, 28);  // opcode: mode << 8 | page type
+    if (mode == kAddDup) {
+      if (indx > page.entries) {
+        page.unlogged_proof = ManifestLsn{lsn.file, lsn.offset};
+        return;
+      }
+      ++page.entries;
+    } else if (mode == kRemDup && page.entries > 0) {
+      --page.entries;
+    } else {
+      return;
+    }
+  }
+  page.split_lsn = ManifestLsn{lsn.file, lsn.offset};
+}
+
+void Apply(const DBT& rec, const DB_LSN& lsn, Scan* scan) {
+  Follow(rec, lsn, scan);
   const uint32_t type = U32(rec, 0), txnid = U32(rec, 4);
   if (txnid == 0) return;
-  TxnTrace& t = (*txns)[txnid];
+  TxnTrace& t = scan->txns[txnid];
   if (type == kPgAlloc) {
     const uint32_t ptype = U32(rec, 44);
     if (U32(rec, 40) > U32(rec, 52) && (ptype == kLeafBtree || ptype == kLeafRecno))
@@ -59,18 +132,59 @@ void Apply(const DBT& rec, std::map<uint32_t, TxnTrace>* txns) {
     const Page p = type == kAddrem ? Page{U32(rec, 20), U32(rec, 24)} : Page{U32(rec, 16), U32(rec, 20)};
     auto it = t.allocated.find(p);
     if (it != t.allocated.end()) it->second = true;
+    if (t.awaiting) {
+      // The first insert after the split must be the one that caused it.
+      if (t.halves.count(p) == 0) Suspect(&t, t.awaited_split, true);
+      t.awaiting = false;
+    }
   } else if (type == kSplit) {
     const uint32_t image_size = U32(rec, 80);
     if (image_size < 26 || 84 + image_size > rec.size) return;
     const auto* image = static_cast<const unsigned char*>(rec.data) + 84;
+    if (image[25] != kLeafBtree && image[25] != kLeafRecno) return;  // internal splits come and go in between
     uint32_t pgno = 0;
     std::memcpy(&pgno, image + 8, sizeof(pgno));
-    const Page p{U32(rec, 16), pgno};
+    const uint32_t fileid = U32(rec, 16);
+    // The split restamps the next leaf (npgno@52, its LSN before @56) with its
+    // own LSN, changing only its prev pointer: a page still as its split left
+    // it stays so.
+    auto next = scan->latest.find(Page{fileid, U32(rec, 52)});
+    if (U32(rec, 52) != 0 && next != scan->latest.end() &&
+        scan->pages[next->second].split_lsn == ManifestLsn{U32(rec, 56), U32(rec, 60)})
+      scan->pages[next->second].split_lsn = ManifestLsn{lsn.file, lsn.offset};
+    const Page p{fileid, pgno}, left{fileid, U32(rec, 24)}, right{fileid, U32(rec, 36)};
     auto it = t.allocated.find(p);
-    if (it != t.allocated.end() && !it->second && (image[25] == kLeafBtree || image[25] == kLeafRecno) &&
-        !t.suspect) {
-      t.suspect = true;
-      t.page = p;
+    if (it != t.allocated.end() && !it->second) Suspect(&t, p, false);
+    if (t.awaiting) {
+      if (t.halves.count(p) != 0) {  // the retried insert still did not fit: a half splits again
+        t.halves.insert(left);
+        t.halves.insert(right);
+        return;
+      }
+      Suspect(&t, t.awaited_split, true);  // another leaf split before the insert the first one made room for
+      t.awaiting = false;
+    }
+    // What the split left on each half it allocated: entries [0, indx) went left, the rest right.
+    uint16_t entries = 0;
+    std::memcpy(&entries, image + 20, sizeof(entries));
+    const uint32_t indx = U32(rec, 48);
+    if (indx <= entries) {
+      for (const auto& [half, half_entries] : {std::pair{left, indx}, std::pair{right, entries - indx}}) {
+        if (t.allocated.count(half) == 0) continue;
+        SplitPage page;
+        page.fileid = half.first;
+        page.pgno = half.second;
+        page.split_lsn = ManifestLsn{lsn.file, lsn.offset};
+        page.entries = half_entries;
+        scan->latest[half] = scan->pages.size();
+        t.new_pages.push_back(scan->pages.size());
+        scan->pages.push_back(page);
+      }
+    }
+    if (t.allocated.count(left) != 0 || t.allocated.count(right) != 0) {
+      t.awaiting = true;
+      t.awaited_split = p;
+      t.halves = {left, right};
     }
   }
 }
@@ -79,13 +193,15 @@ void Apply(const DBT& rec, std::map<uint32_t, TxnTrace>* txns) {
 
 namespace {
 
-Status ScanLogDir(const std::string& log_dir, ManifestLsn after, std::string* found, int64_t until_unix_seconds);
+Status ScanLogDir(const std::string& log_dir, ManifestLsn after, std::string* found, int64_t until_unix_seconds,
+                  std::vector<SplitPage>* new_pages);
 
 }  // namespace
 
 Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, std::string* found,
-                               int64_t until_unix_seconds) {
+                               int64_t until_unix_seconds, std::vector<SplitPage>* new_pages) {
   found->clear();
+  if (new_pages != nullptr) new_pages->clear();
   // With no log file there, opening the log subsystem would create one.
   std::vector<std::string> names, logs;
   BDB_RETURN_IF_ERROR(DefaultFileIO()->ListDir(log_dir, &names));
@@ -99,7 +215,7 @@ Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, st
     compressed = compressed || container;
   }
   if (logs.empty()) return Status::OK();
-  if (!compressed) return ScanLogDir(log_dir, after, found, until_unix_seconds);
+  if (!compressed) return ScanLogDir(log_dir, after, found, until_unix_seconds, new_pages);
   // Compressed copies (stored_file.h): BDB reads the original bytes from a scratch directory.
   const char* tmp = std::getenv("TMPDIR");
   std::string scratch = JoinPath(tmp && *tmp ? tmp : "/tmp", "bdbackup-logscan-XXXXXX");
@@ -110,41 +226,128 @@ Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, st
     s = CopyDecoded(JoinPath(log_dir, n), JoinPath(scratch, n));
     if (!s.ok()) break;
   }
-  if (s.ok()) s = ScanLogDir(scratch, after, found, until_unix_seconds);
+  if (s.ok()) s = ScanLogDir(scratch, after, found, until_unix_seconds, new_pages);
   RemoveTree(DefaultFileIO(), scratch);  // best effort
   return s;
 }
 
 namespace {
 
-Status ScanLogDir(const std::string& log_dir, ManifestLsn after, std::string* found, int64_t until_unix_seconds) {
+Status ScanLogDir(const std::string& log_dir, ManifestLsn after, std::string* found, int64_t until_unix_seconds,
+                  std::vector<SplitPage>* new_pages) {
   std::unique_ptr<LogRecordReader> reader;
   BDB_RETURN_IF_ERROR(LogRecordReader::Open(log_dir, &reader));
-  std::map<uint32_t, TxnTrace> txns;
+  Scan scan;
+  std::map<uint32_t, TxnTrace>& txns = scan.txns;
   DB_LSN lsn;
   DBT rec;
   std::memset(&rec, 0, sizeof(rec));
   for (uint32_t flag = DB_FIRST; reader->Get(flag, &lsn, &rec); flag = DB_NEXT) {
-    Apply(rec, &txns);
+    Apply(rec, lsn, &scan);
     if (U32(rec, 0) != kRegop) continue;
     const uint32_t txnid = U32(rec, 4);
     auto it = txns.find(txnid);
     if (it == txns.end()) continue;
     const bool later = lsn.file > after.file || (lsn.file == after.file && lsn.offset >= after.offset);
     const bool in_time = until_unix_seconds < 0 || static_cast<int32_t>(U32(rec, 20)) <= until_unix_seconds;
-    if (it->second.suspect && U32(rec, 16) == kCommit && later && in_time) {
-      char text[200];
-      std::snprintf(text, sizeof(text), "transaction %x committed at [%u][%u] filled page %u of file id %u without logging it",
-                    txnid, lsn.file, lsn.offset, it->second.page.second, it->second.page.first);
+    TxnTrace& t = it->second;
+    if (t.awaiting) Suspect(&t, t.awaited_split, true);  // committed before the insert its split made room for
+    if (t.suspect && U32(rec, 16) == kCommit && later && in_time) {
+      char text[240];
+      if (t.split_trace) {
+        std::snprintf(text, sizeof(text),
+                      "transaction %x committed at [%u][%u] split page %u of file id %u onto a page it added to the "
+                      "file without logging the insert that made the split",
+                      txnid, lsn.file, lsn.offset, t.page.second, t.page.first);
+      } else {
+        std::snprintf(text, sizeof(text),
+                      "transaction %x committed at [%u][%u] filled page %u of file id %u without logging it", txnid,
+                      lsn.file, lsn.offset, t.page.second, t.page.first);
+      }
       *found = text;
       break;
     }
+    if (U32(rec, 16) == kCommit && later && in_time) {
+      for (size_t i : t.new_pages) {
+        scan.pages[i].txnid = txnid;
+        scan.pages[i].commit_lsn = ManifestLsn{lsn.file, lsn.offset};
+      }
+    }
     txns.erase(it);  // a txnid may be reused after its commit or abort
+  }
+  for (const SplitPage& p : scan.pages) {
+    if (!found->empty() || p.txnid == 0 || p.unlogged_proof == ManifestLsn{}) continue;
+    char text[300];
+    std::snprintf(text, sizeof(text),
+                  "transaction %x committed at [%u][%u] made page %u of file id %u by a split, and the insert at "
+                  "[%u][%u] went to an index past the %u entries the log put there: inserts no log record made",
+                  p.txnid, p.commit_lsn.file, p.commit_lsn.offset, p.pgno, p.fileid, p.unlogged_proof.file,
+                  p.unlogged_proof.offset, p.entries);
+    *found = text;
+  }
+  if (new_pages != nullptr && found->empty()) {
+    for (const SplitPage& p : scan.pages) {
+      if (p.txnid != 0) new_pages->push_back(p);
+    }
   }
   return reader->status();
 }
 
 }  // namespace
+
+Status FindPagesFilledAfterTheirSplit(FileIO* io, const std::vector<std::string>& database_paths,
+                                      const std::vector<SplitPage>& new_pages, std::string* found) {
+  found->clear();
+  if (new_pages.empty()) return Status::OK();
+  // Only the last split of a page can still stamp it.
+  std::map<std::pair<uint32_t, uint32_t>, const SplitPage*> last;
+  for (const SplitPage& p : new_pages) last[{p.fileid, p.pgno}] = &p;
+  for (const std::string& path : database_paths) {
+    DatabaseFileInfo info;
+    if (!ReadDatabaseFileInfo(io, path, &info).ok() || info.byte_swapped || info.access_method != "btree" ||
+        info.page_size < 512)
+      continue;  // not a btree file this host's byte order reads: no leaf of it was split
+    std::unique_ptr<ReadableFile> file;
+    Status s = io->OpenForRead(path, &file);
+    if (s.IsNotFound()) continue;  // removed since it was listed
+    BDB_RETURN_IF_ERROR(s);
+    std::string page(info.page_size, '\0');
+    // The header, read twice when it disagrees (a page BDB was writing meanwhile).
+    auto read_header = [&](uint32_t pgno, ManifestLsn* lsn, uint16_t* entries, bool* whole) -> Status {
+      size_t got = 0;
+      BDB_RETURN_IF_ERROR(file->Pread(static_cast<uint64_t>(pgno) * info.page_size, 26, page.data(), &got));
+      *whole = got == 26;
+      std::memcpy(&lsn->file, page.data(), 4);
+      std::memcpy(&lsn->offset, page.data() + 4, 4);
+      uint32_t on_page = 0;
+      std::memcpy(&on_page, page.data() + 8, 4);
+      *whole = *whole && on_page == pgno;
+      std::memcpy(entries, page.data() + 20, 2);
+      return Status::OK();
+    };
+    for (const auto& [key, p] : last) {
+      bool differs = true;
+      ManifestLsn lsn;
+      uint16_t entries = 0;
+      for (int attempt = 0; attempt < 2 && differs; ++attempt) {
+        bool whole = false;
+        BDB_RETURN_IF_ERROR(read_header(p->pgno, &lsn, &entries, &whole));
+        differs = whole && lsn == p->split_lsn && entries != p->entries;
+      }
+      if (!differs) continue;
+      char text[320];
+      std::snprintf(text, sizeof(text),
+                    "transaction %x committed at [%u][%u] made page %u of '%s' by a split; the log put %u entries "
+                    "there, and the page, still stamped [%u][%u] as the log left it, holds %u: inserts no log record "
+                    "made",
+                    p->txnid, p->commit_lsn.file, p->commit_lsn.offset, p->pgno, path.c_str(), p->entries, lsn.file,
+                    lsn.offset, entries);
+      *found = text;
+      return Status::OK();
+    }
+  }
+  return Status::OK();
+}
 
 Status CheckChainForUnloggedBulkInserts(Repository* repo, const std::vector<Manifest>& chain) {
   for (size_t i = 1; i < chain.size(); ++i) {

@@ -1,8 +1,12 @@
 // FindUnloggedBulkInserts on real logs: the trace of an unannounced
 // DB_TXN_BULK transaction is found (and only after the given LSN, and not past
 // --until), ordinary transactions of every shape never match (random and
-// sorted keys, splits, overflow items, deletes, hash pages), announced bulk
-// transactions never match, and an unreadable log is an IOError.
+// sorted keys, splits, one-record transactions, larger replacements, overflow
+// items, deletes and reinserts, duplicates, record numbers, recno, hash
+// pages), small bulk transactions that split once (a leaf or the root) are
+// found, and so are inserts only the live page or a later logged insert
+// shows, announced bulk transactions never match, and an unreadable log is
+// an IOError.
 #include "engine/bulk_log_scan.h"
 
 #include <db.h>
@@ -16,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/bdb_environment.h"
+#include "engine/file_io.h"
 #include "tests/support/test_env.h"
 
 namespace bdb {
@@ -47,7 +52,8 @@ class Env {
     env_->close(env_, 0);
   }
   // One transaction putting keys (value_bytes each) into both databases, or deleting them.
-  void Txn(const std::vector<std::string>& keys, size_t value_bytes, uint32_t flags = 0, bool del = false) {
+  void Txn(const std::vector<std::string>& keys, size_t value_bytes, uint32_t flags = 0, bool del = false,
+           bool abort = false) {
     DB_TXN* txn = nullptr;
     ASSERT_EQ(env_->txn_begin(env_, nullptr, &txn, flags), 0);
     for (const auto& k : keys) {
@@ -59,7 +65,7 @@ class Env {
         ASSERT_TRUE(ret == 0 || (del && ret == DB_NOTFOUND)) << db_strerror(ret);
       }
     }
-    ASSERT_EQ(txn->commit(txn, 0), 0);
+    ASSERT_EQ(abort ? txn->abort(txn) : txn->commit(txn, 0), 0);
   }
   DB_ENV* env() { return env_; }
 
@@ -79,9 +85,132 @@ std::vector<std::string> Keys(int first, int n, std::mt19937* rng = nullptr) {
   return keys;
 }
 
-std::string Scan(const std::string& home, ManifestLsn after = {}, int64_t until = -1) {
+// Databases of the shapes the btree tests above leave out, in the same
+// environment: duplicates (on-page and off-page, sorted and not), a btree
+// with record numbers, and recno (appended, and renumbered by inserts in the
+// middle). Every operation is ordinary (logged).
+class MoreShapes {
+ public:
+  explicit MoreShapes(DB_ENV* env) : env_(env) {
+    Open(&dup_, DB_BTREE, DB_DUP, "dup.db");
+    Open(&dupsort_, DB_BTREE, DB_DUPSORT, "dupsort.db");
+    Open(&recnum_, DB_BTREE, DB_RECNUM, "recnum.db");
+    Open(&recno_, DB_RECNO, 0, "recno.db");
+    Open(&renumber_, DB_RECNO, DB_RENUMBER, "renumber.db");
+  }
+  ~MoreShapes() {
+    for (DB* db : {dup_, dupsort_, recnum_, recno_, renumber_}) db->close(db, 0);
+  }
+  // One transaction: `n` duplicates of each of `keys` keys (values of
+  // value_bytes, some big enough to split or go to overflow pages).
+  void Duplicates(int keys, int n, size_t value_bytes, std::mt19937* rng) {
+    Txn([&](DB_TXN* txn) {
+      for (int k = 0; k < keys; ++k) {
+        for (int i = 0; i < n; ++i) {
+          std::string key = "dupkey" + std::to_string((*rng)() % 50);
+          std::string value = std::to_string((*rng)()) + std::string(value_bytes, 'd');
+          DBT kd = Dbt(key), vd = Dbt(value);
+          for (DB* db : {dup_, dupsort_}) {
+            int ret = db->put(db, txn, &kd, &vd, 0);
+            ASSERT_TRUE(ret == 0 || ret == DB_KEYEXIST) << db_strerror(ret);
+          }
+        }
+      }
+    });
+  }
+  void RecordNumbers(int n, size_t value_bytes, std::mt19937* rng) {
+    Txn([&](DB_TXN* txn) {
+      for (int i = 0; i < n; ++i) {
+        char key[32];
+        std::snprintf(key, sizeof(key), "r%08u", static_cast<unsigned>((*rng)() % 100000000));
+        std::string k = key, v(value_bytes, 'r');
+        DBT kd = Dbt(k), vd = Dbt(v);
+        ASSERT_EQ(recnum_->put(recnum_, txn, &kd, &vd, 0), 0);
+      }
+    });
+  }
+  // Appends n records to both recno databases, or (middle) inserts n records
+  // before random existing ones of the renumbering one and overwrites random
+  // records of the other with larger values.
+  void Recno(int n, size_t value_bytes, bool middle, std::mt19937* rng) {
+    Txn([&](DB_TXN* txn) {
+      for (int i = 0; i < n; ++i) {
+        std::string v(value_bytes + (*rng)() % 100, 'n');
+        DBT vd = Dbt(v);
+        db_recno_t recno = 0;
+        DBT kd;
+        std::memset(&kd, 0, sizeof(kd));
+        kd.data = &recno;
+        kd.size = kd.ulen = sizeof(recno);
+        kd.flags = DB_DBT_USERMEM;
+        if (!middle) {
+          for (DB* db : {recno_, renumber_}) ASSERT_EQ(db->put(db, txn, &kd, &vd, DB_APPEND), 0);
+          continue;
+        }
+        recno = 1 + (*rng)() % 50;
+        ASSERT_EQ(recno_->put(recno_, txn, &kd, &vd, 0), 0);
+        DBC* c = nullptr;
+        ASSERT_EQ(renumber_->cursor(renumber_, txn, &c, 0), 0);
+        DBT got;
+        std::memset(&got, 0, sizeof(got));
+        int ret = c->get(c, &kd, &got, DB_SET);
+        if (ret == 0) ret = c->put(c, &kd, &vd, DB_BEFORE);
+        ASSERT_TRUE(ret == 0 || ret == DB_NOTFOUND) << db_strerror(ret);
+        ASSERT_EQ(c->close(c), 0);
+      }
+    });
+  }
+
+ private:
+  void Open(DB** db, DBTYPE type, uint32_t flags, const char* name) {
+    ASSERT_EQ(db_create(db, env_, 0), 0);
+    if (flags != 0) {
+      ASSERT_EQ((*db)->set_flags(*db, flags), 0);
+    }
+    ASSERT_EQ((*db)->open(*db, nullptr, name, nullptr, type, DB_CREATE | DB_AUTO_COMMIT, 0644), 0);
+  }
+  template <typename F>
+  void Txn(F body) {
+    DB_TXN* txn = nullptr;
+    ASSERT_EQ(env_->txn_begin(env_, nullptr, &txn, 0), 0);
+    body(txn);
+    ASSERT_EQ(txn->commit(txn, 0), 0);
+  }
+  DB_ENV* env_;
+  DB* dup_ = nullptr;
+  DB* dupsort_ = nullptr;
+  DB* recnum_ = nullptr;
+  DB* recno_ = nullptr;
+  DB* renumber_ = nullptr;
+};
+
+// n keys spread over the whole key space of Keys(..., rng): random keys land on every leaf.
+std::vector<std::string> SpreadKeys(int n) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < n; ++i) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "k%08d", i * (100000000 / n));
+    keys.push_back(buf);
+  }
+  return keys;
+}
+
+std::string Scan(const std::string& home, ManifestLsn after = {}, int64_t until = -1,
+                 std::vector<SplitPage>* new_pages = nullptr) {
   std::string found;
-  Status s = FindUnloggedBulkInserts(home, after, &found, until);
+  Status s = FindUnloggedBulkInserts(home, after, &found, until, new_pages);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return found;
+}
+
+// FindPagesFilledAfterTheirSplit over every database file in home.
+std::string LivePages(const std::string& home, const std::vector<SplitPage>& new_pages) {
+  std::vector<std::string> paths;
+  for (const char* name : {"b.db", "h.db", "dup.db", "dupsort.db", "recnum.db", "recno.db", "renumber.db"}) {
+    if (std::filesystem::exists(home + "/" + name)) paths.push_back(home + "/" + name);
+  }
+  std::string found;
+  Status s = FindPagesFilledAfterTheirSplit(DefaultFileIO(), paths, new_pages, &found);
   EXPECT_TRUE(s.ok()) << s.message();
   return found;
 }
@@ -99,8 +228,156 @@ TEST(BulkLogScanTest, OrdinaryTransactionsOfEveryShapeNeverMatch) {
     // Bulk transactions whose pages all come from the free list (the deletes
     // freed them) extend no file: BDB sets no watermark and logs every insert.
     for (int t = 0; t < 3; ++t) ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(t * 100, 100), 60, DB_TXN_BULK));
+    // Transactions of one record each, many of which split a leaf (the
+    // insert after the split is on one of its halves), sorted and random.
+    for (int t = 0; t < 300; ++t) ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(10000 + t, 1), 200));
+    for (int t = 0; t < 300; ++t) ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(0, 1, &rng), 200));
+    // Small transactions of random keys with values of every size (some go to
+    // overflow pages: the split is followed by their pages, then the insert).
+    for (int t = 0; t < 60; ++t) {
+      for (size_t bytes : {10, 300, 900, 1500, 5000})
+        ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(0, 1 + static_cast<int>(rng() % 5), &rng), bytes));
+    }
+    // Aborted ones: their undo restores both the entries and the LSN of every page they touched.
+    for (int t = 0; t < 20; ++t) ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(0, 30, &rng), 200, 0, false, /*abort=*/true));
+    for (int t = 0; t < 5; ++t) ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(20000 + t * 50, 50), 200, 0, false, true));
+    // Larger values replacing existing ones (the replacement splits).
+    for (int t = 0; t < 10; ++t) ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(10000 + t * 30, 30), 400 + t * 50));
+    for (int t = 0; t < 5; ++t) ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(10000 + t * 60, 60), 2000));
+    // Deletes then reinserts (into the freed pages, then past them).
+    ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(10000, 300), 0, 0, /*del=*/true));
+    for (int t = 0; t < 10; ++t) ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(10000 + t * 60, 60), 250));
+    MoreShapes more(env.env());
+    for (int t = 0; t < 20; ++t) ASSERT_NO_FATAL_FAILURE(more.Duplicates(5, 20, t % 2 ? 40 : 400, &rng));
+    for (int t = 0; t < 20; ++t) ASSERT_NO_FATAL_FAILURE(more.RecordNumbers(40, 100, &rng));
+    for (int t = 0; t < 20; ++t) ASSERT_NO_FATAL_FAILURE(more.Recno(40, 100, /*middle=*/false, &rng));
+    for (int t = 0; t < 20; ++t) ASSERT_NO_FATAL_FAILURE(more.Recno(20, 300, /*middle=*/true, &rng));
   }
-  EXPECT_EQ(Scan(tmp.path()), "");
+  std::vector<SplitPage> new_pages;
+  EXPECT_EQ(Scan(tmp.path(), {}, -1, &new_pages), "");
+  // Every page still stamped with the split that made it holds what the split left there.
+  EXPECT_GT(new_pages.size(), 100u);
+  EXPECT_EQ(LivePages(tmp.path(), new_pages), "");
+}
+
+// The second trace: a bulk transaction too small to split the page it added
+// to the file a second time. Its split is logged, the insert that caused it
+// (on the new page) is not, nor is anything it inserted there afterwards.
+std::string SplitTrace(const std::string& found) {
+  return found.find(" onto a page it added to the file without logging the insert that made the split") !=
+                 std::string::npos
+             ? "split trace"
+             : found;
+}
+
+TEST(BulkLogScanTest, ASmallSortedBulkTransactionThatSplitsOnceIsFound) {
+  TempDir tmp;
+  {
+    Env env(tmp.path());
+    ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(0, 2000), 100));
+    ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(2000, 30), 100, DB_TXN_BULK));
+  }
+  EXPECT_EQ(SplitTrace(Scan(tmp.path())), "split trace");
+}
+
+// A root split (__bam_root): the root leaf's entries move to two pages the
+// transaction adds to the file, and the insert that caused it is on neither.
+TEST(BulkLogScanTest, ABulkTransactionThatSplitsTheRootLeafIsFound) {
+  TempDir tmp;
+  {
+    Env env(tmp.path());
+    ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(0, 1), 100));
+    ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(1, 40), 100, DB_TXN_BULK));
+  }
+  EXPECT_EQ(SplitTrace(Scan(tmp.path())), "split trace");
+}
+
+TEST(BulkLogScanTest, SmallRandomKeyBulkTransactionsAreFound) {
+  // Leaves of a spread base are full enough that a few random inserts split
+  // some: the transaction adds the new halves to the file. (A transaction
+  // that splits nothing extends no file, and BDB logs every insert.)
+  for (auto [base, n] : {std::pair{2000, 20}, std::pair{2000, 60}, std::pair{6000, 30}}) {
+    for (unsigned seed : {1u, 2u, 3u}) {
+      SCOPED_TRACE(std::to_string(base) + " records, " + std::to_string(n) + " inserts, seed " + std::to_string(seed));
+      TempDir tmp;
+      {
+        Env env(tmp.path());
+        ASSERT_NO_FATAL_FAILURE(env.Txn(SpreadKeys(base), 100));
+        std::mt19937 rng(seed);
+        ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(0, n, &rng), 100, DB_TXN_BULK));
+      }
+      EXPECT_EQ(SplitTrace(Scan(tmp.path())), "split trace");
+    }
+  }
+}
+
+// What the log cannot show: the insert that made the split went to the old
+// half (logged), a later one to the new half (unlogged, no second split).
+// The new page, still stamped with the split, holds one pair more than the
+// split left there.
+TEST(BulkLogScanTest, AnInsertOntoTheNewHalfAfterALoggedSplitIsFoundOnlyOnTheLivePage) {
+  TempDir tmp;
+  ManifestLsn base_end;
+  {
+    Env env(tmp.path());
+    ASSERT_NO_FATAL_FAILURE(env.Txn(SpreadKeys(2000), 100));  // keys 50,000 apart, 32 a leaf, room for one more
+    DB_LOG_STAT* stat = nullptr;
+    ASSERT_EQ(env.env()->log_stat(env.env(), &stat, 0), 0);
+    base_end = ManifestLsn{stat->st_cur_file, stat->st_cur_offset};
+    ::free(stat);
+    // The first fits the first leaf, the second splits it (and lands left, at
+    // its start), the third lands right, near the leaf's end.
+    ASSERT_NO_FATAL_FAILURE(env.Txn({"k00000001", "k00000002", "k01500001"}, 100, DB_TXN_BULK));
+  }
+  std::vector<SplitPage> new_pages;
+  EXPECT_EQ(Scan(tmp.path(), base_end, -1, &new_pages), "") << "nothing in the log shows it";
+  ASSERT_EQ(new_pages.size(), 1u);
+  const std::string found = LivePages(tmp.path(), new_pages);
+  EXPECT_NE(found.find(" made page " + std::to_string(new_pages[0].pgno) + " of '" + tmp.path() +
+                       "/b.db' by a split; the log put " + std::to_string(new_pages[0].entries) +
+                       " entries there, and the page, still stamped ["),
+            std::string::npos)
+      << found;
+  EXPECT_NE(found.find("] as the log left it, holds " + std::to_string(new_pages[0].entries + 2) +
+                       ": inserts no log record made"),
+            std::string::npos)
+      << found;
+}
+
+// The same, then an ordinary transaction inserts onto the new page, which
+// restamps it. The scan follows the page's entries through the logged
+// insert: one at an index past them is proof in the log itself; one within
+// them leaves the live page holding two entries more than the log put there.
+TEST(BulkLogScanTest, ALaterLoggedInsertOnTheFilledPageDoesNotHideIt) {
+  for (const char* later : {"k01550001", "k01200001"}) {
+    SCOPED_TRACE(later);
+    TempDir tmp;
+    ManifestLsn base_end;
+    {
+      Env env(tmp.path());
+      ASSERT_NO_FATAL_FAILURE(env.Txn(SpreadKeys(2000), 100));
+      DB_LOG_STAT* stat = nullptr;
+      ASSERT_EQ(env.env()->log_stat(env.env(), &stat, 0), 0);
+      base_end = ManifestLsn{stat->st_cur_file, stat->st_cur_offset};
+      ::free(stat);
+      ASSERT_NO_FATAL_FAILURE(env.Txn({"k00000001", "k00000002", "k01500001"}, 100, DB_TXN_BULK));
+      ASSERT_NO_FATAL_FAILURE(env.Txn({later}, 100));
+    }
+    std::vector<SplitPage> new_pages;
+    const std::string in_log = Scan(tmp.path(), base_end, -1, &new_pages);
+    if (std::string(later) == "k01550001") {  // after every key of the page: index 34, the log put 32 there
+      EXPECT_NE(in_log.find(" by a split, and the insert at ["), std::string::npos) << in_log;
+      EXPECT_NE(in_log.find("] went to an index past the 32 entries the log put there: inserts no log record made"),
+                std::string::npos)
+          << in_log;
+      continue;
+    }
+    EXPECT_EQ(in_log, "");
+    ASSERT_EQ(new_pages.size(), 1u);
+    EXPECT_EQ(new_pages[0].entries, 34u) << "32 from the split, 2 from the logged insert";
+    const std::string found = LivePages(tmp.path(), new_pages);
+    EXPECT_NE(found.find("] as the log left it, holds 36: inserts no log record made"), std::string::npos) << found;
+  }
 }
 
 TEST(BulkLogScanTest, AnnouncedBulkTransactionsLogEverythingAndNeverMatch) {

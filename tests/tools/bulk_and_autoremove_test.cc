@@ -83,6 +83,25 @@ class BulkLoader {
       ASSERT_NO_FATAL_FAILURE(Commit());
     }
   }
+  // One transaction (DB_TXN_BULK or ordinary) putting n records with keys
+  // "k<first + i * stride>" (8 digits) and 100-byte values.
+  void PutSorted(int first, int n, uint32_t flags, int stride = 1) {
+    std::vector<int> keys;
+    for (int i = 0; i < n; ++i) keys.push_back(first + i * stride);
+    ASSERT_NO_FATAL_FAILURE(Put(keys, flags));
+  }
+  void Put(const std::vector<int>& keys, uint32_t flags) {
+    DB_TXN* txn = nullptr;
+    ASSERT_EQ(env_->txn_begin(env_, nullptr, &txn, flags), 0);
+    for (int i : keys) {
+      char k[32];
+      std::snprintf(k, sizeof(k), "k%08d", i);
+      std::string key = k, v(100, static_cast<char>('a' + i % 26));
+      DBT kd = Dbt(key), vd = Dbt(v);
+      ASSERT_EQ(db_->put(db_, txn, &kd, &vd, 0), 0) << errors_.Take(-1);
+    }
+    ASSERT_EQ(txn->commit(txn, 0), 0) << errors_.Take(-1);
+  }
   // Another process withdrawing and re-raising an announcement it never made.
   void SetAnnounced(int on) { ASSERT_EQ(env_->set_flags(env_, DB_HOTBACKUP_IN_PROGRESS, on), 0); }
   void SetAutoRemoval(int on) { ASSERT_EQ(env_->log_set_config(env_, DB_LOG_AUTO_REMOVE, on), 0); }
@@ -408,6 +427,73 @@ TEST_F(BulkAndAutoRemoveTest, HotIfRefusedTakesAHotBackupInsteadOfARefusedIncrem
   ProcessResult usage = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--hot-if-refused"});
   EXPECT_EQ(usage.exit_code, 2);
   EXPECT_EQ(usage.err, ErrorLine("bad usage: --hot-if-refused needs --mode incremental"));
+}
+
+// A bulk transaction too small to split the page it added to the file a
+// second time: 30 sorted records after 2,000 split the last leaf once, and
+// BDB logged the split but not one insert on the new page. The incremental
+// published that chain before, and its restore succeeded without 13 of the
+// 30 records.
+TEST_F(BulkAndAutoRemoveTest, IncrementalRefusesASmallBulkTransactionThatSplitOnce) {
+  BulkLoader loader;
+  ASSERT_NO_FATAL_FAILURE(loader.Open(home_));
+  ASSERT_NO_FATAL_FAILURE(loader.PutSorted(0, 2000, 0));
+  ProcessResult hot = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
+  ASSERT_EQ(hot.exit_code, 0) << hot.err;
+  const std::string hot_id = hot.out.substr(hot.out.find("20"), hot.out.find("-hot") + 4 - hot.out.find("20"));
+  ASSERT_NO_FATAL_FAILURE(loader.PutSorted(2000, 30, DB_TXN_BULK));
+  ProcessResult inc = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental"});
+  EXPECT_EQ(inc.exit_code, 1);
+  const std::string head = "bdbackup: error: incremental backup of '" + home_ + "' refused: the log since backup '" +
+                           hot_id + "' shows a DB_TXN_BULK transaction BDB did not fully log (transaction ";
+  const std::string tail =
+      " onto a page it added to the file without logging the insert that made the split), so this chain could not "
+      "restore it; take a hot backup with --hold-hotbackup, after which incrementals stay safe\n";
+  EXPECT_EQ(inc.err.rfind(head, 0), 0u) << inc.err;
+  ASSERT_GE(inc.err.size(), tail.size());
+  EXPECT_EQ(inc.err.substr(inc.err.size() - tail.size()), tail) << inc.err;
+  ProcessResult list = RunBdbackup({"list", "--repo", repo_, "--json"});
+  EXPECT_EQ(list.out.find("incremental"), std::string::npos) << "nothing was published";
+  // --hot-if-refused: a hot backup instead, which restores all 2,030 records.
+  ProcessResult instead =
+      RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental", "--hot-if-refused"});
+  ASSERT_EQ(instead.exit_code, 0) << instead.err;
+  EXPECT_NE(instead.out.find("): took a hot backup instead\nbackup "), std::string::npos) << instead.out;
+  EXPECT_NE(instead.out.find("-hot published: hot backup"), std::string::npos) << instead.out;
+  loader.Close();
+  std::map<std::string, std::string> live, got;
+  ASSERT_TRUE(ReadDatabase(home_, kBulkDb, &live).ok());
+  ASSERT_EQ(live.size(), 2030u);
+  ProcessResult v = RunBdbackup({"verify", "--repo", repo_});
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+  const std::string target = tmp_.Sub("restored");
+  ProcessResult r = RunBdbackup({"restore", "--repo", repo_, "--target", target});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(ReadDatabase(target, kBulkDb, &got).ok());
+  EXPECT_EQ(got, live);
+}
+
+// What the log cannot show, found on the live page: the insert that made the
+// split went to the old half (logged), a later one to the new half (not
+// logged, no second split). The page still carries the split's LSN and one
+// pair more than the split left there.
+TEST_F(BulkAndAutoRemoveTest, IncrementalRefusesABulkInsertOnlyTheLivePageShows) {
+  BulkLoader loader;
+  ASSERT_NO_FATAL_FAILURE(loader.Open(home_));
+  ASSERT_NO_FATAL_FAILURE(loader.PutSorted(0, 2000, 0, 50000));  // 32 records a leaf, room for one more
+  ProcessResult hot = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
+  ASSERT_EQ(hot.exit_code, 0) << hot.err;
+  ASSERT_NO_FATAL_FAILURE(loader.Put({1, 2, 1500001}, DB_TXN_BULK));
+  ProcessResult inc = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental"});
+  EXPECT_EQ(inc.exit_code, 1);
+  EXPECT_NE(inc.err.find("' refused: the log since backup '"), std::string::npos) << inc.err;
+  EXPECT_NE(inc.err.find(" of '" + home_ + "/" + kBulkDb + "' by a split; the log put "), std::string::npos) << inc.err;
+  EXPECT_NE(inc.err.find(": inserts no log record made), so this chain could not restore it; take a hot backup "
+                         "with --hold-hotbackup, after which incrementals stay safe\n"),
+            std::string::npos)
+      << inc.err;
+  ProcessResult list = RunBdbackup({"list", "--repo", repo_, "--json"});
+  EXPECT_EQ(list.out.find("incremental"), std::string::npos) << "nothing was published";
 }
 
 // What a SIGKILL leaves behind (README): the announcement stays counted and
