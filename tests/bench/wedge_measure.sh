@@ -6,14 +6,15 @@
 #
 # Against a live committing workload (bdbsim-workload: 2 threads, checkpoint
 # every 50 txns, write_nosync), each tool is started N times [25] and SIGKILLed
-# after a random 0-80 ms. After each kill the workload must acknowledge a new
+# after a random 0-MAX_DELAY_MS ms (default 80). After each kill the workload must acknowledge a new
 # commit within ALIVE_S [3] seconds, else the environment is counted wedged;
 # then `bdbackup archive --env-timeout 2` and `bdbackup archive --checkpoint
 # --env-timeout 2` are run against the wedged environment (exit code, seconds,
 # message recorded), and a fresh environment and workload replace it.
 # Prints one line per trial (TSV) to WORK/trials.tsv and a summary table.
 # Knobs: WORK [/tmp/bdbackup-wedge.PID], SEED [$$], TOOLS (space separated
-# subset of: archive archive-checkpoint hot cold db_archive db_checkpoint),
+# subset of: archive archive-checkpoint hot cold incremental db_archive db_checkpoint;
+# incremental gets one unkilled hot backup first whenever its repository has none),
 # STACKS [0] 1: save the wedged workload's thread stacks (gdb) to WORK/wedge-*.stacks.
 set -uo pipefail
 
@@ -22,6 +23,7 @@ BIN="$(cd "$BUILD" && pwd)/bin"
 N="${2:-25}"
 WORK="${WORK:-/tmp/bdbackup-wedge.$$}"
 ALIVE_S="${ALIVE_S:-3}"
+MAX_DELAY_MS="${MAX_DELAY_MS:-80}"
 RANDOM="${SEED:-$$}"
 TOOLS="${TOOLS:-archive archive-checkpoint hot cold db_archive db_checkpoint}"
 mkdir -p "$WORK"
@@ -83,6 +85,7 @@ tool_command() {
     archive-checkpoint) echo "$BIN/bdbackup archive --checkpoint --home $HOME_DIR --repo $repo" ;;
     hot) echo "$BIN/bdbackup backup --mode hot --home $HOME_DIR --repo $repo" ;;
     cold) echo "$BIN/bdbackup backup --mode cold --home $HOME_DIR --repo $repo" ;;
+    incremental) echo "$BIN/bdbackup backup --mode incremental --hot-if-refused --home $HOME_DIR --repo $repo" ;;
     db_archive) echo "db5.3_archive -h $HOME_DIR" ;;
     db_checkpoint) echo "db5.3_checkpoint -1 -h $HOME_DIR" ;;
   esac
@@ -99,14 +102,23 @@ probe() {
   printf '%s,%.1fs,%s' "$rc" "$(echo "$end - $start" | bc)" "$(head -c 60 "$WORK/probe.err" | tr '\t\n' '  ')"
 }
 
+# An incremental needs a full backup in its repository: one hot backup, not
+# killed, whenever the repository (a new one after each wedge) has none.
+ensure_full_backup() {
+  local repo="$WORK/repo$ENV_NO"
+  ls "$repo/backups" 2>/dev/null | grep -q -- '-hot$' ||
+    "$BIN/bdbackup" backup --mode hot --home "$HOME_DIR" --repo "$repo" > /dev/null 2>&1
+}
+
 start_workload
 for tool in $TOOLS; do
   for trial in $(seq 1 "$N"); do
-    delay=$((RANDOM % 81))
+    [[ "$tool" == incremental ]] && ensure_full_backup
+    delay=$((RANDOM % (MAX_DELAY_MS + 1)))
     # shellcheck disable=SC2046
     $(tool_command "$tool") > "$WORK/tool.out" 2> "$WORK/tool.err" &
     pid=$!
-    sleep "$(printf '0.%03d' "$delay")"
+    sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
     finished=0
     kill -9 "$pid" 2>/dev/null || finished=1
     wait "$pid" 2>/dev/null
