@@ -304,8 +304,11 @@ Status FindPagesFilledAfterTheirSplit(FileIO* io, const std::vector<std::string>
   for (const SplitPage& p : new_pages) last[{p.fileid, p.pgno}] = &p;
   for (const std::string& path : database_paths) {
     DatabaseFileInfo info;
-    if (!ReadDatabaseFileInfo(io, path, &info).ok() || info.byte_swapped || info.access_method != "btree" ||
-        info.page_size < 512)
+    Status read = ReadDatabaseFileInfo(io, path, &info);
+    // Removed since it was listed, or too short to be a database (InvalidArgument): no page of it to check.
+    if (read.IsNotFound() || read.code() == Status::Code::kInvalidArgument) continue;
+    BDB_RETURN_IF_ERROR(read);
+    if (info.byte_swapped || info.access_method != "btree" || info.page_size < 512)
       continue;  // not a btree file this host's byte order reads: no leaf of it was split
     std::unique_ptr<ReadableFile> file;
     Status s = io->OpenForRead(path, &file);

@@ -18,6 +18,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "engine/bdb_environment.h"
 #include "engine/file_io.h"
@@ -407,6 +408,30 @@ TEST(BulkLogScanTest, OnlyCommitsAfterTheGivenLsnAndNotAfterUntilCount) {
   EXPECT_NE(found.find(" of file id "), std::string::npos) << found;
   EXPECT_EQ(Scan(tmp.path(), ManifestLsn{end.file, end.offset}), "") << "committed before the parent ended";
   EXPECT_EQ(Scan(tmp.path(), {}, 1000), "") << "committed after --until";
+}
+
+// A database file the live check cannot read is an error, not a file to skip.
+TEST(BulkLogScanTest, AnUnreadableDatabaseFileIsAnIOErrorInTheLiveCheck) {
+  TempDir tmp;
+  const std::string path = tmp.Sub("b.db");
+  if (::geteuid() == 0) {
+    std::filesystem::create_directory(path);  // root reads through chmod 000; a directory fails to read
+  } else {
+    std::ofstream(path) << std::string(8192, 'x');
+    std::filesystem::permissions(path, std::filesystem::perms::none);
+  }
+  SplitPage page;
+  page.pgno = 1;
+  page.txnid = 0x80000001;
+  std::string found;
+  Status s = FindPagesFilledAfterTheirSplit(DefaultFileIO(), {path}, {page}, &found);
+  EXPECT_FALSE(s.ok());
+  EXPECT_FALSE(s.IsNotFound()) << s.message();
+  EXPECT_EQ(found, "");
+  // A file removed since it was listed, or too short to be a database, is skipped.
+  std::ofstream(tmp.Sub("short.db")) << "x";
+  EXPECT_TRUE(
+      FindPagesFilledAfterTheirSplit(DefaultFileIO(), {tmp.Sub("gone.db"), tmp.Sub("short.db")}, {page}, &found).ok());
 }
 
 TEST(BulkLogScanTest, AnEmptyDirectoryHasNothingAndAGarbageLogIsAnIOError) {
