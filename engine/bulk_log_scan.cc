@@ -21,6 +21,10 @@
 #include <db.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <set>
@@ -34,9 +38,6 @@
 #include "engine/log_record_reader.h"
 #include "engine/stored_file.h"
 
-#include <cerrno>
-#include <cstdlib>
-
 namespace bdb {
 namespace {
 
@@ -49,10 +50,55 @@ uint32_t U32(const DBT& rec, size_t at) {
   return LogRecordU32(rec, at);
 }
 
+std::string Format(const char* format, ...) __attribute__((format(printf, 1, 2)));
+std::string Format(const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  va_list again;
+  va_copy(again, args);
+  const int n = std::vsnprintf(nullptr, 0, format, args);
+  va_end(args);
+  std::string out(n > 0 ? static_cast<size_t>(n) : 0, '\0');
+  if (n > 0) std::vsnprintf(out.data(), out.size() + 1, format, again);
+  va_end(again);
+  return out;
+}
+
 using Page = std::pair<uint32_t, uint32_t>;  // fileid, pgno
 
+// A logged change of one entry of a page (__db_addrem or __bam_repl).
+struct PageChange {
+  Page page;
+  ManifestLsn before;        // the page's LSN before it ([0][0] when the record is too short to tell)
+  uint32_t mode = 0;         // __db_addrem's (kAddDup, kRemDup); 0 for a replacement
+  uint32_t indx = 0;
+};
+bool DecodePageChange(const DBT& rec, PageChange* c) {
+  const uint32_t type = U32(rec, 0);
+  if (type == kRepl) {
+    *c = PageChange{Page{U32(rec, 16), U32(rec, 20)}, ManifestLsn{U32(rec, 24), U32(rec, 28)}, 0, 0};
+    return true;
+  }
+  if (type != kAddrem) return false;
+  *c = PageChange{Page{U32(rec, 20), U32(rec, 24)}, ManifestLsn{}, U32(rec, 16) >> 8, U32(rec, 28)};
+  // hdr DBT @36, dbt DBT after it, then pagelsn
+  const size_t hdr = U32(rec, 36);
+  if (40 + hdr + 4 > rec.size) return true;
+  const size_t dbt = U32(rec, 40 + hdr);
+  if (44 + hdr + dbt + 8 > rec.size) return true;
+  c->before = ManifestLsn{U32(rec, 44 + hdr + dbt), U32(rec, 48 + hdr + dbt)};
+  return true;
+}
+
+// A __txn_regop committing after `after` and not past until_unix_seconds.
+bool CommittedInRange(const DBT& rec, const DB_LSN& lsn, ManifestLsn after, int64_t until_unix_seconds) {
+  const bool later = lsn.file > after.file || (lsn.file == after.file && lsn.offset >= after.offset);
+  const bool in_time = until_unix_seconds < 0 || static_cast<int32_t>(U32(rec, 20)) <= until_unix_seconds;
+  return U32(rec, 0) == kRegop && U32(rec, 16) == kCommit && later && in_time;
+}
+
 struct TxnTrace {
-  std::map<Page, bool> allocated;  // leaf pages allocated by extension -> an insert was logged on it since
+  std::set<Page> allocated;  // leaf pages it allocated by extension
   // A leaf split onto a page allocated by extension waits for the insert that
   // caused it: BDB retries that insert right after the split (after further
   // splits of the same halves and the allocations they need), on one of the
@@ -86,55 +132,40 @@ struct Scan {
 // change from another stamp, or of another kind, ends the following (the
 // page then carries a stamp no longer tracked). An insert at an index past
 // the entries the log put there proves entries the log never saw.
-void Follow(const DBT& rec, const DB_LSN& lsn, Scan* scan) {
-  const uint32_t type = U32(rec, 0);
-  if (type != kAddrem && type != kRepl) return;
-  const Page p = type == kAddrem ? Page{U32(rec, 20), U32(rec, 24)} : Page{U32(rec, 16), U32(rec, 20)};
-  auto it = scan->latest.find(p);
+void Follow(const PageChange& c, const DB_LSN& lsn, Scan* scan) {
+  auto it = scan->latest.find(c.page);
   if (it == scan->latest.end()) return;
   SplitPage& page = scan->pages[it->second];
-  ManifestLsn before{U32(rec, 24), U32(rec, 28)};  // __bam_repl: lsn@24
-  if (type == kAddrem) {  // hdr DBT @36, dbt DBT after it, then pagelsn
-    const size_t hdr = U32(rec, 36);
-    if (40 + hdr + 4 > rec.size) return;
-    const size_t dbt = U32(rec, 40 + hdr);
-    if (44 + hdr + dbt + 8 > rec.size) return;
-    before = ManifestLsn{U32(rec, 44 + hdr + dbt), U32(rec, 48 + hdr + dbt)};
-  }
-  if (!(before == page.split_lsn) || page.unlogged_proof != ManifestLsn{}) return;
-  if (type == kAddrem) {
-    const uint32_t mode = U32(rec, 16) >> 8, indx = U32(rec, 28);  // opcode: mode << 8 | page type
-    if (mode == kAddDup) {
-      if (indx > page.entries) {
-        page.unlogged_proof = ManifestLsn{lsn.file, lsn.offset};
-        return;
-      }
-      ++page.entries;
-    } else if (mode == kRemDup && page.entries > 0) {
-      --page.entries;
-    } else {
+  if (c.before == ManifestLsn{} || !(c.before == page.stamp) || page.unlogged_proof != ManifestLsn{}) return;
+  if (c.mode == kAddDup) {
+    if (c.indx > page.entries) {
+      page.unlogged_proof = ManifestLsn{lsn.file, lsn.offset};
       return;
     }
+    ++page.entries;
+  } else if (c.mode == kRemDup && page.entries > 0) {
+    --page.entries;
+  } else if (c.mode != 0) {
+    return;
   }
-  page.split_lsn = ManifestLsn{lsn.file, lsn.offset};
+  page.stamp = ManifestLsn{lsn.file, lsn.offset};
 }
 
 void Apply(const DBT& rec, const DB_LSN& lsn, Scan* scan) {
-  Follow(rec, lsn, scan);
   const uint32_t type = U32(rec, 0), txnid = U32(rec, 4);
+  PageChange change;
+  const bool is_change = DecodePageChange(rec, &change);
+  if (is_change) Follow(change, lsn, scan);
   if (txnid == 0) return;
   TxnTrace& t = scan->txns[txnid];
   if (type == kPgAlloc) {
     const uint32_t ptype = U32(rec, 44);
     if (U32(rec, 40) > U32(rec, 52) && (ptype == kLeafBtree || ptype == kLeafRecno))
-      t.allocated[{U32(rec, 16), U32(rec, 40)}] = false;
-  } else if (type == kAddrem || type == kRepl) {
-    const Page p = type == kAddrem ? Page{U32(rec, 20), U32(rec, 24)} : Page{U32(rec, 16), U32(rec, 20)};
-    auto it = t.allocated.find(p);
-    if (it != t.allocated.end()) it->second = true;
+      t.allocated.insert({U32(rec, 16), U32(rec, 40)});
+  } else if (is_change) {
     if (t.awaiting) {
       // The first insert after the split must be the one that caused it.
-      if (t.halves.count(p) == 0) Suspect(&t, t.awaited_split, true);
+      if (t.halves.count(change.page) == 0) Suspect(&t, t.awaited_split, true);
       t.awaiting = false;
     }
   } else if (type == kSplit) {
@@ -144,17 +175,36 @@ void Apply(const DBT& rec, const DB_LSN& lsn, Scan* scan) {
     if (image[25] != kLeafBtree && image[25] != kLeafRecno) return;  // internal splits come and go in between
     uint32_t pgno = 0;
     std::memcpy(&pgno, image + 8, sizeof(pgno));
+    ManifestLsn image_lsn;
+    std::memcpy(&image_lsn.file, image, 4);
+    std::memcpy(&image_lsn.offset, image + 4, 4);
+    uint16_t entries = 0;
+    std::memcpy(&entries, image + 20, sizeof(entries));
     const uint32_t fileid = U32(rec, 16);
     // The split restamps the next leaf (npgno@52, its LSN before @56) with its
     // own LSN, changing only its prev pointer: a page still as its split left
     // it stays so.
     auto next = scan->latest.find(Page{fileid, U32(rec, 52)});
     if (U32(rec, 52) != 0 && next != scan->latest.end() &&
-        scan->pages[next->second].split_lsn == ManifestLsn{U32(rec, 56), U32(rec, 60)})
-      scan->pages[next->second].split_lsn = ManifestLsn{lsn.file, lsn.offset};
+        scan->pages[next->second].stamp == ManifestLsn{U32(rec, 56), U32(rec, 60)})
+      scan->pages[next->second].stamp = ManifestLsn{lsn.file, lsn.offset};
     const Page p{fileid, pgno}, left{fileid, U32(rec, 24)}, right{fileid, U32(rec, 36)};
-    auto it = t.allocated.find(p);
-    if (it != t.allocated.end() && !it->second) Suspect(&t, p, false);
+    // The first trace: a split of a followed page, still stamped as the log
+    // left it, whose image holds more entries than the log put there. (A
+    // page the transaction allocated may hold entries no insert of it logged
+    // and still be exact: one-sided splits leave one nearly full.)
+    auto followed = scan->latest.find(p);
+    if (followed != scan->latest.end()) {
+      SplitPage& page = scan->pages[followed->second];
+      if (page.stamp == image_lsn && page.unlogged_proof == ManifestLsn{} && entries > page.entries) {
+        if (t.allocated.count(p) != 0) {
+          Suspect(&t, p, false);
+        } else {  // filled unlogged by the transaction that made it, before this one split it
+          page.unlogged_proof = ManifestLsn{lsn.file, lsn.offset};
+          page.proof_entries = entries;
+        }
+      }
+    }
     if (t.awaiting) {
       if (t.halves.count(p) != 0) {  // the retried insert still did not fit: a half splits again
         t.halves.insert(left);
@@ -165,8 +215,6 @@ void Apply(const DBT& rec, const DB_LSN& lsn, Scan* scan) {
       t.awaiting = false;
     }
     // What the split left on each half it allocated: entries [0, indx) went left, the rest right.
-    uint16_t entries = 0;
-    std::memcpy(&entries, image + 20, sizeof(entries));
     const uint32_t indx = U32(rec, 48);
     if (indx <= entries) {
       for (const auto& [half, half_entries] : {std::pair{left, indx}, std::pair{right, entries - indx}}) {
@@ -174,7 +222,7 @@ void Apply(const DBT& rec, const DB_LSN& lsn, Scan* scan) {
         SplitPage page;
         page.fileid = half.first;
         page.pgno = half.second;
-        page.split_lsn = ManifestLsn{lsn.file, lsn.offset};
+        page.stamp = ManifestLsn{lsn.file, lsn.offset};
         page.entries = half_entries;
         scan->latest[half] = scan->pages.size();
         t.new_pages.push_back(scan->pages.size());
@@ -189,12 +237,64 @@ void Apply(const DBT& rec, const DB_LSN& lsn, Scan* scan) {
   }
 }
 
-}  // namespace
-
-namespace {
-
 Status ScanLogDir(const std::string& log_dir, ManifestLsn after, std::string* found, int64_t until_unix_seconds,
-                  std::vector<SplitPage>* new_pages);
+                  std::vector<SplitPage>* new_pages) {
+  std::unique_ptr<LogRecordReader> reader;
+  BDB_RETURN_IF_ERROR(LogRecordReader::Open(log_dir, &reader));
+  Scan scan;
+  std::map<uint32_t, TxnTrace>& txns = scan.txns;
+  DB_LSN lsn;
+  DBT rec;
+  std::memset(&rec, 0, sizeof(rec));
+  for (uint32_t flag = DB_FIRST; reader->Get(flag, &lsn, &rec); flag = DB_NEXT) {
+    Apply(rec, lsn, &scan);
+    if (U32(rec, 0) != kRegop) continue;
+    const uint32_t txnid = U32(rec, 4);
+    auto it = txns.find(txnid);
+    if (it == txns.end()) continue;
+    const bool committed = CommittedInRange(rec, lsn, after, until_unix_seconds);
+    TxnTrace& t = it->second;
+    if (t.awaiting) Suspect(&t, t.awaited_split, true);  // committed before the insert its split made room for
+    if (t.suspect && committed) {
+      *found = t.split_trace
+                   ? Format("transaction %x committed at [%u][%u] split page %u of file id %u onto a page it added "
+                            "to the file without logging the insert that made the split",
+                            txnid, lsn.file, lsn.offset, t.page.second, t.page.first)
+                   : Format("transaction %x committed at [%u][%u] filled page %u of file id %u without logging it",
+                            txnid, lsn.file, lsn.offset, t.page.second, t.page.first);
+      break;
+    }
+    if (committed) {
+      for (size_t i : t.new_pages) {
+        scan.pages[i].txnid = txnid;
+        scan.pages[i].commit_lsn = ManifestLsn{lsn.file, lsn.offset};
+      }
+    }
+    txns.erase(it);  // a txnid may be reused after its commit or abort
+  }
+  for (const SplitPage& p : scan.pages) {
+    if (!found->empty() || p.txnid == 0 || p.unlogged_proof == ManifestLsn{}) continue;
+    if (p.proof_entries != 0) {
+      *found = Format(
+          "transaction %x committed at [%u][%u] made page %u of file id %u by a split, and a split at [%u][%u] "
+          "found %u entries on it, still stamped as the log left it holding %u: inserts no log record made",
+          p.txnid, p.commit_lsn.file, p.commit_lsn.offset, p.pgno, p.fileid, p.unlogged_proof.file,
+          p.unlogged_proof.offset, p.proof_entries, p.entries);
+    } else {
+      *found = Format(
+          "transaction %x committed at [%u][%u] made page %u of file id %u by a split, and the insert at [%u][%u] "
+          "went to an index past the %u entries the log put there: inserts no log record made",
+          p.txnid, p.commit_lsn.file, p.commit_lsn.offset, p.pgno, p.fileid, p.unlogged_proof.file,
+          p.unlogged_proof.offset, p.entries);
+    }
+  }
+  if (new_pages != nullptr && found->empty()) {
+    for (const SplitPage& p : scan.pages) {
+      if (p.txnid != 0) new_pages->push_back(p);
+    }
+  }
+  return reader->status();
+}
 
 }  // namespace
 
@@ -230,70 +330,6 @@ Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, st
   RemoveTree(DefaultFileIO(), scratch);  // best effort
   return s;
 }
-
-namespace {
-
-Status ScanLogDir(const std::string& log_dir, ManifestLsn after, std::string* found, int64_t until_unix_seconds,
-                  std::vector<SplitPage>* new_pages) {
-  std::unique_ptr<LogRecordReader> reader;
-  BDB_RETURN_IF_ERROR(LogRecordReader::Open(log_dir, &reader));
-  Scan scan;
-  std::map<uint32_t, TxnTrace>& txns = scan.txns;
-  DB_LSN lsn;
-  DBT rec;
-  std::memset(&rec, 0, sizeof(rec));
-  for (uint32_t flag = DB_FIRST; reader->Get(flag, &lsn, &rec); flag = DB_NEXT) {
-    Apply(rec, lsn, &scan);
-    if (U32(rec, 0) != kRegop) continue;
-    const uint32_t txnid = U32(rec, 4);
-    auto it = txns.find(txnid);
-    if (it == txns.end()) continue;
-    const bool later = lsn.file > after.file || (lsn.file == after.file && lsn.offset >= after.offset);
-    const bool in_time = until_unix_seconds < 0 || static_cast<int32_t>(U32(rec, 20)) <= until_unix_seconds;
-    TxnTrace& t = it->second;
-    if (t.awaiting) Suspect(&t, t.awaited_split, true);  // committed before the insert its split made room for
-    if (t.suspect && U32(rec, 16) == kCommit && later && in_time) {
-      char text[240];
-      if (t.split_trace) {
-        std::snprintf(text, sizeof(text),
-                      "transaction %x committed at [%u][%u] split page %u of file id %u onto a page it added to the "
-                      "file without logging the insert that made the split",
-                      txnid, lsn.file, lsn.offset, t.page.second, t.page.first);
-      } else {
-        std::snprintf(text, sizeof(text),
-                      "transaction %x committed at [%u][%u] filled page %u of file id %u without logging it", txnid,
-                      lsn.file, lsn.offset, t.page.second, t.page.first);
-      }
-      *found = text;
-      break;
-    }
-    if (U32(rec, 16) == kCommit && later && in_time) {
-      for (size_t i : t.new_pages) {
-        scan.pages[i].txnid = txnid;
-        scan.pages[i].commit_lsn = ManifestLsn{lsn.file, lsn.offset};
-      }
-    }
-    txns.erase(it);  // a txnid may be reused after its commit or abort
-  }
-  for (const SplitPage& p : scan.pages) {
-    if (!found->empty() || p.txnid == 0 || p.unlogged_proof == ManifestLsn{}) continue;
-    char text[300];
-    std::snprintf(text, sizeof(text),
-                  "transaction %x committed at [%u][%u] made page %u of file id %u by a split, and the insert at "
-                  "[%u][%u] went to an index past the %u entries the log put there: inserts no log record made",
-                  p.txnid, p.commit_lsn.file, p.commit_lsn.offset, p.pgno, p.fileid, p.unlogged_proof.file,
-                  p.unlogged_proof.offset, p.entries);
-    *found = text;
-  }
-  if (new_pages != nullptr && found->empty()) {
-    for (const SplitPage& p : scan.pages) {
-      if (p.txnid != 0) new_pages->push_back(p);
-    }
-  }
-  return reader->status();
-}
-
-}  // namespace
 
 Status FindPagesFilledAfterTheirSplit(FileIO* io, const std::vector<std::string>& database_paths,
                                       const std::vector<SplitPage>& new_pages, std::string* found) {
@@ -335,17 +371,14 @@ Status FindPagesFilledAfterTheirSplit(FileIO* io, const std::vector<std::string>
       for (int attempt = 0; attempt < 2 && differs; ++attempt) {
         bool whole = false;
         BDB_RETURN_IF_ERROR(read_header(p->pgno, &lsn, &entries, &whole));
-        differs = whole && lsn == p->split_lsn && entries != p->entries;
+        differs = whole && lsn == p->stamp && entries != p->entries;
       }
       if (!differs) continue;
-      char text[320];
-      std::snprintf(text, sizeof(text),
-                    "transaction %x committed at [%u][%u] made page %u of '%s' by a split; the log put %u entries "
-                    "there, and the page, still stamped [%u][%u] as the log left it, holds %u: inserts no log record "
-                    "made",
-                    p->txnid, p->commit_lsn.file, p->commit_lsn.offset, p->pgno, path.c_str(), p->entries, lsn.file,
-                    lsn.offset, entries);
-      *found = text;
+      *found = Format(
+          "transaction %x committed at [%u][%u] made page %u of '%s' by a split; the log put %u entries there, and "
+          "the page, still stamped [%u][%u] as the log left it, holds %u: inserts no log record made",
+          p->txnid, p->commit_lsn.file, p->commit_lsn.offset, p->pgno, path.c_str(), p->entries, lsn.file, lsn.offset,
+          entries);
       return Status::OK();
     }
   }

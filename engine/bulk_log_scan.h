@@ -54,20 +54,22 @@ namespace bdb {
 struct SplitPage {
   uint32_t fileid = 0;
   uint32_t pgno = 0;
-  ManifestLsn split_lsn;  // the split's record (BDB stamps both halves with it), or the last record
-                          // followed since: a later split's of its left neighbour (which restamps it,
-                          // changing only its prev pointer), a logged insert, delete or replacement
+  ManifestLsn stamp;      // the last stamp followed: the split's record (BDB stamps both halves with it),
+                          // or the last record followed since: a later split's of its left neighbour (which
+                          // restamps it, changing only its prev pointer), a logged insert, delete or replacement
   uint32_t entries = 0;   // entries (index slots) the log put on the page by then
   uint32_t txnid = 0;
   ManifestLsn commit_lsn;
-  ManifestLsn unlogged_proof;  // a logged insert past the entries the log put there ([0][0]: none)
+  ManifestLsn unlogged_proof;  // a logged insert past the entries the log put there, or a split of the page
+                               // still so stamped whose image holds more ([0][0]: none)
+  uint32_t proof_entries = 0;  // the entries that split's image held (0: the proof is an insert)
 };
 Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, std::string* found,
                                int64_t until_unix_seconds = -1, std::vector<SplitPage>* new_pages = nullptr);
 
 // For the incremental, on the live database files (database_paths: every
 // one the backup knows; a page is found by its LSN, not by its file id): a
-// page still carrying the stamp the log left it (SplitPage::split_lsn) holds
+// page still carrying the stamp the log left it (SplitPage::stamp) holds
 // exactly the entries the log put there, since every logged change restamps
 // it and an abort's undo restores entries and stamp together; more entries
 // were inserted unlogged, by a DB_TXN_BULK transaction (BDB flushes its pages

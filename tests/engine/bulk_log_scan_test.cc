@@ -207,7 +207,7 @@ std::string Scan(const std::string& home, ManifestLsn after = {}, int64_t until 
 // FindPagesFilledAfterTheirSplit over every database file in home.
 std::string LivePages(const std::string& home, const std::vector<SplitPage>& new_pages) {
   std::vector<std::string> paths;
-  for (const char* name : {"b.db", "h.db", "dup.db", "dupsort.db", "recnum.db", "recno.db", "renumber.db"}) {
+  for (const char* name : {"b.db", "h.db", "dup.db", "dupsort.db", "recnum.db", "recno.db", "renumber.db", "fresh.db"}) {
     if (std::filesystem::exists(home + "/" + name)) paths.push_back(home + "/" + name);
   }
   std::string found;
@@ -259,6 +259,52 @@ TEST(BulkLogScanTest, OrdinaryTransactionsOfEveryShapeNeverMatch) {
   // Every page still stamped with the split that made it holds what the split left there.
   EXPECT_GT(new_pages.size(), 100u);
   EXPECT_EQ(LivePages(tmp.path(), new_pages), "");
+}
+
+// One ordinary transaction in a new database: sorted puts past a root
+// split (a one-sided split: the new left page gets all but one pair, and no
+// insert is logged on it), then, in the same transaction, a larger value
+// overwriting an early record, which splits that left page before any change
+// on it is logged. The split's image holds exactly the entries the log put
+// on the page: nothing unlogged.
+void SortedPutsThenALargerOverwrite(DB_ENV* env, DBTYPE type, const char* name, int n) {
+  DB* db = nullptr;
+  ASSERT_EQ(db_create(&db, env, 0), 0);
+  ASSERT_EQ(db->open(db, nullptr, name, nullptr, type, DB_CREATE | DB_AUTO_COMMIT, 0644), 0);
+  DB_TXN* txn = nullptr;
+  ASSERT_EQ(env->txn_begin(env, nullptr, &txn, 0), 0);
+  auto put = [&](int i, size_t bytes) {
+    std::string k = Keys(i, 1)[0], v(bytes, 'v');
+    db_recno_t recno = static_cast<db_recno_t>(i + 1);
+    DBT key = type == DB_RECNO ? DBT{} : Dbt(k);
+    if (type == DB_RECNO) {
+      key.data = &recno;
+      key.size = sizeof(recno);
+    }
+    DBT value = Dbt(v);
+    int ret = db->put(db, txn, &key, &value, 0);
+    ASSERT_EQ(ret, 0) << db_strerror(ret);
+  };
+  for (int i = 0; i < n; ++i) ASSERT_NO_FATAL_FAILURE(put(i, 100));
+  ASSERT_NO_FATAL_FAILURE(put(4, 300));
+  ASSERT_EQ(txn->commit(txn, 0), 0);
+  ASSERT_EQ(db->close(db, 0), 0);
+}
+
+TEST(BulkLogScanTest, AnOrdinarySplitOfAFreshOneSidedSplitPageNeverMatches) {
+  for (DBTYPE type : {DB_BTREE, DB_RECNO}) {
+    for (int n : {60, 100, 150}) {
+      SCOPED_TRACE(std::string(type == DB_BTREE ? "btree " : "recno ") + std::to_string(n));
+      TempDir tmp;
+      {
+        Env env(tmp.path());
+        ASSERT_NO_FATAL_FAILURE(SortedPutsThenALargerOverwrite(env.env(), type, "fresh.db", n));
+      }
+      std::vector<SplitPage> new_pages;
+      EXPECT_EQ(Scan(tmp.path(), {}, -1, &new_pages), "");
+      EXPECT_EQ(LivePages(tmp.path(), new_pages), "");
+    }
+  }
 }
 
 // The second trace: a bulk transaction too small to split the page it added
