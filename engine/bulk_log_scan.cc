@@ -14,6 +14,9 @@
 //                       entries@20 (u16) and type@25 (a root split keeps the root's pgno and moves
 //                       its entries to two new pages, left and right)
 //   __txn_regop   (10): opcode@16 (1 = commit) timestamp@20 (int32 seconds)
+//   __txn_recycle (14): txnids are given out again
+// A transaction's first record has prev_lsn [0][0]; BDB 5.3 logs nothing when
+// it aborts an unprepared transaction and reuses its id.
 // Other records (overflow pages of the insert a split made room for, record
 // counts, cursor adjustments) are not read.
 #include "engine/bulk_log_scan.h"
@@ -42,6 +45,7 @@ namespace bdb {
 namespace {
 
 constexpr uint32_t kPgAlloc = 49, kAddrem = 41, kRepl = 58, kSplit = 62, kRegop = kTxnRegopRecord;
+constexpr uint32_t kRecycle = 14;
 constexpr uint32_t kCommit = kTxnRegopCommit;
 constexpr uint32_t kAddDup = 1, kRemDup = 2;  // __db_addrem modes (DB_ADD_DUP, DB_REM_DUP)
 constexpr uint32_t kLeafBtree = 5, kLeafRecno = 6;
@@ -156,8 +160,14 @@ void Apply(const DBT& rec, const DB_LSN& lsn, Scan* scan) {
   PageChange change;
   const bool is_change = DecodePageChange(rec, &change);
   if (is_change) Follow(change, lsn, scan);
+  if (type == kRecycle) {  // ids of transactions no longer running are given out again
+    scan->txns.clear();
+    return;
+  }
   if (txnid == 0) return;
   TxnTrace& t = scan->txns[txnid];
+  // A transaction's first record: whatever an earlier (aborted) holder of the id left is not its.
+  if (U32(rec, 8) == 0 && U32(rec, 12) == 0) t = TxnTrace{};
   if (type == kPgAlloc) {
     const uint32_t ptype = U32(rec, 44);
     if (U32(rec, 40) > U32(rec, 52) && (ptype == kLeafBtree || ptype == kLeafRecno))
