@@ -14,6 +14,7 @@
 //                       entries@20 (u16) and type@25 (a root split keeps the root's pgno and moves
 //                       its entries to two new pages, left and right)
 //   __txn_regop   (10): opcode@16 (1 = commit) timestamp@20 (int32 seconds)
+//   __txn_child   (12): child@16 (the committing child's txnid; the record's is its parent's)
 //   __txn_recycle (14): txnids are given out again
 // A transaction's first record has prev_lsn [0][0]; BDB 5.3 logs nothing when
 // it aborts an unprepared transaction and reuses its id.
@@ -45,7 +46,7 @@ namespace bdb {
 namespace {
 
 constexpr uint32_t kPgAlloc = 49, kAddrem = 41, kRepl = 58, kSplit = 62, kRegop = kTxnRegopRecord;
-constexpr uint32_t kRecycle = 14;
+constexpr uint32_t kChild = 12, kRecycle = 14;
 constexpr uint32_t kCommit = kTxnRegopCommit;
 constexpr uint32_t kAddDup = 1, kRemDup = 2;  // __db_addrem modes (DB_ADD_DUP, DB_REM_DUP)
 constexpr uint32_t kLeafBtree = 5, kLeafRecno = 6;
@@ -102,7 +103,7 @@ bool CommittedInRange(const DBT& rec, const DB_LSN& lsn, ManifestLsn after, int6
 }
 
 struct TxnTrace {
-  std::set<Page> allocated;  // leaf pages it allocated by extension
+  std::set<Page> allocated;  // leaf pages it allocated by extension (and its committed children did)
   // A leaf split onto a page allocated by extension waits for the insert that
   // caused it: BDB retries that insert right after the split (after further
   // splits of the same halves and the allocations they need), on one of the
@@ -122,6 +123,14 @@ void Suspect(TxnTrace* t, Page page, bool split_trace) {
   t->suspect = true;
   t->page = page;
   t->split_trace = split_trace;
+}
+
+// A committed child's trace becomes its parent's (the parent's commit commits it).
+void MergeChild(TxnTrace child, TxnTrace* parent) {
+  if (child.awaiting) Suspect(&child, child.awaited_split, true);  // committed before the insert its split made room for
+  parent->allocated.insert(child.allocated.begin(), child.allocated.end());
+  parent->new_pages.insert(parent->new_pages.end(), child.new_pages.begin(), child.new_pages.end());
+  if (child.suspect) Suspect(parent, child.page, child.split_trace);
 }
 
 struct Scan {
@@ -168,7 +177,14 @@ void Apply(const DBT& rec, const DB_LSN& lsn, Scan* scan) {
   TxnTrace& t = scan->txns[txnid];
   // A transaction's first record: whatever an earlier (aborted) holder of the id left is not its.
   if (U32(rec, 8) == 0 && U32(rec, 12) == 0) t = TxnTrace{};
-  if (type == kPgAlloc) {
+  if (type == kChild) {
+    auto child = scan->txns.find(U32(rec, 16));
+    if (child != scan->txns.end() && child->first != txnid) {
+      TxnTrace c = std::move(child->second);
+      scan->txns.erase(child);
+      MergeChild(std::move(c), &t);
+    }
+  } else if (type == kPgAlloc) {
     const uint32_t ptype = U32(rec, 44);
     if (U32(rec, 40) > U32(rec, 52) && (ptype == kLeafBtree || ptype == kLeafRecno))
       t.allocated.insert({U32(rec, 16), U32(rec, 40)});

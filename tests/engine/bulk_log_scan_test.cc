@@ -457,6 +457,45 @@ TEST(BulkLogScanTest, OnlyCommitsAfterTheGivenLsnAndNotAfterUntilCount) {
   EXPECT_EQ(Scan(tmp.path(), {}, 1000), "") << "committed after --until";
 }
 
+// A child transaction's records carry its own id, and its commit is a
+// __txn_child record of its parent's: its trace becomes the parent's. BDB
+// 5.3 logs every insert of a child, even one begun with DB_TXN_BULK under a
+// bulk parent: its split pages are committed with the parent (and checked
+// on the live files), and never match.
+TEST(BulkLogScanTest, AChildTransactionsSplitPagesAreCommittedWithItsParentAndNeverMatch) {
+  TempDir tmp;
+  ManifestLsn base_end;
+  {
+    Env env(tmp.path());
+    ASSERT_NO_FATAL_FAILURE(env.Txn(Keys(0, 2000), 100));
+    DB_LOG_STAT* stat = nullptr;
+    ASSERT_EQ(env.env()->log_stat(env.env(), &stat, 0), 0);
+    base_end = ManifestLsn{stat->st_cur_file, stat->st_cur_offset};
+    ::free(stat);
+    DB* db = nullptr;
+    ASSERT_EQ(db_create(&db, env.env(), 0), 0);
+    ASSERT_EQ(db->open(db, nullptr, "b.db", nullptr, DB_BTREE, DB_AUTO_COMMIT, 0), 0);
+    for (uint32_t flags : {0u, static_cast<uint32_t>(DB_TXN_BULK)}) {
+      DB_TXN* parent = nullptr;
+      DB_TXN* child = nullptr;
+      ASSERT_EQ(env.env()->txn_begin(env.env(), nullptr, &parent, flags), 0);
+      ASSERT_EQ(env.env()->txn_begin(env.env(), parent, &child, flags), 0);
+      for (const std::string& k : Keys(flags == 0 ? 2000 : 2100, 30)) {
+        std::string v(100, 'v');
+        DBT key = Dbt(k), value = Dbt(v);
+        ASSERT_EQ(db->put(db, child, &key, &value, 0), 0);
+      }
+      ASSERT_EQ(child->commit(child, 0), 0);
+      ASSERT_EQ(parent->commit(parent, 0), 0);
+    }
+    ASSERT_EQ(db->close(db, 0), 0);
+  }
+  std::vector<SplitPage> new_pages;
+  EXPECT_EQ(Scan(tmp.path(), base_end, -1, &new_pages), "");
+  EXPECT_GE(new_pages.size(), 2u) << "each child split a leaf onto a page it added to the file";
+  EXPECT_EQ(LivePages(tmp.path(), new_pages), "");
+}
+
 // BDB 5.3 writes no record when it aborts an unprepared transaction, and
 // gives its id to later ones (after a recovery, ids start over): the trace of
 // an aborted transaction must not be held against an ordinary one.
