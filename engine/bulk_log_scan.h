@@ -1,18 +1,40 @@
 // FindUnloggedBulkInserts: the traces an unannounced DB_TXN_BULK transaction
 // leaves in the log (BDB marks nothing): it logs the leaf pages it allocates
 // by extending the file and the splits that made them, but not its inserts on
-// them. Two traces follow. A committed transaction that splits such a page
-// with no insert logged on it filled it unlogged. And a committed transaction
-// whose leaf split moved entries onto such a page, where the next insert it
-// logs is not on one of the split's halves (or there is none before its
-// commit), did not log the insert that caused the split: BDB retries that
-// insert right after the split, and logs it in every other transaction.
+// them. Every page such a split makes is followed through the logged inserts,
+// deletes and replacements on it (whoever logs them), counting its entries.
+// Three traces follow in the log. A committed transaction that splits a
+// followed page still stamped as the log left it, whose image in the split
+// record holds more entries than the log put there, filled it unlogged (a
+// page with no insert logged on it proves nothing: BDB's one-sided splits,
+// of sorted appends and of the root, leave a page an ordinary transaction
+// allocated nearly full, and a larger replacement may split it next). A
+// committed transaction whose leaf split moved entries onto a page it
+// allocated by extension, where the next insert it logs is not on one of the
+// split's halves (or there is none before its commit), did not log the
+// insert that caused the split: BDB retries that insert right after the
+// split, and logs it in every other transaction. A logged insert on a
+// followed page at an index past the entries the log put there shows
+// entries no record made.
 // Mostly not in the log: a bulk transaction whose split-causing insert went
 // to the old half (logged) and which later inserted onto the new half,
-// unlogged, without splitting it again. The log shows it only when a later
-// logged insert on that page lands past the entries the log put there;
-// FindPagesFilledAfterTheirSplit finds it on the live files while the page
-// still carries the stamp the log left it.
+// unlogged, without splitting it again. FindPagesFilledAfterTheirSplit finds
+// it on the live files while the page still carries the stamp the log left
+// it.
+// Transactions: a child's records carry its own id; its __txn_child record
+// (its commit) hands its trace to its parent, whose commit decides. A
+// transaction's first record (prev_lsn [0][0]) starts its trace afresh, and
+// a __txn_recycle record drops every trace: BDB 5.3 logs nothing when it
+// aborts an unprepared transaction, and gives its id out again (after a
+// recovery, ids start over).
+// Limits: a retried insert that failed (DB_LOCK_NOTGRANTED under
+// DB_TIME_NOTGRANTED, or ENOSPC) and whose transaction committed without it
+// makes the second trace refuse an ordinary transaction (a false refusal,
+// with the remedy, never a silent loss). Not detected: a bulk transaction
+// creating a subdatabase (its root page allocated by extension, inserts on it
+// unlogged without a split), off-page duplicate pages (P_LDUP), and pages
+// taken from the free list above the watermark. The live check reads one
+// page header (one pread) per tracked page per btree file.
 // Measured (tests/bench/bulk_residual.sh; figures in README "Bulk
 // transactions"): of 300 random small bulk transactions (215 leaving
 // inserts unlogged) the first trace alone let 166 chains publish that

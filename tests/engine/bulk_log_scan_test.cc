@@ -6,7 +6,10 @@
 // pages), small bulk transactions that split once (a leaf or the root) are
 // found, and so are inserts only the live page or a later logged insert
 // shows, announced bulk transactions never match, and an unreadable log is
-// an IOError.
+// an IOError. Also: an ordinary split of a page a one-sided split filled,
+// a child transaction's pages (committed with its parent), and an aborted
+// transaction's reused id never match; an unreadable database file is an
+// error of the live check.
 #include "engine/bulk_log_scan.h"
 
 #include <db.h>
