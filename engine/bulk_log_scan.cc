@@ -75,17 +75,18 @@ using Page = std::pair<uint32_t, uint32_t>;  // fileid, pgno
 struct PageChange {
   Page page;
   ManifestLsn before;        // the page's LSN before it ([0][0] when the record is too short to tell)
-  uint32_t mode = 0;         // __db_addrem's (kAddDup, kRemDup); 0 for a replacement
+  bool replacement = false;  // __bam_repl (else __db_addrem)
+  uint32_t mode = 0;         // __db_addrem's (kAddDup, kRemDup, ...)
   uint32_t indx = 0;
 };
 bool DecodePageChange(const DBT& rec, PageChange* c) {
   const uint32_t type = U32(rec, 0);
   if (type == kRepl) {
-    *c = PageChange{Page{U32(rec, 16), U32(rec, 20)}, ManifestLsn{U32(rec, 24), U32(rec, 28)}, 0, 0};
+    *c = PageChange{Page{U32(rec, 16), U32(rec, 20)}, ManifestLsn{U32(rec, 24), U32(rec, 28)}, true, 0, 0};
     return true;
   }
   if (type != kAddrem) return false;
-  *c = PageChange{Page{U32(rec, 20), U32(rec, 24)}, ManifestLsn{}, U32(rec, 16) >> 8, U32(rec, 28)};
+  *c = PageChange{Page{U32(rec, 20), U32(rec, 24)}, ManifestLsn{}, false, U32(rec, 16) >> 8, U32(rec, 28)};
   // hdr DBT @36, dbt DBT after it, then pagelsn
   const size_t hdr = U32(rec, 36);
   if (40 + hdr + 4 > rec.size) return true;
@@ -150,7 +151,9 @@ void Follow(const PageChange& c, const DB_LSN& lsn, Scan* scan) {
   if (it == scan->latest.end()) return;
   SplitPage& page = scan->pages[it->second];
   if (c.before == ManifestLsn{} || !(c.before == page.stamp) || page.unlogged_proof != ManifestLsn{}) return;
-  if (c.mode == kAddDup) {
+  if (c.replacement) {
+    // the count stays
+  } else if (c.mode == kAddDup) {
     if (c.indx > page.entries) {
       page.unlogged_proof = ManifestLsn{lsn.file, lsn.offset};
       return;
@@ -158,7 +161,7 @@ void Follow(const PageChange& c, const DB_LSN& lsn, Scan* scan) {
     ++page.entries;
   } else if (c.mode == kRemDup && page.entries > 0) {
     --page.entries;
-  } else if (c.mode != 0) {
+  } else {
     return;
   }
   page.stamp = ManifestLsn{lsn.file, lsn.offset};
@@ -231,16 +234,7 @@ void Apply(const DBT& rec, const DB_LSN& lsn, Scan* scan) {
         }
       }
     }
-    if (t.awaiting) {
-      if (t.halves.count(p) != 0) {  // the retried insert still did not fit: a half splits again
-        t.halves.insert(left);
-        t.halves.insert(right);
-        return;
-      }
-      Suspect(&t, t.awaited_split, true);  // another leaf split before the insert the first one made room for
-      t.awaiting = false;
-    }
-    // What the split left on each half it allocated: entries [0, indx) went left, the rest right.
+    // What the split left on each half it allocated (a re-split's too): entries [0, indx) went left, the rest right.
     const uint32_t indx = U32(rec, 48);
     if (indx <= entries) {
       for (const auto& [half, half_entries] : {std::pair{left, indx}, std::pair{right, entries - indx}}) {
@@ -254,6 +248,15 @@ void Apply(const DBT& rec, const DB_LSN& lsn, Scan* scan) {
         t.new_pages.push_back(scan->pages.size());
         scan->pages.push_back(page);
       }
+    }
+    if (t.awaiting) {
+      if (t.halves.count(p) != 0) {  // the retried insert still did not fit: a half splits again
+        t.halves.insert(left);
+        t.halves.insert(right);
+        return;
+      }
+      Suspect(&t, t.awaited_split, true);  // another leaf split before the insert the first one made room for
+      t.awaiting = false;
     }
     if (t.allocated.count(left) != 0 || t.allocated.count(right) != 0) {
       t.awaiting = true;
