@@ -431,6 +431,37 @@ TEST(BulkLogScanTest, ALaterLoggedInsertOnTheFilledPageDoesNotHideIt) {
   }
 }
 
+// The same, then an ordinary transaction inserts enough within the page's
+// entries to split it: the split's record holds the page's image, still
+// stamped as the log left it, with the two entries the log never put there.
+TEST(BulkLogScanTest, ALaterOrdinarySplitOfTheFilledPageShowsItInTheLog) {
+  TempDir tmp;
+  ManifestLsn base_end;
+  {
+    Env env(tmp.path());
+    ASSERT_NO_FATAL_FAILURE(env.Txn(SpreadKeys(2000), 100));
+    DB_LOG_STAT* stat = nullptr;
+    ASSERT_EQ(env.env()->log_stat(env.env(), &stat, 0), 0);
+    base_end = ManifestLsn{stat->st_cur_file, stat->st_cur_offset};
+    ::free(stat);
+    ASSERT_NO_FATAL_FAILURE(env.Txn({"k00000001", "k00000002", "k01500001"}, 100, DB_TXN_BULK));
+    std::vector<std::string> within;
+    for (int i = 2; i < 40; ++i) within.push_back("k012000" + std::string(i < 10 ? "0" : "") + std::to_string(i));
+    ASSERT_NO_FATAL_FAILURE(env.Txn(within, 100));
+  }
+  const std::string in_log = Scan(tmp.path(), base_end);
+  EXPECT_NE(in_log.find(" by a split, and a split at ["), std::string::npos) << in_log;
+  EXPECT_NE(in_log.find(" entries on it, still stamped as the log left it holding "), std::string::npos) << in_log;
+  unsigned found_entries = 0, held = 0;
+  const size_t at = in_log.find("] found ");
+  ASSERT_NE(at, std::string::npos) << in_log;
+  ASSERT_EQ(std::sscanf(in_log.c_str() + at, "] found %u entries on it, still stamped as the log left it holding %u",
+                        &found_entries, &held),
+            2)
+      << in_log;
+  EXPECT_EQ(found_entries, held + 2) << "the pair the bulk transaction did not log";
+}
+
 TEST(BulkLogScanTest, AnnouncedBulkTransactionsLogEverythingAndNeverMatch) {
   TempDir tmp;
   {
