@@ -41,7 +41,10 @@
 // restored without records, both split traces 19, all the checks 0; with
 // 20 ordinary transactions after each bulk one, 64 lost records and 36
 // crashed recovery before, none now. No transaction that logged every
-// insert was refused.
+// insert was refused. (First measured with the first trace as "a split of
+// an allocated page with no insert logged on it"; the exact one measures
+// the same: 215 refused, 0 lost; and 134 of 134 with the ordinary
+// transactions after.)
 // Thread-safety: a pure function of the files it reads.
 #pragma once
 
