@@ -128,7 +128,8 @@ void Suspect(TxnTrace* t, Page page, bool split_trace) {
 
 // A committed child's trace becomes its parent's (the parent's commit commits it).
 void MergeChild(TxnTrace child, TxnTrace* parent) {
-  if (child.awaiting) Suspect(&child, child.awaited_split, true);  // committed before the insert its split made room for
+  // Committed before the insert its split made room for (BDB retries it within the child's put).
+  if (child.awaiting) Suspect(&child, child.awaited_split, true);
   parent->allocated.insert(child.allocated.begin(), child.allocated.end());
   parent->new_pages.insert(parent->new_pages.end(), child.new_pages.begin(), child.new_pages.end());
   if (child.suspect) Suspect(parent, child.page, child.split_trace);

@@ -211,7 +211,8 @@ std::string Scan(const std::string& home, ManifestLsn after = {}, int64_t until 
 // FindPagesFilledAfterTheirSplit over every database file in home.
 std::string LivePages(const std::string& home, const std::vector<SplitPage>& new_pages) {
   std::vector<std::string> paths;
-  for (const char* name : {"b.db", "h.db", "dup.db", "dupsort.db", "recnum.db", "recno.db", "renumber.db", "fresh.db"}) {
+  for (const char* name :
+       {"b.db", "h.db", "dup.db", "dupsort.db", "recnum.db", "recno.db", "renumber.db", "fresh.db"}) {
     if (std::filesystem::exists(home + "/" + name)) paths.push_back(home + "/" + name);
   }
   std::string found;
