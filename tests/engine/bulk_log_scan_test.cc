@@ -272,7 +272,7 @@ TEST(BulkLogScanTest, OrdinaryTransactionsOfEveryShapeNeverMatch) {
 // overwriting an early record, which splits that left page before any change
 // on it is logged. The split's image holds exactly the entries the log put
 // on the page: nothing unlogged.
-void SortedPutsThenALargerOverwrite(DB_ENV* env, DBTYPE type, const char* name, int n) {
+void SortedPutsThenALargerOverwrite(DB_ENV* env, DBTYPE type, const char* name, int n, size_t larger) {
   DB* db = nullptr;
   ASSERT_EQ(db_create(&db, env, 0), 0);
   ASSERT_EQ(db->open(db, nullptr, name, nullptr, type, DB_CREATE | DB_AUTO_COMMIT, 0644), 0);
@@ -291,7 +291,7 @@ void SortedPutsThenALargerOverwrite(DB_ENV* env, DBTYPE type, const char* name, 
     ASSERT_EQ(ret, 0) << db_strerror(ret);
   };
   for (int i = 0; i < n; ++i) ASSERT_NO_FATAL_FAILURE(put(i, 100));
-  ASSERT_NO_FATAL_FAILURE(put(4, 300));
+  ASSERT_NO_FATAL_FAILURE(put(4, larger));
   ASSERT_EQ(txn->commit(txn, 0), 0);
   ASSERT_EQ(db->close(db, 0), 0);
 }
@@ -299,15 +299,18 @@ void SortedPutsThenALargerOverwrite(DB_ENV* env, DBTYPE type, const char* name, 
 TEST(BulkLogScanTest, AnOrdinarySplitOfAFreshOneSidedSplitPageNeverMatches) {
   for (DBTYPE type : {DB_BTREE, DB_RECNO}) {
     for (int n : {60, 100, 150}) {
-      SCOPED_TRACE(std::string(type == DB_BTREE ? "btree " : "recno ") + std::to_string(n));
-      TempDir tmp;
-      {
-        Env env(tmp.path());
-        ASSERT_NO_FATAL_FAILURE(SortedPutsThenALargerOverwrite(env.env(), type, "fresh.db", n));
+      for (size_t larger : {300, 600}) {
+        SCOPED_TRACE(std::string(type == DB_BTREE ? "btree " : "recno ") + std::to_string(n) + " records, " +
+                     std::to_string(larger) + " bytes");
+        TempDir tmp;
+        {
+          Env env(tmp.path());
+          ASSERT_NO_FATAL_FAILURE(SortedPutsThenALargerOverwrite(env.env(), type, "fresh.db", n, larger));
+        }
+        std::vector<SplitPage> new_pages;
+        EXPECT_EQ(Scan(tmp.path(), {}, -1, &new_pages), "");
+        EXPECT_EQ(LivePages(tmp.path(), new_pages), "");
       }
-      std::vector<SplitPage> new_pages;
-      EXPECT_EQ(Scan(tmp.path(), {}, -1, &new_pages), "");
-      EXPECT_EQ(LivePages(tmp.path(), new_pages), "");
     }
   }
 }
