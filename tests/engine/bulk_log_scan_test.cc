@@ -30,14 +30,6 @@
 namespace bdb {
 namespace {
 
-DBT Dbt(const std::string& s) {
-  DBT d;
-  std::memset(&d, 0, sizeof(d));
-  d.data = const_cast<char*>(s.data());
-  d.size = static_cast<uint32_t>(s.size());
-  return d;
-}
-
 // An environment with a btree and a hash database, written by the test.
 class Env {
  public:
@@ -62,9 +54,9 @@ class Env {
     DB_TXN* txn = nullptr;
     ASSERT_EQ(env_->txn_begin(env_, nullptr, &txn, flags), 0);
     for (const auto& k : keys) {
-      DBT key = Dbt(k);
+      DBT key = StringDbt(k);
       std::string v(value_bytes, 'v');
-      DBT value = Dbt(v);
+      DBT value = StringDbt(v);
       for (DB* db : {btree_, hash_}) {
         int ret = del ? db->del(db, txn, &key, 0) : db->put(db, txn, &key, &value, 0);
         ASSERT_TRUE(ret == 0 || (del && ret == DB_NOTFOUND)) << db_strerror(ret);
@@ -114,7 +106,7 @@ class MoreShapes {
         for (int i = 0; i < n; ++i) {
           std::string key = "dupkey" + std::to_string((*rng)() % 50);
           std::string value = std::to_string((*rng)()) + std::string(value_bytes, 'd');
-          DBT kd = Dbt(key), vd = Dbt(value);
+          DBT kd = StringDbt(key), vd = StringDbt(value);
           for (DB* db : {dup_, dupsort_}) {
             int ret = db->put(db, txn, &kd, &vd, 0);
             ASSERT_TRUE(ret == 0 || ret == DB_KEYEXIST) << db_strerror(ret);
@@ -129,7 +121,7 @@ class MoreShapes {
         char key[32];
         std::snprintf(key, sizeof(key), "r%08u", static_cast<unsigned>((*rng)() % 100000000));
         std::string k = key, v(value_bytes, 'r');
-        DBT kd = Dbt(k), vd = Dbt(v);
+        DBT kd = StringDbt(k), vd = StringDbt(v);
         ASSERT_EQ(recnum_->put(recnum_, txn, &kd, &vd, 0), 0);
       }
     });
@@ -141,7 +133,7 @@ class MoreShapes {
     Txn([&](DB_TXN* txn) {
       for (int i = 0; i < n; ++i) {
         std::string v(value_bytes + (*rng)() % 100, 'n');
-        DBT vd = Dbt(v);
+        DBT vd = StringDbt(v);
         db_recno_t recno = 0;
         DBT kd;
         std::memset(&kd, 0, sizeof(kd));
@@ -281,12 +273,12 @@ void SortedPutsThenALargerOverwrite(DB_ENV* env, DBTYPE type, const char* name, 
   auto put = [&](int i, size_t bytes) {
     std::string k = Keys(i, 1)[0], v(bytes, 'v');
     db_recno_t recno = static_cast<db_recno_t>(i + 1);
-    DBT key = type == DB_RECNO ? DBT{} : Dbt(k);
+    DBT key = type == DB_RECNO ? DBT{} : StringDbt(k);
     if (type == DB_RECNO) {
       key.data = &recno;
       key.size = sizeof(recno);
     }
-    DBT value = Dbt(v);
+    DBT value = StringDbt(v);
     int ret = db->put(db, txn, &key, &value, 0);
     ASSERT_EQ(ret, 0) << db_strerror(ret);
   };
@@ -520,7 +512,7 @@ TEST(BulkLogScanTest, AChildTransactionsSplitPagesAreCommittedWithItsParentAndNe
       ASSERT_EQ(env.env()->txn_begin(env.env(), parent, &child, flags), 0);
       for (const std::string& k : Keys(flags == 0 ? 2000 : 2100, 30)) {
         std::string v(100, 'v');
-        DBT key = Dbt(k), value = Dbt(v);
+        DBT key = StringDbt(k), value = StringDbt(v);
         ASSERT_EQ(db->put(db, child, &key, &value, 0), 0);
       }
       ASSERT_EQ(child->commit(child, 0), 0);

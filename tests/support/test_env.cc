@@ -15,14 +15,6 @@ namespace {
 
 std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
-DBT Dbt(const std::string& s) {
-  DBT d;
-  std::memset(&d, 0, sizeof(d));
-  d.data = const_cast<char*>(s.data());
-  d.size = static_cast<uint32_t>(s.size());
-  return d;
-}
-
 Status MakeDir(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
@@ -222,7 +214,7 @@ Status TestWriter::WriteOne(bool commit) {
     DB_TXN* txn = nullptr;
     int ret = env_->txn_begin(env_, nullptr, &txn, 0);
     if (ret != 0) return Status::IOError("txn_begin: " + errors_.Take(ret));
-    DBT k = Dbt(key), v = Dbt(value);
+    DBT k = StringDbt(key), v = StringDbt(value);
     ret = a_->put(a_, txn, &k, &v, 0);
     if (ret == 0) ret = b_->put(b_, txn, &k, &v, 0);
     if (ret == DB_LOCK_DEADLOCK) {

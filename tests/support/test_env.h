@@ -22,6 +22,14 @@
 
 namespace bdb {
 
+// A DBT that points at s's bytes (s must outlive it).
+inline DBT StringDbt(const std::string& s) {
+  DBT d{};
+  d.data = const_cast<char*>(s.data());
+  d.size = static_cast<uint32_t>(s.size());
+  return d;
+}
+
 // A fresh directory under /tmp (mkdtemp), removed with its contents when
 // destroyed unless the environment variable BDBACKUP_KEEP_TEMP is set.
 class TempDir {

@@ -42,14 +42,6 @@ std::string BulkKey(int txn, int i) {
 }
 std::string BulkValue(int txn, int i) { return BulkKey(txn, i) + std::string(150, static_cast<char>('a' + i % 26)); }
 
-DBT Dbt(const std::string& s) {
-  DBT d;
-  std::memset(&d, 0, sizeof(d));
-  d.data = const_cast<char*>(s.data());
-  d.size = static_cast<uint32_t>(s.size());
-  return d;
-}
-
 // Joins an environment and appends records to bulk.db in DB_TXN_BULK
 // transactions (sorted keys: every insert lands on a page the transaction
 // allocated, exactly what BDB leaves out of the log).
@@ -69,7 +61,7 @@ class BulkLoader {
     ASSERT_EQ(env_->txn_begin(env_, nullptr, &open_, DB_TXN_BULK), 0);
     for (int i = 0; i < kRecordsPerTxn; ++i) {
       std::string k = BulkKey(txn, i), v = BulkValue(txn, i);
-      DBT key = Dbt(k), value = Dbt(v);
+      DBT key = StringDbt(k), value = StringDbt(v);
       ASSERT_EQ(db_->put(db_, open_, &key, &value, 0), 0) << errors_.Take(-1);
     }
   }
@@ -101,7 +93,7 @@ class BulkLoader {
       char k[32];
       std::snprintf(k, sizeof(k), "k%08d", i);
       std::string key = k, v(bytes, static_cast<char>('a' + i % 26));
-      DBT kd = Dbt(key), vd = Dbt(v);
+      DBT kd = StringDbt(key), vd = StringDbt(v);
       ASSERT_EQ(db_->put(db_, txn, &kd, &vd, 0), 0) << errors_.Take(-1);
     }
     ASSERT_EQ(txn->commit(txn, 0), 0) << errors_.Take(-1);
