@@ -1,6 +1,7 @@
 // AES-256-GCM framed files: the writer seals chunks as bytes stream in, the
 // reader opens the chunks a positional read touches.
 #include "engine/encrypted_file.h"
+#include "engine/framed_writable_file.h"
 
 #include <openssl/evp.h>
 
@@ -98,9 +99,9 @@ class ChunkCipher {
   std::string name_;
 };
 
-class EncryptingFile : public WritableFile {
+class EncryptingFile : public FramedWritableFile {
  public:
-  explicit EncryptingFile(std::unique_ptr<WritableFile> out) : out_(std::move(out)) {}
+  explicit EncryptingFile(std::unique_ptr<WritableFile> out) : FramedWritableFile(std::move(out), "encrypted") {}
 
   Status Init(const RepositoryKey& key) {
     unsigned char header[kHeaderBytes];
@@ -108,15 +109,14 @@ class EncryptingFile : public WritableFile {
     PutU32(header + 8, kEncryptedFormatVersion);
     PutU32(header + 12, kEncryptedChunkBytes);
     BDB_RETURN_IF_ERROR(RandomBytes(header + 16, kSaltBytes + kPrefixBytes));
-    BDB_RETURN_IF_ERROR(cipher_.Init(key, header, BoundName(out_->path())));
+    BDB_RETURN_IF_ERROR(cipher_.Init(key, header, BoundName(path())));
     pending_.reserve(kEncryptedChunkBytes);
     sealed_.resize(kEncryptedChunkBytes + kTagBytes);
     return Status::OK();
   }
 
-  Status Append(const char* data, size_t n) override {
-    if (finished_) return Status::IOError("encrypted file '" + path() + "' was appended to after it was synced");
-    if (!started_) BDB_RETURN_IF_ERROR(Start());
+ private:
+  Status AppendEncoded(const char* data, size_t n) override {
     while (n > 0) {
       if (pending_.size() == kEncryptedChunkBytes) BDB_RETURN_IF_ERROR(SealPending(/*final=*/false));
       const size_t take = std::min(n, kEncryptedChunkBytes - pending_.size());
@@ -126,37 +126,23 @@ class EncryptingFile : public WritableFile {
     }
     return Status::OK();
   }
-  Status Sync() override {
-    if (!finished_) {
-      if (!started_) BDB_RETURN_IF_ERROR(Start());
-      BDB_RETURN_IF_ERROR(SealPending(/*final=*/true));
-      finished_ = true;
-    }
-    return out_->Sync();
-  }
-  void StartWriteback() override { out_->StartWriteback(); }
-  Status Close() override { return out_->Close(); }
-  const std::string& path() const override { return out_->path(); }
 
- private:
-  Status Start() {
-    started_ = true;
-    return out_->Append(reinterpret_cast<const char*>(cipher_.header()), kHeaderBytes);
+  Status WriteHeader() override {
+    return out()->Append(reinterpret_cast<const char*>(cipher_.header()), kHeaderBytes);
   }
+  Status Finish() override { return SealPending(/*final=*/true); }
   Status SealPending(bool final) {
     if (!cipher_.Seal(index_, final, pending_.data(), pending_.size(), sealed_.data()))
       return Status::IOError("unable to encrypt '" + path() + "': OpenSSL AES-256-GCM failed");
-    BDB_RETURN_IF_ERROR(out_->Append(reinterpret_cast<const char*>(sealed_.data()), pending_.size() + kTagBytes));
+    BDB_RETURN_IF_ERROR(out()->Append(reinterpret_cast<const char*>(sealed_.data()), pending_.size() + kTagBytes));
     ++index_;
     pending_.clear();
     return Status::OK();
   }
 
-  std::unique_ptr<WritableFile> out_;
   ChunkCipher cipher_;
   std::vector<unsigned char> pending_, sealed_;
   uint64_t index_ = 0;
-  bool started_ = false, finished_ = false;
 };
 
 class DecryptingFile : public ReadableFile {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/encrypted_file.h"
+#include "engine/framed_writable_file.h"
 
 namespace bdb {
 namespace {
@@ -22,59 +23,45 @@ uint64_t GetU64(const char* at) {
   return v;
 }
 
-class CompressingFile : public WritableFile {
+class CompressingFile : public FramedWritableFile {
  public:
-  CompressingFile(std::unique_ptr<WritableFile> out, int level) : out_(std::move(out)), cctx_(ZSTD_createCCtx()) {
+  CompressingFile(std::unique_ptr<WritableFile> out, int level)
+      : FramedWritableFile(std::move(out), "compressed"), cctx_(ZSTD_createCCtx()) {
     ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, level);
     ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 1);
     buffer_.resize(ZSTD_CStreamOutSize());
   }
   ~CompressingFile() override { ZSTD_freeCCtx(cctx_); }
 
-  Status Append(const char* data, size_t n) override {
-    if (!started_) BDB_RETURN_IF_ERROR(Start());
-    if (finished_) return Status::IOError("compressed file '" + path() + "' was appended to after it was synced");
+ private:
+  Status AppendEncoded(const char* data, size_t n) override {
     ZSTD_inBuffer in{data, n, 0};
     while (in.pos < in.size) BDB_RETURN_IF_ERROR(Pump(&in, ZSTD_e_continue));
     original_ += n;
     return Status::OK();
   }
-  Status Sync() override {
-    if (!finished_) {
-      if (!started_) BDB_RETURN_IF_ERROR(Start());
-      ZSTD_inBuffer in{nullptr, 0, 0};
-      size_t left = 1;
-      while (left != 0) BDB_RETURN_IF_ERROR(Pump(&in, ZSTD_e_end, &left));
-      char trailer[kTrailerBytes];
-      PutU64(trailer, original_);
-      std::memcpy(trailer + 8, kStoredTrailerMagic, 8);
-      BDB_RETURN_IF_ERROR(out_->Append(trailer, sizeof(trailer)));
-      finished_ = true;
-    }
-    return out_->Sync();
-  }
-  void StartWriteback() override { out_->StartWriteback(); }
-  Status Close() override { return out_->Close(); }
-  const std::string& path() const override { return out_->path(); }
 
- private:
-  Status Start() {
-    started_ = true;
-    return out_->Append(kStoredMagic, kMagicBytes);
+  Status WriteHeader() override { return out()->Append(kStoredMagic, kMagicBytes); }
+  Status Finish() override {
+    ZSTD_inBuffer in{nullptr, 0, 0};
+    size_t left = 1;
+    while (left != 0) BDB_RETURN_IF_ERROR(Pump(&in, ZSTD_e_end, &left));
+    char trailer[kTrailerBytes];
+    PutU64(trailer, original_);
+    std::memcpy(trailer + 8, kStoredTrailerMagic, 8);
+    return out()->Append(trailer, sizeof(trailer));
   }
   Status Pump(ZSTD_inBuffer* in, ZSTD_EndDirective mode, size_t* left = nullptr) {
     ZSTD_outBuffer out{buffer_.data(), buffer_.size(), 0};
     const size_t r = ZSTD_compressStream2(cctx_, &out, in, mode);
     if (ZSTD_isError(r)) return Status::IOError("unable to compress '" + path() + "': " + ZSTD_getErrorName(r));
     if (left != nullptr) *left = r;
-    return out.pos == 0 ? Status::OK() : out_->Append(buffer_.data(), out.pos);
+    return out.pos == 0 ? Status::OK() : this->out()->Append(buffer_.data(), out.pos);
   }
 
-  std::unique_ptr<WritableFile> out_;
   ZSTD_CCtx* cctx_;
   std::vector<char> buffer_;
   uint64_t original_ = 0;
-  bool started_ = false, finished_ = false;
 };
 
 class DecodingFile : public ReadableFile {
