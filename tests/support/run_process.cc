@@ -6,6 +6,10 @@
 
 namespace bdb {
 
+std::string DescribeRun(const ProcessResult& r) {
+  return "exit " + std::to_string(r.exit_code) + ", stderr: " + r.err + ", stdout: " + r.out.substr(0, 400);
+}
+
 ProcessResult RunBdbackup(std::vector<std::string> args) {
   args.insert(args.begin(), BDBACKUP_BIN);
   return RunProcess(args);

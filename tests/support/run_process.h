@@ -15,6 +15,10 @@ struct ProcessResult {
 
 ProcessResult RunProcess(const std::vector<std::string>& argv);
 
+// "exit N, stderr: ..., stdout: ..." (stdout cut at 400 bytes), for a failed
+// expectation's message.
+std::string DescribeRun(const ProcessResult& r);
+
 // The bdbackup binary of this build with args, as a user runs it.
 ProcessResult RunBdbackup(std::vector<std::string> args);
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/stored_file.h"
+#include "tests/support/committed_env_cli_test.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 
@@ -20,37 +21,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string Describe(const ProcessResult& r) {
-  return "exit " + std::to_string(r.exit_code) + ", stderr: " + r.err + ", stdout: " + r.out.substr(0, 300);
-}
-
-class CompressionTest : public ::testing::Test {
+class CompressionTest : public CommittedEnvCliTest {
  protected:
-  void SetUp() override {
-    home_ = tmp_.Sub("home");
-    repo_ = tmp_.Sub("repo");
-    TestEnvOptions opts;
-    opts.checksums = true;
-    opts.log_file_bytes = 64 * 1024;
-    ASSERT_TRUE(CreateTestEnvironment(home_, opts).ok());
-    Commit(300);
-  }
-  void Commit(int n) { ASSERT_TRUE(CommitMore(home_, n, &used_ids_, &acked_).ok()); }
-  json Ok(std::vector<std::string> args) {
-    args.push_back("--json");
-    ProcessResult r = RunBdbackup(args);
-    EXPECT_EQ(r.exit_code, 0) << Describe(r);
-    return json::parse(r.out, nullptr, false);
-  }
-  void ExpectHolds(const std::string& home, size_t promised) {
-    std::map<std::string, std::string> a;
-    ASSERT_TRUE(ReadDatabase(home, kBtreeDb, &a).ok());
-    for (size_t i = 0; i < promised; ++i) ASSERT_EQ(a[TestKey(acked_[i])], TestValue(acked_[i])) << home;
-  }
-  TempDir tmp_{"bdbackup-compress"};
-  std::string home_, repo_;
-  std::vector<uint64_t> acked_;
-  uint64_t used_ids_ = 0;
+  CompressionTest() : CommittedEnvCliTest("bdbackup-compress") {}
 };
 
 TEST_F(CompressionTest, CompressedArchiveAndChainVerifyRestoreAndKeepTheStandby) {
@@ -107,10 +80,10 @@ TEST_F(CompressionTest, AModifiedByteFailsVerifyAndRestore) {
   data[data.size() / 2] ^= 0x10;
   std::ofstream(file, std::ios::binary | std::ios::trunc) << data;
   ProcessResult v = RunBdbackup({"verify", "--repo", repo_});
-  EXPECT_EQ(v.exit_code, 1) << Describe(v);
+  EXPECT_EQ(v.exit_code, 1) << DescribeRun(v);
   EXPECT_NE(v.err.find("a.db"), std::string::npos) << v.err;
   ProcessResult r = RunBdbackup({"restore", "--repo", repo_, "--target", tmp_.Sub("restored")});
-  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_EQ(r.exit_code, 1) << DescribeRun(r);
   EXPECT_NE(r.err.find("a.db"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(tmp_.Sub("restored")));
 }
@@ -118,11 +91,11 @@ TEST_F(CompressionTest, AModifiedByteFailsVerifyAndRestore) {
 TEST_F(CompressionTest, BadCompressIsOneLineAndChangesNothing) {
   for (const std::string bad : {"lz4", "zstd:0", "zstd:20", "zstd:", "zstd:x"}) {
     ProcessResult r = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--compress", bad});
-    EXPECT_EQ(r.exit_code, 2) << Describe(r);
+    EXPECT_EQ(r.exit_code, 2) << DescribeRun(r);
     EXPECT_EQ(r.err, "bdbackup: error: bad usage: --compress '" + bad +
                          "': expected zstd or zstd:LEVEL with LEVEL 1 to 19\n");
     r = RunBdbackup({"archive", "--home", home_, "--repo", repo_, "--compress", bad});
-    EXPECT_EQ(r.exit_code, 2) << Describe(r);
+    EXPECT_EQ(r.exit_code, 2) << DescribeRun(r);
   }
   EXPECT_FALSE(fs::exists(repo_));
 }

@@ -50,10 +50,6 @@ ProcessResult Bdbackup(const std::vector<std::string>& args, const std::string& 
   return RunProcess(argv);
 }
 
-std::string Describe(const ProcessResult& r) {
-  return "exit " + std::to_string(r.exit_code) + ", stderr: " + r.err + ", stdout: " + r.out.substr(0, 400);
-}
-
 class CrashPointsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -90,7 +86,7 @@ class CrashPointsTest : public ::testing::Test {
 
   void Ok(const std::vector<std::string>& args) {
     ProcessResult r = Run(args);
-    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    ASSERT_EQ(r.exit_code, 0) << DescribeRun(r);
   }
 
   // Every log number 1..max_log_ is in the environment or (file and record)
@@ -114,7 +110,7 @@ class CrashPointsTest : public ::testing::Test {
     std::vector<std::string> ids;
     if (!fs::exists(repo_ + "/backups")) return ids;
     ProcessResult r = Run({"list", "--repo", repo_, "--json"});
-    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(r.exit_code, 0) << DescribeRun(r);
     nlohmann::json doc = nlohmann::json::parse(r.out, nullptr, false);
     EXPECT_FALSE(doc.is_discarded()) << r.out;
     if (doc.is_discarded()) return ids;
@@ -126,7 +122,7 @@ class CrashPointsTest : public ::testing::Test {
       ProcessResult v = Run({"verify", "--repo", repo_, "--backup", id});
       if (v.exit_code != 0) {
         ++tally().invalid_backups;
-        ADD_FAILURE() << "published backup " << id << " does not verify: " << Describe(v);
+        ADD_FAILURE() << "published backup " << id << " does not verify: " << DescribeRun(v);
       }
     }
     // A partial directory is never restorable.
@@ -135,7 +131,7 @@ class CrashPointsTest : public ::testing::Test {
       if (name.size() < 8 || name.substr(name.size() - 8) != ".partial") continue;
       ProcessResult p = Run({"restore", "--repo", repo_, "--target", tmp_.Sub("partial-target"), "--backup",
                              name.substr(0, name.size() - 8)});
-      EXPECT_EQ(p.exit_code, 2) << Describe(p);
+      EXPECT_EQ(p.exit_code, 2) << DescribeRun(p);
       EXPECT_FALSE(fs::exists(tmp_.Sub("partial-target")));
     }
     return ids;
@@ -155,7 +151,7 @@ class CrashPointsTest : public ::testing::Test {
   void ExpectLatestRestores(const std::vector<uint64_t>& acked) {
     const std::string target = tmp_.Sub("check-" + std::to_string(checks_++));
     ProcessResult r = Run({"restore", "--repo", repo_, "--target", target});
-    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    ASSERT_EQ(r.exit_code, 0) << DescribeRun(r);
     ExpectHoldsAcked(target, acked);
   }
 
@@ -164,7 +160,7 @@ class CrashPointsTest : public ::testing::Test {
     SCOPED_TRACE("crash point " + point + " during " + args[0] + (args.size() > 6 ? " " + args[6] : ""));
     const std::vector<uint64_t> acked_before = acked_;
     ProcessResult r = Run(args, point);
-    ASSERT_EQ(r.exit_code, kKilledBySigkill) << "the point was not reached or did not kill: " << Describe(r);
+    ASSERT_EQ(r.exit_code, kKilledBySigkill) << "the point was not reached or did not kill: " << DescribeRun(r);
     ++tally().runs_killed;
     tally().points.insert(point);
     ExpectNoLogLost();
@@ -173,7 +169,7 @@ class CrashPointsTest : public ::testing::Test {
       // A killed bdbackup leaves its reference in the region: a cold backup
       // cannot tell it from a live user, refuses, and names the remedy.
       ProcessResult refused = Run(args);
-      ASSERT_EQ(refused.exit_code, 3) << Describe(refused);
+      ASSERT_EQ(refused.exit_code, 3) << DescribeRun(refused);
       ASSERT_EQ(refused.err, "bdbackup: error: environment '" + home_ +
                                  "' is in use: 1 stale region reference and no process maps the regions; run "
                                  "db5.3_recover; a cold backup needs it idle (use --mode hot)\n");
@@ -181,7 +177,7 @@ class CrashPointsTest : public ::testing::Test {
       ASSERT_EQ(recovered.exit_code, 0) << recovered.err;
     }
     ProcessResult again = Run(args);
-    ASSERT_EQ(again.exit_code, 0) << "the next run did not complete: " << Describe(again);
+    ASSERT_EQ(again.exit_code, 0) << "the next run did not complete: " << DescribeRun(again);
     ExpectNoLogLost();
     ExpectListedBackupsValid();
     if (args[0] != "archive" || fs::exists(repo_ + "/backups")) {
@@ -208,10 +204,10 @@ class CrashPointsTest : public ::testing::Test {
 TEST_F(CrashPointsTest, FiuRunReallyKillsAtANamedPoint) {
   // The preload and the binary's own fiu_init agree: the point fires, by SIGKILL.
   ProcessResult r = Run(BackupArgs("hot"), "lock/after_acquire");
-  EXPECT_EQ(r.exit_code, kKilledBySigkill) << Describe(r);
+  EXPECT_EQ(r.exit_code, kKilledBySigkill) << DescribeRun(r);
   // A name outside the table, or no point at all: the run completes.
   r = Run(BackupArgs("hot"), "backup/no_such_point");
-  EXPECT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.exit_code, 0) << DescribeRun(r);
 }
 
 // The points each command reaches, in the order it reaches them.

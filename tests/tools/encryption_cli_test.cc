@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/encrypted_file.h"
+#include "tests/support/committed_env_cli_test.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 
@@ -23,41 +24,20 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string Describe(const ProcessResult& r) {
-  return "exit " + std::to_string(r.exit_code) + ", stderr: " + r.err + ", stdout: " + r.out.substr(0, 300);
-}
-
 void WriteKey(const std::string& path, const std::string& contents, mode_t mode = 0600) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << contents;
   ::chmod(path.c_str(), mode);
 }
 
-class EncryptionTest : public ::testing::Test {
+class EncryptionTest : public CommittedEnvCliTest {
  protected:
+  EncryptionTest() : CommittedEnvCliTest("bdbackup-encrypt") {}
   void SetUp() override {
-    home_ = tmp_.Sub("home");
-    repo_ = tmp_.Sub("repo");
     key_ = tmp_.Sub("key");
     other_key_ = tmp_.Sub("other-key");
     WriteKey(key_, std::string(64, 'a') + "\n");
     WriteKey(other_key_, std::string(32, 'z'));
-    TestEnvOptions opts;
-    opts.checksums = true;
-    opts.log_file_bytes = 64 * 1024;
-    ASSERT_TRUE(CreateTestEnvironment(home_, opts).ok());
-    Commit(300);
-  }
-  void Commit(int n) { ASSERT_TRUE(CommitMore(home_, n, &used_ids_, &acked_).ok()); }
-  json Ok(std::vector<std::string> args) {
-    args.push_back("--json");
-    ProcessResult r = RunBdbackup(args);
-    EXPECT_EQ(r.exit_code, 0) << Describe(r);
-    return json::parse(r.out, nullptr, false);
-  }
-  void ExpectHolds(const std::string& home, size_t promised) {
-    std::map<std::string, std::string> a;
-    ASSERT_TRUE(ReadDatabase(home, kBtreeDb, &a).ok());
-    for (size_t i = 0; i < promised; ++i) ASSERT_EQ(a[TestKey(acked_[i])], TestValue(acked_[i])) << home;
+    CommittedEnvCliTest::SetUp();
   }
   // A hot backup with the key; its directory.
   std::string HotBackup() {
@@ -67,17 +47,14 @@ class EncryptionTest : public ::testing::Test {
   // verify exits 1 naming `name`; restore exits 1 and leaves no target.
   void ExpectRefusedNaming(const std::string& name) {
     ProcessResult v = RunBdbackup({"verify", "--repo", repo_, "--encrypt-key-file", key_});
-    EXPECT_EQ(v.exit_code, 1) << Describe(v);
+    EXPECT_EQ(v.exit_code, 1) << DescribeRun(v);
     EXPECT_NE(v.err.find(name), std::string::npos) << v.err;
     ProcessResult r = RunBdbackup({"restore", "--repo", repo_, "--target", tmp_.Sub("restored"), "--encrypt-key-file", key_});
-    EXPECT_EQ(r.exit_code, 1) << Describe(r);
+    EXPECT_EQ(r.exit_code, 1) << DescribeRun(r);
     EXPECT_NE(r.err.find(name), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(tmp_.Sub("restored")));
   }
-  TempDir tmp_{"bdbackup-encrypt"};
-  std::string home_, repo_, key_, other_key_;
-  std::vector<uint64_t> acked_;
-  uint64_t used_ids_ = 0;
+  std::string key_, other_key_;
 };
 
 TEST_F(EncryptionTest, EncryptedAndCompressedChainVerifiesRestoresAndPassesCheck) {
@@ -113,7 +90,7 @@ TEST_F(EncryptionTest, EncryptedAndCompressedChainVerifiesRestoresAndPassesCheck
   Ok({"list", "--repo", repo_});  // manifests are not encrypted: list needs no key
   // The key may come from BDBACKUP_KEY_FILE instead of the flag.
   ProcessResult env_key = RunProcess({"/usr/bin/env", "BDBACKUP_KEY_FILE=" + key_, BDBACKUP_BIN, "verify", "--repo", repo_});
-  EXPECT_EQ(env_key.exit_code, 0) << Describe(env_key);
+  EXPECT_EQ(env_key.exit_code, 0) << DescribeRun(env_key);
 }
 
 TEST_F(EncryptionTest, AWrongOrMissingKeyIsRefusedUpFrontAndChangesNothing) {
@@ -126,11 +103,11 @@ TEST_F(EncryptionTest, AWrongOrMissingKeyIsRefusedUpFrontAndChangesNothing) {
     if (cmd == "backup" || cmd == "archive") args.insert(args.end(), {"--home", home_});
     if (cmd == "backup") args.insert(args.end(), {"--mode", "hot"});
     ProcessResult r = RunBdbackup(args);
-    EXPECT_EQ(r.exit_code, 2) << cmd << ": " << Describe(r);
+    EXPECT_EQ(r.exit_code, 2) << cmd << ": " << DescribeRun(r);
     EXPECT_EQ(r.err, bad_key_line) << cmd;
     args.erase(args.begin() + 3, args.begin() + 5);  // no key at all
     r = RunBdbackup(args);
-    EXPECT_EQ(r.exit_code, 2) << cmd << ": " << Describe(r);
+    EXPECT_EQ(r.exit_code, 2) << cmd << ": " << DescribeRun(r);
     EXPECT_EQ(r.err, "bdbackup: error: repository '" + repo_ +
                          "' is encrypted: give its key with --encrypt-key-file FILE or BDBACKUP_KEY_FILE\n")
         << cmd;
@@ -150,7 +127,7 @@ TEST_F(EncryptionTest, AWrongOrMissingKeyIsRefusedUpFrontAndChangesNothing) {
       std::vector<std::string> argv = {"/usr/bin/env", "BDBACKUP_KEY_FILE=" + key, BDBACKUP_BIN};
       argv.insert(argv.end(), args.begin(), args.end());
       ProcessResult r = RunProcess(argv);
-      EXPECT_EQ(r.exit_code, 0) << args[0] << " with " << key << ": " << Describe(r);
+      EXPECT_EQ(r.exit_code, 0) << args[0] << " with " << key << ": " << DescribeRun(r);
     }
   }
 }
@@ -180,25 +157,25 @@ TEST_F(EncryptionTest, KeyFileRulesAndMixingAreOneLineExit2) {
   WriteKey(tmp_.Sub("open-key"), std::string(64, 'b'), 0644);
   ProcessResult r = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--encrypt-key-file",
                                  tmp_.Sub("open-key")});
-  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_EQ(r.exit_code, 2) << DescribeRun(r);
   EXPECT_EQ(r.err, "bdbackup: error: key file '" + tmp_.Sub("open-key") +
                        "' is readable by group or other (mode 0644): chmod 600 it\n");
   WriteKey(tmp_.Sub("short-key"), "tooshort");
   r = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--encrypt-key-file",
                    tmp_.Sub("short-key")});
-  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_EQ(r.exit_code, 2) << DescribeRun(r);
   EXPECT_EQ(r.err, "bdbackup: error: key file '" + tmp_.Sub("short-key") +
                        "' is not a key: expected 32 raw bytes or 64 hex digits\n");
   r = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--recover-as-you-go",
                    "--encrypt-key-file", key_});
-  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_EQ(r.exit_code, 2) << DescribeRun(r);
   EXPECT_EQ(r.err, "bdbackup: error: bad usage: --recover-as-you-go keeps a plaintext standby environment in the "
                    "repository, which an encrypted repository refuses\n");
   EXPECT_FALSE(fs::exists(repo_));
   // A plain repository takes no encrypted backup.
   Ok({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"});
   r = RunBdbackup({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--encrypt-key-file", key_});
-  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_EQ(r.exit_code, 2) << DescribeRun(r);
   EXPECT_EQ(r.err, "bdbackup: error: repository '" + repo_ +
                        "' is not encrypted: it cannot take encrypted files (drop --encrypt-key-file and "
                        "BDBACKUP_KEY_FILE, or start a new repository to encrypt)\n");

@@ -36,10 +36,6 @@ json ParseJson(const ProcessResult& r) {
   return doc.is_discarded() ? json::object() : doc;
 }
 
-std::string Describe(const ProcessResult& r) {
-  return "exit " + std::to_string(r.exit_code) + ", stderr: " + r.err + ", stdout: " + r.out;
-}
-
 // Names in a directory, sorted: a snapshot to prove a refused command changed
 // nothing. The two lock files are left out: any command may create them.
 std::vector<std::string> Tree(const std::string& dir) {
@@ -71,14 +67,14 @@ class ExpireCheckTest : public ::testing::Test {
 
   std::string Ok(std::vector<std::string> args) {
     ProcessResult r = Run(std::move(args));
-    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(r.exit_code, 0) << DescribeRun(r);
     return r.out;
   }
 
   // Publishes a backup and returns its id.
   std::string Backup(const std::string& mode) {
     ProcessResult r = Run({"backup", "--home", home_, "--repo", repo_, "--mode", mode, "--json"});
-    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(r.exit_code, 0) << DescribeRun(r);
     return ParseJson(r).value("id", "");
   }
   void Archive() { Ok({"archive", "--home", home_, "--repo", repo_, "--checkpoint"}); }
@@ -132,7 +128,7 @@ TEST_F(ExpireCheckTest, KeepFullRemovesOlderChainsAndTheirLogsAndWhatIsKeptStill
   const size_t reached_before = Restore("latest", acked_at_i2_);
   const std::vector<std::string> before = Tree(repo_);
   ProcessResult dry = Run({"expire", "--repo", repo_, "--keep-full", "1", "--dry-run", "--json"});
-  ASSERT_EQ(dry.exit_code, 0) << Describe(dry);
+  ASSERT_EQ(dry.exit_code, 0) << DescribeRun(dry);
   json plan = ParseJson(dry);
   EXPECT_EQ(plan["expired_backups"], json({i1_, h1_}));
   EXPECT_TRUE(plan["dry_run"].get<bool>());
@@ -140,7 +136,7 @@ TEST_F(ExpireCheckTest, KeepFullRemovesOlderChainsAndTheirLogsAndWhatIsKeptStill
   EXPECT_EQ(Tree(repo_), before);  // a dry run changes nothing
 
   ProcessResult r = Run({"expire", "--repo", repo_, "--keep-full", "1"});
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  ASSERT_EQ(r.exit_code, 0) << DescribeRun(r);
   EXPECT_EQ(r.out.rfind("expired 2 backups (", 0), 0u) << r.out;
   EXPECT_NE(r.out.find("  removed backup " + h1_ + "\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  kept " + h2_ + ": one of the newest 1 full backups (--keep-full); in the chain of kept backup " +
@@ -171,7 +167,7 @@ TEST_F(ExpireCheckTest, APinKeepsAnOldBackupAndItsChainUntilUnpinned) {
             std::string::npos);
   EXPECT_FALSE(fs::exists(repo_ + "/pins.json"));
   ProcessResult r = Run({"expire", "--repo", repo_, "--keep-full", "1", "--pin", i1_, "--json"});
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  ASSERT_EQ(r.exit_code, 0) << DescribeRun(r);
   EXPECT_EQ(ParseJson(r)["expired_backups"], json::array());
   EXPECT_EQ(ParseJson(r)["pins"], json({i1_}));
   EXPECT_EQ(Listed(), (std::vector<std::string>{h1_, i1_, h2_, i2_}));
@@ -189,7 +185,7 @@ TEST_F(ExpireCheckTest, APinKeepsAnOldBackupAndItsChainUntilUnpinned) {
   EXPECT_NE(Ok({"list", "--repo", repo_}).find(i1_), std::string::npos);
   // Unpinning is a change of pins alone; unpinning what is not pinned is bad input.
   r = Run({"expire", "--repo", repo_, "--unpin", h1_});
-  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_EQ(r.exit_code, 2) << DescribeRun(r);
   EXPECT_EQ(r.err, ErrorLine("backup '" + h1_ + "' named by --unpin is not pinned"));
   EXPECT_EQ(Ok({"expire", "--repo", repo_, "--unpin", i1_}), "pinned: none\n");
   EXPECT_EQ(Listed(), (std::vector<std::string>{h1_, i1_, h2_, i2_}));
@@ -202,7 +198,7 @@ TEST_F(ExpireCheckTest, DamagedPinsStopExpireAndNothingIsRemoved) {
   std::ofstream(repo_ + "/pins.json") << "{\"format_version\": 1, \"pins\": [7]}";
   const std::vector<std::string> before = Tree(repo_);
   ProcessResult r = Run({"expire", "--repo", repo_, "--keep-full", "1"});
-  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_EQ(r.exit_code, 1) << DescribeRun(r);
   EXPECT_EQ(r.err, ErrorLine("expire of repository '" + repo_ + "' refused: pins '" + repo_ +
                              "/pins.json' are not valid: a pin is not a backup id, so expire cannot tell which "
                              "backups are pinned; nothing was removed"));
@@ -234,7 +230,7 @@ TEST_F(ExpireCheckTest, ExpireNeverRemovesWhatAVerifyRestoreOrCheckIsReading) {
   {
     ReadersLockHolder verify_running(repo_, LOCK_SH);
     ProcessResult r = Run({"expire", "--repo", repo_, "--keep-full", "1"});
-    EXPECT_EQ(r.exit_code, 3) << Describe(r);
+    EXPECT_EQ(r.exit_code, 3) << DescribeRun(r);
     EXPECT_EQ(r.err, ErrorLine("repository '" + repo_ + "' is being read by a verify, restore or check"));
     EXPECT_EQ(Tree(repo_), before);
     // A dry run removes nothing, so it does not wait for readers; nor do other readers.
@@ -243,7 +239,7 @@ TEST_F(ExpireCheckTest, ExpireNeverRemovesWhatAVerifyRestoreOrCheckIsReading) {
     Ok({"check", "--repo", repo_});
     // backup --expire publishes, then reports that its expire had to wait.
     r = Run({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--expire", "--keep-full", "1"});
-    EXPECT_EQ(r.exit_code, 3) << Describe(r);
+    EXPECT_EQ(r.exit_code, 3) << DescribeRun(r);
     EXPECT_NE(r.err.find("was published, but expire (--expire) failed: repository '" + repo_ +
                          "' is being read by a verify, restore or check"),
               std::string::npos)
@@ -256,7 +252,7 @@ TEST_F(ExpireCheckTest, ExpireNeverRemovesWhatAVerifyRestoreOrCheckIsReading) {
     });
     r = Run({"expire", "--repo", repo_, "--keep-full", "1", "--lock-wait", "60"});
     finish.join();
-    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(r.exit_code, 0) << DescribeRun(r);
     EXPECT_EQ(Listed().size(), 1u);
   }
   {
@@ -268,7 +264,7 @@ TEST_F(ExpireCheckTest, ExpireNeverRemovesWhatAVerifyRestoreOrCheckIsReading) {
           std::vector<std::string>{"restore", "--repo", repo_, "--target", target},
           std::vector<std::string>{"check", "--repo", repo_}}) {
       ProcessResult r = Run(args);
-      EXPECT_EQ(r.exit_code, 3) << args[0] << ": " << Describe(r);
+      EXPECT_EQ(r.exit_code, 3) << args[0] << ": " << DescribeRun(r);
       EXPECT_EQ(r.err, busy) << args[0];
     }
     EXPECT_FALSE(fs::exists(target));
@@ -283,7 +279,7 @@ TEST_F(ExpireCheckTest, BackupExpireFromAConfigFileAppliesThePolicyAfterEachPubl
   const std::string first = ParseJson(Run({"backup", "--config", config, "--json"})).value("id", "");
   Commit(50);
   ProcessResult r = Run({"backup", "--config", config, "--json"});
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  ASSERT_EQ(r.exit_code, 0) << DescribeRun(r);
   json doc = ParseJson(r);
   EXPECT_EQ(doc["expire"]["expired_backups"], json({first}));
   EXPECT_EQ(Listed(), (std::vector<std::string>{doc["id"].get<std::string>()}));
@@ -333,7 +329,7 @@ TEST_F(ExpireCheckTest, BadInputIsOneLineAndChangesNothing) {
   };
   for (const Case& c : cases) {
     ProcessResult r = Run(c.args);
-    EXPECT_EQ(r.exit_code, c.exit_code) << Describe(r);
+    EXPECT_EQ(r.exit_code, c.exit_code) << DescribeRun(r);
     EXPECT_EQ(r.err, ErrorLine(c.error));
     EXPECT_EQ(r.out, "");
     EXPECT_EQ(Tree(repo_), before) << c.error;
@@ -344,13 +340,13 @@ TEST_F(ExpireCheckTest, BadInputIsOneLineAndChangesNothing) {
   ASSERT_EQ(::flock(fd, LOCK_EX), 0);
   ProcessResult locked = Run({"expire", "--repo", repo_, "--keep-full", "1"});
   ::close(fd);
-  EXPECT_EQ(locked.exit_code, 3) << Describe(locked);
+  EXPECT_EQ(locked.exit_code, 3) << DescribeRun(locked);
   EXPECT_EQ(locked.err, ErrorLine("repository '" + repo_ + "' is locked by another bdbackup process"));
   // A manifest expire cannot read: it cannot tell what that backup needs, so it removes nothing (exit 1).
   std::ofstream(repo_ + "/backups/" + i2_ + "/manifest.json") << "{";
   const std::vector<std::string> damaged = Tree(repo_);
   ProcessResult unreadable = Run({"expire", "--repo", repo_, "--keep-full", "1"});
-  EXPECT_EQ(unreadable.exit_code, 1) << Describe(unreadable);
+  EXPECT_EQ(unreadable.exit_code, 1) << DescribeRun(unreadable);
   EXPECT_EQ(unreadable.err.rfind(ErrorLine("expire of repository '" + repo_ + "' refused: backup '" + i2_ +
                                            "' cannot be read (manifest '")
                                      .substr(0, 60),
@@ -368,7 +364,7 @@ TEST_F(ExpireCheckTest, CheckIsGreenForAFreshVerifiedRepositoryAndWritesPromethe
   const std::string id = Backup("hot");
   Archive();
   ProcessResult r = Run({"check", "--repo", repo_, "--max-age", "1h", "--max-archive-lag", "1h"});
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  ASSERT_EQ(r.exit_code, 0) << DescribeRun(r);
   EXPECT_EQ(r.out.rfind("OK: newest backup " + id + " ", 0), 0u) << r.out;
   EXPECT_NE(r.out.find("(limit 1h); newest archived log log.0000000"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("; chain complete (1 backups, logs "), std::string::npos) << r.out;
@@ -377,7 +373,7 @@ TEST_F(ExpireCheckTest, CheckIsGreenForAFreshVerifiedRepositoryAndWritesPromethe
   Ok({"verify", "--repo", repo_});
   const std::string prom = tmp_.Sub("bdbackup.prom");
   r = Run({"check", "--repo", repo_, "--json", "--prometheus", prom});
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  ASSERT_EQ(r.exit_code, 0) << DescribeRun(r);
   json doc = ParseJson(r);
   EXPECT_TRUE(doc["healthy"].get<bool>());
   EXPECT_TRUE(doc["chain_complete"].get<bool>());
@@ -400,12 +396,12 @@ TEST_F(ExpireCheckTest, CheckIsGreenForAFreshVerifiedRepositoryAndWritesPromethe
 
 TEST_F(ExpireCheckTest, CheckGoesRedWhenBackupsStopTheChainBreaksOrVerifyFailed) {
   ProcessResult empty = Run({"check", "--repo", tmp_.Sub("new-repo")});
-  EXPECT_EQ(empty.exit_code, 2) << Describe(empty);  // no repository at all: bad input
+  EXPECT_EQ(empty.exit_code, 2) << DescribeRun(empty);  // no repository at all: bad input
   const std::string id = Backup("hot");
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   const std::string prom = tmp_.Sub("bdbackup.prom");
   ProcessResult old = Run({"check", "--repo", repo_, "--max-age", "1s", "--prometheus", prom});
-  EXPECT_EQ(old.exit_code, 1) << Describe(old);
+  EXPECT_EQ(old.exit_code, 1) << DescribeRun(old);
   EXPECT_EQ(old.err.rfind("bdbackup: error: check of repository '" + repo_ + "': CRITICAL: newest backup " + id +
                               " is ",
                           0),
