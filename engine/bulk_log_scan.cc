@@ -347,10 +347,8 @@ Status FindUnloggedBulkInserts(const std::string& log_dir, ManifestLsn after, st
   if (logs.empty()) return Status::OK();
   if (!compressed) return ScanLogDir(log_dir, after, found, until_unix_seconds, new_pages);
   // Compressed copies (stored_file.h): BDB reads the original bytes from a scratch directory.
-  const char* tmp = std::getenv("TMPDIR");
-  std::string scratch = JoinPath(tmp && *tmp ? tmp : "/tmp", "bdbackup-logscan-XXXXXX");
-  if (::mkdtemp(scratch.data()) == nullptr)
-    return Status::FromErrno(errno, "unable to create a scratch directory for the logs in '" + log_dir + "'");
+  std::string scratch;
+  BDB_RETURN_IF_ERROR(MakeScratchDir("", "bdbackup-logscan", &scratch));
   Status s;
   for (const std::string& n : logs) {
     s = CopyDecoded(JoinPath(log_dir, n), JoinPath(scratch, n));

@@ -123,6 +123,11 @@ Status RemoveTree(FileIO* io, const std::string& path);
 // fsyncs every directory below dir, deepest first, then dir itself (not
 // following symlinks): the names of the files in the tree become durable.
 Status SyncDirectoryTree(FileIO* io, const std::string& dir);
+// Creates a fresh private directory <parent>/<prefix>-XXXXXX (mkdtemp) for
+// scratch work; parent "" means $TMPDIR, else /tmp. IOError names the parent.
+// (mkdtemp directly, not through FileIO: scratch is never a repository or an
+// environment, so no injector or journal needs to see it.)
+Status MakeScratchDir(const std::string& parent, const std::string& prefix, std::string* dir);
 // Joins two path parts with exactly one '/'.
 std::string JoinPath(const std::string& a, const std::string& b);
 // Directory part of a path ("." if none) and the last component.

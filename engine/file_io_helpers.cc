@@ -1,6 +1,9 @@
 // Helpers built only on the FileIO interface, so wrappers see every call.
 #include "engine/file_io.h"
 
+#include <cerrno>
+#include <cstdlib>
+
 namespace bdb {
 
 std::string JoinPath(const std::string& a, const std::string& b) {
@@ -48,6 +51,19 @@ Status WriteFileAtomically(FileIO* io, const std::string& path, const std::strin
     return s;
   }
   return io->SyncDir(DirName(path));
+}
+
+Status MakeScratchDir(const std::string& parent, const std::string& prefix, std::string* dir) {
+  std::string base = parent;
+  if (base.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    base = tmp && *tmp ? tmp : "/tmp";
+  }
+  std::string templ = JoinPath(base, prefix + "-XXXXXX");
+  if (::mkdtemp(templ.data()) == nullptr)
+    return Status::FromErrno(errno, "unable to create scratch directory in '" + base + "'");
+  *dir = templ;
+  return Status::OK();
 }
 
 Status SyncDirectoryTree(FileIO* io, const std::string& dir) {

@@ -11,22 +11,6 @@
 #include "engine/log_record_reader.h"
 
 namespace bdb {
-namespace {
-
-Status MakeScratch(const std::string& parent, std::string* dir) {
-  std::string base = parent;
-  if (base.empty()) {
-    const char* tmp = std::getenv("TMPDIR");
-    base = tmp && *tmp ? tmp : "/tmp";
-  }
-  std::string templ = JoinPath(base, "bdbackup-check-XXXXXX");
-  if (::mkdtemp(templ.data()) == nullptr)
-    return Status::FromErrno(errno, "unable to create scratch directory in '" + base + "'");
-  *dir = templ;
-  return Status::OK();
-}
-
-}  // namespace
 
 Status NewestCommitInLogs(const std::string& log_dir, std::optional<int64_t>* unix_seconds) {
   unix_seconds->reset();
@@ -55,7 +39,7 @@ Status FindRecoveryPoint(const EngineContext& outer, const RestorePlan& plan, co
   if (logs.empty()) return Status::OK();
   for (size_t count = 1;; count = std::min(logs.size(), size_t{kMaxLogsSearched})) {
     std::string scratch;
-    BDB_RETURN_IF_ERROR(MakeScratch(scratch_parent, &scratch));
+    BDB_RETURN_IF_ERROR(MakeScratchDir(scratch_parent, "bdbackup-check", &scratch));
     RestorePlan last;
     for (size_t i = logs.size() - count; i < logs.size(); ++i) {
       PlannedFile f = logs[i];

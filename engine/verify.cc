@@ -67,24 +67,6 @@ Status CheckFile(FileIO* io, const std::string& backup_dir, const std::string& i
   return Status::OK();
 }
 
-Status MakeScratchDir(const std::string& parent, std::string* dir) {
-  std::string base = parent;
-  if (base.empty()) {
-    const char* tmp = std::getenv("TMPDIR");
-    base = tmp && *tmp ? tmp : "/tmp";
-  }
-  std::string templ = JoinPath(base, "bdbackup-verify-XXXXXX");
-  std::vector<char> buf(templ.begin(), templ.end());
-  buf.push_back('\0');
-  if (::mkdtemp(buf.data()) == nullptr) return Status::FromErrno(errno, "unable to create scratch directory in '" + base + "'");
-  *dir = buf.data();
-  return Status::OK();
-}
-
-}  // namespace
-
-namespace {
-
 // Everything verify checks, once the backup is chosen.
 Status VerifyChosen(const EngineContext& ctx, const VerifyRequest& request, Repository* repo, const Manifest& chosen,
                     VerifyOutcome* outcome) {
@@ -108,7 +90,7 @@ Status VerifyChosen(const EngineContext& ctx, const VerifyRequest& request, Repo
   outcome->last_log = plan.last_log;
 
   std::string scratch;
-  BDB_RETURN_IF_ERROR(MakeScratchDir(request.scratch_dir, &scratch));
+  BDB_RETURN_IF_ERROR(MakeScratchDir(request.scratch_dir, "bdbackup-verify", &scratch));
   Status s = ExecuteRestorePlan(ctx, plan, scratch);
   CrashPoint("verify/during_trial_restore");
   if (s.ok()) {
