@@ -2,8 +2,8 @@
 
 #include <chrono>
 
-#include "engine/recovery_helper.h"
-#include "engine/stored_file.h"
+#include "engine/recovery/recovery_helper.h"
+#include "engine/repository/stored_file.h"
 
 namespace bdb {
 

@@ -10,9 +10,9 @@
 #include <functional>
 #include <string>
 
-#include "engine/file_io.h"
-#include "engine/progress.h"
-#include "engine/verified_copy.h"
+#include "base/file_io.h"
+#include "base/progress.h"
+#include "engine/copy/verified_copy.h"
 
 namespace bdb {
 

@@ -13,11 +13,11 @@
 
 #include <fmt/format.h>
 
-#include "engine/bdb_watchdog.h"
-#include "engine/crash_points.h"
-#include "engine/deferred_stop.h"
-#include "engine/environment_password.h"
-#include "engine/repository_key.h"
+#include "engine/bdb/bdb_watchdog.h"
+#include "base/crash_points.h"
+#include "engine/bdb/deferred_stop.h"
+#include "engine/bdb/environment_password.h"
+#include "engine/repository/repository_key.h"
 #include "tools/bdbackup/commands.h"
 #include "tools/bdbackup/config_file.h"
 #include "tools/bdbackup/repeat.h"

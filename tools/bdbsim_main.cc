@@ -13,8 +13,8 @@
 #include <optional>
 #include <thread>
 
-#include "engine/crash_points.h"
-#include "engine/file_io.h"
+#include "base/crash_points.h"
+#include "base/file_io.h"
 #include "simulator/agent/backup_agent.h"
 #include "simulator/harness/campaign.h"
 #include "simulator/harness/oracle_process.h"

@@ -1,13 +1,13 @@
 // bdbsim-recover: the recovery helper as the simulator's backup agent runs it
 // when a trial may lose power. The same request code as bdbackup-recover
-// (engine/recovery_helper_main.h); first, Berkeley DB's writes to the
+// (engine/recovery/recovery_helper_main.h); first, Berkeley DB's writes to the
 // request's home are journaled into the agent's power-loss journal and may
 // cut power (simulator/faults/recover_helper_journal.h). Never reachable
 // from bdbackup's command line: the agent names it in its EngineContext.
 #include <cstdio>
 #include <string>
 
-#include "engine/recovery_helper_main.h"
+#include "engine/recovery/recovery_helper_main.h"
 #include "simulator/faults/recover_helper_journal.h"
 
 int main(int argc, char** argv) {

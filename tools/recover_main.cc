@@ -1,5 +1,5 @@
 // bdbackup-recover: the helper process in which bdbackup, bdbsim and the tests
-// run Berkeley DB recovery and DB->verify (engine/recovery_helper.h has the
+// run Berkeley DB recovery and DB->verify (engine/recovery/recovery_helper.h has the
 // protocol), so that a crash inside BDB kills only this process. Not for
 // users: its answer is JSON lines on stdout; exit 0 whenever it answered,
 // 2 for bad usage. Single-threaded; one request per process.
@@ -11,7 +11,7 @@
 #include <cstring>
 #include <string>
 
-#include "engine/recovery_helper_main.h"
+#include "engine/recovery/recovery_helper_main.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 // In a sanitizer build a crash inside BDB must still end the helper by its

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "simulator/plan/scenario.h"
 #include "simulator/plan/trial_plan.h"
 

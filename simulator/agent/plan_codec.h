@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "simulator/agent/backup_agent.h"
 
 namespace bdb::sim {

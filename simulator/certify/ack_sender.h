@@ -18,7 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "simulator/certify/line_socket.h"
 
 namespace bdb::sim::certify {

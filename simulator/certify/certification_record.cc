@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/file_io.h"
+#include "base/file_io.h"
 #include "simulator/report/trial_result.h"
 
 namespace bdb::sim::certify {

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "simulator/certify/certify_check.h"
 
 namespace bdb::sim::certify {

@@ -9,10 +9,10 @@
 
 #include <fmt/format.h>
 
-#include "engine/backup_id.h"
-#include "engine/file_io.h"
-#include "engine/recovery.h"
-#include "engine/region_users.h"
+#include "engine/repository/backup_id.h"
+#include "base/file_io.h"
+#include "engine/recovery/recovery.h"
+#include "engine/bdb/region_users.h"
 #include "simulator/harness/oracle.h"
 #include "simulator/harness/oracle_process.h"
 #include "simulator/workload/ack_ledger.h"

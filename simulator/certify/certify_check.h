@@ -18,7 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "simulator/certify/ack_file.h"
 #include "simulator/certify/device_measure.h"
 #include "simulator/certify/page_scan.h"

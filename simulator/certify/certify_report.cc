@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/file_io.h"
+#include "base/file_io.h"
 #include "simulator/report/report_junit.h"
 
 namespace bdb::sim::certify {

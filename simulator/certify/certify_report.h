@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "simulator/certify/certification_record.h"
 #include "simulator/certify/certify_check.h"
 

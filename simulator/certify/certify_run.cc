@@ -12,8 +12,8 @@
 
 #include <fmt/format.h>
 
-#include "engine/file_io.h"
-#include "engine/subprocess.h"
+#include "base/file_io.h"
+#include "base/subprocess.h"
 #include "simulator/certify/ack_protocol.h"
 #include "simulator/certify/ack_sender.h"
 #include "simulator/workload/workload_process.h"

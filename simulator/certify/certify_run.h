@@ -15,7 +15,7 @@
 #include <functional>
 #include <string>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "simulator/certify/device_measure.h"
 #include "simulator/workload/workload_config.h"
 

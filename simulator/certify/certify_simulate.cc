@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/file_io.h"
+#include "base/file_io.h"
 #include "simulator/certify/ack_listener.h"
 #include "simulator/certify/certify_report.h"
 #include "simulator/certify/certify_run.h"

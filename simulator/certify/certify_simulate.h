@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "simulator/certify/certification_record.h"
 #include "simulator/certify/certify_check.h"
 #include "simulator/certify/device_measure.h"

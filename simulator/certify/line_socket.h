@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/status.h"
+#include "base/status.h"
 
 namespace bdb::sim::certify {
 

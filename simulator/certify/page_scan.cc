@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "engine/database_file.h"
-#include "engine/file_io.h"
-#include "engine/page_checksum.h"
+#include "engine/bdb/database_file.h"
+#include "base/file_io.h"
+#include "engine/copy/page_checksum.h"
 
 namespace bdb::sim::certify {
 namespace {

@@ -1,6 +1,6 @@
 // Scans every page of every Berkeley DB database file in an environment
 // directory (and its data directory) with BDB's own page checksum
-// (engine/page_checksum.h), as `bdbackup verify` checks copied pages: a page
+// (engine/copy/page_checksum.h), as `bdbackup verify` checks copied pages: a page
 // whose checksum does not match was torn or corrupted on the device. Files
 // that are not databases (logs, DB_CONFIG, region files) are skipped.
 // Plain function; the caller guarantees no process writes the files.
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/status.h"
+#include "base/status.h"
 
 namespace bdb::sim::certify {
 

@@ -1,6 +1,6 @@
 #include "simulator/faults/durability_shortcut_file_io.h"
 
-#include "engine/log_names.h"
+#include "engine/bdb/log_names.h"
 
 namespace bdb::sim {
 namespace {

@@ -11,7 +11,7 @@
 #include <mutex>
 #include <string>
 
-#include "engine/file_io.h"
+#include "base/file_io.h"
 
 namespace bdb::sim {
 

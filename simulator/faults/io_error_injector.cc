@@ -9,7 +9,7 @@
 #include <map>
 #include <mutex>
 
-#include "engine/crash_points.h"
+#include "base/crash_points.h"
 
 namespace bdb::sim {
 namespace {

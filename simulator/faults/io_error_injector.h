@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/file_io.h"
+#include "base/file_io.h"
 #include "simulator/faults/fault_schedule.h"
 
 namespace bdb::sim {

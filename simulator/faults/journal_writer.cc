@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/file_io.h"
+#include "base/file_io.h"
 #include "simulator/faults/power_loss_records.h"
 
 namespace bdb::sim {

@@ -18,7 +18,7 @@
 #include <mutex>
 #include <string>
 
-#include "engine/status.h"
+#include "base/status.h"
 
 namespace bdb::sim {
 

@@ -19,7 +19,7 @@
 #include <mutex>
 #include <string>
 
-#include "engine/file_io.h"
+#include "base/file_io.h"
 #include "simulator/faults/journal_writer.h"
 #include "simulator/faults/shared_cut_counter.h"
 #include "simulator/faults/write_phase.h"

@@ -11,7 +11,7 @@
 #include <memory>
 #include <vector>
 
-#include "engine/content_hash.h"
+#include "engine/copy/content_hash.h"
 
 namespace bdb::sim {
 namespace {

@@ -11,8 +11,8 @@
 #include <functional>
 #include <string>
 
-#include "engine/file_io.h"
-#include "engine/verified_copy.h"
+#include "base/file_io.h"
+#include "engine/copy/verified_copy.h"
 #include "simulator/faults/torn_read_file_io.h"
 
 namespace bdb::sim {

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/file_io.h"
+#include "base/file_io.h"
 #include "simulator/faults/bdb_names_model.h"
 #include "simulator/faults/fault_schedule.h"
 

@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "simulator/faults/power_loss_journal.h"
 #include "simulator/faults/power_loss_records.h"
 

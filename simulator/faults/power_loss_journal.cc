@@ -1,7 +1,7 @@
 #include "simulator/faults/power_loss_journal.h"
 
-#include "engine/file_io.h"
-#include "engine/log_names.h"
+#include "base/file_io.h"
+#include "engine/bdb/log_names.h"
 
 #include <db.h>
 #include <fcntl.h>

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "engine/file_io.h"
+#include "base/file_io.h"
 #include "simulator/faults/journal_writer.h"
 #include "simulator/faults/journaled_file_io.h"
 #include "simulator/faults/power_loss_journal.h"

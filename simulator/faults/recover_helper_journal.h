@@ -20,7 +20,7 @@
 
 #include <string>
 
-#include "engine/status.h"
+#include "base/status.h"
 
 namespace bdb::sim {
 

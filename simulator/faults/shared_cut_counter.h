@@ -16,7 +16,7 @@
 #include <memory>
 #include <string>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "simulator/faults/write_phase.h"
 
 namespace bdb::sim {

@@ -19,7 +19,7 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "simulator/faults/power_loss_journal.h"
 
 namespace bdb::sim {

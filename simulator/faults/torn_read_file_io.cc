@@ -7,8 +7,8 @@
 #include <cstring>
 #include <thread>
 
-#include "engine/database_file.h"
-#include "engine/log_names.h"
+#include "engine/bdb/database_file.h"
+#include "engine/bdb/log_names.h"
 
 namespace bdb::sim {
 namespace {

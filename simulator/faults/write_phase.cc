@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "engine/file_io.h"
-#include "engine/log_names.h"
+#include "base/file_io.h"
+#include "engine/bdb/log_names.h"
 
 namespace bdb::sim {
 namespace {

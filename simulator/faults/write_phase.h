@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "engine/status.h"
+#include "base/status.h"
 
 namespace bdb::sim {
 

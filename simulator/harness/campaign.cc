@@ -8,8 +8,8 @@
 #include <mutex>
 #include <thread>
 
-#include "engine/backup_id.h"
-#include "engine/file_io.h"
+#include "engine/repository/backup_id.h"
+#include "base/file_io.h"
 #include "simulator/harness/progress_bar.h"
 #include "simulator/report/report_html.h"
 #include "simulator/report/report_json.h"

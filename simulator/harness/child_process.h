@@ -1,15 +1,15 @@
 // RunChild: runs a program (no shell) to completion with a time limit,
 // capturing stdout and stderr. The simulator runs the backup agent and
 // external backup commands this way; a child past its limit is SIGKILLed, so a
-// hung tool never hangs a trial. Built on bdb::Subprocess (engine/subprocess.h),
+// hung tool never hangs a trial. Built on bdb::Subprocess (base/subprocess.h),
 // the project's one way to start a program. Thread-safe: each call owns its child.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "engine/status.h"
-#include "engine/subprocess.h"
+#include "base/status.h"
+#include "base/subprocess.h"
 
 namespace bdb::sim {
 

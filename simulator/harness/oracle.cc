@@ -11,9 +11,9 @@
 
 #include <fmt/format.h>
 
-#include "engine/bdb_environment.h"
-#include "engine/environment_password.h"
-#include "engine/recovery.h"
+#include "engine/bdb/bdb_environment.h"
+#include "engine/bdb/environment_password.h"
+#include "engine/recovery/recovery.h"
 #include "simulator/workload/payload.h"
 
 namespace bdb::sim {

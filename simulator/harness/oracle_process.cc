@@ -5,9 +5,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "engine/environment_password.h"
-#include "engine/file_io.h"
-#include "engine/subprocess.h"
+#include "engine/bdb/environment_password.h"
+#include "base/file_io.h"
+#include "base/subprocess.h"
 #include "simulator/harness/child_process.h"
 
 namespace bdb::sim {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "simulator/harness/oracle.h"
 
 namespace bdb::sim {

@@ -1,7 +1,7 @@
 #include "simulator/harness/trial.h"
 
-#include "engine/backup_id.h"
-#include "engine/standby.h"
+#include "engine/repository/backup_id.h"
+#include "engine/backup/standby.h"
 
 namespace bdb::sim::internal {
 

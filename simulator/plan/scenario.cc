@@ -5,7 +5,7 @@
 // becomes the returned Status.
 #include "simulator/plan/scenario.h"
 
-#include "engine/stored_file.h"
+#include "engine/repository/stored_file.h"
 #include "simulator/plan/scenario_rules.h"
 #include "simulator/plan/toml_key_reader.h"
 

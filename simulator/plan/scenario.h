@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "simulator/faults/power_loss_journal.h"
 #include "simulator/faults/durability_shortcut_file_io.h"
 #include "simulator/faults/write_phase.h"

@@ -18,7 +18,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
-#include "engine/status.h"
+#include "base/status.h"
 
 namespace bdb::sim {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "simulator/plan/scenario.h"
 
 namespace bdb::sim {

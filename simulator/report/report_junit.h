@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/file_io.h"
+#include "base/file_io.h"
 #include "simulator/report/trial_result.h"
 
 namespace bdb::sim {

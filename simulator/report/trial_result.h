@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/status.h"
+#include "base/status.h"
 
 namespace bdb::sim {
 

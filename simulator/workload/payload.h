@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "simulator/workload/workload_config.h"
 
 namespace bdb::sim {

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "engine/status.h"
+#include "base/status.h"
 #include "simulator/workload/workload_config.h"
 
 namespace bdb::sim {

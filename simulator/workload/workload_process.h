@@ -13,8 +13,8 @@
 #include <string>
 #include <thread>
 
-#include "engine/status.h"
-#include "engine/subprocess.h"
+#include "base/status.h"
+#include "base/subprocess.h"
 #include "simulator/workload/ack_ledger.h"
 
 namespace bdb::sim {

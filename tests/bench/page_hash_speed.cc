@@ -1,5 +1,5 @@
 // page_hash_speed: measures the page checksum BDB 5.3 uses for DB_CHKSUM on
-// unencrypted databases (h = h * 33 + byte, as engine/page_checksum.cc
+// unencrypted databases (h = h * 33 + byte, as engine/copy/page_checksum.cc
 // computes it) against an equivalent 8-bytes-a-step form, and against XXH3
 // and memcpy for scale. Evidence for reports/reference/benchmarks.md; not part
 // of the CMake build (run_bench.sh compiles it with g++ -O2 like RelWithDebInfo).

@@ -13,7 +13,7 @@
 #include <functional>
 #include <vector>
 
-#include "engine/recovery.h"
+#include "engine/recovery/recovery.h"
 #include "tests/support/test_env.h"
 
 namespace {

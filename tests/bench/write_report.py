@@ -295,7 +295,7 @@ hs = os.path.join(WORK, "hash-speed.txt")
 if os.path.exists(hs):
     v = dict(l.split("\t") for l in open(hs).read().splitlines())
     p("Page checksum speed (`tests/bench/page_hash_speed.cc`, g++ -O2, 256 MiB of random 4 KiB pages, one core, "
-      "shared machine): BDB 5.3's `DB_CHKSUM` hash for unencrypted databases as `engine/page_checksum.cc` computed it "
+      "shared machine): BDB 5.3's `DB_CHKSUM` hash for unencrypted databases as `engine/copy/page_checksum.cc` computed it "
       f"before commit f5b713f (`h = h*33 + byte`, a byte at a time): **{v['serial_hash_mibs']} MiB/s**; the same function computed 8 bytes "
       f"a step (h·33⁸ + Σ byte·33ᵏ, identical results checked on every page; what the engine computes now): **{v['eightway_hash_mibs']} MiB/s**; "
       f"XXH3 (what the manifest uses): {v['xxh3_mibs']} MiB/s; memcpy: {v['memcpy_mibs']} MiB/s.")

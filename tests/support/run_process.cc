@@ -1,6 +1,6 @@
 #include "tests/support/run_process.h"
 
-#include "engine/subprocess.h"
+#include "base/subprocess.h"
 
 #include <cstdlib>
 

@@ -17,8 +17,8 @@
 #include <thread>
 #include <vector>
 
-#include "engine/bdb_environment.h"
-#include "engine/status.h"
+#include "engine/bdb/bdb_environment.h"
+#include "base/status.h"
 
 namespace bdb {
 

@@ -18,7 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "engine/log_names.h"
+#include "engine/bdb/log_names.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 

@@ -17,9 +17,9 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/backup_id.h"
-#include "engine/file_io.h"
-#include "engine/log_names.h"
+#include "engine/repository/backup_id.h"
+#include "base/file_io.h"
+#include "engine/bdb/log_names.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 

@@ -17,8 +17,8 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/backup_id.h"
-#include "engine/subprocess.h"
+#include "engine/repository/backup_id.h"
+#include "base/subprocess.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 

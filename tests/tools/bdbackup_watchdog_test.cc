@@ -22,9 +22,9 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/log_names.h"
-#include "engine/region_users.h"
-#include "engine/subprocess.h"
+#include "engine/bdb/log_names.h"
+#include "engine/bdb/region_users.h"
+#include "base/subprocess.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 

@@ -17,12 +17,12 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/bdb_environment.h"
-#include "engine/content_hash.h"
-#include "engine/file_io.h"
-#include "engine/log_names.h"
-#include "engine/manifest.h"
-#include "engine/repository.h"
+#include "engine/bdb/bdb_environment.h"
+#include "engine/copy/content_hash.h"
+#include "base/file_io.h"
+#include "engine/bdb/log_names.h"
+#include "engine/repository/manifest.h"
+#include "engine/repository/repository.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 

@@ -16,8 +16,8 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/bdb_environment.h"
-#include "engine/file_io.h"
+#include "engine/bdb/bdb_environment.h"
+#include "base/file_io.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 

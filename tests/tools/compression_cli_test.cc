@@ -10,7 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "engine/stored_file.h"
+#include "engine/repository/stored_file.h"
 #include "tests/support/committed_env_cli_test.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"

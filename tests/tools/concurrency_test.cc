@@ -16,10 +16,10 @@
 #include <thread>
 
 #include "engine/engine_context.h"
-#include "engine/file_io.h"
-#include "engine/log_names.h"
-#include "engine/repository.h"
-#include "engine/subprocess.h"
+#include "base/file_io.h"
+#include "engine/bdb/log_names.h"
+#include "engine/repository/repository.h"
+#include "base/subprocess.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 

@@ -13,8 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "engine/crash_points.h"
-#include "engine/log_names.h"
+#include "base/crash_points.h"
+#include "engine/bdb/log_names.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 

@@ -16,9 +16,9 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/backup_id.h"
+#include "engine/repository/backup_id.h"
 #include "engine/engine_context.h"
-#include "engine/log_names.h"
+#include "engine/bdb/log_names.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 

@@ -20,7 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/bulk_writer.h"
-#include "engine/subprocess.h"
+#include "base/subprocess.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 

@@ -2,9 +2,9 @@
 // or 1, --json), optionally written as a Prometheus textfile.
 #include <fmt/format.h>
 
-#include "engine/backup_id.h"
-#include "engine/duration.h"
-#include "engine/repository_health.h"
+#include "engine/repository/backup_id.h"
+#include "base/duration.h"
+#include "engine/upkeep/repository_health.h"
 #include "tools/bdbackup/commands.h"
 
 namespace bdb {

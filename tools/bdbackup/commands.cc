@@ -3,14 +3,14 @@
 #include <algorithm>
 #include <fmt/format.h>
 
-#include "engine/archive.h"
-#include "engine/backup.h"
-#include "engine/backup_id.h"
-#include "engine/log_names.h"
-#include "engine/repository.h"
-#include "engine/restore.h"
-#include "engine/stored_file.h"
-#include "engine/verify.h"
+#include "engine/backup/archive.h"
+#include "engine/backup/backup.h"
+#include "engine/repository/backup_id.h"
+#include "engine/bdb/log_names.h"
+#include "engine/repository/repository.h"
+#include "engine/restore/restore.h"
+#include "engine/repository/stored_file.h"
+#include "engine/restore/verify.h"
 #include "tools/bdbackup/output_format.h"
 
 namespace bdb {

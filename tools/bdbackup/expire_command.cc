@@ -2,9 +2,9 @@
 // flags, RunExpire, and its report (text and JSON).
 #include <fmt/format.h>
 
-#include "engine/duration.h"
-#include "engine/expire.h"
-#include "engine/log_names.h"
+#include "base/duration.h"
+#include "engine/upkeep/expire.h"
+#include "engine/bdb/log_names.h"
 #include "tools/bdbackup/commands.h"
 #include "tools/bdbackup/output_format.h"
 

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "engine/expire.h"
+#include "engine/upkeep/expire.h"
 #include "tools/bdbackup/commands.h"
 
 namespace bdb {

@@ -17,7 +17,7 @@
 #include <string>
 
 #include "engine/engine_context.h"
-#include "engine/status.h"
+#include "base/status.h"
 #include "tools/bdbackup/commands.h"
 
 namespace bdb {

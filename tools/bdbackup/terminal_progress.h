@@ -9,7 +9,7 @@
 #include <mutex>
 #include <string>
 
-#include "engine/progress.h"
+#include "base/progress.h"
 
 namespace bdb {
 

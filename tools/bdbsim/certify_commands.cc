@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/file_io.h"
+#include "base/file_io.h"
 #include "simulator/certify/ack_listener.h"
 #include "simulator/certify/certification_record.h"
 #include "simulator/certify/certify_check.h"

@@ -9,11 +9,11 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/file_io.h"
-#include "engine/recovery.h"
-#include "engine/repository.h"
-#include "engine/restore.h"
-#include "engine/verify.h"
+#include "base/file_io.h"
+#include "engine/recovery/recovery.h"
+#include "engine/repository/repository.h"
+#include "engine/restore/restore.h"
+#include "engine/restore/verify.h"
 #include "simulator/agent/backup_agent.h"
 #include "simulator/harness/oracle.h"
 #include "simulator/faults/power_cut.h"

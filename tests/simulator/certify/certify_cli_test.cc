@@ -16,8 +16,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "engine/file_io.h"
-#include "engine/subprocess.h"
+#include "base/file_io.h"
+#include "base/subprocess.h"
 #include "simulator/certify/ack_file.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"

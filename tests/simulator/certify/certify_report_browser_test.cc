@@ -14,7 +14,7 @@
 #include <string>
 #include <system_error>
 
-#include "engine/file_io.h"
+#include "base/file_io.h"
 #include "simulator/certify/certify_report.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"

@@ -12,7 +12,7 @@
 
 #include <string>
 
-#include "engine/file_io.h"
+#include "base/file_io.h"
 #include "simulator/faults/power_loss_journal.h"
 #include "simulator/faults/power_loss_records.h"
 #include "tests/support/test_env.h"

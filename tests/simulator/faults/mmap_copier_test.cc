@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/content_hash.h"
+#include "engine/copy/content_hash.h"
 #include "tests/support/test_env.h"
 
 namespace bdb::sim {

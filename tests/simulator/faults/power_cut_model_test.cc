@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/file_io.h"
+#include "base/file_io.h"
 #include "simulator/faults/journaled_file_io.h"
 #include "simulator/faults/power_loss_journal.h"
 #include "tests/support/test_env.h"

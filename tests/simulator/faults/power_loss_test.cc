@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "engine/recovery.h"
+#include "engine/recovery/recovery.h"
 #include "simulator/harness/oracle.h"
 #include "simulator/faults/power_loss_journal.h"
 #include "simulator/workload/workload_process.h"

@@ -11,10 +11,10 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/backup.h"
+#include "engine/backup/backup.h"
 #include "engine/engine_context.h"
-#include "engine/file_io.h"
-#include "engine/restore.h"
+#include "base/file_io.h"
+#include "engine/restore/restore.h"
 #include "simulator/faults/journaled_file_io.h"
 #include "simulator/faults/power_loss_journal.h"
 #include "simulator/faults/shared_cut_counter.h"

@@ -13,8 +13,8 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/file_io.h"
-#include "engine/recovery.h"
+#include "base/file_io.h"
+#include "engine/recovery/recovery.h"
 #include "simulator/faults/storage_device.h"
 #include "simulator/harness/oracle.h"
 #include "simulator/workload/workload_process.h"

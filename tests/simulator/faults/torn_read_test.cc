@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/verified_copy.h"
+#include "engine/copy/verified_copy.h"
 #include "simulator/faults/fault_schedule.h"
 #include "simulator/faults/torn_read_file_io.h"
 #include "tests/support/test_env.h"

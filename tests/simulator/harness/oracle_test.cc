@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "engine/recovery.h"
+#include "engine/recovery/recovery.h"
 #include "simulator/harness/oracle.h"
 #include "simulator/harness/oracle_process.h"
 #include "tests/support/run_process.h"

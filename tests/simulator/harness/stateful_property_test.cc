@@ -27,9 +27,9 @@
 #include <rapidcheck.h>
 #include <rapidcheck/state.h>
 
-#include "engine/file_io.h"
-#include "engine/recovery.h"
-#include "engine/restore.h"
+#include "base/file_io.h"
+#include "engine/recovery/recovery.h"
+#include "engine/restore/restore.h"
 #include "simulator/agent/backup_agent.h"
 #include "simulator/agent/plan_codec.h"
 #include "simulator/harness/child_process.h"

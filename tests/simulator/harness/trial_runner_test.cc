@@ -15,7 +15,7 @@
 #include "tests/support/trial_helpers.h"
 #include <nlohmann/json.hpp>
 
-#include "engine/file_io.h"
+#include "base/file_io.h"
 #include "simulator/plan/scenario.h"
 #include "simulator/harness/trial_runner.h"
 #include "tests/support/run_process.h"

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "engine/file_io.h"
+#include "base/file_io.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <system_error>
 
-#include "engine/file_io.h"
+#include "base/file_io.h"
 #include "simulator/report/report_html.h"
 #include "tests/support/run_process.h"
 

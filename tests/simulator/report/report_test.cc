@@ -10,7 +10,7 @@
 #include <thread>
 #include <cstdlib>
 
-#include "engine/file_io.h"
+#include "base/file_io.h"
 #include "simulator/harness/progress_bar.h"
 #include "simulator/report/report_html.h"
 #include "simulator/report/report_json.h"

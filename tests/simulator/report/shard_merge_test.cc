@@ -4,7 +4,7 @@
 #include <rapidcheck/gtest.h>
 #include <stdlib.h>
 
-#include "engine/file_io.h"
+#include "base/file_io.h"
 #include "simulator/report/report_json.h"
 #include "simulator/report/report_merge.h"
 #include "simulator/report/shard.h"

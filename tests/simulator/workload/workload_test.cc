@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "engine/recovery.h"
+#include "engine/recovery/recovery.h"
 #include "simulator/workload/ack_ledger.h"
 #include "simulator/harness/oracle.h"
 #include "simulator/workload/payload.h"
