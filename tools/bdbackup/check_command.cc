@@ -53,7 +53,7 @@ nlohmann::json HealthJson(const HealthReport& r) {
 
 }  // namespace
 
-Status RunCheckCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
+Status RunCheckCommand(const EngineContext& ctx, const CheckOptions& o, CommandResult* r) {
   HealthRequest request;
   request.repo = o.repo;
   int64_t ms = 0;

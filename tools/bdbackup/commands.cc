@@ -50,7 +50,7 @@ std::string LogRange(uint32_t first, uint32_t last) {
   return first == last ? LogFileName(first) : LogFileName(first) + ".." + LogFileName(last).substr(4);
 }
 
-Status RunArchiveCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
+Status RunArchiveCommand(const EngineContext& ctx, const ArchiveOptions& o, CommandResult* r) {
   ArchiveOutcome out;
   ArchiveRequest request{o.home, o.repo};
   BDB_RETURN_IF_ERROR(ParseCompression(o.compress, &request.compress_level));
@@ -74,14 +74,14 @@ Status RunArchiveCommand(const EngineContext& ctx, const CommandOptions& o, Comm
   return Status::OK();
 }
 
-Status RunBackupCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
+Status RunBackupCommand(const EngineContext& ctx, const BackupOptions& o, CommandResult* r) {
   BackupRequest request{o.home,           o.repo,         o.mode, o.checkpoint, o.recover_as_you_go, o.skip_if_unchanged,
                         o.hold_hotbackup, o.hot_if_refused};
   BDB_RETURN_IF_ERROR(ParseCompression(o.compress, &request.compress_level));
   ExpireRequest expire;
   if (o.expire_after) {  // a bad policy is refused before anything is copied
     expire.repo = o.repo;
-    BDB_RETURN_IF_ERROR(RetentionPolicyFromOptions(o, &expire.policy));
+    BDB_RETURN_IF_ERROR(RetentionPolicyFromOptions(o, "backup --expire", /*pins_only=*/false, &expire.policy));
   }
   BackupOutcome out;
   BDB_RETURN_IF_ERROR(RunBackup(ctx, request, &out));
@@ -126,7 +126,7 @@ Status RunBackupCommand(const EngineContext& ctx, const CommandOptions& o, Comma
   return Status::OK();
 }
 
-Status RunListCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
+Status RunListCommand(const EngineContext& ctx, const ListOptions& o, CommandResult* r) {
   std::unique_ptr<Repository> repo;
   BDB_RETURN_IF_ERROR(Repository::Open(ctx.io, o.repo, /*create_if_missing=*/false, &repo));
   std::vector<std::string> ids;
@@ -166,7 +166,7 @@ Status RunListCommand(const EngineContext& ctx, const CommandOptions& o, Command
   return Status::OK();
 }
 
-Status RunVerifyCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
+Status RunVerifyCommand(const EngineContext& ctx, const VerifyOptions& o, CommandResult* r) {
   VerifyOutcome out;
   Status s = RunVerify(ctx, VerifyRequest{o.repo, o.backup, ""}, &out);
   r->json = {{"command", "verify"}, {"backup", out.backup_id}, {"chain", out.chain}, {"ok", s.ok()},
@@ -185,7 +185,7 @@ Status RunVerifyCommand(const EngineContext& ctx, const CommandOptions& o, Comma
   return Status::OK();
 }
 
-Status RunRestoreCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
+Status RunRestoreCommand(const EngineContext& ctx, const RestoreOptions& o, CommandResult* r) {
   RestoreRequest request{o.repo, o.target, o.backup, o.until, o.live_logs, o.force};
   RestoreOutcome out;
   BDB_RETURN_IF_ERROR(RunRestore(ctx, request, &out));

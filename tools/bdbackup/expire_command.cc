@@ -3,20 +3,21 @@
 #include <fmt/format.h>
 
 #include "base/duration.h"
-#include "engine/upkeep/expire.h"
 #include "engine/bdb/log_names.h"
+#include "engine/upkeep/expire.h"
 #include "tools/bdbackup/commands.h"
 #include "tools/bdbackup/output_format.h"
 
 namespace bdb {
 
-Status RetentionPolicyFromOptions(const CommandOptions& o, RetentionPolicy* policy) {
+Status RetentionPolicyFromOptions(const RetentionOptions& o, const std::string& command, bool pins_only,
+                                  RetentionPolicy* policy) {
   *policy = RetentionPolicy();
-  if (o.keep_full_given) {
-    if (o.keep_full < 1 || o.keep_full > UINT32_MAX)
+  if (o.keep_full) {
+    if (*o.keep_full < 1 || *o.keep_full > UINT32_MAX)
       return Status::InvalidArgument("bad usage: --keep-full needs a positive number of full backups, not " +
-                                     std::to_string(o.keep_full));
-    policy->keep_full = static_cast<uint32_t>(o.keep_full);
+                                     std::to_string(*o.keep_full));
+    policy->keep_full = static_cast<uint32_t>(*o.keep_full);
   }
   int64_t ms = 0;
   if (!o.keep_for.empty()) {
@@ -28,11 +29,9 @@ Status RetentionPolicyFromOptions(const CommandOptions& o, RetentionPolicy* poli
     policy->keep_pitr_ms = ms;
   }
   policy->pins = o.pins;
-  // `expire --pin ID` / `--unpin ID` alone only change the recorded pins.
-  const bool pins_only = !o.expire_after && (!o.pins.empty() || !o.unpin.empty());
   if (!policy->HasRule() && !pins_only) {
     return Status::InvalidArgument(
-        std::string("bad usage: ") + (o.expire_after ? "backup --expire" : "expire") +
+        "bad usage: " + command +
         " needs a retention policy: --keep-full N, --keep-for DURATION or --keep-pitr DURATION");
   }
   return Status::OK();
@@ -94,12 +93,14 @@ void DescribeExpire(const ExpireOutcome& out, bool dry_run, nlohmann::json* json
   if (!out.pins.empty()) *text += "  " + pins_line;
 }
 
-Status RunExpireCommand(const EngineContext& ctx, const CommandOptions& o, CommandResult* r) {
+Status RunExpireCommand(const EngineContext& ctx, const ExpireOptions& o, CommandResult* r) {
   ExpireRequest request;
   request.repo = o.repo;
   request.dry_run = o.dry_run;
   request.unpin = o.unpin;
-  BDB_RETURN_IF_ERROR(RetentionPolicyFromOptions(o, &request.policy));
+  // `expire --pin ID` / `--unpin ID` alone only change the recorded pins.
+  const bool pins_only = !o.pins.empty() || !o.unpin.empty();
+  BDB_RETURN_IF_ERROR(RetentionPolicyFromOptions(o, "expire", pins_only, &request.policy));
   ExpireOutcome out;
   BDB_RETURN_IF_ERROR(RunExpire(ctx, request, &out));
   DescribeExpire(out, o.dry_run, &r->json, &r->text);

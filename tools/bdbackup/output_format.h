@@ -16,9 +16,11 @@ std::string Size(uint64_t bytes);
 // "log.0000000003..0000000005", "log.0000000003", or "-" for 0.
 std::string LogRange(uint32_t first, uint32_t last);
 
-// The retention policy the flags give. InvalidArgument (bad usage, one line)
-// for a bad --keep-full, a bad duration, or no rule at all.
-Status RetentionPolicyFromOptions(const CommandOptions& o, RetentionPolicy* policy);
+// The retention policy the flags give. InvalidArgument (bad usage, one line,
+// naming `command`) for a bad --keep-full, a bad duration, or no rule at all
+// unless pins_only (expire --pin/--unpin alone only change the pins).
+Status RetentionPolicyFromOptions(const RetentionOptions& o, const std::string& command, bool pins_only,
+                                  RetentionPolicy* policy);
 
 // The report of one expire run, dry or not.
 void DescribeExpire(const ExpireOutcome& out, bool dry_run, nlohmann::json* json, std::string* text);

@@ -55,23 +55,27 @@ void SleepUntil(Clock::time_point until) {
 
 }  // namespace
 
-Status ValidateRepeat(const CommandOptions& o, const RepeatOptions& repeat) {
-  if (!(repeat.every_seconds > 0) || !std::isfinite(repeat.every_seconds))
+Status ValidateRepeat(const BackupOptions& o) {
+  if (o.count && *o.count < 1) return Status::InvalidArgument("bad usage: --count needs a positive number of backups");
+  const double every = o.every_seconds.value_or(0);
+  if (!(every > 0) || !std::isfinite(every))
     return Status::InvalidArgument("bad usage: --every needs a positive number of seconds");
   if (o.mode != "incremental")
-    return Status::InvalidArgument("bad usage: --every repeats incremental backups: use it with --mode incremental (take "
-                                   "the full backup first)");
+    return Status::InvalidArgument(
+        "bad usage: --every repeats incremental backups: use it with --mode incremental (take "
+        "the full backup first)");
   return Status::OK();
 }
 
-Status RunRepeatedBackups(const EngineContext& ctx, const CommandOptions& o, const RepeatOptions& repeat,
+Status RunRepeatedBackups(const EngineContext& ctx, const BackupOptions& o,
                           const std::function<void(const RepeatTurn&)>& report, RepeatSummary* summary) {
   *summary = RepeatSummary();
-  BDB_RETURN_IF_ERROR(ValidateRepeat(o, repeat));
-  CommandOptions each = o;
+  BDB_RETURN_IF_ERROR(ValidateRepeat(o));
+  const uint64_t count = o.count ? static_cast<uint64_t>(*o.count) : 0;  // 0: until a signal
+  BackupOptions each = o;
   each.skip_if_unchanged = true;
   StopSignals signals;
-  const auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(repeat.every_seconds));
+  const auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*o.every_seconds));
   for (uint64_t number = 1;; ++number) {
     const Clock::time_point start = Clock::now();
     RepeatTurn turn;
@@ -91,7 +95,7 @@ Status RunRepeatedBackups(const EngineContext& ctx, const CommandOptions& o, con
     } else {
       ++summary->published;
     }
-    if (repeat.count > 0 && number >= repeat.count) {
+    if (count > 0 && number >= count) {
       summary->stopped_by = "count";
       return Status::OK();
     }

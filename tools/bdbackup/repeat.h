@@ -1,7 +1,7 @@
 // Repeated incremental backups: `backup --mode incremental --every SECONDS`.
-// The seeds' "incremental backups on a shorter interval" (and recovery as you
-// go, with --recover-as-you-go, for a hot failover kept current) without cron
-// and without paying, for each backup, a process start, library loading and
+// Incremental backups on a shorter interval (and recovery as you go, with
+// --recover-as-you-go, for a hot failover kept current) without cron and
+// without paying, for each backup, a process start, library loading and
 // repository set-up: one incremental now, then one every SECONDS (start to
 // start; at once if one took longer), until `count` are published or SIGINT
 // or SIGTERM asks the loop to stop. A backup under way is always finished
@@ -16,25 +16,20 @@
 #include <functional>
 #include <string>
 
-#include "engine/engine_context.h"
 #include "base/status.h"
+#include "engine/engine_context.h"
 #include "tools/bdbackup/commands.h"
 
 namespace bdb {
-
-struct RepeatOptions {
-  double every_seconds = 0;  // > 0
-  uint64_t count = 0;        // turns to run; 0: until stopped by a signal
-};
 
 // One turn of the loop, as it ends.
 struct RepeatTurn {
   uint64_t number = 0;  // 1-based
   Status status;
-  bool skipped = false;      // Busy: the repository was locked, nothing was written
-  bool unchanged = false;    // nothing new since the latest backup, nothing was written
-  double duration_ms = 0;    // this backup, from its start to its publish (or failure)
-  CommandResult result;      // as RunBackupCommand made it (when status is OK)
+  bool skipped = false;    // Busy: the repository was locked, nothing was written
+  bool unchanged = false;  // nothing new since the latest backup, nothing was written
+  double duration_ms = 0;  // this backup, from its start to its publish (or failure)
+  CommandResult result;    // as RunBackupCommand made it (when status is OK)
 };
 
 struct RepeatSummary {
@@ -44,13 +39,15 @@ struct RepeatSummary {
   std::string stopped_by;  // "count", "signal" or "error"
 };
 
-// InvalidArgument "bad usage: ..." for options that cannot repeat.
-Status ValidateRepeat(const CommandOptions& o, const RepeatOptions& repeat);
+// InvalidArgument "bad usage: ..." for options that cannot repeat
+// (o.every_seconds: > 0; o.count: none, or > 0 turns).
+Status ValidateRepeat(const BackupOptions& o);
 
 // Runs the loop; calls report after every turn (to print it at once).
 // Returns the error that ended it, else OK. Installs SIGINT and SIGTERM
 // handlers (SA_RESTART) for its duration and restores the previous ones.
-Status RunRepeatedBackups(const EngineContext& ctx, const CommandOptions& o, const RepeatOptions& repeat,
+// REQUIRES: o.every_seconds is set.
+Status RunRepeatedBackups(const EngineContext& ctx, const BackupOptions& o,
                           const std::function<void(const RepeatTurn&)>& report, RepeatSummary* summary);
 
 }  // namespace bdb
