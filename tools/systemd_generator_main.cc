@@ -11,6 +11,7 @@
 // Thread-safety: single-threaded program.
 #include <dirent.h>
 #include <sys/stat.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -18,7 +19,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
-#include <toml++/toml.h>
 #include <vector>
 
 namespace {
@@ -28,9 +28,7 @@ struct Instance {
 };
 
 // systemd.exec quotes a path with spaces; bdbackup's paths rarely have any.
-std::string Quoted(const std::string& path) {
-  return path.find(' ') == std::string::npos ? path : "\"" + path + "\"";
-}
+std::string Quoted(const std::string& path) { return path.find(' ') == std::string::npos ? path : "\"" + path + "\""; }
 
 bool ReadInstance(const std::string& path, Instance* instance) {
   toml::table root;

@@ -20,9 +20,9 @@ TEST(BdbsimPathsTest, ReportAndSandboxThroughLinks) {
   ASSERT_EQ(::mkdir(tmp.Sub("sandboxes").c_str(), 0755), 0);
   ASSERT_EQ(::symlink(tmp.Sub("reports").c_str(), tmp.Sub("reports-link").c_str()), 0);
   ASSERT_EQ(::symlink(tmp.Sub("sandboxes").c_str(), tmp.Sub("sandbox-link").c_str()), 0);
-  ProcessResult r = RunProcess({"env", "BDBSIM_SANDBOX=" + tmp.Sub("sandbox-link"), BDBSIM_BIN, "run", kScenario,
-                                "--trials", "1", "--jobs", "1", "--seed", "3", "--report",
-                                tmp.Sub("reports-link/shard-1")});
+  ProcessResult r =
+      RunProcess({"env", "BDBSIM_SANDBOX=" + tmp.Sub("sandbox-link"), BDBSIM_BIN, "run", kScenario, "--trials", "1",
+                  "--jobs", "1", "--seed", "3", "--report", tmp.Sub("reports-link/shard-1")});
   ASSERT_EQ(r.exit_code, 0) << DescribeRun(r);
   EXPECT_FALSE(ReadFileContents(tmp.Sub("reports/shard-1/report.json")).empty());
   // A merge written under the link, from a shard read through it.

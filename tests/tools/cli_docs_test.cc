@@ -86,7 +86,8 @@ TEST(CliDocsTest, HelpShowsEveryDocumentedOption) {
     argv.push_back("--help");
     ProcessResult r = RunProcess(argv);
     ASSERT_EQ(r.exit_code, 0) << section << ": " << DescribeRun(r);
-    for (const std::string& option : options) EXPECT_NE(r.out.find(option + " "), std::string::npos) << section << " --help lacks " << option;
+    for (const std::string& option : options)
+      EXPECT_NE(r.out.find(option + " "), std::string::npos) << section << " --help lacks " << option;
     EXPECT_NE(r.out.find("Exit codes:"), std::string::npos) << section;
     EXPECT_NE(r.out.find("Examples:"), std::string::npos) << section;
   }
@@ -141,8 +142,8 @@ TEST(CliDocsTest, BashCompletionCompletesCommandsOptionsAndChoices) {
   const std::string script = tmp.Sub("completion/bdbackup");
   auto complete = [&](const std::string& line) {
     const std::string program = line.substr(0, line.find(' '));
-    const std::string cmd = "source " + tmp.Sub("completion/" + program) +
-                            "; COMP_WORDS=(" + line + "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _" + program +
+    const std::string cmd = "source " + tmp.Sub("completion/" + program) + "; COMP_WORDS=(" + line +
+                            "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _" + program +
                             "; printf '%s\\n' \"${COMPREPLY[@]}\"";
     return RunProcess({"bash", "-c", cmd});
   };

@@ -52,7 +52,8 @@ std::vector<std::string> ReadmeInstallLines() {
 }
 
 void Replace(std::string* s, const std::string& from, const std::string& to) {
-  for (size_t at = s->find(from); at != std::string::npos; at = s->find(from, at + to.size())) s->replace(at, from.size(), to);
+  for (size_t at = s->find(from); at != std::string::npos; at = s->find(from, at + to.size()))
+    s->replace(at, from.size(), to);
 }
 
 TEST(PackageTest, Build) {
@@ -65,7 +66,8 @@ TEST(PackageTest, Build) {
   ASSERT_EQ(info.exit_code, 0) << DescribeRun(info);
   for (const char* dep : {"libdb5.3", "libfiu0", "libzstd1", "libssl3", "adduser", "db5.3-util"})
     EXPECT_NE(info.out.find(dep), std::string::npos) << "Depends lacks " << dep << "\n" << info.out;
-  for (const char* part : {"postinst", "postrm", "conffiles"}) EXPECT_NE(info.out.find(part), std::string::npos) << part;
+  for (const char* part : {"postinst", "postrm", "conffiles"})
+    EXPECT_NE(info.out.find(part), std::string::npos) << part;
   ProcessResult contents = RunProcess({"dpkg-deb", "--contents", deb});
   ASSERT_EQ(contents.exit_code, 0);
   for (const char* path :
@@ -82,10 +84,11 @@ class PackageInstallTest : public ::testing::Test {
  protected:
   void TearDown() override {
     if (installed_) {
-      ProcessResult purge = Sh("DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq bdbackup >/dev/null 2>&1; "
-                               "rm -f /etc/bdbackup/app.toml; rmdir /etc/bdbackup 2>/dev/null; "
-                               "rm -f /etc/systemd/system/timers.target.wants/bdbackup-archive@app.timer; "
-                               "dpkg -s bdbackup >/dev/null 2>&1 && echo still-installed || true");
+      ProcessResult purge =
+          Sh("DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq bdbackup >/dev/null 2>&1; "
+             "rm -f /etc/bdbackup/app.toml; rmdir /etc/bdbackup 2>/dev/null; "
+             "rm -f /etc/systemd/system/timers.target.wants/bdbackup-archive@app.timer; "
+             "dpkg -s bdbackup >/dev/null 2>&1 && echo still-installed || true");
       EXPECT_EQ(purge.out, "") << "the package was not removed";
       EXPECT_NE(Sh("getent passwd bdbackup").exit_code, 0) << "purge left the bdbackup user";
     }
@@ -126,8 +129,9 @@ TEST_F(PackageInstallTest, InstallAndSchedule) {
     ASSERT_EQ(r.exit_code, 0) << line << ": " << DescribeRun(r);
   }
   if (!SystemdIsPid1())
-    std::printf("systemd is not PID 1 here: bdbackup-archive@app.timer is enabled, not started; the units are "
-                "checked with systemd-analyze verify, and the archive they run is run as their user\n");
+    std::printf(
+        "systemd is not PID 1 here: bdbackup-archive@app.timer is enabled, not started; the units are "
+        "checked with systemd-analyze verify, and the archive they run is run as their user\n");
   EXPECT_EQ(Sh("systemctl is-enabled bdbackup-archive@app.timer").out, "enabled\n");
 
   ProcessResult version = RunProcess({"/usr/bin/bdbackup", "--version"});
@@ -153,9 +157,9 @@ TEST_F(PackageInstallTest, InstallAndSchedule) {
   for (const char* kind : {"archive", "backup", "incremental", "check"}) {
     for (const char* type : {"service", "timer"}) {
       const std::string unit = std::string("bdbackup-") + kind + "@app." + type;
-      ProcessResult v = Sh("cp /lib/systemd/system/bdbackup-" + std::string(kind) + "@." + type + " " + gen.Sub(unit) +
-                           " && cd " + gen.path() + " && SYSTEMD_LOG_LEVEL=warning systemd-analyze verify " +
-                           gen.Sub(unit));
+      ProcessResult v =
+          Sh("cp /lib/systemd/system/bdbackup-" + std::string(kind) + "@." + type + " " + gen.Sub(unit) + " && cd " +
+             gen.path() + " && SYSTEMD_LOG_LEVEL=warning systemd-analyze verify " + gen.Sub(unit));
       EXPECT_EQ(v.exit_code, 0) << unit << ": " << DescribeRun(v);
       EXPECT_EQ(v.err, "") << unit;
     }
@@ -164,7 +168,8 @@ TEST_F(PackageInstallTest, InstallAndSchedule) {
   ASSERT_EQ(Sh("mkdir -p " + tmp.Sub("backups") + " && chown -R bdbackup:bdbackup " + home + " " + tmp.Sub("backups"))
                 .exit_code,
             0);
-  ProcessResult archive = Sh("runuser -u bdbackup -- /usr/bin/bdbackup archive --config /etc/bdbackup/app.toml --checkpoint");
+  ProcessResult archive =
+      Sh("runuser -u bdbackup -- /usr/bin/bdbackup archive --config /etc/bdbackup/app.toml --checkpoint");
   EXPECT_EQ(archive.exit_code, 0) << DescribeRun(archive);
   EXPECT_NE(archive.out.find("archived "), std::string::npos) << archive.out;
 }

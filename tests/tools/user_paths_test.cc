@@ -99,8 +99,7 @@ TEST_F(UserPathsTest, KeyPasswordAndConfigFilesThroughLinks) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, ErrorLine("password file '" + tmp_.Sub("etc/empty-password") + "' is empty"));
   // --config through a link supplies its flags.
-  std::ofstream(tmp_.Sub("etc/app.toml")) << "repo = \"" << repo_ << "\"\nencrypt_key_file = \"" << key_link
-                                           << "\"\n";
+  std::ofstream(tmp_.Sub("etc/app.toml")) << "repo = \"" << repo_ << "\"\nencrypt_key_file = \"" << key_link << "\"\n";
   const std::string config_link = Link(tmp_.Sub("etc/app.toml"), "config-link");
   nlohmann::json list = Ok({"list", "--config", config_link});
   EXPECT_EQ(list["backups"].size(), 1u);

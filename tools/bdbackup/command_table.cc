@@ -63,9 +63,12 @@ const OptionDef kCompress{
     .value = "zstd[:LEVEL]",
     .type = ValueType::kString,
     .help = "store the copied database and log files compressed: zstd or zstd:LEVEL (1-19, default 3)"};
-const OptionDef kCheckpoint{.name = "--checkpoint",
-                            .type = ValueType::kFlag,
-                            .help = "force a checkpoint first (default: rely on the application's own checkpoints)"};
+const OptionDef kArchiveCheckpoint{
+    .name = "--checkpoint",
+    .type = ValueType::kFlag,
+    .help = "force a checkpoint first (default: rely on the application's own checkpoints)"};
+const OptionDef kBackupCheckpoint{
+    .name = "--checkpoint", .type = ValueType::kFlag, .help = "checkpoint the environment first"};
 const OptionDef kTakeOver{
     .name = "--take-over-log-removal",
     .type = ValueType::kFlag,
@@ -202,7 +205,7 @@ cli::Command Archive() {
       .Required()
       .Add(kRepo, &ArchiveOptions::repo)
       .Required()
-      .Add(kCheckpoint, &ArchiveOptions::checkpoint)
+      .Add(kArchiveCheckpoint, &ArchiveOptions::checkpoint)
       .Add(kTakeOver, &ArchiveOptions::take_over_log_removal)
       .Add(kCompress, &ArchiveOptions::compress);
   AddShared(&b);
@@ -230,7 +233,7 @@ cli::Command Backup() {
       .Required()
       .Add(kMode, &BackupOptions::mode)
       .Required()
-      .Add(kCheckpoint, &BackupOptions::checkpoint)
+      .Add(kBackupCheckpoint, &BackupOptions::checkpoint)
       .Add(kRecoverAsYouGo, &BackupOptions::recover_as_you_go)
       .Add(kHotIfRefused, &BackupOptions::hot_if_refused)
       .Add(kHoldHotbackup, &BackupOptions::hold_hotbackup)

@@ -82,7 +82,8 @@ std::string OptionsTable(const Command& command) {
   for (const OptionUse& use : command.options) {
     const OptionDef& d = *use.def;
     std::string type = ValueTypeName(d.type);
-    if (d.type == ValueType::kPath) type = d.links == Links::kFollow ? "path (links followed)" : "path (its directory's links followed)";
+    if (d.type == ValueType::kPath)
+      type = d.links == Links::kFollow ? "path (links followed)" : "path (its directory's links followed)";
     if (d.arity > 1) type = fmt::format("{} {}s", d.arity, type == "integer" ? "integer" : type);
     if (d.repeatable) type += ", repeatable";
     if (use.required) type += ", required";
@@ -103,9 +104,37 @@ std::string ExitCodeTable(const std::vector<ExitCode>& codes) {
   return out;
 }
 
+// prefix, then the terms, wrapped at width; continuation lines are indented
+// to the first term.
+std::string WrapTerms(const std::string& prefix, const std::vector<std::string>& terms, size_t width) {
+  std::string out, line = prefix;
+  const std::string indent(prefix.size() + 1, ' ');
+  for (const std::string& t : terms) {
+    if (line.size() > indent.size() && line.size() + 1 + t.size() > width) {
+      out += line + "\n";
+      line = indent + t;
+    } else {
+      line += " " + t;
+    }
+  }
+  return out + line;
+}
+
+// The full synopsis (shared options too), wrapped between options.
+std::string FullSynopsis(const Program& program, const Command& command, size_t width) {
+  std::vector<std::string> terms;
+  for (const OptionUse& use : command.options) terms.push_back(Term(use));
+  return WrapTerms(program.name + " " + command.path, terms, width);
+}
+
+std::string Sentence(std::string text) {
+  if (!text.empty()) text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
+  return text + ".";
+}
+
 std::string CommandMarkdown(const Program& program, const Command& command) {
-  std::string out = fmt::format("### {} {}\n\n{}.\n\n", program.name, command.path, command.summary);
-  out += "```\n" + Wrap(Synopsis(program, command, true), 100, "    ") + "\n```\n\n";
+  std::string out = fmt::format("### {} {}\n\n{}\n\n", program.name, command.path, Sentence(command.summary));
+  out += "```\n" + FullSynopsis(program, command, 100) + "\n```\n\n";
   if (!command.description.empty()) out += Wrap(command.description, 78, "") + "\n\n";
   out += OptionsTable(command) + "\n";
   if (!command.examples.empty()) out += "Examples:\n\n";
@@ -142,7 +171,7 @@ std::string CommandManPage(const Program& program, const Command& command, const
   std::string out =
       fmt::format(".TH {} 1 \"{}\" \"{} {}\" \"User Commands\"\n", Upper(page), date, program.name, program.version);
   out += ".SH NAME\n" + Roff(page) + " \\- " + Roff(command.summary) + "\n";
-  out += ".SH SYNOPSIS\n.nf\n" + Roff(Wrap(Synopsis(program, command, true), 78, "    ")) + "\n.fi\n";
+  out += ".SH SYNOPSIS\n.nf\n" + Roff(FullSynopsis(program, command, 78)) + "\n.fi\n";
   if (!command.description.empty()) out += ".SH DESCRIPTION\n" + Roff(command.description) + "\n";
   out += ".SH OPTIONS\n";
   for (const OptionUse& use : command.options) out += ManOption(use);
@@ -165,22 +194,6 @@ std::string ProgramManPage(const Program& program, const std::string& date) {
   for (const Command& c : program.commands) refs.push_back(".BR " + PageName(program, c) + " (1)");
   out += Join(refs, ",\n") + "\n";
   return out;
-}
-
-// prefix, then the terms, wrapped at width; continuation lines are indented
-// to the first term.
-std::string WrapTerms(const std::string& prefix, const std::vector<std::string>& terms, size_t width) {
-  std::string out, line = prefix;
-  const std::string indent(prefix.size() + 1, ' ');
-  for (const std::string& t : terms) {
-    if (line.size() > indent.size() && line.size() + 1 + t.size() > width) {
-      out += line + "\n";
-      line = indent + t;
-    } else {
-      line += " " + t;
-    }
-  }
-  return out + line;
 }
 
 }  // namespace
