@@ -69,6 +69,11 @@ std::unique_ptr<CLI::App> BuildApp(const Program& program,
   auto app = std::make_unique<CLI::App>(program.name + " " + program.version + ": " + program.summary, program.name);
   app->set_version_flag("--version", program.version);
   app->require_subcommand(1);
+  std::string footer = "\n" + program.name +
+                       " COMMAND --help: a command's options, examples and exit codes (also man " + program.name +
+                       "-COMMAND).\n\nExit codes:\n";
+  for (const ExitCode& c : program.exit_codes) footer += fmt::format("  {}  {}\n", c.code, c.meaning);
+  app->footer(footer);
   for (const Command& command : program.commands) {
     CLI::App* cmd = AddCommand(program, app.get(), command);
     if (commands != nullptr) commands->emplace_back(cmd, &command);
