@@ -42,7 +42,7 @@ struct OptionDef {
   int arity = 1;                                     // values per occurrence (--value-bytes MIN MAX: 2)
   std::optional<std::pair<double, double>> range{};  // inclusive bounds of each value
   bool shared = false;                               // usage summaries list it once for every command that takes it
-  Links links = Links::kFollow;  // kPath only
+  Links links = Links::kFollow;                      // kPath only
 
   bool positional() const { return name.rfind("--", 0) != 0; }
   bool flag() const { return type == ValueType::kFlag; }
@@ -151,7 +151,12 @@ CLI::Option* AddBound(CLI::App* cmd, const OptionDef& def, T* field) {
   }
   if (!def.flag()) opt->type_name(def.value);
   if (def.arity > 1) opt->expected(def.arity)->option_text(def.value);
-  if (def.range) opt->check(CLI::Range(def.range->first, def.range->second).description(""));
+  if (def.range && def.type == ValueType::kInteger) {
+    opt->check(
+        CLI::Range(static_cast<int64_t>(def.range->first), static_cast<int64_t>(def.range->second)).description(""));
+  } else if (def.range) {
+    opt->check(CLI::Range(def.range->first, def.range->second).description(""));
+  }
   if (def.type == ValueType::kPath) opt->transform(FollowLinks(def.links));
   return opt;
 }
