@@ -80,6 +80,28 @@ TEST(PackageTest, Build) {
     EXPECT_NE(contents.out.find(path), std::string::npos) << "the package lacks " << path;
 }
 
+// systemd-analyze verify on every unit of the instance, with the drop-ins
+// the generator makes from its config (the account, ReadWritePaths=).
+void VerifyUnits(const std::string& home, const std::string& repo) {
+  TempDir gen("bdbackup-generator");
+  ProcessResult g = RunProcess({"/lib/systemd/system-generators/bdbackup-systemd-generator", gen.path()});
+  ASSERT_EQ(g.exit_code, 0) << DescribeRun(g);
+  const std::string dropin = ReadFileContents(gen.Sub("bdbackup-archive@app.service.d/50-instance.conf"));
+  EXPECT_NE(dropin.find("User=bdbackup\n"), std::string::npos) << dropin;
+  EXPECT_NE(dropin.find("ReadWritePaths=" + home + "\n"), std::string::npos) << dropin;
+  EXPECT_NE(dropin.find("ReadWritePaths=" + repo + "\n"), std::string::npos) << dropin;
+  for (const char* kind : {"archive", "backup", "incremental", "check"}) {
+    for (const char* type : {"service", "timer"}) {
+      const std::string unit = std::string("bdbackup-") + kind + "@app." + type;
+      ProcessResult v =
+          Sh("cp /lib/systemd/system/bdbackup-" + std::string(kind) + "@." + type + " " + gen.Sub(unit) + " && cd " +
+             gen.path() + " && SYSTEMD_LOG_LEVEL=warning systemd-analyze verify " + gen.Sub(unit));
+      EXPECT_EQ(v.exit_code, 0) << unit << ": " << DescribeRun(v);
+      EXPECT_EQ(v.err, "") << unit;
+    }
+  }
+}
+
 class PackageInstallTest : public ::testing::Test {
  protected:
   void TearDown() override {
@@ -146,24 +168,7 @@ TEST_F(PackageInstallTest, InstallAndSchedule) {
     EXPECT_EQ(w.exit_code, 0) << page << ": " << DescribeRun(w);
   }
   EXPECT_GE(count, 16) << pages.out;
-  // The units, with the drop-ins the generator makes for the instance.
-  TempDir gen("bdbackup-generator");
-  ProcessResult g = RunProcess({"/lib/systemd/system-generators/bdbackup-systemd-generator", gen.path()});
-  ASSERT_EQ(g.exit_code, 0) << DescribeRun(g);
-  const std::string dropin = ReadFileContents(gen.Sub("bdbackup-archive@app.service.d/50-instance.conf"));
-  EXPECT_NE(dropin.find("User=bdbackup\n"), std::string::npos) << dropin;
-  EXPECT_NE(dropin.find("ReadWritePaths=" + home + "\n"), std::string::npos) << dropin;
-  EXPECT_NE(dropin.find("ReadWritePaths=" + repo + "\n"), std::string::npos) << dropin;
-  for (const char* kind : {"archive", "backup", "incremental", "check"}) {
-    for (const char* type : {"service", "timer"}) {
-      const std::string unit = std::string("bdbackup-") + kind + "@app." + type;
-      ProcessResult v =
-          Sh("cp /lib/systemd/system/bdbackup-" + std::string(kind) + "@." + type + " " + gen.Sub(unit) + " && cd " +
-             gen.path() + " && SYSTEMD_LOG_LEVEL=warning systemd-analyze verify " + gen.Sub(unit));
-      EXPECT_EQ(v.exit_code, 0) << unit << ": " << DescribeRun(v);
-      EXPECT_EQ(v.err, "") << unit;
-    }
-  }
+  VerifyUnits(home, repo);
   // What the timer runs, as the unit's user.
   ASSERT_EQ(Sh("mkdir -p " + tmp.Sub("backups") + " && chown -R bdbackup:bdbackup " + home + " " + tmp.Sub("backups"))
                 .exit_code,
