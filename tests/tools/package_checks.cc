@@ -1,18 +1,19 @@
 // The Debian package, built and installed as an operator would (registered
-// in CMakeLists.txt as two ctest tests, so each stays within the per-test
-// budget: PackageTest.Build is the fixture PackageTest.InstallAndSchedule
-// needs):
+// in CMakeLists.txt as ctest tests joined by fixtures, so each stays within
+// the per-test budget):
 //   Build: `cpack` makes build/package-test/bdbackup_<version>_<arch>.deb; its
 //     control file names the Debian dependencies, maintainer scripts and the
 //     conffile; it holds both programs, their helpers, a man page per
 //     command, the bash completion, the example config, the units.
-//   InstallAndSchedule: the README's three commands (install, an instance
-//     config, the archive timer enabled) on this machine, then `bdbackup
-//     --version`, `man -w` for every page, `systemd-analyze verify` on every
-//     unit with the generator's drop-ins, the archive the timer runs, run as
-//     the unit's user, and `apt-get purge` at the end. Where systemd is not
-//     PID 1 (containers, CI here) the timer is enabled without --now and
-//     nothing is started: the test says so. Skipped unless root.
+//   PackageInstallTest.Install (fixture "installed"): the README's three
+//     commands (install, an instance config, the archive timer enabled) on
+//     this machine, then `bdbackup --version`. Where systemd is not PID 1
+//     (containers, CI here) the timer is enabled without --now and nothing
+//     is started: the test says so. Skipped unless root.
+//   .ManPages: `man -w` for every page. .Units: `systemd-analyze verify` on
+//     every unit with the generator's drop-ins. .ScheduledArchive: the
+//     archive the timer runs, run as the unit's user. .Purge (the fixture's
+//     clean-up): `apt-get purge`, and the account is gone.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -102,64 +103,54 @@ void VerifyUnits(const std::string& home, const std::string& repo) {
   }
 }
 
-class PackageInstallTest : public ::testing::Test {
- protected:
-  void TearDown() override {
-    if (installed_) {
-      ProcessResult purge =
-          Sh("DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq bdbackup >/dev/null 2>&1; "
-             "rm -f /etc/bdbackup/app.toml; rmdir /etc/bdbackup 2>/dev/null; "
-             "rm -f /etc/systemd/system/timers.target.wants/bdbackup-archive@app.timer; "
-             "dpkg -s bdbackup >/dev/null 2>&1 && echo still-installed || true");
-      EXPECT_EQ(purge.out, "") << "the package was not removed";
-      EXPECT_NE(Sh("getent passwd bdbackup").exit_code, 0) << "purge left the bdbackup user";
-    }
-  }
-  bool installed_ = false;
-};
+// The instance the installed package schedules: an environment with
+// finished logs, and where its repository goes (kept from one test to the
+// next, where the unit's user can reach it).
+const std::string kInstance = "/var/tmp/bdbackup-package-test";
+const std::string kHome = kInstance + "/app", kRepo = kInstance + "/backups/app";
 
-TEST_F(PackageInstallTest, InstallAndSchedule) {
+// Set up of the "installed" fixture: the README's install recipe on this
+// machine, with this build's package and the instance's paths.
+TEST(PackageInstallTest, Install) {
   if (::geteuid() != 0) GTEST_SKIP() << "installing a package needs root";
   const std::string deb = TheDeb();
   ASSERT_FALSE(deb.empty()) << "PackageTest.Build made no package in " << kPackageDir;
   if (Sh("dpkg -s bdbackup >/dev/null 2>&1").exit_code == 0)
     GTEST_SKIP() << "a bdbackup package is already installed on this machine; not touching it";
-  // An environment with finished logs for the scheduled archive to take,
-  // owned by the unit's user once the package made it.
-  TempDir tmp("bdbackup-package");
-  ASSERT_EQ(::chmod(tmp.path().c_str(), 0755), 0);
-  const std::string home = tmp.Sub("app"), repo = tmp.Sub("backups/app");
+  ASSERT_EQ(Sh("rm -rf " + kInstance + " && mkdir -p " + kInstance + " && chmod 755 " + kInstance).exit_code, 0);
   TestEnvOptions opts;
   opts.log_file_bytes = 64 * 1024;
-  ASSERT_TRUE(CreateTestEnvironment(home, opts).ok());
+  ASSERT_TRUE(CreateTestEnvironment(kHome, opts).ok());
   uint64_t used = 0;
   std::vector<uint64_t> acked;
-  ASSERT_TRUE(CommitMore(home, 400, &used, &acked).ok());
-
+  ASSERT_TRUE(CommitMore(kHome, 400, &used, &acked).ok());
   const std::vector<std::string> recipe = ReadmeInstallLines();
   ASSERT_EQ(recipe.size(), 3u) << "the README's install recipe is not three commands";
   for (std::string line : recipe) {
     Replace(&line, "./bdbackup_0.1.0_amd64.deb", deb);
-    Replace(&line, "/srv/backups/app", repo);
-    Replace(&line, "/srv/app", home);
+    Replace(&line, "/srv/backups/app", kRepo);
+    Replace(&line, "/srv/app", kHome);
     if (!SystemdIsPid1()) Replace(&line, "enable --now", "enable");
-    if (line.find("apt-get install") != std::string::npos) {
+    if (line.find("apt-get install") != std::string::npos)
       line = "DEBIAN_FRONTEND=noninteractive " + line + " -y -qq -o DPkg::Lock::Timeout=120";
-      installed_ = true;
-    }
     ProcessResult r = Sh(line);
     ASSERT_EQ(r.exit_code, 0) << line << ": " << DescribeRun(r);
   }
   if (!SystemdIsPid1())
     std::printf(
-        "systemd is not PID 1 here: bdbackup-archive@app.timer is enabled, not started; the units are "
-        "checked with systemd-analyze verify, and the archive they run is run as their user\n");
+        "systemd is not PID 1 here: bdbackup-archive@app.timer is enabled, not started; the units are checked "
+        "with systemd-analyze verify (PackageInstallTest.Units), and the archive they run is run as their user "
+        "(PackageInstallTest.ScheduledArchive)\n");
   EXPECT_EQ(Sh("systemctl is-enabled bdbackup-archive@app.timer").out, "enabled\n");
-
   ProcessResult version = RunProcess({"/usr/bin/bdbackup", "--version"});
   EXPECT_EQ(version.exit_code, 0) << DescribeRun(version);
   EXPECT_EQ(version.out, "0.1.0\n");
-  // man -w for every page the package holds.
+}
+
+bool Installed() { return Sh("dpkg -s bdbackup >/dev/null 2>&1").exit_code == 0; }
+
+TEST(PackageInstallTest, ManPages) {
+  if (!Installed()) GTEST_SKIP() << "the package is not installed (PackageInstallTest.Install)";
   ProcessResult pages = Sh("dpkg -L bdbackup | grep '/man1/.*\\.1\\.gz$' | xargs -n1 basename | sed 's/\\.1\\.gz$//'");
   std::istringstream names(pages.out);
   int count = 0;
@@ -168,15 +159,38 @@ TEST_F(PackageInstallTest, InstallAndSchedule) {
     EXPECT_EQ(w.exit_code, 0) << page << ": " << DescribeRun(w);
   }
   EXPECT_GE(count, 16) << pages.out;
-  VerifyUnits(home, repo);
-  // What the timer runs, as the unit's user.
-  ASSERT_EQ(Sh("mkdir -p " + tmp.Sub("backups") + " && chown -R bdbackup:bdbackup " + home + " " + tmp.Sub("backups"))
-                .exit_code,
-            0);
+}
+
+TEST(PackageInstallTest, Units) {
+  if (!Installed()) GTEST_SKIP() << "the package is not installed (PackageInstallTest.Install)";
+  VerifyUnits(kHome, kRepo);
+}
+
+// What the timer runs, as the unit's user.
+TEST(PackageInstallTest, ScheduledArchive) {
+  if (!Installed()) GTEST_SKIP() << "the package is not installed (PackageInstallTest.Install)";
+  ASSERT_EQ(
+      Sh("mkdir -p " + kInstance + "/backups && chown -R bdbackup:bdbackup " + kHome + " " + kInstance + "/backups")
+          .exit_code,
+      0);
   ProcessResult archive =
       Sh("runuser -u bdbackup -- /usr/bin/bdbackup archive --config /etc/bdbackup/app.toml --checkpoint");
   EXPECT_EQ(archive.exit_code, 0) << DescribeRun(archive);
   EXPECT_NE(archive.out.find("archived "), std::string::npos) << archive.out;
+}
+
+// Clean-up of the "installed" fixture: purge, and the account goes with it.
+TEST(PackageInstallTest, Purge) {
+  if (!Installed()) GTEST_SKIP() << "the package is not installed";
+  ProcessResult purge =
+      Sh("DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq -o DPkg::Lock::Timeout=120 bdbackup >/dev/null 2>&1; "
+         "rm -f /etc/bdbackup/app.toml; rmdir /etc/bdbackup 2>/dev/null; "
+         "rm -f /etc/systemd/system/timers.target.wants/bdbackup-archive@app.timer; rm -rf " +
+         kInstance +
+         "; "
+         "dpkg -s bdbackup >/dev/null 2>&1 && echo still-installed || true");
+  EXPECT_EQ(purge.out, "") << "the package was not removed";
+  EXPECT_NE(Sh("getent passwd bdbackup").exit_code, 0) << "purge left the bdbackup user";
 }
 
 }  // namespace
