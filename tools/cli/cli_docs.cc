@@ -151,8 +151,8 @@ std::string ManOption(const OptionUse& use) {
                          ? "\\fI" + Roff(d.value) + "\\fR"
                          : "\\fB" + Roff(d.name) + "\\fR" + (d.flag() ? "" : " \\fI" + Roff(d.value) + "\\fR");
   std::string text = OptionHelp(use);
-  if (use.required) text += " Required.";
-  if (d.repeatable) text += " May be given more than once.";
+  if (use.required) text += " (required)";
+  if (d.repeatable) text += " (may be given more than once)";
   return ".TP\n" + term + "\n" + Roff(text) + "\n";
 }
 
