@@ -226,6 +226,7 @@ int main(int argc, char** argv) {
                    "hot/incremental: keep the hot backup announced afterwards, so DB_TXN_BULK transactions stay "
                    "logged and the next incremental is safe");
   backup->add_option("--lock-wait", p.lock_wait_seconds, "seconds to wait for the repository lock");
+  backup->add_option("--max-rate", o.max_rate_mib_s, "read the environment's files at most this many MiB/s (slow disks)");
   CLI::Option* every = backup->add_option(
       "--every", p.repeat.every_seconds,
       "incremental only: take one now, then one every SECONDS (none while nothing is new) until --count turns or "

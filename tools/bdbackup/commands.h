@@ -29,6 +29,7 @@ struct CommandOptions {
   // check: limits ("" = not checked) and the Prometheus textfile to write.
   std::string max_age, max_archive_lag, prometheus;
   std::string compress;  // backup, archive: "zstd" or "zstd:LEVEL"; "" raw
+  double max_rate_mib_s = 0;  // backup: read at most this many MiB/s (0: no limit)
 };
 
 struct CommandResult {
