@@ -142,6 +142,70 @@ TEST_F(BackupRestoreTest, HotBackupRightAfterALogSwitchCopiesTheNewFile) {
   ExpectPresent(Restore(hot.manifest.id), before);
 }
 
+// The log file the environment is writing now.
+uint32_t CurrentLogFile(DB_ENV* env) {
+  DB_LOG_STAT* st = nullptr;
+  EXPECT_EQ(env->log_stat(env, &st, 0), 0);
+  const uint32_t file = st->st_cur_file;
+  ::free(st);
+  return file;
+}
+
+// A hot backup carries the logs from the one holding the last checkpoint's
+// ckp_lsn: the checkpoint put everything earlier into the database files it
+// then copies. The commits that now live only in those files restore too.
+TEST_F(BackupRestoreTest, HotBackupCarriesTheLogsFromTheLastCheckpoint) {
+  ASSERT_TRUE(writer_->Commit(300).ok());  // several 64 KiB log files
+  const uint32_t checkpoint_file = CurrentLogFile(writer_->env());
+  ASSERT_GT(checkpoint_file, 2u);
+  ASSERT_TRUE(writer_->Checkpoint().ok());  // no transaction open: its ckp_lsn is in checkpoint_file
+  ASSERT_TRUE(writer_->Commit(100).ok());
+  ASSERT_GT(CurrentLogFile(writer_->env()), checkpoint_file);
+  Snapshot before = writer_->acked();
+
+  BackupOutcome hot = Backup("hot");
+  EXPECT_EQ(hot.manifest.first_log, checkpoint_file);
+  for (const ManifestFile& f : hot.manifest.files)
+    EXPECT_NE(f.path, "log/" + LogFileName(checkpoint_file - 1)) << "a log before the checkpoint's was copied";
+  ExpectPresent(Restore(hot.manifest.id), before);
+  VerifyOutcome verified;
+  Status s = RunVerify(ctx_, VerifyRequest{repo_, hot.manifest.id, ""}, &verified);
+  EXPECT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(verified.first_log, checkpoint_file);
+}
+
+// A transaction open across the last checkpoint pulls its ckp_lsn back to
+// where that transaction began: the backup carries the logs from there, and
+// the transaction, committed after the backup's database copies began, is
+// in the restored environment with the rest.
+TEST_F(BackupRestoreTest, AnOpenTransactionKeepsTheLogsFromItsBeginning) {
+  ASSERT_TRUE(writer_->Commit(100).ok());
+  DB_ENV* env = writer_->env();
+  DB* c = nullptr;  // a database of its own: the writer never waits for the open transaction's locks
+  ASSERT_EQ(db_create(&c, env, 0), 0);
+  ASSERT_EQ(c->open(c, nullptr, "c.db", nullptr, DB_BTREE, DB_CREATE | DB_AUTO_COMMIT, 0600), 0);
+  DB_TXN* open_txn = nullptr;
+  ASSERT_EQ(env->txn_begin(env, nullptr, &open_txn, 0), 0);
+  const std::string key = "open-across-the-checkpoint", value = "committed after the backup began";
+  DBT k = StringDbt(key), v = StringDbt(value);
+  ASSERT_EQ(c->put(c, open_txn, &k, &v, 0), 0);
+  const uint32_t begin_file = CurrentLogFile(env);
+  ASSERT_TRUE(writer_->Commit(300).ok());
+  ASSERT_GT(CurrentLogFile(env), begin_file + 1);
+  ASSERT_TRUE(writer_->Checkpoint().ok());
+  ASSERT_EQ(open_txn->commit(open_txn, 0), 0);
+  ASSERT_EQ(c->close(c, 0), 0);
+  Snapshot before = writer_->acked();
+
+  BackupOutcome hot = Backup("hot");
+  EXPECT_EQ(hot.manifest.first_log, begin_file);
+  const std::string target = Restore(hot.manifest.id);
+  ExpectPresent(target, before);
+  std::map<std::string, std::string> restored;
+  ASSERT_TRUE(ReadDatabase(target, "c.db", &restored).ok());
+  EXPECT_EQ(restored[key], value);
+}
+
 // BDB creates each log file at its full size (set_lg_max); the backup copies
 // the last log only up to the end of its flushed records. The restored
 // environment must still take new commits in that shorter last log, and a
@@ -184,6 +248,21 @@ TEST_F(BackupRestoreTest, LastLogIsCopiedUpToTheEndLsnAndTheRestoreKeepsWriting)
   ASSERT_TRUE(ReadDatabase(target, kBtreeDb, &a).ok());
   EXPECT_EQ(a.size(), 100u);
   EXPECT_EQ(a[TestKey(100)], TestValue(100));
+}
+
+// --max-rate only slows the reads: the backup is whole and restores.
+TEST_F(BackupRestoreTest, AHotBackupHeldToAReadRateIsWhole) {
+  ASSERT_TRUE(writer_->Commit(200).ok());
+  writer_->StartBackground();
+  WaitForMoreAcks(50);
+  Snapshot before = writer_->acked();
+  BackupRequest request{home_, repo_, "hot"};
+  request.max_rate_mib_s = 20;
+  BackupOutcome hot;
+  Status s = RunBackup(ctx_, request, &hot);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(writer_->StopBackground().ok());
+  ExpectPresent(Restore(hot.manifest.id), before);
 }
 
 TEST_F(BackupRestoreTest, ColdBackupOfAQuietEnvironment) {
