@@ -6,10 +6,6 @@ namespace bdb {
 
 void CopyPacer::Pace(uint64_t bytes) {
   const auto now = std::chrono::steady_clock::now();
-  if (!started_) {
-    started_ = true;
-    start_ = now;
-  }
   bytes_ += bytes;
   const auto due = start_ + std::chrono::duration_cast<std::chrono::nanoseconds>(
                                 std::chrono::duration<double>(static_cast<double>(bytes_) / bytes_per_second_));

@@ -2,7 +2,8 @@
 // disk the application needs (bdbackup backup --max-rate, like Berkeley DB's
 // DB_BACKUP_READ_SLEEP and XtraBackup's --throttle). The copier reports each
 // batch it read; the pacer sleeps until the bytes so far fit the rate since
-// the first report, so the average stays at the rate whatever the batch size.
+// the pacer was made (when the backup began reading), so the average stays at
+// the rate whatever the batch size.
 // One pacer spans every file of a backup. Not thread-safe: one copy at a time.
 #pragma once
 
@@ -14,7 +15,8 @@ namespace bdb {
 class CopyPacer {
  public:
   // REQUIRES: bytes_per_second > 0.
-  explicit CopyPacer(double bytes_per_second) : bytes_per_second_(bytes_per_second) {}
+  explicit CopyPacer(double bytes_per_second)
+      : bytes_per_second_(bytes_per_second), start_(std::chrono::steady_clock::now()) {}
 
   // Counts bytes just read; returns once reading them kept to the rate.
   void Pace(uint64_t bytes);
@@ -24,9 +26,8 @@ class CopyPacer {
 
  private:
   double bytes_per_second_;
-  uint64_t bytes_ = 0;
-  bool started_ = false;
   std::chrono::steady_clock::time_point start_;
+  uint64_t bytes_ = 0;
   std::chrono::nanoseconds slept_{0};
 };
 
