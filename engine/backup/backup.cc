@@ -259,9 +259,14 @@ bool LsnAtOrPast(const Lsn& a, const Lsn& b) {
   return a.file > b.file || (a.file == b.file && a.offset >= b.offset);
 }
 
-bool NoOtherProcessMapsRegions(const std::string& home) {
+// The region's reference count first (one stat_print); only when it counts
+// other handles, which may be stale ones of killed processes, the processes
+// mapping the regions (a scan of /proc/*/maps, tens of ms on a busy machine).
+bool NoOtherProcessMapsRegions(LiveEnvironment* env) {
+  int others = 0;
+  if (env->CountOtherHandles(&others).ok() && others == 0) return true;
   const pid_t self = ::getpid();
-  for (pid_t pid : ProcessesMappingRegions(home)) {
+  for (pid_t pid : ProcessesMappingRegions(env->layout().home)) {
     if (pid != self) return false;
   }
   return true;
@@ -273,7 +278,7 @@ Status WaitUntilLogSyncedTo(LiveEnvironment* env, const Lsn& end) {
     Lsn current, synced;
     BDB_RETURN_IF_ERROR(env->LogPositions(&current, &synced));
     if (LsnAtOrPast(synced, end)) return Status::OK();
-    if (first && NoOtherProcessMapsRegions(env->layout().home)) return env->FlushLog();
+    if (first && NoOtherProcessMapsRegions(env)) return env->FlushLog();
     if (std::chrono::steady_clock::now() >= deadline) return env->FlushLog();
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }

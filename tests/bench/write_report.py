@@ -178,7 +178,7 @@ p("Each repetition: new repository, full hot backup, 1,000 synchronous transacti
   "read. `incremental, nothing new` is a second incremental right after, with no transaction in between: "
   "bdbackup's fixed cost (process, environment open, log flush, repository lock, parent manifest, fsyncs, "
   "publish) plus the parent's last log again. `incremental in an --every loop`: the same kind of backup "
-  "taken by one running `bdbackup backup --mode incremental --every 5` (two turns per repetition, each after "
+  f"taken by one running `bdbackup backup --mode incremental --every {E.get('LOOP_SECONDS', '20')}` (two turns per repetition, each after "
   "its own 1,000 transactions and cache warm-up), timed by the loop itself from the start of the backup to "
   "its publish: no process start, library loading or repository set-up per backup.")
 p("")
