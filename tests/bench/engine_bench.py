@@ -42,11 +42,13 @@ def add(name, value, unit, note=""):
 
 
 def timed(argv):
-    """Runs argv: (wall s, user+sys s, max RSS MiB, stdout) of that one process and its waited-for children."""
+    """Runs argv: (wall s, user+sys s, max RSS MiB, stdout) of that one process and its waited-for children.
+    The peak memory is GNU time's (%M): a child forked from this Python process would count Python's pages."""
+    rss_file = os.path.join(WORK, "engine_bench.rss")
     t0 = time.monotonic()
     with open(os.path.join(WORK, "engine_bench.out"), "w+") as out, \
             open(os.path.join(WORK, "engine_bench.err"), "w+") as err:
-        p = subprocess.Popen(argv, stdout=out, stderr=err)
+        p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss_file, *argv], stdout=out, stderr=err)
         _, status, ru = os.wait4(p.pid, 0)
         wall = time.monotonic() - t0
         p.returncode = os.waitstatus_to_exitcode(status)
@@ -54,7 +56,9 @@ def timed(argv):
         err.seek(0)
         if p.returncode != 0:
             sys.exit(f"engine_bench: {' '.join(argv)} failed ({p.returncode}): {err.read().strip()}")
-        return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0, out.read()
+        with open(rss_file) as f:
+            rss_kib = int(f.read().split()[-1])
+        return wall, ru.ru_utime + ru.ru_stime, rss_kib / 1024.0, out.read()
 
 
 def run(argv):

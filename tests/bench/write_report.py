@@ -71,7 +71,8 @@ p("")
 p("Page cache: **warm** for every figure unless the row says cold. Before each timed run the script runs `sync`, "
   "then reads every file of the environment once (`cat > /dev/null`), for every contender alike. "
   + ("Cold rows: `sync; echo 3 > /proc/sys/vm/drop_caches` before each run (the script runs as root here)."
-     if E["CAN_DROP"] == "1" else "The page cache could not be dropped (not root), so there are no cold rows."))
+     if E["CAN_DROP"] == "1" else "No cold rows: COLD=0 (dropping the page cache slows everyone else on a shared "
+     "machine), or the page cache could not be dropped (not root)."))
 p("")
 p("Contenders (each into a fresh, empty destination, removed after the run):")
 p("- `bdbackup backup --mode hot` into a new repository: pread in 1 MiB batches, every database page checked "
