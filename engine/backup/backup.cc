@@ -284,26 +284,6 @@ Status WaitUntilLogSyncedTo(LiveEnvironment* env, const Lsn& end) {
   }
 }
 
-// Hot: the first log recovery needs, read before the first page is: the one
-// holding the last checkpoint's ckp_lsn. That checkpoint wrote every page
-// changed before ckp_lsn to the database files, and every page the backup
-// reads afterwards is at least that new, so catastrophic recovery of the copy
-// needs no earlier record (BDB's own recovery starts there too). log_archive(0)
-// lists exactly the logs before it; with no checkpoint yet, every log counts.
-Status FirstLogRecoveryNeeds(LiveEnvironment* env, uint32_t* first) {
-  std::vector<uint32_t> present, before_checkpoint;
-  BDB_RETURN_IF_ERROR(env->ListAllLogs(&present));
-  BDB_RETURN_IF_ERROR(env->ListRemovableLogs(&before_checkpoint));
-  *first = 0;
-  for (uint32_t n : present) {
-    if (before_checkpoint.empty() || n > before_checkpoint.back()) {
-      *first = n;
-      break;
-    }
-  }
-  return Status::OK();
-}
-
 Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, const BackupModeTraits& mode,
                        LiveEnvironment* env, Repository* repo, const Manifest* parent, const std::string& partial_dir,
                        bool auto_removal_on, Manifest* manifest, BackupOutcome* outcome) {
@@ -322,8 +302,8 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, c
   BackupWriter writer(ctx, partial_dir, request, repo->WriteKey(), manifest, outcome);
   LogLocator locator(ctx.io, layout.log_dir, repo);
 
-  uint32_t first_needed = 0;  // hot: where its log range begins (0: no log yet)
-  if (mode.mode == BackupMode::kHot) BDB_RETURN_IF_ERROR(FirstLogRecoveryNeeds(env, &first_needed));
+  std::vector<uint32_t> logs_at_start;  // hot: where its log range begins
+  if (mode.mode == BackupMode::kHot) BDB_RETURN_IF_ERROR(env->ListAllLogs(&logs_at_start));
 
   if (mode.copies_databases) {
     if (map.config_rewritten) {
@@ -361,7 +341,7 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, c
       first = end.file;  // the seeds: after a checkpoint of a quiet environment, the last log suffices
       break;
     case BackupMode::kHot:
-      first = first_needed == 0 ? end.file : first_needed;
+      first = logs_at_start.empty() ? end.file : logs_at_start.front();
       break;
     case BackupMode::kIncremental:
       first = parent->last_log;  // again: it has grown since the parent copied it

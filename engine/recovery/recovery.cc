@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "engine/bdb/bdb_call.h"
+#include "engine/bdb/environment_password.h"
 #include "base/file_io.h"
 #include "engine/recovery/recovery_helper.h"
 
@@ -114,12 +115,19 @@ Status VerifyDatabases(const std::string& home, const std::vector<std::string>& 
   std::vector<std::string> shares[2];
   SplitBySize(home, rel_paths, shares);
   HelperAnswer answers[2];
+  // The helper gets the calling thread's password (a simulator trial sets its own).
+  const std::string password = LoadedEnvironmentPassword();
   int ignored = 0;
   Status stopped = WatchedBdbCall(
       {"DB->verify (bdbackup-recover)", home, false},
       [&] {
         std::thread second;
-        if (!shares[1].empty()) second = std::thread([&] { answers[1] = RunVerifyHelper(run, home, shares[1]); });
+        if (!shares[1].empty()) {
+          second = std::thread([&] {
+            ScopedThreadPassword same_password(password);
+            answers[1] = RunVerifyHelper(run, home, shares[1]);
+          });
+        }
         answers[0] = RunVerifyHelper(run, home, shares[0]);
         if (second.joinable()) second.join();
         return 0;
