@@ -1,11 +1,15 @@
 #include "engine/backup/backup.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "engine/backup/backup_guards.h"
 #include "engine/backup/backup_layout.h"
@@ -18,6 +22,7 @@
 #include "engine/backup/log_locator.h"
 #include "engine/bdb/log_names.h"
 #include "engine/bdb/queue_extents.h"
+#include "engine/bdb/region_users.h"
 #include "engine/repository/repository.h"
 #include "engine/restore/restore_plan.h"
 #include "engine/backup/standby.h"
@@ -42,11 +47,13 @@ constexpr uint64_t kEarlyWritebackBytes = 32 << 20;
 // Copies files into a partial backup directory and records each in the manifest.
 class BackupWriter {
  public:
-  BackupWriter(const EngineContext& ctx, std::string partial_dir, int compress_level, const RepositoryKey* key,
-               Manifest* manifest, BackupOutcome* outcome)
+  BackupWriter(const EngineContext& ctx, std::string partial_dir, const BackupRequest& request,
+               const RepositoryKey* key, Manifest* manifest, BackupOutcome* outcome)
       : ctx_(ctx), partial_dir_(std::move(partial_dir)), manifest_(manifest), outcome_(outcome),
-        stored_(ctx.io, compress_level, key), config_stored_(ctx.io, 0, key), copy_io_(stored_.io()),
-        config_io_(config_stored_.io()) {}
+        stored_(ctx.io, request.compress_level, key), config_stored_(ctx.io, 0, key), copy_io_(stored_.io()),
+        config_io_(config_stored_.io()) {
+    if (request.max_rate_mib_s > 0) pacer_.emplace(request.max_rate_mib_s * (1 << 20));
+  }
 
   Status CopyDatabase(const std::string& src, const std::string& rel) {
     std::string dst;
@@ -61,6 +68,7 @@ class BackupWriter {
     options.progress = ctx_.progress;
     options.defer_sync = true;
     options.buffers = &buffers_;
+    options.pacer = pacer_ ? &*pacer_ : nullptr;
     SetEarlyWriteback(&options);
     CopyResult copied;
     ctx_.progress->StartFile(rel, 0);
@@ -82,6 +90,7 @@ class BackupWriter {
     options.progress = ctx_.progress;
     options.defer_sync = true;
     options.buffers = &buffers_;
+    options.pacer = pacer_ ? &*pacer_ : nullptr;
     SetEarlyWriteback(&options);
     CopyResult copied;
     ctx_.progress->StartFile(extent.rel, 0);
@@ -108,6 +117,7 @@ class BackupWriter {
     options.defer_sync = true;
     options.limit_bytes = log.from_archive ? 0 : end_offset;  // flushed before the copy (CopyIntoPartial)
     options.buffers = &buffers_;
+    options.pacer = pacer_ ? &*pacer_ : nullptr;
     SetEarlyWriteback(&options);
     CopyResult copied;
     ctx_.progress->StartFile(rel, 0);
@@ -204,6 +214,7 @@ class BackupWriter {
   BackupOutcome* outcome_;
   std::deque<std::unique_ptr<WritableFile>> unsynced_;  // copied, oldest first, not yet fsynced
   CopyBuffers buffers_;  // one set of read buffers for every file of the backup
+  std::optional<CopyPacer> pacer_;  // --max-rate: one pace for every file of the backup
   StoredWriteIO stored_;         // compresses and encrypts as the request and the repository say
   StoredWriteIO config_stored_;  // DB_CONFIG: encrypted as the repository says, never compressed
   FileIO* copy_io_;              // where database and log copies are written: stored_.io()
@@ -236,21 +247,38 @@ Status CopyLogRange(BackupWriter* writer, LogLocator* locator, const std::string
 // checkpoint syncs past it within milliseconds: waiting for that (one short
 // log_stat at a time) instead of flushing keeps bdbackup out of log_flush's
 // mutex and fsync, where a SIGKILL leaves every writer of the application
-// waiting for good (reports/reference/robustness.md). Only a log not synced
-// past `end` within kLogSyncWait (an idle environment with DB_TXN_NOSYNC
-// commits in its buffer) is flushed by bdbackup itself.
+// waiting for good (reports/reference/robustness.md). bdbackup flushes the
+// log itself only when no other process maps the environment's regions (no
+// one is left to sync it, and no running writer can be left waiting), or
+// when the log is not synced past `end` within kLogSyncWait (an idle
+// application with DB_TXN_NOSYNC commits or a closed handle's records in its
+// buffer).
 constexpr auto kLogSyncWait = std::chrono::milliseconds(300);
 
 bool LsnAtOrPast(const Lsn& a, const Lsn& b) {
   return a.file > b.file || (a.file == b.file && a.offset >= b.offset);
 }
 
+// The region's reference count first (one stat_print); only when it counts
+// other handles, which may be stale ones of killed processes, the processes
+// mapping the regions (a scan of /proc/*/maps, tens of ms on a busy machine).
+bool NoOtherProcessMapsRegions(LiveEnvironment* env) {
+  int others = 0;
+  if (env->CountOtherHandles(&others).ok() && others == 0) return true;
+  const pid_t self = ::getpid();
+  for (pid_t pid : ProcessesMappingRegions(env->layout().home)) {
+    if (pid != self) return false;
+  }
+  return true;
+}
+
 Status WaitUntilLogSyncedTo(LiveEnvironment* env, const Lsn& end) {
   const auto deadline = std::chrono::steady_clock::now() + kLogSyncWait;
-  for (;;) {
+  for (bool first = true;; first = false) {
     Lsn current, synced;
     BDB_RETURN_IF_ERROR(env->LogPositions(&current, &synced));
     if (LsnAtOrPast(synced, end)) return Status::OK();
+    if (first && NoOtherProcessMapsRegions(env)) return env->FlushLog();
     if (std::chrono::steady_clock::now() >= deadline) return env->FlushLog();
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
@@ -271,7 +299,7 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, c
                                    "take a hot backup");
   }
   manifest->log_dir_rel = log_dir_rel;
-  BackupWriter writer(ctx, partial_dir, request.compress_level, repo->WriteKey(), manifest, outcome);
+  BackupWriter writer(ctx, partial_dir, request, repo->WriteKey(), manifest, outcome);
   LogLocator locator(ctx.io, layout.log_dir, repo);
 
   std::vector<uint32_t> logs_at_start;  // hot: where its log range begins
@@ -371,6 +399,9 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
   BDB_RETURN_IF_ERROR(ParseBackupMode(request.mode, &mode));
   if (request.hot_if_refused && !mode->needs_parent)
     return Status::InvalidArgument("bad usage: --hot-if-refused needs --mode incremental");
+  if (!(request.max_rate_mib_s >= 0))  // NaN too
+    return Status::InvalidArgument(fmt::format("bad usage: --max-rate {} is not a rate: give MiB a second (0: no limit)",
+                                               request.max_rate_mib_s));
   Status s = RunBackupOnce(ctx, request, outcome);
   if (s.ok() || !request.hot_if_refused || !HotBackupWouldDo(s)) return s;
   const std::string why = s.message();

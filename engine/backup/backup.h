@@ -38,6 +38,9 @@ struct BackupRequest {
   bool hot_if_refused = false;
   // zstd level for the copied database and log files (stored_file.h); 0 = raw.
   int compress_level = 0;
+  // Reads of the environment's files at most this many MiB a second, averaged
+  // over the backup (CopyPacer; --max-rate); 0 = as fast as the disk goes.
+  double max_rate_mib_s = 0;
 };
 
 struct BackupOutcome {

@@ -408,6 +408,13 @@ Status LiveEnvironment::RegionReferences(int* refs) {
                          ": stat_print printed no References line");
 }
 
+Status LiveEnvironment::CountOtherHandles(int* others) {
+  int refs = 0;
+  BDB_RETURN_IF_ERROR(RegionReferences(&refs));
+  *others = std::max(refs - 1, 0);
+  return Status::OK();
+}
+
 Status LiveEnvironment::CountOtherUsers(int* others, std::string* detail) {
   int refs = 0;
   BDB_RETURN_IF_ERROR(RegionReferences(&refs));

@@ -133,6 +133,9 @@ class LiveEnvironment {
   // db5.3_recover" / "3 stale region references and no process maps the
   // regions; run db5.3_recover".
   Status CountOtherUsers(int* others, std::string* detail);
+  // The primary region's refcnt minus this handle, without naming anyone (no
+  // /proc scan): 0 means no other handle, live or stale, has it open.
+  Status CountOtherHandles(int* others);
 
  private:
   LiveEnvironment(EnvironmentLayout layout, DB_ENV* env, std::unique_ptr<BdbErrorText> errors);

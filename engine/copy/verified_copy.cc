@@ -86,6 +86,7 @@ class Copier {
       result_->bytes += good;
       MaybeStartWriteback(good);
       if (options_.progress != nullptr) options_.progress->AddBytes(good);
+      if (options_.pacer != nullptr) options_.pacer->Pace(good);
       offset += good;
       if (eof) break;
     }

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "engine/copy/copy_buffers.h"
+#include "engine/copy/copy_pacer.h"
 #include "engine/bdb/database_file.h"
 #include "base/file_io.h"
 #include "base/progress.h"
@@ -59,6 +60,8 @@ struct CopyOptions {
   // Read buffers to reuse across copies (a backup passes one set for all its
   // files); null: the copy allocates its own.
   CopyBuffers* buffers = nullptr;
+  // Holds the reads to a rate (backup --max-rate); null: as fast as the disk goes.
+  CopyPacer* pacer = nullptr;
 };
 
 struct CopyResult {

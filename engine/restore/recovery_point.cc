@@ -46,7 +46,7 @@ Status FindRecoveryPoint(const EngineContext& outer, const RestorePlan& plan, co
       f.rel = BaseName(f.rel);  // the logs alone, at the top of the scratch directory
       last.files.push_back(f);
     }
-    Status s = ExecuteRestorePlan(ctx, last, scratch);
+    Status s = ExecuteRestorePlan(ctx, last, scratch, RestoreDurability::kScratch);  // removed below
     if (s.ok()) s = NewestCommitInLogs(scratch, unix_seconds);
     RemoveTree(ctx.io, scratch);  // best effort
     BDB_RETURN_IF_ERROR(s);

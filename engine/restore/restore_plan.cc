@@ -1,6 +1,8 @@
 #include "engine/restore/restore_plan.h"
 
+#include <deque>
 #include <map>
+#include <memory>
 
 #include "engine/bdb/log_names.h"
 #include "base/safe_path.h"
@@ -10,6 +12,15 @@ namespace bdb {
 namespace {
 
 constexpr uint32_t kCopyChunkBytes = 1 << 20;
+// Copies wait for their fsync open; past this many the oldest is synced early.
+constexpr size_t kMaxUnsynced = 64;
+
+Status SyncAndClose(std::deque<std::unique_ptr<WritableFile>>* unsynced) {
+  std::unique_ptr<WritableFile> file = std::move(unsynced->front());
+  unsynced->pop_front();
+  BDB_RETURN_IF_ERROR(file->Sync());
+  return file->Close();
+}
 
 // Prefers the longest candidate for a log number: every copy is a prefix of the same log.
 void Offer(std::map<uint32_t, PlannedFile>* logs, uint32_t number, PlannedFile file, uint64_t size) {
@@ -101,13 +112,17 @@ Status PlanRestore(FileIO* io, Repository* repo, const std::vector<Manifest>& ch
   return Status::OK();
 }
 
-Status ExecuteRestorePlan(const EngineContext& ctx, const RestorePlan& plan, const std::string& target) {
+Status ExecuteRestorePlan(const EngineContext& ctx, const RestorePlan& plan, const std::string& target,
+                          RestoreDurability durability, const PlannedFile** failed) {
+  const bool durable = durability == RestoreDurability::kDurable;
   uint64_t total = 0;
   for (const auto& f : plan.files) total += f.size;
   ctx.progress->Phase("restoring files", total);
   CopyBuffers buffers;  // one set for every file
+  std::deque<std::unique_ptr<WritableFile>> unsynced;  // copied, oldest first, to fsync after the last copy
   for (const PlannedFile& f : plan.files) {
     const std::string where = "file '" + f.rel + "' of " + f.origin;
+    if (failed != nullptr) *failed = &f;  // until it is copied and checked
     FileInfo info;
     BDB_RETURN_IF_ERROR(ctx.io->Stat(f.src, &info));
     if (!info.exists) return Status::Corruption(where + " is missing");
@@ -119,6 +134,7 @@ Status ExecuteRestorePlan(const EngineContext& ctx, const RestorePlan& plan, con
     options.verification = PageVerification::kNone;  // a repository file does not change while read
     options.progress = ctx.progress;
     options.buffers = &buffers;
+    options.defer_sync = true;
     ctx.progress->StartFile(f.rel, f.size);
     CopyResult copied;
     BDB_RETURN_IF_ERROR(CopyLogFile(ctx.io, f.src, dst, options, &copied));
@@ -127,7 +143,18 @@ Status ExecuteRestorePlan(const EngineContext& ctx, const RestorePlan& plan, con
                                 copied.xxh3_hex + ", recorded " + std::to_string(f.size) + " bytes with checksum " +
                                 f.xxh3);
     }
+    if (copied.unsynced == nullptr) continue;
+    if (durable) {
+      copied.unsynced->StartWriteback();  // the disk works while the next file is copied
+      unsynced.push_back(std::move(copied.unsynced));
+      if (unsynced.size() > kMaxUnsynced) BDB_RETURN_IF_ERROR(SyncAndClose(&unsynced));
+    } else {
+      BDB_RETURN_IF_ERROR(copied.unsynced->Close());
+    }
   }
+  if (failed != nullptr) *failed = nullptr;
+  if (!durable) return Status::OK();
+  while (!unsynced.empty()) BDB_RETURN_IF_ERROR(SyncAndClose(&unsynced));
   // The copied files' names are durable only once their directories are
   // fsynced (log/, data directories), deepest first, then the target itself.
   return SyncDirectoryTree(ctx.io, target);

@@ -36,9 +36,19 @@ struct RestorePlan {
 Status PlanRestore(FileIO* io, Repository* repo, const std::vector<Manifest>& chain, const std::string& live_log_dir,
                    RestorePlan* plan);
 
+// Whether the copies must survive a crash: a restore and the standby fsync
+// every file and directory they wrote; a scratch copy removed afterwards
+// (verify's trial restore, check's recovery point) need not.
+enum class RestoreDurability { kDurable, kScratch };
+
 // Copies every planned file into target (which must exist), checking sizes and
-// checksums; Corruption names the damaged or missing file.
-Status ExecuteRestorePlan(const EngineContext& ctx, const RestorePlan& plan, const std::string& target);
+// checksums; Corruption names the damaged or missing file. kDurable: every
+// copy is fsynced in one batch after the last (the kernel writes them back
+// meanwhile, as for cp followed by sync), then the directories, deepest first.
+// When a file is missing or damaged, *failed (if given) points at its entry in plan.
+Status ExecuteRestorePlan(const EngineContext& ctx, const RestorePlan& plan, const std::string& target,
+                          RestoreDurability durability = RestoreDurability::kDurable,
+                          const PlannedFile** failed = nullptr);
 
 // Creates the parent directories of rel under root (0700).
 Status MakeParentDirs(FileIO* io, const std::string& root, const std::string& rel);

@@ -1,5 +1,6 @@
 #include "engine/restore/verify.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <vector>
 
@@ -19,38 +20,52 @@
 namespace bdb {
 namespace {
 
-// For a checksummed database whose file hash is wrong, names the first page
-// that fails BDB's own checksum (or "" when every page passes).
+// For a checksummed database, names the first page that fails BDB's own
+// checksum (or "" when every page passes). Reads 1 MiB at a time.
 std::string FirstBadPage(FileIO* io, const std::string& path, const ManifestFile& f) {
   if (!f.checksummed || f.page_size == 0) return "";
   DatabaseFileInfo info;
   if (!ReadDatabaseFileInfo(io, path, &info).ok()) return "page 0 (the meta page) is unreadable";
   std::unique_ptr<ReadableFile> file;
   if (!io->OpenForRead(path, &file).ok()) return "";
-  std::vector<char> page(f.page_size);
-  for (uint64_t pgno = 0;; ++pgno) {
+  const size_t pages_per_read = std::max<size_t>(1, (1 << 20) / f.page_size);
+  std::vector<char> batch(pages_per_read * f.page_size);
+  for (uint64_t first = 0;; first += pages_per_read) {
     size_t got = 0;
-    if (!file->Pread(pgno * f.page_size, f.page_size, page.data(), &got).ok() || got < f.page_size) return "";
-    if (CheckPageChecksum(page.data(), f.page_size, info) == PageCheck::kInvalid)
-      return "page " + std::to_string(pgno) + " fails its checksum";
+    if (!file->Pread(first * f.page_size, batch.size(), batch.data(), &got).ok()) return "";
+    for (size_t i = 0; (i + 1) * f.page_size <= got; ++i) {
+      if (CheckPageChecksum(&batch[i * f.page_size], f.page_size, info) == PageCheck::kInvalid)
+        return "page " + std::to_string(first + i) + " fails its checksum";
+    }
+    if (got < batch.size()) return "";
   }
 }
 
+// Where a file of the chain lives: Corruption when its path leaves the backup.
+Status LocateFile(FileIO* io, const std::string& backup_dir, const std::string& id, const ManifestFile& f,
+                  std::string* path) {
+  const std::string where = "file '" + f.path + "' of backup '" + id + "'";
+  Status s = ResolveInside(io, backup_dir, f.path, path);
+  if (!s.ok()) return Status::Corruption(where + ": " + s.message());
+  FileInfo info;
+  BDB_RETURN_IF_ERROR(io->Stat(*path, &info));
+  if (!info.exists) return Status::Corruption(where + " is missing");
+  if (info.is_dir) return Status::Corruption(where + " is a directory");
+  uint64_t original = 0;  // of a compressed file (stored_file.h), the recorded original size
+  BDB_RETURN_IF_ERROR(OriginalSize(io, *path, &original));
+  if (original != f.size)
+    return Status::Corruption(where + " is " + std::to_string(original) + " bytes, the manifest says " +
+                              std::to_string(f.size));
+  return Status::OK();
+}
+
+// Every check of one file of the chain, reading it whole: present, size,
+// checksum, and for a checksummed database every page's BDB checksum.
 Status CheckFile(FileIO* io, const std::string& backup_dir, const std::string& id, const ManifestFile& f,
                  uint64_t* bytes) {
   const std::string where = "file '" + f.path + "' of backup '" + id + "'";
   std::string path;
-  Status s = ResolveInside(io, backup_dir, f.path, &path);
-  if (!s.ok()) return Status::Corruption(where + ": " + s.message());
-  FileInfo info;
-  BDB_RETURN_IF_ERROR(io->Stat(path, &info));
-  if (!info.exists) return Status::Corruption(where + " is missing");
-  if (info.is_dir) return Status::Corruption(where + " is a directory");
-  uint64_t original = 0;  // of a compressed file (stored_file.h), the recorded original size
-  BDB_RETURN_IF_ERROR(OriginalSize(io, path, &original));
-  if (original != f.size)
-    return Status::Corruption(where + " is " + std::to_string(original) + " bytes, the manifest says " +
-                              std::to_string(f.size));
+  BDB_RETURN_IF_ERROR(LocateFile(io, backup_dir, id, f, &path));
   std::string hash;
   uint64_t size = 0;
   BDB_RETURN_IF_ERROR(HashFile(io, path, &hash, &size));
@@ -67,31 +82,83 @@ Status CheckFile(FileIO* io, const std::string& backup_dir, const std::string& i
   return Status::OK();
 }
 
-// Everything verify checks, once the backup is chosen.
+// A file of the chain, and whether the trial restore copies it (it does not
+// copy a shorter copy of a log that a later backup of the chain holds longer).
+struct ChainFile {
+  const Manifest* backup;
+  const ManifestFile* file;
+  bool copied_by_trial_restore;
+};
+
+// The trial restore into scratch, which reads and hashes every file it
+// copies: those need no reading of their own. A file it finds damaged is
+// checked whole (CheckFile) for the message naming the checksum and page.
+Status TrialRestoreChecked(const EngineContext& ctx, Repository* repo, const RestorePlan& plan,
+                           const std::vector<ChainFile>& files, const std::string& scratch) {
+  const PlannedFile* failed = nullptr;
+  Status s = ExecuteRestorePlan(ctx, plan, scratch, RestoreDurability::kScratch, &failed);  // removed by the caller
+  if (s.ok() || failed == nullptr) return s;
+  for (const ChainFile& c : files) {
+    if (JoinPath(repo->BackupDir(c.backup->id), c.file->path) != failed->src) continue;
+    uint64_t ignored = 0;
+    BDB_RETURN_IF_ERROR(CheckFile(ctx.io, repo->BackupDir(c.backup->id), c.backup->id, *c.file, &ignored));
+  }
+  return s;
+}
+
+// Every check of the files once the trial restore copied them: BDB's page
+// checksums of each checksummed database (read from the plaintext copy),
+// then the files the trial restore did not copy, whole.
+Status CheckFilesAfterTrialRestore(const EngineContext& ctx, Repository* repo, const std::vector<ChainFile>& files,
+                                   const std::string& scratch, VerifyOutcome* outcome) {
+  for (const ChainFile& c : files) {
+    if (!c.copied_by_trial_restore) {
+      BDB_RETURN_IF_ERROR(
+          CheckFile(ctx.io, repo->BackupDir(c.backup->id), c.backup->id, *c.file, &outcome->bytes_checked));
+      continue;
+    }
+    std::string page = FirstBadPage(DefaultFileIO(), JoinPath(scratch, c.file->path), *c.file);
+    if (!page.empty())
+      return Status::Corruption("file '" + c.file->path + "' of backup '" + c.backup->id + "': " + page);
+    outcome->bytes_checked += c.file->size;
+  }
+  return Status::OK();
+}
+
+// Everything verify checks, once the backup is chosen. Before recovery runs,
+// every file of the chain has been read whole and matched its manifest.
 Status VerifyChosen(const EngineContext& ctx, const VerifyRequest& request, Repository* repo, const Manifest& chosen,
                     VerifyOutcome* outcome) {
   std::vector<Manifest> chain;
   BDB_RETURN_IF_ERROR(repo->LoadChain(chosen.id, &chain));
   std::vector<std::string> databases;
   ctx.progress->Phase("checking files against manifests", 0);
+  std::vector<ChainFile> files;
   for (const Manifest& m : chain) {
     outcome->chain.push_back(m.id);
     for (const ManifestFile& f : m.files) {
-      BDB_RETURN_IF_ERROR(CheckFile(ctx.io, repo->BackupDir(m.id), m.id, f, &outcome->bytes_checked));
+      std::string path;
+      BDB_RETURN_IF_ERROR(LocateFile(ctx.io, repo->BackupDir(m.id), m.id, f, &path));
+      files.push_back(ChainFile{&m, &f, false});
       ++outcome->files_checked;
       if (f.kind == "database" && &m == &chain.front()) databases.push_back(f.path);
     }
   }
-  BDB_RETURN_IF_ERROR(CheckChainPassword(chain));
-  BDB_RETURN_IF_ERROR(CheckChainForUnloggedBulkInserts(repo, chain));
   RestorePlan plan;
   BDB_RETURN_IF_ERROR(PlanRestore(ctx.io, repo, chain, "", &plan));
   outcome->first_log = plan.first_log;
   outcome->last_log = plan.last_log;
+  for (ChainFile& c : files) {
+    const std::string src = JoinPath(repo->BackupDir(c.backup->id), c.file->path);
+    for (const PlannedFile& p : plan.files) c.copied_by_trial_restore |= p.src == src;
+  }
 
   std::string scratch;
   BDB_RETURN_IF_ERROR(MakeScratchDir(request.scratch_dir, "bdbackup-verify", &scratch));
-  Status s = ExecuteRestorePlan(ctx, plan, scratch);
+  Status s = TrialRestoreChecked(ctx, repo, plan, files, scratch);
+  if (s.ok()) s = CheckFilesAfterTrialRestore(ctx, repo, files, scratch, outcome);
+  if (s.ok()) s = CheckChainPassword(chain);
+  if (s.ok()) s = CheckChainForUnloggedBulkInserts(repo, chain);
   CrashPoint("verify/during_trial_restore");
   if (s.ok()) {
     ctx.progress->Phase("trial restore: catastrophic recovery", 0);

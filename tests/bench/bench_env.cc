@@ -8,12 +8,19 @@
 //   bench_env fill-text HOME MB   the same with record-like text values (JSON-ish fields drawn
 //                                 from a small vocabulary: compressible, as application data often is)
 //   bench_env txns HOME N         N committed (synchronous) transactions on an existing one
-//   bench_env writer HOME STOP    commits until the file STOP exists; prints the count
+//   bench_env writer HOME STOP [COUNT]
+//                                 commits until the file STOP exists; prints the count; with
+//                                 COUNT, keeps the number of commits so far in that file (20
+//                                 digits at offset 0, rewritten after each commit, never fsynced)
+//                                 so a driver can read the commit rate over any window
 //
 // Single process, single thread; exits 1 with a message on any BDB error.
 #include <db.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -193,7 +200,7 @@ void UpdateTxn(Env* e, Rng* rng, std::string* value) {
   Check(txn->commit(txn, 0), "commit");
 }
 
-int Txns(const std::string& home, uint64_t n, const std::string& stop_file) {
+int Txns(const std::string& home, uint64_t n, const std::string& stop_file, const std::string& count_file = "") {
   Env e;
   OpenEnv(home, false, &e);
   e.keys = CountKeys(&e);
@@ -206,12 +213,23 @@ int Txns(const std::string& home, uint64_t n, const std::string& stop_file) {
   auto start = std::chrono::steady_clock::now();
   uint64_t done = 0;
   struct stat st;
+  const int count_fd = count_file.empty() ? -1 : ::open(count_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (!count_file.empty() && count_fd < 0) {
+    std::fprintf(stderr, "bench_env: cannot create '%s'\n", count_file.c_str());
+    return 1;
+  }
   while (stop_file.empty() ? done < n : ::stat(stop_file.c_str(), &st) != 0) {
     UpdateTxn(&e, &rng, &value);
     ++done;
+    if (count_fd >= 0) {
+      char digits[21];
+      std::snprintf(digits, sizeof(digits), "%020llu", static_cast<unsigned long long>(done));
+      if (::pwrite(count_fd, digits, 20, 0) != 20) Check(EIO, "pwrite of the count file");
+    }
     if (done % 500 == 0) Check(e.env->txn_checkpoint(e.env, 0, 0, 0), "txn_checkpoint");
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (count_fd >= 0) ::close(count_fd);
   CloseEnv(&e);
   std::printf("committed %llu txns in %.2f s\n", static_cast<unsigned long long>(done), secs);
   return 0;
@@ -225,6 +243,7 @@ int main(int argc, char** argv) {
     return Fill(argv[2], std::strtoull(argv[3], nullptr, 10), true);
   if (argc == 4 && std::strcmp(argv[1], "txns") == 0) return Txns(argv[2], std::strtoull(argv[3], nullptr, 10), "");
   if (argc == 4 && std::strcmp(argv[1], "writer") == 0) return Txns(argv[2], 0, argv[3]);
-  std::fprintf(stderr, "usage: bench_env fill HOME MB | fill-text HOME MB | txns HOME N | writer HOME STOPFILE\n");
+  if (argc == 5 && std::strcmp(argv[1], "writer") == 0) return Txns(argv[2], 0, argv[3], argv[4]);
+  std::fprintf(stderr, "usage: bench_env fill HOME MB | fill-text HOME MB | txns HOME N | writer HOME STOPFILE [COUNTFILE]\n");
   return 2;
 }

@@ -11,7 +11,11 @@
 # BENCH_OUT [reports/reference/benchmarks.md], COLD [1] also measure with a
 # dropped page cache when /proc/sys/vm/drop_caches is writable, WRITER [1]
 # also measure with a writer committing during the backup, PROFILE [1] strace
-# and perf runs of bdbackup for the analysis.
+# and perf runs of bdbackup for the analysis, GROWTH_MB [2048] the third
+# environment of the growth figures (0: none), MAX_RATE_MIB [50] the --max-rate
+# of the live-application figures, BENCH_JSON [BENCH_OUT with .json] every
+# figure's median, min and max, LOOP_SECONDS [20] the period of the --every
+# loop (longer than 1,000 transactions take on a loaded machine).
 set -euo pipefail
 
 BUILD="${1:?usage: tests/bench/run_bench.sh BUILD_DIR}"
@@ -27,6 +31,10 @@ OUT="${BENCH_OUT:-$SRC/reports/reference/benchmarks.md}"
 COLD="${COLD:-1}"
 WRITER="${WRITER:-1}"
 PROFILE="${PROFILE:-1}"
+GROWTH_MB="${GROWTH_MB:-2048}"
+LOOP_SECONDS="${LOOP_SECONDS:-20}"
+MAX_RATE_MIB="${MAX_RATE_MIB:-50}"
+JSON_OUT="${BENCH_JSON:-${OUT%.md}.json}"
 
 log() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
 die() { echo "run_bench.sh: error: $*" >&2; exit 2; }
@@ -190,7 +198,7 @@ for rep in $(seq "$REPS"); do
   # 1,000 transactions and warms the cache as above, well inside the period.
   # The figure is the loop's own duration_ms (start of the backup to publish).
   loop_out="$WORK/loop.jsonl"
-  "$BIN/bdbackup" backup --home "$BIG" --repo "$repo" --mode incremental --every 5 --count 3 --json >"$loop_out" &
+  "$BIN/bdbackup" backup --home "$BIG" --repo "$repo" --mode incremental --every "$LOOP_SECONDS" --count 3 --json >"$loop_out" &
   loop_pid=$!
   for turn in 2 3; do
     while [[ $(wc -l <"$loop_out") -lt $((turn - 1)) ]]; do sleep 0.05; done
@@ -249,6 +257,19 @@ if [[ "$WRITER" == 1 ]]; then
   WRITER_TXNS="$(cat "$WORK/writer.txt")"
 fi
 
+# 5b. Restore and verify, the live application's commit rate during a hot
+#     backup (with and without --max-rate), and growth in the environment's
+#     size (tests/bench/engine_bench.py; figures in $WORK/engine.json).
+HUGE=""
+if [[ "$GROWTH_MB" != 0 ]]; then
+  HUGE="$WORK/env-huge"
+  log "building the ${GROWTH_MB} MB environment"
+  "$WORK/bench_env" fill "$HUGE" "$GROWTH_MB" >"$WORK/fill-huge.txt"
+fi
+BIN="$BIN" WORK="$WORK" BIG="$BIG" SMALL="$SMALL" HUGE="$HUGE" REPS="$REPS" MAX_RATE_MIB="$MAX_RATE_MIB" \
+  python3 "$SRC/tests/bench/engine_bench.py"
+[[ -n "$HUGE" ]] && rm -rf "$HUGE"
+
 # 6. Simulator throughput.
 SIM_VARIANT="$WORK/hot-backup-under-load-1000.toml"
 sed -e 's/^name = .*/name = "hot-backup-under-load-1000"/' -e 's/^txns = .*/txns = 1000/' \
@@ -282,6 +303,7 @@ g++ -std=c++20 -O2 -g -Wall -Wextra -Werror -o "$WORK/page_hash_speed" "$SRC/tes
 "$WORK/page_hash_speed" 256 >"$WORK/hash-speed.txt"
 
 # The report.
+export JSON_OUT GROWTH_MB MAX_RATE_MIB LOOP_SECONDS
 export WORK RESULTS OUT SRC BUILD SIZE_MB SMALL_MB REPS FSTYPE CAN_DROP WRITER_TXNS SIM_TRIALS BIG SMALL
 export LOADAVG_START BIG_BYTES_START BIG_DB_BYTES
 export BIG_BYTES="$(env_bytes "$BIG")" SMALL_BYTES="$(env_bytes "$SMALL")"

@@ -71,7 +71,8 @@ p("")
 p("Page cache: **warm** for every figure unless the row says cold. Before each timed run the script runs `sync`, "
   "then reads every file of the environment once (`cat > /dev/null`), for every contender alike. "
   + ("Cold rows: `sync; echo 3 > /proc/sys/vm/drop_caches` before each run (the script runs as root here)."
-     if E["CAN_DROP"] == "1" else "The page cache could not be dropped (not root), so there are no cold rows."))
+     if E["CAN_DROP"] == "1" else "No cold rows: COLD=0 (dropping the page cache slows everyone else on a shared "
+     "machine), or the page cache could not be dropped (not root)."))
 p("")
 p("Contenders (each into a fresh, empty destination, removed after the run):")
 p("- `bdbackup backup --mode hot` into a new repository: pread in 1 MiB batches, every database page checked "
@@ -178,7 +179,7 @@ p("Each repetition: new repository, full hot backup, 1,000 synchronous transacti
   "read. `incremental, nothing new` is a second incremental right after, with no transaction in between: "
   "bdbackup's fixed cost (process, environment open, log flush, repository lock, parent manifest, fsyncs, "
   "publish) plus the parent's last log again. `incremental in an --every loop`: the same kind of backup "
-  "taken by one running `bdbackup backup --mode incremental --every 5` (two turns per repetition, each after "
+  f"taken by one running `bdbackup backup --mode incremental --every {E.get('LOOP_SECONDS', '20')}` (two turns per repetition, each after "
   "its own 1,000 transactions and cache warm-up), timed by the loop itself from the start of the backup to "
   "its publish: no process start, library loading or repository set-up per backup.")
 p("")
@@ -215,6 +216,107 @@ if loop:
 p(f"The 1,000 transactions took {med(tx):.2f} s (median). The incremental copies every log written since the "
   "parent, plus the parent's last log again in full (10 MiB log files here), so its floor is one log file.")
 p("")
+
+
+# --- restore, verify, live application, growth (engine_bench.py)
+eng_path = os.path.join(WORK, "engine.json")
+eng = json.load(open(eng_path)) if os.path.exists(eng_path) else {"figures": {}, "info": {}}
+F = eng["figures"]
+
+
+def fv(name):
+    return F.get(name, {}).get("values", [])
+
+
+def fmed(name):
+    v = fv(name)
+    return statistics.median(v) if v else float("nan")
+
+
+def fspread(name, scale=1.0, digits=2):
+    v = fv(name)
+    return f"{min(v) * scale:.{digits}f}–{max(v) * scale:.{digits}f}" if v else "-"
+
+
+def per_rep(num, den):
+    return [a / b for a, b in zip(fv(num), fv(den)) if b]
+
+
+def rep_list(xs, fmt="{:.2f}"):
+    return ", ".join(fmt.format(x) for x in xs)
+
+
+if fv("restore_s"):
+    p(f"## Restore and verify ({E['REPS']} repetitions, alternating)")
+    p("")
+    p("A chain on the big environment: `bdbackup backup --mode hot`, 1,000 synchronous transactions "
+      "(`bench_env txns`), `bdbackup backup --mode incremental`. Then, alternately: `bdbackup restore` into an "
+      "empty directory (its `recovery_ms` from `--json` is the catastrophic recovery inside it); `cp` + `sync` of "
+      "the restored files (the restored environment less BDB's region files) into another directory; "
+      "`bdbackup verify` of the same chain (every file against its manifest, the trial restore with catastrophic "
+      "recovery, `DB->verify` of every database). " + eng["info"].get("restore_logs", "") + ".")
+    p("")
+    p("| command | wall s (median) | min–max | CPU s (median) |")
+    p("|---|---|---|---|")
+    p(f"| bdbackup restore | {fmed('restore_s'):.2f} | {fspread('restore_s')} | {fmed('restore_cpu_s'):.2f} |")
+    p(f"| of which catastrophic recovery | {fmed('restore_recovery_s'):.2f} | {fspread('restore_recovery_s')} | |")
+    p(f"| cp + sync of the restored files ({mib(fmed('restore_bytes')):.0f} MiB) | {fmed('restore_cp_sync_s'):.2f} | "
+      f"{fspread('restore_cp_sync_s')} | |")
+    p(f"| bdbackup verify | {fmed('verify_s'):.2f} | {fspread('verify_s')} | {fmed('verify_cpu_s'):.2f} |")
+    p("")
+    r1, r2 = per_rep("restore_s", "restore_cp_sync_s"), per_rep("verify_s", "restore_s")
+    share = per_rep("restore_recovery_s", "restore_s")
+    p(f"- restore / cp+sync = **{statistics.median(r1):.2f}×** (target ≤ 1.5×: {verdict(statistics.median(r1) <= 1.5)}; "
+      f"per repetition {rep_list(r1)}); recovery is {statistics.median(share):.0%} of the restore.")
+    p(f"- verify / restore = **{statistics.median(r2):.2f}×** (target ≤ 1.3×: {verdict(statistics.median(r2) <= 1.3)}; "
+      f"per repetition {rep_list(r2)}).")
+    p("")
+
+if fv("live_commits_per_s_none"):
+    p(f"## The live application during a hot backup ({E['REPS']} repetitions, alternating)")
+    p("")
+    p("One writer process (`bench_env writer`) commits synchronous transactions (2 btree + 2 hash records of "
+      "0.5–1.5 KiB, a checkpoint every 500) on the big environment for the whole phase and keeps its commit count "
+      "in a file. Windows alternate: the writer alone (as long as the preceding backup window), the writer during "
+      f"`bdbackup backup --mode hot` (no throttle), the writer during the same with `--max-rate {E['MAX_RATE_MIB']}` "
+      "(MiB/s). Commit rate = commits in the window / its length.")
+    p("")
+    p("| window | commits/s (median) | min–max | window s (median) |")
+    p("|---|---|---|---|")
+    for k, label in (("none", "writer alone"), ("hot", "during a hot backup"),
+                     ("hot_max_rate", f"during a hot backup with --max-rate {E['MAX_RATE_MIB']}")):
+        p(f"| {label} | {fmed('live_commits_per_s_' + k):.0f} | {fspread('live_commits_per_s_' + k, 1, 0)} | "
+          f"{fmed('live_window_s_' + k):.2f} |")
+    p("")
+    rh, rm = per_rep("live_commits_per_s_hot", "live_commits_per_s_none"), per_rep(
+        "live_commits_per_s_hot_max_rate", "live_commits_per_s_none")
+    p(f"- During a hot backup the writer keeps **{statistics.median(rh):.0%}** of its rate alone (target ≥ 90%: "
+      f"{verdict(statistics.median(rh) >= 0.9)}; per repetition {rep_list(rh, '{:.0%}')}); with --max-rate "
+      f"{E['MAX_RATE_MIB']}: **{statistics.median(rm):.0%}** (per repetition {rep_list(rm, '{:.0%}')}), the backup "
+      f"taking {fmed('live_window_s_hot_max_rate'):.2f} s instead of {fmed('live_window_s_hot'):.2f} s.")
+    p("")
+
+sizes = [l for l in ("small", "big", "huge") if fv("growth_full_s_" + l)]
+if sizes:
+    p(f"## Growth with the environment's size ({E['REPS']} repetitions, alternating)")
+    p("")
+    p("For each environment (built by `bench_env fill`): a full hot backup into a new repository, 1,000 "
+      "synchronous transactions, an incremental; warm cache before each backup.")
+    p("")
+    p("| environment | MiB copied | full s (median) | full MiB/s | incremental ms (median) | max RSS MiB full / incremental |")
+    p("|---|---|---|---|---|---|")
+    for l in sizes:
+        b = fmed("growth_full_bytes_" + l)
+        p(f"| {l} | {mib(b):.0f} | {fmed('growth_full_s_' + l):.2f} | {mib(b) / fmed('growth_full_s_' + l):.0f} | "
+          f"{fmed('growth_incr_s_' + l) * 1000:.0f} | {max(fv('growth_full_rss_mib_' + l)):.1f} / "
+          f"{max(fv('growth_incr_rss_mib_' + l)):.1f} |")
+    p("")
+    lo, hi = sizes[0], sizes[-1]
+    scale = fmed("growth_full_bytes_" + hi) / fmed("growth_full_bytes_" + lo)
+    p(f"From {lo} to {hi} ({scale:.1f}× the bytes): full backup time ×{fmed('growth_full_s_' + hi) / fmed('growth_full_s_' + lo):.1f}, "
+      f"incremental ×{fmed('growth_incr_s_' + hi) / fmed('growth_incr_s_' + lo):.2f}, peak memory "
+      f"{max(fv('growth_full_rss_mib_' + lo)):.1f} → {max(fv('growth_full_rss_mib_' + hi)):.1f} MiB.")
+    p("")
 
 # --- simulator
 p(f"## Simulator throughput (`bdbsim run SCENARIO --trials {E['SIM_TRIALS']} --jobs 2`)")
@@ -309,3 +411,22 @@ if os.path.exists(OUT):
 os.makedirs(os.path.dirname(OUT), exist_ok=True)
 with open(OUT, "w") as f:
     f.write(text)
+
+# benchmarks.json: every figure as median, min and max over its repetitions.
+summary = {}
+groups = {}
+for r in rows:
+    groups.setdefault(f"{r['phase']}/{r['who']}/{r['cache']}", []).append(r)
+for key, rs in sorted(groups.items()):
+    for field, unit in (("wall", "s"), ("cpu", "s"), ("rss", "KiB"), ("bytes", "bytes")):
+        v = [r[field] for r in rs]
+        summary[f"{key}/{field}"] = {"unit": unit, "median": statistics.median(v), "min": min(v), "max": max(v),
+                                     "n": len(v)}
+for name, f in sorted(F.items()):
+    if f["values"]:
+        v = f["values"]
+        summary[name] = {"unit": f["unit"], "median": statistics.median(v), "min": min(v), "max": max(v), "n": len(v),
+                         "note": f["note"]}
+with open(E["JSON_OUT"], "w") as jf:
+    json.dump({"commit": E["COMMIT"], "produced": now, "figures": summary}, jf, indent=1, sort_keys=True)
+    jf.write("\n")

@@ -195,6 +195,13 @@ TEST_F(BadInputTest, UnknownModeOrFlag) {
   ExpectRefused({"defrost", "--repo", repo_}, 2, {"bad usage", "defrost"});
 }
 
+TEST_F(BadInputTest, MaxRateThatIsNoRate) {
+  ExpectRefused({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--max-rate", "-1"}, 2,
+                {"bad usage: --max-rate -1 is not a rate: give MiB a second (0: no limit)"});
+  ExpectRefused({"backup", "--home", home_, "--repo", repo_, "--mode", "hot", "--max-rate", "fast"}, 2,
+                {"bad usage", "--max-rate"});
+}
+
 TEST_F(BadInputTest, RepositoryThatIsNotOne) {
   const std::string dir = tmp_.Sub("random");
   fs::create_directories(dir + "/sub");

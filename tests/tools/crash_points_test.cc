@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -234,11 +235,26 @@ TEST(CrashPointTable, EveryPointIsExercisedBySomeCommand) {
   EXPECT_EQ(covered.size(), kCrashPoints.size());
 }
 
-TEST_F(CrashPointsTest, Archive) {
-  for (const auto& point : kArchivePoints) {
-    Commit(150);
-    CrashAndCheck({"archive", "--home", home_, "--repo", repo_, "--checkpoint"}, point);
-  }
+// One test per crash point (each its own ctest test, well within the suite's
+// per-test budget): a fixture per command, instantiated with its points.
+std::string PointName(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param;
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return name;
+}
+
+class ArchiveCrashTest : public CrashPointsTest, public ::testing::WithParamInterface<std::string> {};
+class ColdCrashTest : public CrashPointsTest, public ::testing::WithParamInterface<std::string> {};
+class HotCrashTest : public CrashPointsTest, public ::testing::WithParamInterface<std::string> {};
+class IncrementalCrashTest : public CrashPointsTest, public ::testing::WithParamInterface<std::string> {};
+class RestoreCrashTest : public CrashPointsTest, public ::testing::WithParamInterface<std::string> {};
+class VerifyCrashTest : public CrashPointsTest, public ::testing::WithParamInterface<std::string> {};
+class ExpireCrashTest : public CrashPointsTest, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(ArchiveCrashTest, KilledThenRunAgain) {
+  Commit(150);
+  CrashAndCheck({"archive", "--home", home_, "--repo", repo_, "--checkpoint"}, GetParam());
   // The archive really moved logs: some are only in the repository now.
   EXPECT_FALSE(fs::exists(home_ + "/log/" + LogFileName(1)));
   EXPECT_TRUE(fs::exists(repo_ + "/archive/" + LogFileName(1)));
@@ -246,80 +262,77 @@ TEST_F(CrashPointsTest, Archive) {
   Ok(BackupArgs("hot"));
   ExpectLatestRestores(acked_);
 }
+INSTANTIATE_TEST_SUITE_P(Points, ArchiveCrashTest, ::testing::ValuesIn(kArchivePoints), PointName);
 
-TEST_F(CrashPointsTest, Cold) {
+TEST_P(ColdCrashTest, KilledThenRunAgain) {
   cold_ = true;
-  for (const auto& point : kFullBackupPoints) {
-    Commit(100);
-    CrashAndCheck(BackupArgs("cold"), point);
-  }
+  Commit(100);
+  CrashAndCheck(BackupArgs("cold"), GetParam());
 }
+INSTANTIATE_TEST_SUITE_P(Points, ColdCrashTest, ::testing::ValuesIn(kFullBackupPoints), PointName);
 
-TEST_F(CrashPointsTest, Hot) {
+TEST_P(HotCrashTest, KilledThenRunAgain) {
   Ok({"archive", "--home", home_, "--repo", repo_, "--checkpoint"});  // the hot backup's first logs come from the archive too
-  for (const auto& point : kFullBackupPoints) {
-    Commit(100);
-    CrashAndCheck(BackupArgs("hot"), point);
-  }
+  Commit(100);
+  CrashAndCheck(BackupArgs("hot"), GetParam());
 }
+INSTANTIATE_TEST_SUITE_P(Points, HotCrashTest, ::testing::ValuesIn(kFullBackupPoints), PointName);
 
-TEST_F(CrashPointsTest, IncrementalRecoverAsYouGo) {
+TEST_P(IncrementalCrashTest, KilledThenRunAgainWithTheStandby) {
   Ok(BackupArgs("hot"));
   Commit(100);
-  Ok(BackupArgs("incremental"));  // the standby exists; later runs apply onto it
-  for (const auto& point : kIncrementalPoints) {
-    Commit(100);
-    Ok({"archive", "--home", home_, "--repo", repo_});
-    CrashAndCheck(BackupArgs("incremental"), point);
-    ASSERT_TRUE(fs::exists(repo_ + "/standby"));
-  }
+  Ok(BackupArgs("incremental"));  // the standby exists; the killed run applies onto it
+  Commit(100);
+  Ok({"archive", "--home", home_, "--repo", repo_});
+  CrashAndCheck(BackupArgs("incremental"), GetParam());
+  ASSERT_TRUE(fs::exists(repo_ + "/standby"));
   // The standby is a ready copy holding every commit of the last backup.
   ExpectHoldsAcked(repo_ + "/standby", acked_);
 }
+INSTANTIATE_TEST_SUITE_P(Points, IncrementalCrashTest, ::testing::ValuesIn(kIncrementalPoints), PointName);
 
-TEST_F(CrashPointsTest, Restore) {
+TEST_P(RestoreCrashTest, KilledThenRunAgain) {
   Ok(BackupArgs("hot"));
-  for (const auto& point : kRestorePoints) {
-    const std::string target = tmp_.Sub("restore-" + std::to_string(checks_++));
-    CrashAndCheck({"restore", "--repo", repo_, "--target", target}, point);
-    ExpectHoldsAcked(target, acked_);
-  }
+  const std::string target = tmp_.Sub("restore-" + std::to_string(checks_++));
+  CrashAndCheck({"restore", "--repo", repo_, "--target", target}, GetParam());
+  ExpectHoldsAcked(target, acked_);
 }
+INSTANTIATE_TEST_SUITE_P(Points, RestoreCrashTest, ::testing::ValuesIn(kRestorePoints), PointName);
 
-TEST_F(CrashPointsTest, Verify) {
+TEST_P(VerifyCrashTest, KilledThenRunAgain) {
   Ok(BackupArgs("hot"));
-  for (const auto& point : kVerifyPoints) CrashAndCheck({"verify", "--repo", repo_}, point);
+  CrashAndCheck({"verify", "--repo", repo_}, GetParam());
 }
+INSTANTIATE_TEST_SUITE_P(Points, VerifyCrashTest, ::testing::ValuesIn(kVerifyPoints), PointName);
 
-// Each round publishes a new full backup and archives, so expire --keep-full 1
+// A new full backup and archived logs before the kill, so expire --keep-full 1
 // has a backup (an incremental first: newest first) and archived logs to remove.
-TEST_F(CrashPointsTest, Expire) {
+TEST_P(ExpireCrashTest, KilledThenRunAgain) {
   expiring_ = true;
-  for (const auto& point : kExpirePoints) {
-    Commit(100);
-    Ok(BackupArgs("hot"));
-    Commit(100);
-    Ok({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental"});
-    Ok({"archive", "--home", home_, "--repo", repo_, "--checkpoint"});
-    Commit(100);
-    Ok(BackupArgs("hot"));
-    Ok({"archive", "--home", home_, "--repo", repo_, "--checkpoint"});
-    CrashAndCheck({"expire", "--repo", repo_, "--keep-full", "1"}, point);
-    // The job is done: one full backup left, no leftover, no unrecorded archive file.
-    ASSERT_EQ(ExpectListedBackupsValid().size(), 1u);
-    for (const auto& e : fs::directory_iterator(repo_ + "/backups")) {
-      const std::string name = e.path().filename().string();
-      EXPECT_TRUE(name.find(".expired") == std::string::npos && name.find(".partial") == std::string::npos) << name;
-    }
-    for (const auto& e : fs::directory_iterator(repo_ + "/archive")) {
-      const std::string name = e.path().filename().string();
-      uint32_t n = 0;
-      if (ParseLogFileName(name, &n)) {
-        EXPECT_TRUE(fs::exists(e.path().string() + ".json")) << name;
-      }
+  Commit(100);
+  Ok(BackupArgs("hot"));
+  Commit(100);
+  Ok({"backup", "--home", home_, "--repo", repo_, "--mode", "incremental"});
+  Ok({"archive", "--home", home_, "--repo", repo_, "--checkpoint"});
+  Commit(100);
+  Ok(BackupArgs("hot"));
+  Ok({"archive", "--home", home_, "--repo", repo_, "--checkpoint"});
+  CrashAndCheck({"expire", "--repo", repo_, "--keep-full", "1"}, GetParam());
+  // The job is done: one full backup left, no leftover, no unrecorded archive file.
+  ASSERT_EQ(ExpectListedBackupsValid().size(), 1u);
+  for (const auto& e : fs::directory_iterator(repo_ + "/backups")) {
+    const std::string name = e.path().filename().string();
+    EXPECT_TRUE(name.find(".expired") == std::string::npos && name.find(".partial") == std::string::npos) << name;
+  }
+  for (const auto& e : fs::directory_iterator(repo_ + "/archive")) {
+    const std::string name = e.path().filename().string();
+    uint32_t n = 0;
+    if (ParseLogFileName(name, &n)) {
+      EXPECT_TRUE(fs::exists(e.path().string() + ".json")) << name;
     }
   }
 }
+INSTANTIATE_TEST_SUITE_P(Points, ExpireCrashTest, ::testing::ValuesIn(kExpirePoints), PointName);
 
 class Summary : public ::testing::Environment {
  public:

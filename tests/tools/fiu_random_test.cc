@@ -1,16 +1,18 @@
 // The real bdbackup under libfiu's POSIX preload with random failures of
 // write, pread, fsync, rename and open (fiu-run -x -c 'enable_random
-// name=posix/io/...'): 40 runs of archive, hot and incremental backup, verify
-// and restore on one environment that keeps committing between runs. Every run
-// must succeed or fail cleanly (exit 4, or 1 where a check fails) with one
-// stderr line and never crash or hang; each failure point must fire at least
-// once; afterwards no log is lost and every published backup verifies and
-// restores with every commit acknowledged before it started.
+// name=posix/io/...'): for each failure point, one test of 8 runs of archive,
+// hot and incremental backup, verify and restore on an environment of its own
+// that keeps committing between runs. Every run must succeed or fail cleanly
+// (exit 4, or 1 where a check fails) with one stderr line and never crash or
+// hang; the failure point must fire at least once in its test; afterwards no
+// log is lost and every published backup verifies and restores with every
+// commit acknowledged before it started.
 // BDB inside bdbackup is under the same preload: an environment panic must end
 // as exit 4 too (the test then runs db5.3_recover, as an operator would).
-// Prints one summary line "ROBUSTNESS fiu ..." for reports/.
+// Prints one summary line "ROBUSTNESS fiu ..." per point for reports/.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -121,7 +123,12 @@ class FiuRandomTest : public ::testing::Test {
   int panics_recovered_ = 0;
 };
 
-TEST_F(FiuRandomTest, EveryRunSucceedsOrFailsCleanlyAndNothingBadIsPublished) {
+// One test per failure point (each its own ctest test, within the suite's
+// per-test budget), each on its own environment and repository.
+class FiuPointTest : public FiuRandomTest, public ::testing::WithParamInterface<size_t> {};
+
+TEST_P(FiuPointTest, EveryRunSucceedsOrFailsCleanlyAndNothingBadIsPublished) {
+  const Point& point = kPoints[GetParam()];
   // A first backup without faults, so verify, restore and incremental have something to work on.
   ASSERT_EQ(Run({"backup", "--home", home_, "--repo", repo_, "--mode", "hot"}, nullptr).exit_code, 0);
   std::map<std::string, size_t> acked_at_start;  // backup id -> commits acknowledged before its run
@@ -129,7 +136,7 @@ TEST_F(FiuRandomTest, EveryRunSucceedsOrFailsCleanlyAndNothingBadIsPublished) {
 
   std::map<std::string, int> failed_runs;  // point -> runs that failed
   int runs = 0, succeeded = 0, error_line_lost = 0, injected_enoent = 0;
-  for (const Point& point : kPoints) {
+  {
     for (size_t i = 0; i < std::size(kCommands); ++i) {
       const std::string command = kCommands[i];
       SCOPED_TRACE(std::string(point.name) + " during " + command + " (run " + std::to_string(runs) + ")");
@@ -198,17 +205,24 @@ TEST_F(FiuRandomTest, EveryRunSucceedsOrFailsCleanlyAndNothingBadIsPublished) {
     ++checked;
     if (!ok) ++invalid;
   }
-  // Each failure point really fired.
-  for (const Point& point : kPoints) EXPECT_GT(failed_runs[point.name], 0) << point.name << " never fired";
+  // The failure point really fired.
+  EXPECT_GT(failed_runs[point.name], 0) << point.name << " never fired";
 
   std::printf("ROBUSTNESS fiu runs=%d succeeded=%d failed_cleanly=%d error_line_lost=%d", runs, succeeded,
               runs - succeeded, error_line_lost);
-  for (const Point& point : kPoints) std::printf(" %s=%d", point.name, failed_runs[point.name]);
+  std::printf(" %s=%d", point.name, failed_runs[point.name]);
   std::printf(" injected_enoent_exit2=%d", injected_enoent);
   std::printf(" env_panics_recovered=%d backups_published=%d backups_checked=%d invalid_backups_published=%d "
               "logs_lost=%d\n",
               panics_recovered_, static_cast<int>(acked_at_start.size()), checked, invalid, logs_lost);
 }
+INSTANTIATE_TEST_SUITE_P(Points, FiuPointTest, ::testing::Range<size_t>(0, std::size(kPoints)),
+                         [](const ::testing::TestParamInfo<size_t>& info) {
+                           std::string name = kPoints[info.param].name;
+                           for (char& c : name)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace bdb

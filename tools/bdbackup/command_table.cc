@@ -94,6 +94,10 @@ const OptionDef kEvery{.name = "--every",
                        .help =
                            "incremental only: take one now, then one every SECONDS (none while nothing is new) until "
                            "--count turns or SIGINT/SIGTERM"};
+const OptionDef kMaxRate{.name = "--max-rate",
+                         .value = "MIB_PER_SECOND",
+                         .type = ValueType::kNumber,
+                         .help = "read the environment's files at most this many MiB a second (slow disks; 0: no limit)"};
 const OptionDef kCount{
     .name = "--count", .value = "N", .type = ValueType::kInteger, .help = "with --every: stop after this many turns"};
 const OptionDef kExpireAfter{.name = "--expire",
@@ -240,7 +244,8 @@ cli::Command Backup() {
       .Add(kEvery, &BackupOptions::every_seconds)
       .Add(kCount, &BackupOptions::count)
       .Needs(kEvery)
-      .Add(kExpireAfter, &BackupOptions::expire_after);
+      .Add(kExpireAfter, &BackupOptions::expire_after)
+      .Add(kMaxRate, &BackupOptions::max_rate_mib_s);
   AddRetention(&b);
   b.Add(kCompress, &BackupOptions::compress);
   AddShared(&b);

@@ -78,6 +78,7 @@ Status RunBackupCommand(const EngineContext& ctx, const BackupOptions& o, Comman
   BackupRequest request{o.home,           o.repo,         o.mode, o.checkpoint, o.recover_as_you_go, o.skip_if_unchanged,
                         o.hold_hotbackup, o.hot_if_refused};
   BDB_RETURN_IF_ERROR(ParseCompression(o.compress, &request.compress_level));
+  request.max_rate_mib_s = o.max_rate_mib_s;
   ExpireRequest expire;
   if (o.expire_after) {  // a bad policy is refused before anything is copied
     expire.repo = o.repo;

@@ -53,6 +53,7 @@ struct BackupOptions : CommonOptions, LockOptions, SecretOptions, RetentionOptio
   bool hold_hotbackup = false;     // keep the hot backup announced afterwards
   bool hot_if_refused = false;     // --mode incremental: a hot backup when the log cannot do
   bool expire_after = false;       // --expire
+  double max_rate_mib_s = 0;       // --max-rate: read at most this many MiB/s (0: no limit)
   std::string compress;
   std::optional<double> every_seconds;  // --every: repeat incrementals
   std::optional<int64_t> count;         // --count: turns of --every

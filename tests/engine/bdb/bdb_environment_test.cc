@@ -304,6 +304,9 @@ TEST(LiveEnvironmentTest, CountOtherUsersSeesThreadsProcessesAndStaleReferences)
   ASSERT_TRUE(live->CountOtherUsers(&others, &detail).ok());
   EXPECT_EQ(others, 1);
   EXPECT_EQ(detail, "1 other process (pid " + std::to_string(child) + ")");
+  int handles = -1;  // the reference count alone agrees
+  ASSERT_TRUE(live->CountOtherHandles(&handles).ok());
+  EXPECT_EQ(handles, 1);
   {
     std::unique_ptr<TestWriter> writer;  // a second handle in this very process
     ASSERT_TRUE(TestWriter::Open(tmp.path(), &writer).ok());
@@ -321,6 +324,8 @@ TEST(LiveEnvironmentTest, CountOtherUsersSeesThreadsProcessesAndStaleReferences)
   ASSERT_TRUE(live->CountOtherUsers(&others, &detail).ok());
   EXPECT_EQ(others, 1);
   EXPECT_EQ(detail, "1 stale region reference and no process maps the regions; run db5.3_recover");
+  ASSERT_TRUE(live->CountOtherHandles(&handles).ok());
+  EXPECT_EQ(handles, 1);  // the stale one: only the /proc scan tells it from a live user
   {
     std::unique_ptr<TestWriter> writer;
     ASSERT_TRUE(TestWriter::Open(tmp.path(), &writer).ok());
@@ -364,6 +369,8 @@ TEST(LiveEnvironmentTest, CountOtherUsersIsZeroWhenAlone) {
   ASSERT_TRUE(live->CountOtherUsers(&others, &detail).ok());
   EXPECT_EQ(others, 0);
   EXPECT_EQ(detail, "no other process");
+  ASSERT_TRUE(live->CountOtherHandles(&others).ok());
+  EXPECT_EQ(others, 0);
 }
 
 }  // namespace

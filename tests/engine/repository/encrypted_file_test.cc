@@ -168,7 +168,7 @@ TEST(RepositoryKeyTest, KeyFilesRawOrHexOwnerOnly) {
   RepositoryKey key;
   EXPECT_TRUE(ParseRepositoryKey(std::string(32, 'k'), "f", &key).ok());
   EXPECT_EQ(key.bytes[0], 'k');
-  EXPECT_TRUE(ParseRepositoryKey(std::string(64, 'A') + "\n", "f", &key).ok());
+  EXPECT_TRUE(ParseRepositoryKey(std::string(64, 'A').append("\n"), "f", &key).ok());
   EXPECT_EQ(key.bytes[31], 0xaa);
   for (const std::string& bad : {std::string(31, 'k'), std::string(63, 'a'), std::string(64, 'g'), std::string()}) {
     Status s = ParseRepositoryKey(bad, "f", &key);

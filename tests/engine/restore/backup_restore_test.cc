@@ -186,6 +186,21 @@ TEST_F(BackupRestoreTest, LastLogIsCopiedUpToTheEndLsnAndTheRestoreKeepsWriting)
   EXPECT_EQ(a[TestKey(100)], TestValue(100));
 }
 
+// --max-rate only slows the reads: the backup is whole and restores.
+TEST_F(BackupRestoreTest, AHotBackupHeldToAReadRateIsWhole) {
+  ASSERT_TRUE(writer_->Commit(200).ok());
+  writer_->StartBackground();
+  WaitForMoreAcks(50);
+  Snapshot before = writer_->acked();
+  BackupRequest request{home_, repo_, "hot"};
+  request.max_rate_mib_s = 20;
+  BackupOutcome hot;
+  Status s = RunBackup(ctx_, request, &hot);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(writer_->StopBackground().ok());
+  ExpectPresent(Restore(hot.manifest.id), before);
+}
+
 TEST_F(BackupRestoreTest, ColdBackupOfAQuietEnvironment) {
   ASSERT_TRUE(writer_->Commit(400).ok());
   Snapshot all = writer_->acked();
