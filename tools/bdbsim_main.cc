@@ -62,6 +62,7 @@ std::string DefaultReportDir() {
 Status Runner(bdb::sim::RunnerOptions* r) {
   r->workload_binary = bdb::JoinPath(SelfDir(), "bdbsim-workload");
   r->agent_binary = bdb::JoinPath(SelfDir(), "bdbsim");
+  r->listing_shim = bdb::JoinPath(SelfDir(), "libbdbsim-listing-shim.so");
   const char* root = std::getenv("BDBSIM_SANDBOX");
   r->sandbox_root = root && *root ? root : bdb::sim::DefaultSandboxRoot();
   struct stat st;
