@@ -1,4 +1,4 @@
-// What the listing shim (simulator/shim/listing_shim.c) saw in an external
+// What the listing shim (simulator/shim/listing_shim.cc) saw in an external
 // backup program, parsed from the lines it appended to its log: how many
 // listings of the home it ordered, and when the program first opened and
 // last closed a database file of the home (its database-copy window).

@@ -18,7 +18,6 @@
 // Static programs and programs that sort names themselves are not affected
 // by (1); the harness reports when no listing was seen.
 // Thread-safe: one mutex guards the shim's tables.
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -32,6 +31,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "base/random.h"
 
 enum { kMaxDirs = 64, kMaxFds = 4096, kMaxEntries = 65536 };
 
@@ -66,13 +67,6 @@ static int64_t NowMs(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static uint64_t SplitMix(uint64_t* state) {
-  uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
 }
 
 static void LogLine(const char* fmt, ...) {
@@ -156,9 +150,9 @@ static int Rank(const struct dirent64* e) {
 
 // Seeded shuffle, then a stable pass that puts ranks in order.
 static void Order(struct dirent64* items, size_t n, uint64_t seed) {
-  uint64_t state = seed;
+  bdb::SeededRng rng(seed);
   for (size_t i = n; i > 1; --i) {
-    size_t j = (size_t)(SplitMix(&state) % i);
+    size_t j = static_cast<size_t>(rng.Below(i));
     struct dirent64 t = items[i - 1];
     items[i - 1] = items[j];
     items[j] = t;
@@ -174,12 +168,6 @@ static void Order(struct dirent64* items, size_t n, uint64_t seed) {
   }
 }
 
-static uint64_t HashPath(const char* path) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (const unsigned char* c = (const unsigned char*)path; *c; ++c) h = (h ^ *c) * 0x100000001b3ULL;
-  return h;
-}
-
 // Reads the whole directory and orders it, when it lies in the home.
 static struct Listing* Slurp(DIR* dir) {
   char link[64], path[PATH_MAX];
@@ -193,11 +181,11 @@ static struct Listing* Slurp(DIR* dir) {
     if (g_listings[i].dir == NULL) slot = &g_listings[i];
   if (slot == NULL) return NULL;
   size_t cap = 64, n = 0;
-  struct dirent64* items = malloc(cap * sizeof *items);
+  struct dirent64* items = static_cast<struct dirent64*>(malloc(cap * sizeof *items));
   struct dirent64* e;
   while (items != NULL && (e = real_readdir64(dir)) != NULL && n < kMaxEntries) {
     if (n == cap) {
-      struct dirent64* grown = realloc(items, 2 * cap * sizeof *items);
+      struct dirent64* grown = static_cast<struct dirent64*>(realloc(items, 2 * cap * sizeof *items));
       if (grown == NULL) break;
       items = grown;
       cap *= 2;
@@ -205,7 +193,7 @@ static struct Listing* Slurp(DIR* dir) {
     items[n++] = *e;
   }
   if (items == NULL) return NULL;
-  Order(items, n, g_seed ^ HashPath(path));
+  Order(items, n, g_seed ^ bdb::Fnv1a64(path));
   slot->dir = dir;
   slot->items = items;
   slot->count = n;
