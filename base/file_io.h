@@ -60,6 +60,7 @@ struct FileInfo {
   uint64_t size = 0;
   mode_t mode = 0;
   int64_t mtime_sec = 0;
+  uint64_t device = 0, inode = 0;  // st_dev, st_ino: which file it is (hard links share them)
 };
 
 class FileIO {
@@ -79,7 +80,9 @@ class FileIO {
   virtual Status RemoveDir(const std::string& path) = 0;
   // mkdir(2); OK if it already exists as a directory.
   virtual Status MakeDir(const std::string& path, mode_t mode) = 0;
-  // Names (not paths) of the entries of dir, sorted, without "." and "..".
+  // Names (not paths) of the entries of dir, without "." and "..", in no
+  // order a caller may rely on (PosixFileIO sorts them; the simulator serves
+  // them in a seeded order, so nothing may depend on it).
   virtual Status ListDir(const std::string& dir, std::vector<std::string>* names) = 0;
   // lstat(2); a missing path is OK with info->exists = false.
   virtual Status Stat(const std::string& path, FileInfo* info) = 0;

@@ -171,6 +171,8 @@ class PosixFileIO : public FileIO {
     info->size = static_cast<uint64_t>(st.st_size);
     info->mode = st.st_mode;
     info->mtime_sec = st.st_mtime;
+    info->device = static_cast<uint64_t>(st.st_dev);
+    info->inode = static_cast<uint64_t>(st.st_ino);
     return Status::OK();
   }
   Status LockFile(const std::string& path, LockMode mode, std::unique_ptr<FileLock>* out) override {

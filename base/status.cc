@@ -12,8 +12,21 @@ Status Status::FromErrno(int err, const std::string& what) {
   return IOError(std::move(msg));
 }
 
-const char* Status::CodeName() const {
-  switch (code_) {
+const char* Status::CodeName() const { return NameOf(code_); }
+
+bool Status::ParseCode(const std::string& name, Code* code) {
+  for (Code c : {Code::kOk, Code::kInvalidArgument, Code::kNotFound, Code::kCorruption, Code::kCheckFailed, Code::kBusy,
+                 Code::kIOError, Code::kNoSpace, Code::kTimedOut}) {
+    if (name == NameOf(c)) {
+      *code = c;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* Status::NameOf(Code code) {
+  switch (code) {
     case Code::kOk: return "OK";
     case Code::kInvalidArgument: return "InvalidArgument";
     case Code::kNotFound: return "NotFound";
@@ -22,6 +35,7 @@ const char* Status::CodeName() const {
     case Code::kBusy: return "Busy";
     case Code::kIOError: return "IOError";
     case Code::kNoSpace: return "NoSpace";
+    case Code::kTimedOut: return "TimedOut";
   }
   return "Unknown";
 }
@@ -40,7 +54,8 @@ int ExitCodeFor(const Status& s) {
     case Status::Code::kNotFound: return 2;
     case Status::Code::kBusy: return 3;
     case Status::Code::kIOError:
-    case Status::Code::kNoSpace: return 4;
+    case Status::Code::kNoSpace:
+    case Status::Code::kTimedOut: return 4;
   }
   return 4;
 }

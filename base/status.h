@@ -20,6 +20,7 @@ class Status {
     kBusy,             // environment in use or repository locked (exit 3)
     kIOError,          // the OS or BDB failed an operation (exit 4)
     kNoSpace,          // ENOSPC (exit 4)
+    kTimedOut,         // a wait or a child process outlived its time limit (exit 4)
   };
 
   Status() = default;
@@ -31,6 +32,7 @@ class Status {
   static Status Busy(std::string msg) { return Status(Code::kBusy, std::move(msg)); }
   static Status IOError(std::string msg) { return Status(Code::kIOError, std::move(msg)); }
   static Status NoSpace(std::string msg) { return Status(Code::kNoSpace, std::move(msg)); }
+  static Status TimedOut(std::string msg) { return Status(Code::kTimedOut, std::move(msg)); }
   // An IOError or NoSpace from an errno value, with strerror as the "why".
   static Status FromErrno(int err, const std::string& what);
 
@@ -41,8 +43,14 @@ class Status {
   bool IsBusy() const { return code_ == Code::kBusy; }
   bool IsCorruption() const { return code_ == Code::kCorruption; }
   bool IsIOError() const { return code_ == Code::kIOError || code_ == Code::kNoSpace; }
+  bool IsTimedOut() const { return code_ == Code::kTimedOut; }
   // Name of the code, e.g. "IOError"; used in JSON output.
   const char* CodeName() const;
+  // "OK", "InvalidArgument", "NotFound", "Corruption", "CheckFailed", "Busy",
+  // "IOError", "NoSpace", "TimedOut": the one spelling of each code.
+  static const char* NameOf(Code code);
+  // Exact inverse of NameOf; false for anything else.
+  static bool ParseCode(const std::string& name, Code* code);
   // Returns a copy whose message is "<context>: <message>".
   Status WithContext(const std::string& context) const;
 

@@ -25,6 +25,7 @@
 #include "engine/restore/restore.h"
 #include "simulator/faults/durability_shortcut_file_io.h"
 #include "simulator/faults/journaled_file_io.h"
+#include "simulator/faults/listing_order_file_io.h"
 #include "simulator/faults/recover_helper_journal.h"
 #include "simulator/faults/shared_cut_counter.h"
 
@@ -111,15 +112,34 @@ uint64_t CountDatabasePages(const std::string& home) {
 
 }  // namespace
 
+namespace {
+
+nlohmann::json WindowToJson(const CopyWindow& w) {
+  return {{"from_unix_ms", w.from_unix_ms}, {"to_unix_ms", w.to_unix_ms}, {"reads", w.reads}};
+}
+
+CopyWindow WindowFromJson(const nlohmann::json& j) {
+  return CopyWindow{j.at("from_unix_ms").get<int64_t>(), j.at("to_unix_ms").get<int64_t>(), j.at("reads").get<uint64_t>()};
+}
+
+}  // namespace
+
 std::string AgentResponseToJson(const AgentResponse& r) {
   nlohmann::json faults = nlohmann::json::array();
   for (const auto& f : r.faults) faults.push_back({{"at_ms", f.at_ms}, {"kind", f.kind}, {"detail", f.detail}});
   nlohmann::json touched = nlohmann::json::array();
-  for (const auto& t : r.touched) touched.push_back({{"kind", t.kind}, {"file", t.file}, {"page", t.page}});
-  nlohmann::json j = {{"ok", r.ok},           {"code", r.code},   {"message", r.message},
-                      {"backup_id", r.backup_id}, {"page_rereads", r.page_rereads}, {"faults", faults},
-                      {"touched", touched}, {"journaled_ops", r.journaled_ops},
-                      {"reached_cut_phase", r.reached_cut_phase}};
+  for (const auto& t : r.touched) touched.push_back({{"kind", ToString(t.kind)}, {"file", t.file}, {"page", t.page}});
+  nlohmann::json j = {{"ok", r.ok},
+                      {"code", Status::NameOf(r.code)},
+                      {"message", r.message},
+                      {"backup_id", r.backup_id},
+                      {"page_rereads", r.page_rereads},
+                      {"faults", faults},
+                      {"touched", touched},
+                      {"journaled_ops", r.journaled_ops},
+                      {"reached_cut_phase", r.reached_cut_phase},
+                      {"database_reads", WindowToJson(r.database_reads)},
+                      {"log_reads", WindowToJson(r.log_reads)}};
   return j.dump();
 }
 
@@ -128,7 +148,8 @@ Status AgentResponseFromJson(const std::string& json, AgentResponse* r) {
   if (!j.is_object()) return Status::InvalidArgument("agent response is not a JSON object");
   try {
     r->ok = j.at("ok").get<bool>();
-    r->code = j.at("code").get<std::string>();
+    const std::string code = j.at("code").get<std::string>();
+    if (!Status::ParseCode(code, &r->code)) return Status::InvalidArgument("agent response: unknown code '" + code + "'");
     r->message = j.at("message").get<std::string>();
     r->backup_id = j.at("backup_id").get<std::string>();
     r->page_rereads = j.at("page_rereads").get<uint64_t>();
@@ -136,171 +157,222 @@ Status AgentResponseFromJson(const std::string& json, AgentResponse* r) {
       r->faults.push_back({f.at("at_ms").get<int64_t>(), f.at("kind").get<std::string>(), f.at("detail").get<std::string>()});
     r->journaled_ops = j.at("journaled_ops").get<uint64_t>();
     r->reached_cut_phase = j.at("reached_cut_phase").get<bool>();
-    for (const auto& t : j.at("touched"))
-      r->touched.push_back({t.at("kind").get<std::string>(), t.at("file").get<std::string>(), t.at("page").get<int64_t>()});
+    for (const auto& t : j.at("touched")) {
+      AgentTouch touch;
+      const std::string kind = t.at("kind").get<std::string>();
+      if (!ParseFaultKind(kind, &touch.kind))
+        return Status::InvalidArgument("agent response: unknown fault kind '" + kind + "'");
+      touch.file = t.at("file").get<std::string>();
+      touch.page = t.at("page").get<int64_t>();
+      r->touched.push_back(std::move(touch));
+    }
+    r->database_reads = WindowFromJson(j.at("database_reads"));
+    r->log_reads = WindowFromJson(j.at("log_reads"));
   } catch (const std::exception& e) {
     return Status::InvalidArgument(std::string("agent response: ") + e.what());
   }
   return Status::OK();
 }
 
-AgentResponse RunAgentRequest(const AgentRequest& request, const std::string& cut_counter_path) {
-  ScopedThreadPassword password(request.password);  // every DB_ENV the engine opens, and its helpers
-  AgentResponse response;
-  RepositoryKey key;
-  if (!request.repository_key.empty()) {
-    Status parsed = ParseRepositoryKey(request.repository_key, "agent request", &key);
-    if (!parsed.ok()) {
-      response.code = parsed.CodeName();
-      response.message = parsed.message();
-      return response;
-    }
-  }
-  ScopedThreadRepositoryKey key_scope(request.repository_key.empty() ? nullptr : &key);
-  FaultLog log;
-  EngineContext ctx = DefaultEngineContext();
-  FileIO* io = DefaultStoredFileIO();  // reads compressed repository files (archived logs) as the CLI does
+namespace {
 
-  std::unique_ptr<FiuFileIO> fiu_io;
-  IoErrorInjector io_errors;
+// The file-system layers of one agent run, from the disk up to the engine:
+// stored-file decoding, libfiu errors, torn reads, the power-loss journal,
+// a negative control's durability shortcut, the planned crash, the copy
+// windows. Each layer exists only when the request's plan needs it.
+class AgentIoStack {
+ public:
+  Status Build(const AgentRequest& request, const std::string& cut_counter_path, FaultLog* log, EngineContext* ctx);
+  // What the layers saw, into the response.
+  void Report(const AgentRequest& request, const FaultLog& log, AgentResponse* response) const;
+  // A cut the recovery helper took ends this process now, before it answers.
+  void FinishHelperCut() {
+    if (journaled_) journaled_->FinishHelperCut();
+  }
+
+ private:
+  Status AddIoErrors(const AgentFaultPlan& plan, FaultLog* log);
+  Status AddTears(const AgentRequest& request, FaultLog* log);
+  Status AddJournal(const AgentRequest& request, const std::string& cut_counter_path, EngineContext* ctx);
+
+  FileIO* io_ = nullptr;
+  IoErrorInjector io_errors_;
+  std::unique_ptr<FiuFileIO> fiu_io_;
+  std::unique_ptr<TornReadFileIO> torn_io_;
+  std::unique_ptr<FileOpJournal> journal_;
+  std::unique_ptr<SharedCutCounter> cut_counter_;
+  std::unique_ptr<JournaledFileIO> journaled_;
+  std::unique_ptr<DurabilityShortcutFileIO> shortcut_;
+  std::unique_ptr<CrashingFileIO> crashing_;
+  std::unique_ptr<CopyWindowFileIO> windows_;
+  std::unique_ptr<ListingOrderFileIO> listing_;
+};
+
+Status AgentIoStack::AddIoErrors(const AgentFaultPlan& plan, FaultLog* log) {
+  if (plan.io_nth == 0) return Status::OK();
+  IoFault fault;
+  fault.op = ToIoOp(plan.io_point);
+  fault.nth_call = plan.io_nth;
+  fault.error = plan.io_errno;
+  fault.short_write = plan.io_short_write && fault.op == IoOp::kWrite;
+  BDB_RETURN_IF_ERROR(io_errors_.Arm(fault));
+  log->Record("io_error", "armed: " + DescribeIoFault(fault));
+  fiu_io_ = std::make_unique<FiuFileIO>(io_, log);
+  io_ = fiu_io_.get();
+  return Status::OK();
+}
+
+Status AgentIoStack::AddTears(const AgentRequest& request, FaultLog* log) {
   const AgentFaultPlan& plan = request.faults;
-  if (plan.io_nth > 0) {
-    IoFault fault;
-    fault.op = ToIoOp(plan.io_point);
-    fault.nth_call = plan.io_nth;
-    fault.error = plan.io_errno;
-    fault.short_write = plan.io_short_write && fault.op == IoOp::kWrite;
-    Status s = io_errors.Arm(fault);
-    if (!s.ok()) {
-      response.code = s.CodeName();
-      response.message = s.message();
-      return response;
-    }
-    log.Record("io_error", "armed: " + DescribeIoFault(fault));
-    fiu_io = std::make_unique<FiuFileIO>(io, &log);
-    io = fiu_io.get();
+  if (plan.torn_pages == 0 && plan.mmap_fault_pages == 0) return Status::OK();
+  TearOptions options = plan.mmap_fault_pages > 0 ? MmapStyleFaultOptions(plan.injector_seed) : TearOptions();
+  options.seed = plan.injector_seed;
+  if (plan.mmap_fault_pages > 0) {
+    options.tear_count = plan.mmap_fault_pages;
+  } else {
+    options.kind = "torn_read";
+    options.boundary_bytes = plan.torn_boundary_bytes;
+    options.tear_count = plan.torn_pages;
   }
+  options.order = ToTearOrder(plan.torn_order);
+  // Tear pages the workload really rewrote during the copy, and copy slowly
+  // (1 ms a page, a loaded disk) so that it does.
+  options.changed_pages_only = true;
+  options.pace_us = 1000;
+  options.target_window = CountDatabasePages(request.home);
+  BDB_RETURN_IF_ERROR(TornReadFileIO::Create(io_, options, log, &torn_io_));
+  if (request.copier != Copier::kMmap) io_ = torn_io_.get();
+  return Status::OK();
+}
 
-  std::unique_ptr<TornReadFileIO> torn_io;
-  const bool tear = plan.torn_pages > 0 || plan.mmap_fault_pages > 0;
-  if (tear) {
-    TearOptions options = plan.mmap_fault_pages > 0 ? MmapStyleFaultOptions(plan.injector_seed) : TearOptions();
-    options.seed = plan.injector_seed;
-    if (plan.mmap_fault_pages > 0) {
-      options.tear_count = plan.mmap_fault_pages;
-    } else {
-      options.kind = "torn_read";
-      options.boundary_bytes = plan.torn_boundary_bytes;
-      options.tear_count = plan.torn_pages;
-    }
-    options.order = ToTearOrder(plan.torn_order);
-    // Tear pages the workload really rewrote during the copy, and copy slowly
-    // (1 ms a page, a loaded disk) so that it does.
-    options.changed_pages_only = true;
-    options.pace_us = 1000;
-    options.target_window = CountDatabasePages(request.home);
-    Status s = TornReadFileIO::Create(io, options, &log, &torn_io);
-    if (!s.ok()) {
-      response.code = s.CodeName();
-      response.message = s.message();
-      return response;
-    }
-    if (request.copier != Copier::kMmap) io = torn_io.get();
+// When the trial may lose power, every file-system operation of the engine
+// goes into the power-loss journal (below any negative control's shortcut:
+// an elided call never reaches the disk).
+Status AgentIoStack::AddJournal(const AgentRequest& request, const std::string& cut_counter_path,
+                                EngineContext* ctx) {
+  if (request.power_journal.empty()) return Status::OK();
+  BDB_RETURN_IF_ERROR(
+      FileOpJournal::Open(request.power_journal, request.home, request.power_journal + ".kept", &journal_));
+  PhaseDirs dirs{request.repo, request.home, request.restore_target};
+  const AgentCutPoint cut{request.faults.power_cut_from, request.faults.power_cut_nth};
+  if (!cut_counter_path.empty()) {
+    // Shared with bdbsim-recover, which journals BDB's recovery writes
+    // (standby, restore) and counts them toward this cut.
+    BDB_RETURN_IF_ERROR(SharedCutCounter::Create(cut_counter_path, cut.from, cut.nth, &cut_counter_));
+    ctx->recovery_helper = SimulatorRecoveryHelperPath();
   }
+  journaled_ = std::make_unique<JournaledFileIO>(io_, journal_.get(), dirs, cut, cut_counter_.get());
+  io_ = journaled_.get();
+  return Status::OK();
+}
 
-  // When the trial may lose power, every file-system operation of the
-  // engine goes into the power-loss journal (below any negative control's
-  // shortcut: an elided call never reaches the disk).
-  std::unique_ptr<FileOpJournal> journal;
-  std::unique_ptr<SharedCutCounter> cut_counter;
-  std::unique_ptr<JournaledFileIO> journaled;
-  if (!request.power_journal.empty()) {
-    Status s = FileOpJournal::Open(request.power_journal, request.home, request.power_journal + ".kept", &journal);
-    if (!s.ok()) {
-      response.code = s.CodeName();
-      response.message = s.message();
-      return response;
-    }
-    PhaseDirs dirs{request.repo, request.home, request.restore_target};
-    const AgentCutPoint cut{plan.power_cut_from, plan.power_cut_nth};
-    if (!cut_counter_path.empty()) {
-      // Shared with bdbsim-recover, which journals BDB's recovery writes
-      // (standby, restore) and counts them toward this cut.
-      s = SharedCutCounter::Create(cut_counter_path, cut.from, cut.nth, &cut_counter);
-      if (!s.ok()) {
-        response.code = s.CodeName();
-        response.message = s.message();
-        return response;
-      }
-      ctx.recovery_helper = SimulatorRecoveryHelperPath();
-    }
-    journaled = std::make_unique<JournaledFileIO>(io, journal.get(), dirs, cut, cut_counter.get());
-    io = journaled.get();
-  }
-  std::unique_ptr<DurabilityShortcutFileIO> shortcut;
+Status AgentIoStack::Build(const AgentRequest& request, const std::string& cut_counter_path, FaultLog* log,
+                           EngineContext* ctx) {
+  io_ = DefaultStoredFileIO();  // reads compressed repository files (archived logs) as the CLI does
+  BDB_RETURN_IF_ERROR(AddIoErrors(request.faults, log));
+  BDB_RETURN_IF_ERROR(AddTears(request, log));
+  BDB_RETURN_IF_ERROR(AddJournal(request, cut_counter_path, ctx));
   if (request.durability_shortcut != DurabilityShortcut::kNone) {
-    shortcut = std::make_unique<DurabilityShortcutFileIO>(io, request.durability_shortcut);
-    io = shortcut.get();
+    shortcut_ = std::make_unique<DurabilityShortcutFileIO>(io_, request.durability_shortcut);
+    io_ = shortcut_.get();
   }
-
-  CrashingFileIO crashing(io, plan.crash_at_read);
-  io = &crashing;
-  ctx.io = io;
-  if (request.copier == Copier::kUnverified) ctx.verification = PageVerification::kNone;
-  ctx.announce_hotbackup = request.announce_hotbackup;
+  crashing_ = std::make_unique<CrashingFileIO>(io_, request.faults.crash_at_read);
+  windows_ = std::make_unique<CopyWindowFileIO>(crashing_.get(), request.home, request.faults.hold_for_commit);
+  // The engine sees every directory in the trial's seeded order, never the file system's.
+  listing_ = std::make_unique<ListingOrderFileIO>(
+      windows_.get(), request.faults.listing.order == ListingOrder::kLogsFirst, request.faults.listing.seed);
+  ctx->io = listing_.get();
+  if (request.copier == Copier::kUnverified) ctx->verification = PageVerification::kNone;
+  ctx->announce_hotbackup = request.announce_hotbackup;
   if (request.copier == Copier::kMmap) {
-    ctx.copy_database = torn_io ? MmapCopierWithHook(ChunkTearHook(torn_io->injector(), torn_io.get()))
-                                : DatabaseCopier(CopyDatabaseFileWithMmap);
+    ctx->copy_database = torn_io_ ? MmapCopierWithHook(ChunkTearHook(torn_io_->injector(), torn_io_.get()))
+                                  : DatabaseCopier(CopyDatabaseFileWithMmap);
   }
+  return Status::OK();
+}
 
-  Status s;
+void AgentIoStack::Report(const AgentRequest& request, const FaultLog& log, AgentResponse* response) const {
+  for (const auto& e : log.Events()) response->faults.push_back({e.at_ms, e.kind, e.detail});
+  if (torn_io_) {
+    const FaultKind kind = request.faults.mmap_fault_pages > 0 ? FaultKind::kMmapFault : FaultKind::kTornRead;
+    for (const FiredTear& t : torn_io_->injector()->fired()) {
+      if (t.outcome == TearOutcome::kSpliced) response->touched.push_back({kind, t.path, static_cast<int64_t>(t.page)});
+    }
+  }
+  if (fiu_io_) {
+    for (const std::string& path : fiu_io_->failed_paths()) response->touched.push_back({FaultKind::kIoError, path, -1});
+  }
+  if (journaled_) {
+    response->journaled_ops = journaled_->operations();
+    response->reached_cut_phase = journaled_->reached_cut_phase();
+  }
+  if (shortcut_)
+    response->faults.push_back(
+        {0, "durability_shortcut", fmt::format("{} call(s) elided or moved", shortcut_->shortcuts_taken())});
+  response->database_reads = windows_->database_reads();
+  response->log_reads = windows_->log_reads();
+}
+
+// Runs the request's engine procedure with ctx; *backup_id and *rereads as it reports them.
+Status RunEngineProcedure(const AgentRequest& request, const EngineContext& ctx, AgentResponse* response) {
   if (request.op == AgentOp::kRestore) {
     RestoreOutcome out;
     RestoreRequest restore;
     restore.repo = request.repo;
     restore.target = request.restore_target;
     restore.backup = request.restore_backup;
-    s = RunRestore(ctx, restore, &out);
-    response.backup_id = out.backup_id;
-  } else if (request.op == AgentOp::kArchive) {
+    Status s = RunRestore(ctx, restore, &out);
+    response->backup_id = out.backup_id;
+    return s;
+  }
+  if (request.op == AgentOp::kArchive) {
     ArchiveOutcome out;
     ArchiveRequest archive{request.home, request.repo};
     archive.checkpoint = request.checkpoint;
     archive.compress_level = request.compress_level;
-    s = ArchiveFinishedLogs(ctx, archive, &out);
-  } else {
-    BackupOutcome out;
-    BackupRequest backup{request.home, request.repo, ToString(request.mode), request.checkpoint,
-                         request.recover_as_you_go};
-    backup.hold_hotbackup = request.hold_hotbackup && request.mode != BackupMode::kCold;
-    backup.compress_level = request.compress_level;
-    s = RunBackup(ctx, backup, &out);
-    response.backup_id = out.manifest.id;
-    response.page_rereads = out.page_rereads;
+    return ArchiveFinishedLogs(ctx, archive, &out);
   }
-  // A cut the recovery helper took ends this process now, before it answers.
-  if (journaled) journaled->FinishHelperCut();
+  BackupOutcome out;
+  BackupRequest backup{request.home, request.repo, ToString(request.mode), request.checkpoint,
+                       request.recover_as_you_go};
+  backup.hold_hotbackup = request.hold_hotbackup && request.mode != BackupMode::kCold;
+  backup.compress_level = request.compress_level;
+  Status s = RunBackup(ctx, backup, &out);
+  response->backup_id = out.manifest.id;
+  response->page_rereads = out.page_rereads;
+  return s;
+}
+
+}  // namespace
+
+AgentResponse RunAgentRequest(const AgentRequest& request, const std::string& cut_counter_path) {
+  ScopedThreadPassword password(request.password);  // every DB_ENV the engine opens, and its helpers
+  AgentResponse response;
+  auto failed = [&response](const Status& s) {
+    response.ok = false;
+    response.code = s.code();
+    response.message = s.message();
+    return response;
+  };
+  RepositoryKey key;
+  if (!request.repository_key.empty()) {
+    Status parsed = ParseRepositoryKey(request.repository_key, "agent request", &key);
+    if (!parsed.ok()) return failed(parsed);
+  }
+  ScopedThreadRepositoryKey key_scope(request.repository_key.empty() ? nullptr : &key);
+  FaultLog log;
+  EngineContext ctx = DefaultEngineContext();
+  AgentIoStack stack;
+  Status s = stack.Build(request, cut_counter_path, &log, &ctx);
+  if (!s.ok()) return failed(s);
+  s = RunEngineProcedure(request, ctx, &response);
+  stack.FinishHelperCut();
   response.ok = s.ok();
   if (!s.ok()) {
-    response.code = s.CodeName();
+    response.code = s.code();
     response.message = s.message();
   }
-  for (const auto& e : log.Events()) response.faults.push_back({e.at_ms, e.kind, e.detail});
-  if (torn_io) {
-    for (const FiredTear& t : torn_io->injector()->fired()) {
-      if (t.outcome == TearOutcome::kSpliced)
-        response.touched.push_back({plan.mmap_fault_pages > 0 ? "mmap_fault" : "torn_read", t.path,
-                                    static_cast<int64_t>(t.page)});
-    }
-  }
-  if (fiu_io) {
-    for (const std::string& path : fiu_io->failed_paths()) response.touched.push_back({"io_error", path, -1});
-  }
-  if (journaled) {
-    response.journaled_ops = journaled->operations();
-    response.reached_cut_phase = journaled->reached_cut_phase();
-  }
-  if (shortcut) response.faults.push_back({0, "durability_shortcut", fmt::format("{} call(s) elided or moved", shortcut->shortcuts_taken())});
+  stack.Report(request, log, &response);
   return response;
 }
 

@@ -7,6 +7,8 @@
 // published backup id and the faults that fired.
 #pragma once
 
+#include "simulator/agent/copy_window_file_io.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -50,21 +52,23 @@ struct AgentEvent {
 // A file (and page) that a fault which fired changed: what a detection must
 // name to be explained by it.
 struct AgentTouch {
-  std::string kind;  // torn_read, mmap_fault, io_error
-  std::string file;  // the path as the agent saw it
-  int64_t page = -1; // torn page, -1 when not about a page
+  FaultKind kind = FaultKind::kTornRead;  // kTornRead, kMmapFault or kIoError
+  std::string file;                       // the path as the agent saw it
+  int64_t page = -1;                      // torn page, -1 when not about a page
 };
 
 struct AgentResponse {
   bool ok = false;
-  std::string code;     // Status code name when !ok
-  std::string message;  // Status message when !ok
+  Status::Code code = Status::Code::kOk;  // when !ok
+  std::string message;                    // Status message when !ok
   std::string backup_id;
   uint64_t page_rereads = 0;
   std::vector<AgentEvent> faults;
   std::vector<AgentTouch> touched;
   uint64_t journaled_ops = 0;      // file-system operations of the engine journaled
   bool reached_cut_phase = false;  // an operation of the planned cut's phase ran
+  // When the engine read the live environment's database files and logs.
+  CopyWindow database_reads, log_reads;
 };
 
 std::string AgentResponseToJson(const AgentResponse& r);

@@ -72,7 +72,10 @@ std::string AgentRequestToJson(const AgentRequest& r) {
                            {"injector_seed", f.injector_seed},
                            {"power_cut_nth", f.power_cut_nth},
                            {"power_cut_from", f.power_cut_from},
-                           {"power_cut_mode", f.power_cut_mode}};
+                           {"power_cut_mode", f.power_cut_mode},
+                           {"listing_logs_first", f.listing.order == ListingOrder::kLogsFirst},
+                           {"listing_seed", f.listing.seed},
+                           {"hold_for_commit", f.hold_for_commit}};
   nlohmann::json j = {{"op", r.op},
                       {"home", r.home},
                       {"repo", r.repo},
@@ -129,6 +132,9 @@ Status AgentRequestFromJson(const std::string& json, AgentRequest* r) {
     p.power_cut_nth = f.at("power_cut_nth").get<uint64_t>();
     p.power_cut_from = Strict<WritePhase>(f, "power_cut_from");
     p.power_cut_mode = Strict<PowerLossMode>(f, "power_cut_mode");
+    p.listing.order = f.at("listing_logs_first").get<bool>() ? ListingOrder::kLogsFirst : ListingOrder::kShuffle;
+    p.listing.seed = f.at("listing_seed").get<uint64_t>();
+    p.hold_for_commit = f.at("hold_for_commit").get<bool>();
     *r = std::move(out);
   } catch (const std::exception& e) {
     return Status::InvalidArgument(std::string("agent request: ") + e.what());

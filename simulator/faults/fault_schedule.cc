@@ -5,30 +5,8 @@
 
 namespace bdb::sim {
 
-uint64_t SeededRng::Next() {
-  uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-uint64_t SeededRng::Below(uint64_t bound) {
-  // Reject the top partial copy of [0, bound) so every value is equally likely.
-  const uint64_t limit = UINT64_MAX - (UINT64_MAX % bound);
-  for (;;) {
-    uint64_t x = Next();
-    if (x < limit) return x % bound;
-  }
-}
-
-bool SeededRng::Chance(uint64_t numerator, uint64_t denominator) { return Below(denominator) < numerator; }
-
 SeededRng FaultSchedule::Stream(std::string_view name) const {
-  // FNV-1a of the name, mixed with the seed through one splitmix64 step.
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : name) h = (h ^ c) * 0x100000001b3ULL;
-  SeededRng mix(seed_ ^ h);
-  return SeededRng(mix.Next());
+  return NamedStream(seed_, name);
 }
 
 std::vector<uint64_t> FaultSchedule::DrawDistinct(SeededRng* rng, uint64_t count, uint64_t limit) {

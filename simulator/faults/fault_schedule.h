@@ -1,10 +1,12 @@
 // Seeded fault decisions and the fault timeline of one trial.
-// SeededRng is splitmix64 with its own bounded draw, so a seed yields the same
-// numbers on every platform and standard library (std distributions do not).
+// SeededRng (base/random.h) is splitmix64 with its own bounded draw, so a seed
+// yields the same numbers on every platform and standard library.
 // FaultSchedule hands out one independent stream per named injector, so adding
 // draws to one injector never shifts another's. FaultLog is the thread-safe
 // list of faults that fired, shown in the trial report as the fault timeline.
 #pragma once
+
+#include "base/random.h"
 
 #include <chrono>
 #include <cstdint>
@@ -14,20 +16,6 @@
 #include <vector>
 
 namespace bdb::sim {
-
-// splitmix64. Not thread-safe; a value type (copies continue independently).
-class SeededRng {
- public:
-  explicit SeededRng(uint64_t seed) : state_(seed) {}
-  uint64_t Next();
-  // Uniform in [0, bound). REQUIRES: bound > 0. Rejection sampling: no modulo bias.
-  uint64_t Below(uint64_t bound);
-  // True with probability numerator/denominator. REQUIRES: denominator > 0.
-  bool Chance(uint64_t numerator, uint64_t denominator);
-
- private:
-  uint64_t state_;
-};
 
 // The per-trial source of all fault decisions. Thread-safety: const methods only.
 class FaultSchedule {

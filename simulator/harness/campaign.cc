@@ -46,6 +46,7 @@ void RunCampaign(const std::vector<Scenario>& scenarios, const CampaignOptions& 
     result.expect = ToString(sc.expect);
     result.file = sc.source_path;
     result.min_exercised = sc.min_exercised;
+    result.min_catch_rate = sc.min_catch_rate;
     report->scenarios.push_back(result);
     const int64_t trials = options.trials > 0 ? options.trials : sc.trials;
     for (int i = 0; i < trials; ++i) {

@@ -20,6 +20,8 @@ struct ChildResult : ProcessExit {
 };
 
 // IOError "unable to start '<argv0>': <why>" if it cannot be started.
-Status RunChild(const std::vector<std::string>& argv, int timeout_ms, ChildResult* result);
+// env_set: "NAME=value" entries the child gets on top of this process's.
+Status RunChild(const std::vector<std::string>& argv, int timeout_ms, ChildResult* result,
+                const std::vector<std::string>& env_set = {});
 
 }  // namespace bdb::sim

@@ -253,14 +253,14 @@ class Checker {
 
 OracleReport CheckEnvironment(const std::string& recovered_home, const AckLedger& ledger, uint64_t cutoff_seq,
                               const WorkloadConfig& config, bool allow_lost_suffix, int64_t absent_from_unix_ms,
-                              bool acks_only) {
+                              bool acks_only, bool skip_rules_if_unreadable) {
   return CheckEnvironment(recovered_home, ledger.Snapshot(), cutoff_seq, config, allow_lost_suffix,
-                          absent_from_unix_ms, acks_only);
+                          absent_from_unix_ms, acks_only, skip_rules_if_unreadable);
 }
 
 OracleReport CheckEnvironment(const std::string& recovered_home, const std::vector<TxnRecord>& ledger,
                               uint64_t cutoff_seq, const WorkloadConfig& config, bool allow_lost_suffix,
-                              int64_t absent_from_unix_ms, bool acks_only) {
+                              int64_t absent_from_unix_ms, bool acks_only, bool skip_rules_if_unreadable) {
   OracleReport report;
   Checker checker(ledger, cutoff_seq, config, allow_lost_suffix, absent_from_unix_ms, &report);
   checker.set_acks_only(acks_only);
@@ -306,8 +306,9 @@ OracleReport CheckEnvironment(const std::string& recovered_home, const std::vect
     }
   }
   env->close(env, 0);
-  // Without every record the rules would report noise, not findings.
-  if (read_all) checker.Finish();
+  // A database that cannot be read holds none of its commits: they are
+  // missing, unless the caller reads damage BDB refuses as just that.
+  if (read_all || !skip_rules_if_unreadable) checker.Finish();
   std::vector<std::string> files = {DatabaseFile(Database::kA), DatabaseFile(Database::kB)};
   if (config.queue) files.push_back(kQueueFile);
   for (const std::string& file : files) {

@@ -39,6 +39,9 @@ struct OracleReport {
   uint64_t extra = 0;    // present but not acknowledged before the cutoff (allowed)
   uint64_t lost_suffix = 0;  // missing acked txns accepted under allow_lost_suffix
   uint64_t after_point = 0;  // txns that began after a restore point (each checked absent)
+  // Not serialized: the oracle's reader process outlived its time limit and
+  // was killed (the harness reports HANG, not a rule violation).
+  bool timed_out = false;
   void Add(OracleViolation v);
   // One line: "ok: 480 acked, 0 missing, ..." or "FAILED: 3 violations (first: ...)".
   std::string Summary() const;
@@ -56,12 +59,19 @@ struct OracleReport {
 // not a violation unless it is a deliberate abort; its commit may have
 // returned after the last acknowledgement that reached the ledger (counted in
 // extra). Every other rule applies as usual.
+// A database that cannot be opened or read is a rule 4 violation, and rules
+// 1-3 still run over what the others hold, so its commits count as missing
+// (a LOSS), unless skip_rules_if_unreadable (the live environment after a
+// power cut, where a torn page BDB refuses is the documented damage): then
+// only the rule 4 violation is reported.
 OracleReport CheckEnvironment(const std::string& recovered_home, const AckLedger& ledger, uint64_t cutoff_seq,
                               const WorkloadConfig& config, bool allow_lost_suffix,
-                              int64_t absent_from_unix_ms = 0, bool acks_only = false);
+                              int64_t absent_from_unix_ms = 0, bool acks_only = false,
+                              bool skip_rules_if_unreadable = false);
 // The same, from a snapshot of the ledger (AckLedger::Snapshot()).
 OracleReport CheckEnvironment(const std::string& recovered_home, const std::vector<TxnRecord>& ledger,
                               uint64_t cutoff_seq, const WorkloadConfig& config, bool allow_lost_suffix,
-                              int64_t absent_from_unix_ms = 0, bool acks_only = false);
+                              int64_t absent_from_unix_ms = 0, bool acks_only = false,
+                              bool skip_rules_if_unreadable = false);
 
 }  // namespace bdb::sim

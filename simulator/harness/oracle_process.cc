@@ -24,6 +24,7 @@ std::string OracleRequestToJson(const OracleRequest& r) {
             {"allow_lost_suffix", r.allow_lost_suffix},
             {"absent_from_unix_ms", r.absent_from_unix_ms},
             {"acks_only", r.acks_only},
+            {"skip_rules_if_unreadable", r.skip_rules_if_unreadable},
             {"config", json::parse(WorkloadConfigToJson(r.config))},
             {"ledger", ledger}};
   return j.dump();
@@ -37,7 +38,8 @@ Status OracleRequestFromJson(const std::string& text, OracleRequest* out) {
     r.cutoff_seq = j.at("cutoff_seq").get<uint64_t>();
     r.allow_lost_suffix = j.at("allow_lost_suffix").get<bool>();
     r.absent_from_unix_ms = j.at("absent_from_unix_ms").get<int64_t>();
-    r.acks_only = j.value("acks_only", false);  // absent in requests of earlier builds
+    r.acks_only = j.at("acks_only").get<bool>();
+    r.skip_rules_if_unreadable = j.at("skip_rules_if_unreadable").get<bool>();
     for (const json& t : j.at("ledger")) {
       if (!t.is_array() || t.size() != 7) throw std::invalid_argument("a ledger entry is not 7 values");
       r.ledger.push_back({t[0].get<uint64_t>(), t[1].get<uint32_t>(), t[2].get<uint64_t>(), t[3].get<uint64_t>(),
@@ -110,8 +112,9 @@ OracleReport CheckEnvironmentInChild(const std::string& bdbsim_binary, const std
   if (!s.ok()) return failed(s.message());
   if (!child.Succeeded()) {
     const std::string last = LastOutputLine(child.err);
-    return failed(fmt::format("its reader process ended with {}{}", child.Describe(),
-                              last.empty() ? "" : ": " + last));
+    failed(fmt::format("its reader process ended with {}{}", child.Describe(), last.empty() ? "" : ": " + last));
+    report.timed_out = child.timed_out;
+    return report;
   }
   s = OracleReportFromJson(child.out, &report);
   if (!s.ok()) return failed(s.message());
@@ -130,7 +133,7 @@ int OracleMain(const std::string& request_path) {
   ScopedThreadPassword password(request.config.password);
   const OracleReport report = CheckEnvironment(request.home, request.ledger, request.cutoff_seq, request.config,
                                                request.allow_lost_suffix, request.absent_from_unix_ms,
-                                               request.acks_only);
+                                               request.acks_only, request.skip_rules_if_unreadable);
   fmt::print("{}\n", OracleReportToJson(report));
   return 0;
 }

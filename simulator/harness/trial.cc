@@ -24,13 +24,15 @@ Trial::Trial(const Scenario& sc, uint64_t seed, int index, const RunnerOptions& 
 }
 
 TrialResult Trial::Run() {
+  step_started_ms_ = MsSinceStart();
   Status s = Setup();
   if (!s.ok()) {
-    HarnessError("trial setup failed: " + s.message());
+    StepFailed("trial setup", s);
   } else {
     for (size_t i = 0; i < sc_.steps.size() && !stopped_; ++i) {
       const Step& step = sc_.steps[i];
       step_ = static_cast<int>(i) + 1;
+      step_started_ms_ = MsSinceStart();
       if (workload_dead_ && NeedsLiveWorkload(step.action)) {
         Narrate("skip " + std::string(ToString(step.action)) + " (the workload has crashed)");
         continue;
@@ -39,7 +41,7 @@ TrialResult Trial::Run() {
       s = RunStep(step);
       SetLoad(false);
       if (!s.ok()) {
-        HarnessError(std::string(ToString(step.action)) + ": " + s.message());
+        StepFailed(ToString(step.action), s);
         break;
       }
     }
@@ -47,8 +49,12 @@ TrialResult Trial::Run() {
   NoteAbsorbedWorkloadIoError();
   if (workload_) workload_->Kill();
   result_.duration_ms = MsSinceStart();
-  if (result_.detail.empty()) result_.detail = checks_ > 0 ? pass_detail_ : "no check ran";
-  ConcludeTrial(&result_);
+  evidence_.exercise = result_.exercise;
+  const TrialConclusion conclusion = ConcludeTrial(evidence_);
+  result_.outcome = conclusion.outcome;
+  result_.explained = conclusion.explained;
+  result_.detail = conclusion.detail;
+  result_.exercised = conclusion.exercised;
   result_.replay = ReplayLine(result_);
   // Keep the sandbox of a trial that broke its scenario's expectation (or when asked).
   ScenarioResult expectation;
@@ -66,6 +72,7 @@ bool Trial::NeedsLiveWorkload(Step::Action a) {
     case Step::Action::kRecoverCheck:
     case Step::Action::kPromoteStandby:
     case Step::Action::kPowerLoss:
+    case Step::Action::kExpire:
       return false;
     default:
       return true;
@@ -106,15 +113,64 @@ void Trial::NotFired(FaultKind kind, int step, const std::string& why) {
   }
 }
 
-// A detection is explained only when it names a file a fired fault touched.
 bool Trial::Explained(const DetectionScope& scope, const std::string& detection) {
-  const FaultTouch* touch = ExplainingTouch(touched_, scope, detection);
+  DetectionScope effective = scope;
+  if (sc_.expect == Expect::kPass) effective.steps.clear();  // the method's own backups must restore
+  const FaultTouch* touch = ExplainingTouch(touched_, effective, detection);
+  if (touch == nullptr) {
+    for (const FaultTouch* candidate : PageOnlyCandidates(touched_, effective, detection)) {
+      if (PageStillTorn(*candidate, detection)) {
+        touch = candidate;
+        break;
+      }
+    }
+  }
   if (touch != nullptr) Narrate("explained by " + touch->kind + " on '" + touch->file + "': " + touch->what);
   return touch != nullptr;
 }
 
+bool Trial::PageStillTorn(const FaultTouch& touch, const std::string& detection) {
+  // A power cut names files relative to the live home.
+  const std::string path = !touch.file.empty() && touch.file[0] == '/' ? touch.file : JoinPath(home_, touch.file);
+  DatabaseFileInfo info;
+  if (!ReadDatabaseFileInfo(DefaultFileIO(), path, &info).ok() || info.page_size == 0) return false;
+  std::unique_ptr<ReadableFile> file;
+  if (!DefaultFileIO()->OpenForRead(path, &file).ok()) return false;
+  std::string page(info.page_size, '\0');
+  for (uint64_t n : touch.pages) {
+    if (detection.find(fmt::format("page {}", n)) == std::string::npos) continue;
+    size_t got = 0;
+    if (!file->Pread(n * info.page_size, info.page_size, page.data(), &got).ok() || got != info.page_size) continue;
+    if (CheckPageChecksum(page.data(), info.page_size, info) == PageCheck::kInvalid) {
+      Narrate(fmt::format("page {} of '{}' fails its checksum", n, path));
+      return true;
+    }
+  }
+  return false;
+}
+
 void Trial::Detected(const DetectionScope& scope, const std::string& detail) {
-  Classify(Outcome::kDetected, detail, Explained(scope, detail));
+  Record(Outcome::kDetected, detail, Explained(scope, detail));
+}
+
+DetectionScope Trial::ChainScope(const BackupAttempt& attempt, bool live) {
+  DetectionScope scope;
+  scope.live = live;
+  std::unique_ptr<Repository> repo;
+  std::vector<Manifest> chain;
+  if (!attempt.backup.id.empty() && Repository::Open(DefaultFileIO(), repo_, false, &repo).ok() &&
+      repo->LoadChain(attempt.backup.id, &chain).ok()) {
+    for (const Manifest& m : chain) {
+      for (const BackupAttempt& a : attempts_) {
+        if (a.backup.id == m.id) scope.steps.insert(a.step);
+      }
+    }
+  }
+  scope.steps.insert(attempt.step);
+  for (int step : archive_steps_) {
+    if (step < step_) scope.steps.insert(step);
+  }
+  return scope;
 }
 
 // While on, the workload commits past its target: load for as long as a step copies.
@@ -139,31 +195,25 @@ bool Trial::StepFaultFired(int step) const {
 // Load on, and the writers committing again (they poll for the load file):
 // a copy then starts under load however short it is. Bounded: a workload at
 // its txns_max cap or dead does not hold the step up.
-void Trial::LoadUntilCommitting() {
+bool Trial::LoadUntilCommitting() {
   SetLoad(true);
-  if (workload_dead_ || workload_->ledger().closed()) return;
-  workload_->WaitForAcks(workload_->ledger().AckedCount() + 2, kLoadResumeTimeout);
+  if (workload_dead_ || workload_->ledger().closed()) return false;
+  return workload_->WaitForAcks(workload_->ledger().AckedCount() + 2, kLoadResumeTimeout).ok();
 }
 
-// The harness could not carry out a step: an unexplained DETECTED that no
-// tool produced (it never counts as caught).
-void Trial::HarnessError(const std::string& detail) {
-  if (Classify(Outcome::kDetected, detail, false)) result_.harness_error = true;
+void Trial::Record(Outcome o, const std::string& detail, bool explained) {
+  Narrate(std::string("finding ") + OutcomeName(o) + (o == Outcome::kDetected && explained ? " (explained)" : "") +
+          ": " + detail);
+  evidence_.findings.push_back({o, explained, detail});
 }
 
-// Keeps the worst outcome seen; the detail of the first worst one wins.
-// True when this one became the trial's outcome.
-bool Trial::Classify(Outcome o, const std::string& detail, bool explained) {
-  Narrate(std::string("outcome ") + OutcomeName(o) + ": " + detail);
-  if (Rank(o) > Rank(result_.outcome) ||
-      (Rank(o) == Rank(result_.outcome) && result_.detail.empty() && o != Outcome::kPass)) {
-    result_.outcome = o;
-    result_.detail = detail;
-    result_.explained = explained;
-    result_.harness_error = false;
-    return true;
+void Trial::StepFailed(const std::string& what, const Status& s) {
+  if (s.IsTimedOut()) {
+    Record(Outcome::kHang, fmt::format("step {} ({}) was stopped by a harness timeout after {} ms: {}", step_, what,
+                                       static_cast<int64_t>(MsSinceStart() - step_started_ms_), s.message()));
+  } else {
+    Record(Outcome::kHarnessError, what + ": " + s.message());
   }
-  return false;
 }
 
 Status Trial::Setup() {
@@ -171,7 +221,8 @@ Status Trial::Setup() {
   home_ = sandbox_.Sub("home");
   repo_ = sandbox_.Sub("repo");
   const WorkloadSpec& w = sc_.workload;
-  config_.seed = seed_;
+  // Every byte the trial draws comes from its seed, each through its own named stream.
+  config_.seed = NamedStream(seed_, "workload").Next();
   config_.home = home_;
   config_.txns = static_cast<uint64_t>(w.txns);
   config_.threads = static_cast<uint32_t>(w.threads);
@@ -191,13 +242,14 @@ Status Trial::Setup() {
   config_.queue = w.queue;
   config_.data_dir = w.data_dir;
   if (w.encrypt) {
-    // A fresh password per trial, so nothing can open the environment or its backups without it.
-    std::random_device rd;
-    config_.password = fmt::format("bdbsim-{:08x}{:08x}{:08x}", rd(), rd(), rd());
+    // A password per trial, so nothing can open the environment or its backups without it.
+    SeededRng password = NamedStream(seed_, "password");
+    config_.password = fmt::format("bdbsim-{:016x}{:016x}", password.Next(), password.Next());
   }
   password_scope_ = std::make_unique<ScopedThreadPassword>(config_.password);
-  if (sc_.backup.encrypt) {  // a fresh key per trial: nothing reads its repository without it
-    BDB_RETURN_IF_ERROR(NewRandomKeyHex(&repository_key_hex_));
+  if (sc_.backup.encrypt) {  // a key per trial: nothing reads its repository without it
+    SeededRng key = NamedStream(seed_, "repository_key");
+    repository_key_hex_ = fmt::format("{:016x}{:016x}{:016x}{:016x}", key.Next(), key.Next(), key.Next(), key.Next());
     BDB_RETURN_IF_ERROR(ParseRepositoryKey(repository_key_hex_, "trial key", &repository_key_));
   }
   repository_key_scope_ =
@@ -270,6 +322,8 @@ Status Trial::RunStep(const Step& step) {
       return Resume();
     case Step::Action::kWorkloadDone:
       return WaitDone();
+    case Step::Action::kExpire:
+      return Expire(step);
   }
   return Status::OK();
 }

@@ -22,20 +22,26 @@
 #include <set>
 #include <thread>
 
+#include "base/random.h"
+#include "engine/bdb/database_file.h"
 #include "engine/bdb/environment_password.h"
+#include "engine/copy/page_checksum.h"
 #include "base/file_io.h"
 #include "engine/bdb/log_names.h"
 #include "engine/recovery/recovery.h"
 #include "engine/repository/repository_key.h"
 #include "engine/repository/repository.h"
+#include "engine/restore/log_coverage.h"
 #include "engine/restore/restore.h"
 #include "engine/copy/content_hash.h"
 #include "engine/restore/verify.h"
+#include "engine/upkeep/expire.h"
 #include "simulator/agent/backup_agent.h"
 #include "simulator/agent/plan_codec.h"
 #include "simulator/faults/journaled_file_io.h"
 #include "simulator/faults/power_cut.h"
 #include "simulator/harness/child_process.h"
+#include "simulator/harness/listing_shim_log.h"
 #include "simulator/harness/oracle.h"
 #include "simulator/harness/oracle_process.h"
 #include "simulator/harness/trial_classify.h"
@@ -53,20 +59,10 @@ inline constexpr int kCommandTimeoutMs = 180000;
 // The oracle's reader process (a restored environment of up to 20 x txns commits).
 inline constexpr int kOracleTimeoutMs = 300000;
 
-inline int Rank(Outcome o) {
-  switch (o) {
-    case Outcome::kPass:
-      return 0;
-    case Outcome::kNotExercised:
-      return 1;
-    case Outcome::kCleanFailure:
-      return 2;
-    case Outcome::kDetected:
-      return 3;
-    case Outcome::kLoss:
-      return 4;
-  }
-  return 4;
+// The wall clock in ms (CLOCK_REALTIME), as the ledger stamps acknowledgements.
+inline int64_t NowUnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // How far time(2) (a coarse clock) may trail the precise clock; generous.
@@ -86,7 +82,7 @@ inline constexpr std::chrono::milliseconds kArmedCrashTimeout(60000);
 
 struct PublishedBackup {
   std::string id;    // engine backups
-  std::string dest;  // command backups: the directory the program filled
+  std::string dest;  // command backups: the copy the harness took of what the program left
   uint64_t cutoff = 0;
   int64_t start_ms = 0;
 };
@@ -95,6 +91,10 @@ struct BackupAttempt {
   int step = 0;  // the backup step that made it
   bool published = false;
   bool crashed = false;
+  // Nothing was published, as the scenario expected: an injected I/O error
+  // failed it cleanly, or the engine refused it for the documented cause.
+  bool ended_as_expected = false;
+  bool expired = false;  // an expire step removed it
   PublishedBackup backup;
 };
 
@@ -114,21 +114,29 @@ class Trial {
   void Fired(FaultKind kind, int step, const std::string& hit);
   // A planned fault that did not fire: why (shown with NOT_EXERCISED).
   void NotFired(FaultKind kind, int step, const std::string& why);
-  // A detection is explained only when it names a file a fired fault touched.
+  // A detection is explained only when it names what a fired fault in scope
+  // touched; in an expect = "pass" scenario only the live environment's
+  // touches explain (a backup the method made must restore, whatever happened).
   bool Explained(const DetectionScope& scope, const std::string& detection);
+  // A page-only detection (BDB's recovery names no file) is explained by a
+  // touch that tore that page only when the page fails its checksum in that file.
+  bool PageStillTorn(const FaultTouch& touch, const std::string& detection);
   void Detected(const DetectionScope& scope, const std::string& detail);
+  // Which touches explain a detection in a restore of `attempt`: the steps of
+  // its chain (the backup and its parents) and the archive steps before it.
+  DetectionScope ChainScope(const BackupAttempt& attempt, bool live);
   // While on, the workload commits past its target: load for as long as a step copies.
   void SetLoad(bool on);
   // True when a planned fault of `step` other than copy_under_load fired.
   bool StepFaultFired(int step) const;
-  // SetLoad(true), then wait (bounded) until the writers commit again.
-  void LoadUntilCommitting();
-  // The harness could not carry out a step: an unexplained DETECTED that no
-  // tool produced (it never counts as caught).
-  void HarnessError(const std::string& detail);
-  // Keeps the worst outcome seen; the detail of the first worst one wins.
-  // True when this one became the trial's outcome.
-  bool Classify(Outcome o, const std::string& detail, bool explained);
+  // SetLoad(true), then wait (bounded) until the writers commit again; false
+  // when they did not (the copy then runs without load).
+  bool LoadUntilCommitting();
+  // One result of the trial; ConcludeTrial ranks them all at the end.
+  void Record(Outcome o, const std::string& detail, bool explained = false);
+  // A step returned an error: a timeout is a HANG (with the step and how long
+  // it ran), anything else the harness's own failure.
+  void StepFailed(const std::string& what, const Status& s);
   Status Setup();
   // A workload I/O error that fired without stopping the workload (BDB can
   // absorb a failed page write in an eviction and use another buffer) is on
@@ -148,9 +156,28 @@ class Trial {
   // under faults.power_loss the whole machine goes down with it.
   Status AgentCrashed(const AgentRequest& request, const ChildResult& child, double started_ms);
   Status Backup(const Step& step);
-  Status EngineBackup(const Step& step, int ordinal, double started_ms, BackupAttempt* attempt);
-  Status CommandBackup(int ordinal, BackupAttempt* attempt);
+  // copy_under_load: fired when commits were acknowledged inside the window
+  // in which the backup copied database pages (or, for an incremental, logs).
+  void JudgeLoad(const Step& step, const BackupAttempt& attempt, bool load_started, int64_t window_from_ms,
+                 int64_t window_to_ms, const std::string& window_what);
+  // A backup step with `refused`: nothing published and the documented cause,
+  // or a failure of the method.
+  void ExpectRefusal(const Step& step, const AgentResponse& response, bool published, BackupAttempt* attempt);
+  Status EngineBackup(const Step& step, int ordinal, double started_ms, BackupAttempt* attempt,
+                      int64_t* window_from_ms, int64_t* window_to_ms);
+  Status CommandBackup(int ordinal, BackupAttempt* attempt, int64_t* window_from_ms, int64_t* window_to_ms);
+  std::vector<std::string> ShimEnvironment(const std::string& shim_log) const;
+  // What the listing shim saw: the listing order is recorded, and the copy
+  // window narrowed to the program's first open and last close of a database file.
+  void NoteShimObservations(const std::string& shim_log, int64_t started_unix_ms, int64_t ended_unix_ms,
+                            int64_t* window_from_ms, int64_t* window_to_ms);
+  Status FindSharedInodes(const std::string& dir, std::string* found);
+  void ListTree(const std::string& root, const std::string& rel, std::vector<std::string>* out);
+
   Status Archive();
+  // bdbackup expire --keep-full N; then every backup still listed must verify
+  // (a kept incremental whose parent went is a failure of the method).
+  Status Expire(const Step& step);
   // Every log number from the first ever written to the newest is in the environment or the archive.
   Status CheckNoLogLost();
   // A crash step on the workload arms its SIGKILL at the planned n-th write
@@ -200,6 +227,7 @@ class Trial {
   // that they are absent reads more than one.
   void WaitForCommitsAfter(int64_t unix_ms);
   Status CheckCommandBackup(const DetectionScope& scope, const PublishedBackup& backup, const std::string& target);
+  bool CommandBackupCoversItsPages(const DetectionScope& scope, const std::string& target);
   Status CopyTree(const std::string& from, const std::string& to);
   Status RecoverCheck();
   Status PromoteStandby();
@@ -233,11 +261,13 @@ class Trial {
   bool workload_dead_ = false, power_cut_ = false, stopped_ = false;
   bool workload_io_error_stopped_ = false;  // the workload met its injected I/O error and stopped
   uint64_t crash_cutoff_ = 0;
-  int archives_ = 0, restores_ = 0, checks_ = 0;
+  int archives_ = 0, restores_ = 0, oracle_runs_ = 0;
   int agent_runs_ = 0;
   std::string cut_phase_;  // the phase the last agent power cut landed in
   std::optional<AgentRequest> cut_request_;  // the backup or archive a power cut interrupted
-  std::string pass_detail_;
+  TrialEvidence evidence_;   // every finding, the checks run, what the last good check said
+  double step_started_ms_ = 0;
+  std::vector<int> archive_steps_;  // steps that ran an archive
 };
 
 }  // namespace bdb::sim::internal

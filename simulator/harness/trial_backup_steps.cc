@@ -25,6 +25,9 @@ Status Trial::RunAgent(const AgentRequest& request, int ordinal, AgentResponse* 
   const std::string path = sandbox_.Sub(fmt::format("agent-{}-{}.json", op, ordinal));
   BDB_RETURN_IF_ERROR(WriteFileAtomically(DefaultFileIO(), path, AgentRequestToJson(request), 0600));
   BDB_RETURN_IF_ERROR(RunChild({options_.agent_binary, "__agent", path}, kAgentTimeoutMs, child));
+  if (child->timed_out) {
+    return Status::TimedOut(fmt::format("{} agent timed out after {} ms and was killed", op, kAgentTimeoutMs));
+  }
   if (child->Succeeded()) return AgentResponseFromJson(child->out, response);
   return Status::OK();
 }
@@ -34,21 +37,26 @@ void Trial::RecordAgentFaults(const AgentResponse& response, double started_ms) 
   for (const auto& f : response.faults) Fault(f.kind, f.detail, started_ms + static_cast<double>(f.at_ms));
   for (const AgentTouch& t : response.touched) {
     const std::string what = t.page >= 0 ? fmt::format("page {}", t.page) : "call failed";
-    touched_.push_back({t.kind, t.file, what, step_, {}});
-    const FaultKind kind = t.kind == "torn_read"    ? FaultKind::kTornRead
-                           : t.kind == "mmap_fault" ? FaultKind::kMmapFault
-                                                    : FaultKind::kIoError;
-    Fired(kind, step_, fmt::format("'{}' {}", t.file, what));
+    std::vector<uint64_t> pages;
+    if (t.page >= 0) pages.push_back(static_cast<uint64_t>(t.page));
+    touched_.push_back({ToString(t.kind), t.file, what, step_, pages});
+    Fired(t.kind, step_, fmt::format("'{}' {}", t.file, what));
   }
 }
 
 // A backup or archive agent SIGKILLed at its planned read: the crash fired;
-// under faults.power_loss the whole machine goes down with it.
+// under faults.power_loss the whole machine goes down with it. Only the
+// agent's own marker (written before it kills itself) proves that.
 Status Trial::AgentCrashed(const AgentRequest& request, const ChildResult& child, double started_ms) {
   const size_t at = child.err.find(kAgentCrashMarker);
-  std::string where = at == std::string::npos ? "" : child.err.substr(at + std::strlen(kAgentCrashMarker));
+  if (at == std::string::npos) {
+    return Status::CheckFailed(fmt::format("{} agent was killed by SIGKILL without reaching its planned read #{}",
+                                           request.op == AgentOp::kBackup ? "backup" : "archive",
+                                           request.faults.crash_at_read));
+  }
+  std::string where = child.err.substr(at + std::strlen(kAgentCrashMarker));
   if (const size_t nl = where.find('\n'); nl != std::string::npos) where.resize(nl);
-  const std::string hit = "SIGKILL at read #" + (where.empty() ? std::to_string(request.faults.crash_at_read) : where);
+  const std::string hit = "SIGKILL at read #" + where;
   Fault("crash", std::string(request.op == AgentOp::kBackup ? "backup " : "archive ") + hit, started_ms);
   Fired(FaultKind::kCrash, step_, hit);
   if (!sc_.faults.power_loss) return Status::OK();
@@ -67,49 +75,84 @@ Status Trial::Backup(const Step& step) {
   attempt.backup.cutoff = workload_->ledger().Cutoff();
   attempt.backup.start_ms = static_cast<int64_t>(MsSinceStart());
   const bool copies_under_load = sc_.backup.method == BackupMethod::kCommand || step.mode != BackupMode::kCold;
-  if (copies_under_load) LoadUntilCommitting();
-  const uint64_t acked_before = workload_->ledger().AckedCount();
-  const uint64_t pages_before = workload_->ledger().PageWrites();
+  const bool load_started = !copies_under_load || LoadUntilCommitting();
   const double started_ms = MsSinceStart();
-  Status s = sc_.backup.method == BackupMethod::kCommand ? CommandBackup(ordinal, &attempt)
-                                                         : EngineBackup(step, ordinal, started_ms, &attempt);
+  const int64_t started_unix_ms = NowUnixMs();
+  int64_t window_from_ms = 0, window_to_ms = 0;
+  Status s = sc_.backup.method == BackupMethod::kCommand
+                 ? CommandBackup(ordinal, &attempt, &window_from_ms, &window_to_ms)
+                 : EngineBackup(step, ordinal, started_ms, &attempt, &window_from_ms, &window_to_ms);
   const double took_ms = MsSinceStart() - started_ms;
-  const uint64_t commits = workload_->ledger().AckedCount() - acked_before;
-  const uint64_t pages = workload_->ledger().PageWrites() - pages_before;
   SetLoad(false);
-  if (took_ms > 0) {
-    result_.commits_per_sec_during_backup = std::max(result_.commits_per_sec_during_backup, commits * 1000.0 / took_ms);
+  if (copies_under_load) {
+    const char* what = sc_.backup.method == BackupMethod::kCommand ? "the program's copy of database files"
+                       : step.mode == BackupMode::kIncremental     ? "the incremental's copy of logs"
+                                                                   : "the copy of database pages";
+    JudgeLoad(step, attempt, load_started, window_from_ms, window_to_ms, what);
   }
-  // A hot or command copy of database files must see pages change; an
-  // incremental copies logs, so commits are what it must see.
-  const std::string seen = fmt::format("{} commits and {} database page writes during the {} ms copy", commits, pages,
-                                       static_cast<int64_t>(took_ms));
-  Narrate(seen);
-  const bool needs_pages = sc_.backup.method == BackupMethod::kCommand || step.mode == BackupMode::kHot;
-  if (commits > 0 && (pages > 0 || !needs_pages)) {
-    Fired(FaultKind::kCopyUnderLoad, step_, seen);
-    // In a negative control (expect = "caught") the method itself is the
-    // fault: the database files the workload rewrote during its copy explain
-    // a detection that names them. Under expect = "pass" they never do: a
-    // safe method must copy files that change.
-    if (sc_.expect == Expect::kCaught && pages > 0) {
-      for (const char* file : {"a.db", "b.db"}) touched_.push_back({"copy_under_load", file, seen, step_, {}});
-      // So does the backup it published from them: a verify or restore that
-      // names it (its recovery crashed or refused) names the method's copy.
-      if (!attempt.backup.id.empty()) touched_.push_back({"copy_under_load", attempt.backup.id, seen, step_, {}});
-    }
-  } else if (!attempt.published && attempt.crashed && StepFaultFired(step_)) {
-    // Cut short by its own planned fault (a crash, an I/O error) before a
-    // commit landed: nothing was published, so no copy escaped the load.
-    Fired(FaultKind::kCopyUnderLoad, step_, "the copy was stopped by its planned fault first: " + seen);
-  } else {
-    NotFired(FaultKind::kCopyUnderLoad, step_, seen);
+  if (took_ms > 0) {
+    const uint64_t commits = workload_->ledger().AcksBetween(started_unix_ms, NowUnixMs());
+    result_.commits_per_sec_during_backup = std::max(result_.commits_per_sec_during_backup, commits * 1000.0 / took_ms);
   }
   attempts_.push_back(attempt);
   return s;
 }
 
-Status Trial::EngineBackup(const Step& step, int ordinal, double started_ms, BackupAttempt* attempt) {
+void Trial::JudgeLoad(const Step& step, const BackupAttempt& attempt, bool load_started, int64_t window_from_ms,
+                      int64_t window_to_ms, const std::string& window_what) {
+  (void)step;
+  if (!load_started) {
+    NotFired(FaultKind::kCopyUnderLoad, step_, "the workload did not commit again when load was turned on");
+    return;
+  }
+  if (window_from_ms == 0) {
+    if (!attempt.published && attempt.ended_as_expected) {
+      Fired(FaultKind::kCopyUnderLoad, step_, "the step ended as the scenario expected before it read a file");
+    } else if (!attempt.published && StepFaultFired(step_)) {
+      // Stopped by its own planned fault (a crash, an I/O error) before it read
+      // what it copies: nothing was published, so no copy escaped the load.
+      Fired(FaultKind::kCopyUnderLoad, step_, "the copy was stopped by its planned fault before it read a file");
+    } else {
+      NotFired(FaultKind::kCopyUnderLoad, step_, window_what + " was not seen");
+    }
+    return;
+  }
+  const uint64_t commits = workload_->ledger().AcksBetween(window_from_ms, window_to_ms);
+  result_.commits_during_copy += commits;
+  const std::string seen = fmt::format("{} commits acknowledged during {} ({} ms)", commits, window_what,
+                                       window_to_ms - window_from_ms);
+  Narrate(seen);
+  if (commits > 0) {
+    Fired(FaultKind::kCopyUnderLoad, step_, seen);
+  } else if (!attempt.published && StepFaultFired(step_)) {
+    Fired(FaultKind::kCopyUnderLoad, step_, "the copy was stopped by its planned fault first: " + seen);
+  } else {
+    NotFired(FaultKind::kCopyUnderLoad, step_, seen);
+  }
+}
+
+void Trial::ExpectRefusal(const Step& step, const AgentResponse& response, bool published, BackupAttempt* attempt) {
+  const Step::Refusal& want = *step.refused;
+  const std::string cause =
+      fmt::format("{} containing \"{}\"", Status::NameOf(want.code), want.phrase);
+  if (published) {
+    Record(Outcome::kDetected,
+           fmt::format("backup step {} was to be refused ({}) but published '{}'", step_, cause,
+                       response.backup_id.empty() ? std::string("a backup") : response.backup_id));
+    return;
+  }
+  if (response.code == want.code && response.message.find(want.phrase) != std::string::npos) {
+    attempt->ended_as_expected = true;
+    ++evidence_.expected_endings;
+    Narrate("refused as expected, nothing published: " + response.message);
+    return;
+  }
+  Record(Outcome::kDetected, fmt::format("backup step {} was to be refused ({}) but failed otherwise: {}: {}", step_,
+                                         cause, Status::NameOf(response.code), response.message));
+}
+
+Status Trial::EngineBackup(const Step& step, int ordinal, double started_ms, BackupAttempt* attempt,
+                           int64_t* window_from_ms, int64_t* window_to_ms) {
   AgentRequest request = StepAgentRequest(AgentOp::kBackup);
   request.mode = step.mode;
   request.checkpoint = step.checkpoint || sc_.backup.checkpoint;
@@ -118,8 +161,17 @@ Status Trial::EngineBackup(const Step& step, int ordinal, double started_ms, Bac
   ListIds(&ids_before);
   AgentResponse response;
   ChildResult child;
+  const int64_t agent_started_unix_ms = NowUnixMs();
   BDB_RETURN_IF_ERROR(RunAgent(request, ordinal, &response, &child));
   RecordAgentFaults(response, started_ms);
+  const CopyWindow& window = step.mode == BackupMode::kIncremental ? response.log_reads : response.database_reads;
+  *window_from_ms = window.from_unix_ms;
+  *window_to_ms = window.to_unix_ms;
+  if (!child.Succeeded()) {
+    // Killed before it answered (a crash or a cut): its whole run is the window.
+    *window_from_ms = agent_started_unix_ms;
+    *window_to_ms = NowUnixMs();
+  }
   if (request.faults.power_cut_nth > 0) {
     BDB_RETURN_IF_ERROR(AgentPowerCut(request, child, response, started_ms));
     attempt->crashed = true;
@@ -140,7 +192,7 @@ Status Trial::EngineBackup(const Step& step, int ordinal, double started_ms, Bac
   ListIds(&ids_after);
   const bool new_backup = ids_after.size() > ids_before.size();
   if (!child.exited) {
-    if (request.faults.crash_at_read > 0 && child.signal == SIGKILL) {
+    if (request.faults.crash_at_read > 0 && child.signal == SIGKILL && !child.timed_out) {
       attempt->crashed = true;
       if (new_backup) {
         // Published before the kill point was reached: a real backup, check it like any other.
@@ -155,33 +207,58 @@ Status Trial::EngineBackup(const Step& step, int ordinal, double started_ms, Bac
   if (request.faults.crash_at_read > 0)
     NotFired(FaultKind::kCrash, step_,
              "the backup ended before its read #" + std::to_string(request.faults.crash_at_read));
+  if (step.refused) {
+    ExpectRefusal(step, response, response.ok || new_backup, attempt);
+    if (response.ok) {
+      attempt->published = true;
+      attempt->backup.id = response.backup_id;
+    }
+    return Status::OK();
+  }
   if (response.ok) {
     attempt->published = true;
     attempt->backup.id = response.backup_id;
     Narrate("published backup " + response.backup_id + " (" + std::to_string(response.page_rereads) +
             " pages re-read)");
+    if (sc_.expect == Expect::kCaught && !sc_.backup.announce_hotbackup) {
+      // The variant under test: this backup was made without the hot-backup
+      // announcement, so what it holds is what the variant changed.
+      touched_.push_back({"method", response.backup_id, "made without DB_HOTBACKUP_IN_PROGRESS", step_, {}});
+    }
     return Status::OK();
   }
   const bool io_fault = std::any_of(response.touched.begin(), response.touched.end(),
-                                    [](const AgentTouch& t) { return t.kind == "io_error"; });
+                                    [](const AgentTouch& t) { return t.kind == FaultKind::kIoError; });
   if (new_backup) {
-    Classify(Outcome::kLoss, "backup failed (" + response.message + ") but published '" + ids_after.back() + "'",
-             false);
+    Record(Outcome::kLoss, "backup failed (" + response.message + ") but published '" + ids_after.back() + "'");
     return Status::OK();
   }
-  if (io_fault && (response.code == "IOError" || response.code == "NoSpace")) {
-    Classify(Outcome::kCleanFailure,
-             "backup failed cleanly on an injected i/o error, nothing published: " + response.message, true);
-    attempt->crashed = true;
-    return Status::OK();
-  }
-  Detected({false, step_}, "backup refused: " + response.message);
   attempt->crashed = true;
+  if (io_fault && (response.code == Status::Code::kIOError || response.code == Status::Code::kNoSpace)) {
+    Record(Outcome::kCleanFailure,
+           "backup failed cleanly on an injected i/o error, nothing published: " + response.message);
+    attempt->ended_as_expected = true;
+    return Status::OK();
+  }
+  Detected(DetectionScope{false, {step_}}, "backup refused: " + response.message);
   return Status::OK();
 }
 
-Status Trial::CommandBackup(int ordinal, BackupAttempt* attempt) {
+// The environment for an external program: the listing shim preloaded with
+// the trial's order, its log at `shim_log`.
+std::vector<std::string> Trial::ShimEnvironment(const std::string& shim_log) const {
+  if (options_.listing_shim.empty()) return {};
+  std::string preload = options_.listing_shim;
+  if (const char* existing = std::getenv("LD_PRELOAD"); existing != nullptr && *existing != '\0')
+    preload += std::string(":") + existing;
+  return {"LD_PRELOAD=" + preload, "BDBSIM_SHIM_HOME=" + home_,
+          fmt::format("BDBSIM_SHIM_ORDER={}:{}", ToString(plan_.listing.order), plan_.listing.seed),
+          "BDBSIM_SHIM_LOG=" + shim_log, "BDBSIM_SHIM_HOLD=1"};
+}
+
+Status Trial::CommandBackup(int ordinal, BackupAttempt* attempt, int64_t* window_from_ms, int64_t* window_to_ms) {
   const std::string dest = sandbox_.Sub("command-backup-" + std::to_string(ordinal));
+  const std::string shim_log = sandbox_.Sub(fmt::format("listing-shim-{}.log", ordinal));
   BDB_RETURN_IF_ERROR(DefaultFileIO()->MakeDir(dest, 0700));
   std::vector<std::string> argv;
   for (std::string arg : sc_.backup.command) {
@@ -192,21 +269,113 @@ Status Trial::CommandBackup(int ordinal, BackupAttempt* attempt) {
     argv.push_back(arg);
   }
   ChildResult child;
-  BDB_RETURN_IF_ERROR(RunChild(argv, kCommandTimeoutMs, &child));
+  const int64_t started_unix_ms = NowUnixMs();
+  BDB_RETURN_IF_ERROR(RunChild(argv, kCommandTimeoutMs, &child, ShimEnvironment(shim_log)));
+  const int64_t ended_unix_ms = NowUnixMs();
+  if (child.timed_out) {
+    return Status::TimedOut(fmt::format("backup command timed out after {} ms and was killed", kCommandTimeoutMs));
+  }
+  NoteShimObservations(shim_log, started_unix_ms, ended_unix_ms, window_from_ms, window_to_ms);
   if (!child.Succeeded()) {
     std::string err = child.err.substr(0, 300);
-    Detected({false, step_}, "backup command " + child.Describe() + ": " + err);
+    Detected(DetectionScope{false, {step_}}, "backup command " + child.Describe() + ": " + err);
     attempt->crashed = true;
     return Status::OK();
   }
+  // What the program left, taken now: a later change of the live files
+  // (through a hard link, say) must not change what is judged.
+  std::string not_a_copy;
+  BDB_RETURN_IF_ERROR(FindSharedInodes(dest, &not_a_copy));
+  if (!not_a_copy.empty()) {
+    Record(Outcome::kDetected, "the command's backup is not a copy: " + not_a_copy, sc_.expect == Expect::kCaught);
+    attempt->crashed = true;
+    return Status::OK();
+  }
+  const std::string snapshot = dest + ".taken";
+  BDB_RETURN_IF_ERROR(CopyTree(dest, snapshot));
   attempt->published = true;
-  attempt->backup.dest = dest;
-  Narrate("backup command finished into " + dest);
+  attempt->backup.dest = snapshot;
+  if (sc_.expect == Expect::kCaught) {
+    // In a negative control the program is the variant: what it wrote is what it changed.
+    std::vector<std::string> files;
+    ListTree(snapshot, "", &files);
+    for (const std::string& f : files) touched_.push_back({"method", f, "written by the program under test", step_, {}});
+  }
+  Narrate("backup command finished into " + dest + "; taken as " + snapshot);
   return Status::OK();
+}
+
+void Trial::NoteShimObservations(const std::string& shim_log, int64_t started_unix_ms, int64_t ended_unix_ms,
+                                 int64_t* window_from_ms, int64_t* window_to_ms) {
+  *window_from_ms = started_unix_ms;
+  *window_to_ms = ended_unix_ms;
+  if (options_.listing_shim.empty()) return;
+  std::string text;
+  ShimObservations seen;
+  FileInfo info;
+  if (!DefaultFileIO()->Stat(shim_log, &info).ok() || !info.exists || !ReadWholeFile(DefaultFileIO(), shim_log, &text).ok() ||
+      !ParseShimLog(text, &seen).ok()) {
+    result_.listing_order = "none seen";
+    Narrate("the listing shim saw nothing (a static program, or one that lists no directory of the home)");
+    return;
+  }
+  result_.listing_order = seen.listings > 0 ? ToString(plan_.listing.order) : "none seen";
+  Narrate(fmt::format("listing shim: {} listings of the home served {}; {} opens of database files", seen.listings,
+                      result_.listing_order, seen.opens));
+  if (seen.opens > 0) {
+    *window_from_ms = seen.first_open_ms;
+    *window_to_ms = seen.unclosed ? ended_unix_ms : seen.last_close_ms;
+  }
+}
+
+// Every file below `dir` that is the same file (device and inode) as one of
+// the live environment's: a hard link is not a copy.
+Status Trial::FindSharedInodes(const std::string& dir, std::string* found) {
+  found->clear();
+  std::map<std::pair<uint64_t, uint64_t>, std::string> live;
+  std::vector<std::string> files;
+  ListTree(home_, "", &files);
+  for (const std::string& rel : files) {
+    FileInfo info;
+    BDB_RETURN_IF_ERROR(DefaultFileIO()->Stat(JoinPath(home_, rel), &info));
+    if (info.exists && !info.is_dir) live[{info.device, info.inode}] = rel;
+  }
+  files.clear();
+  ListTree(dir, "", &files);
+  for (const std::string& rel : files) {
+    FileInfo info;
+    BDB_RETURN_IF_ERROR(DefaultFileIO()->Stat(JoinPath(dir, rel), &info));
+    if (info.is_symlink) {
+      *found = fmt::format("'{}' is a symbolic link", rel);
+      return Status::OK();
+    }
+    if (auto it = live.find({info.device, info.inode}); it != live.end()) {
+      *found = fmt::format("'{}' is the live environment's '{}' (a hard link)", rel, it->second);
+      return Status::OK();
+    }
+  }
+  return Status::OK();
+}
+
+// The relative paths of every file and symbolic link below `root`.
+void Trial::ListTree(const std::string& root, const std::string& rel, std::vector<std::string>* out) {
+  std::vector<std::string> names;
+  if (!DefaultFileIO()->ListDir(rel.empty() ? root : JoinPath(root, rel), &names).ok()) return;
+  for (const std::string& name : names) {
+    const std::string child = rel.empty() ? name : JoinPath(rel, name);
+    FileInfo info;
+    if (!DefaultFileIO()->Stat(JoinPath(root, child), &info).ok()) continue;
+    if (info.is_dir && !info.is_symlink) {
+      ListTree(root, child, out);
+    } else {
+      out->push_back(child);
+    }
+  }
 }
 
 Status Trial::Archive() {
   const int ordinal = ++archives_;
+  archive_steps_.push_back(step_);
   AgentRequest request = StepAgentRequest(AgentOp::kArchive);
   // A cut must find logs to archive: the archive forces a checkpoint first
   // (--checkpoint; the cut never lands inside it, it counts file operations).
@@ -219,7 +388,7 @@ Status Trial::Archive() {
   SetLoad(false);
   RecordAgentFaults(response, started_ms);
   if (request.faults.power_cut_nth > 0) return AgentPowerCut(request, child, response, started_ms);
-  if (!child.exited && request.faults.crash_at_read > 0 && child.signal == SIGKILL) {
+  if (!child.exited && request.faults.crash_at_read > 0 && child.signal == SIGKILL && !child.timed_out) {
     BDB_RETURN_IF_ERROR(AgentCrashed(request, child, started_ms));
   } else if (!child.Succeeded()) {
     return Status::CheckFailed("archive agent " + child.Describe() + ": " + child.err);
@@ -227,9 +396,39 @@ Status Trial::Archive() {
     if (request.faults.crash_at_read > 0)
       NotFired(FaultKind::kCrash, step_,
                "the archive ended before its read #" + std::to_string(request.faults.crash_at_read));
-    if (!response.ok) Detected({false, step_}, "archive failed: " + response.message);
+    if (!response.ok) Detected(DetectionScope{false, {step_}}, "archive failed: " + response.message);
   }
   return CheckNoLogLost();
+}
+
+Status Trial::Expire(const Step& step) {
+  ExpireRequest request;
+  request.repo = repo_;
+  request.policy.keep_full = static_cast<uint32_t>(step.keep_full);
+  ExpireOutcome outcome;
+  EngineContext ctx = DefaultEngineContext();
+  Status s = RunExpire(ctx, request, &outcome);
+  if (!s.ok()) {
+    Detected({}, "bdbackup expire --keep-full " + std::to_string(step.keep_full) + ": " + s.message());
+    return Status::OK();
+  }
+  std::vector<std::string> ids;
+  ListIds(&ids);
+  Narrate(fmt::format("expire removed {} backups; {} listed", outcome.plan.expired.size(), ids.size()));
+  ++evidence_.checks;
+  for (const std::string& id : ids) {
+    VerifyOutcome verified;
+    s = RunVerify(ctx, VerifyRequest{repo_, id, sandbox_.path()}, &verified);
+    if (!s.ok()) Detected({}, "after expire, backup '" + id + "' is listed but does not verify: " + s.message());
+  }
+  // A restore_check after this step reads only backups that are still there.
+  for (BackupAttempt& a : attempts_) {
+    if (a.published && !a.backup.id.empty() && std::find(ids.begin(), ids.end(), a.backup.id) == ids.end()) {
+      a.published = false;
+      a.expired = true;
+    }
+  }
+  return Status::OK();
 }
 
 Status Trial::AgentPowerCut(const AgentRequest& request, const ChildResult& child, const AgentResponse& response,
@@ -274,7 +473,7 @@ Status Trial::AgentPowerCut(const AgentRequest& request, const ChildResult& chil
     std::vector<std::string> ids;
     ListIds(&ids);
     if (std::find(ids.begin(), ids.end(), response.backup_id) == ids.end()) {
-      Classify(Outcome::kLoss,
+      Record(Outcome::kLoss,
                "backup '" + response.backup_id + "' was published (the agent exited 0) but the power cut lost it",
                false);
     }
@@ -297,13 +496,13 @@ Status Trial::CheckRepositoryAfterCut() {
     if (acked.empty()) {
       Narrate("after the cut the repository does not open (nothing was published before it): " + s.message());
     } else {
-      Classify(Outcome::kLoss, "after the power cut the repository does not open: " + s.message(), false);
+      Record(Outcome::kLoss, "after the power cut the repository does not open: " + s.message(), false);
     }
     return Status::OK();
   }
   for (const std::string& id : acked) {
     if (std::find(ids.begin(), ids.end(), id) == ids.end())
-      Classify(Outcome::kLoss, "backup '" + id + "', published before the power cut, is gone after it", false);
+      Record(Outcome::kLoss, "backup '" + id + "', published before the power cut, is gone after it", false);
   }
   EngineContext ctx = DefaultEngineContext();
   int verified = 0;
@@ -311,7 +510,7 @@ Status Trial::CheckRepositoryAfterCut() {
     VerifyOutcome outcome;
     s = RunVerify(ctx, VerifyRequest{repo_, id, sandbox_.path()}, &outcome);
     if (!s.ok()) {
-      Classify(Outcome::kLoss,
+      Record(Outcome::kLoss,
                "after the power cut backup '" + id + "' is listed but does not verify (an invalid backup published): " +
                    s.message(),
                false);
@@ -337,7 +536,7 @@ void Trial::RerunAfterCut(const std::string& recovered_home) {
   if (s.ok() && !child.Succeeded()) s = Status::CheckFailed("agent " + child.Describe() + ": " + child.err);
   if (s.ok() && !response.ok) s = Status::CheckFailed(response.message);
   if (!s.ok()) {
-    Detected({false, step_}, fmt::format("re-running the {} after the power cut failed: {}", op, s.message()));
+    Detected({}, fmt::format("re-running the {} after the power cut failed: {}", op, s.message()));
     return;
   }
   if (response.backup_id.empty()) {
@@ -347,7 +546,7 @@ void Trial::RerunAfterCut(const std::string& recovered_home) {
   VerifyOutcome verified;
   s = RunVerify(DefaultEngineContext(), VerifyRequest{repo_, response.backup_id, sandbox_.path()}, &verified);
   if (!s.ok()) {
-    Detected({false, step_}, "the backup re-run after the power cut published '" + response.backup_id +
+    Detected({}, "the backup re-run after the power cut published '" + response.backup_id +
                                  "', which does not verify: " + s.message());
     return;
   }
@@ -363,7 +562,7 @@ Status Trial::CheckArchivedLogs() {
   std::vector<ArchivedLog> archived;
   Status s = repo->ListArchivedLogs(&archived);
   if (!s.ok()) {
-    Classify(Outcome::kLoss, "after the power cut the archive does not list: " + s.message(), false);
+    Record(Outcome::kLoss, "after the power cut the archive does not list: " + s.message(), false);
     return Status::OK();
   }
   std::set<uint32_t> readable;
@@ -372,7 +571,7 @@ Status Trial::CheckArchivedLogs() {
     uint64_t size = 0;
     s = HashFile(DefaultFileIO(), log.path, &hash, &size);
     if (!s.ok() || hash != log.xxh3 || size != log.size) {
-      Classify(Outcome::kLoss,
+      Record(Outcome::kLoss,
                fmt::format("after the power cut archived log '{}' does not match its sidecar ({})", log.path,
                            s.ok() ? fmt::format("{} bytes, xxh3 {}; recorded {} bytes, {}", size, hash, log.size, log.xxh3)
                                   : s.message()),
@@ -390,7 +589,7 @@ Status Trial::CheckArchivedLogs() {
   }
   for (uint32_t n = 1; first_live > 0 && n < first_live; ++n) {
     if (!readable.count(n)) {
-      Classify(Outcome::kLoss,
+      Record(Outcome::kLoss,
                "log file '" + LogFileName(n) + "' is gone from the environment and not readable in the archive",
                false);
       break;
@@ -414,7 +613,7 @@ Status Trial::CheckNoLogLost() {
   if (numbers.empty()) return Status::OK();
   for (uint32_t n = 1; n <= *numbers.rbegin(); ++n) {
     if (!numbers.count(n)) {
-      Classify(Outcome::kLoss, "log file '" + LogFileName(n) + "' is in neither the environment nor the archive",
+      Record(Outcome::kLoss, "log file '" + LogFileName(n) + "' is in neither the environment nor the archive",
                false);
       return Status::OK();
     }

@@ -20,6 +20,9 @@ struct RunnerOptions {
   std::string workload_binary;  // bdbsim-workload
   std::string agent_binary;     // bdbsim (runs `bdbsim __agent REQUEST`)
   std::string sandbox_root;     // trials get <root>/<scenario>-<index>-<seed>/
+  // libbdbsim-listing-shim.so, preloaded into external backup programs ("" = none:
+  // their listings are the file system's and their copy window is their whole run).
+  std::string listing_shim;
   bool keep_sandboxes = false;  // keep passing trials' sandboxes too
   // Step-by-step narration (replay); null = silent.
   std::function<void(const std::string&)> narrate;

@@ -87,7 +87,8 @@ const Choices<Step::Action> kActions = {{"wait_txns", Step::Action::kWaitTxns},
                                         {"promote_standby", Step::Action::kPromoteStandby},
                                         {"quiesce", Step::Action::kQuiesce},
                                         {"resume", Step::Action::kResume},
-                                        {"workload_done", Step::Action::kWorkloadDone}};
+                                        {"workload_done", Step::Action::kWorkloadDone},
+                                        {"expire", Step::Action::kExpire}};
 
 
 bool IsPowerOfTwo(int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
@@ -188,7 +189,7 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
   r.CheckKnown(*t, p,
                {"method", "mode", "start_after_txns", "command", "checkpoint", "copier", "recover_as_you_go",
                 "hold_hotbackup", "announce_hotbackup", "durability_shortcut",
-                "compress", "encrypt"});
+                "compress", "encrypt", "logs_first_share"});
   r.Enum(*t, p, "method", kMethod, &b->method);
   r.Enum(*t, p, "mode", kMode, &b->mode);
   r.Int(*t, p, "start_after_txns", 0, kMaxTxns, &b->start_after_txns);
@@ -204,6 +205,7 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
       r.Fail(compress->source(), "backup.compress", "must be \"zstd\" or \"zstd:LEVEL\" with LEVEL 1 to 19");
   }
   r.Bool(*t, p, "encrypt", &b->encrypt);
+  r.Probability(*t, p, "logs_first_share", &b->logs_first_share);
   r.Enum(*t, p, "durability_shortcut", kShortcut, &b->durability_shortcut);
   // Whether `command` may be there at all is a rule (scenario_rules.cc); it
   // is read only for the method that runs it.
@@ -316,11 +318,12 @@ void ReadFaults(KeyReader& r, const toml::table& top, const Scenario& s, FaultSp
 std::vector<std::string_view> StepKeys(Step::Action a) {
   switch (a) {
     case Step::Action::kWaitTxns: return {"action", "txns"};
-    case Step::Action::kBackup: return {"action", "mode", "checkpoint", "power_cut"};
+    case Step::Action::kBackup: return {"action", "mode", "checkpoint", "power_cut", "refused"};
     case Step::Action::kArchive: return {"action", "power_cut"};
     case Step::Action::kCrash: return {"action", "target", "at"};
     case Step::Action::kPowerLoss: return {"action", "mode"};
     case Step::Action::kRestoreCheck: return {"action", "backup", "until_txn", "live_logs", "power_cut"};
+    case Step::Action::kExpire: return {"action", "keep_full"};
     default: return {"action"};
   }
 }
@@ -343,6 +346,24 @@ void ReadPowerCut(KeyReader& r, const toml::table& t, const std::string& p, Step
   if (good) step->power_cut = cut;
 }
 
+// A backup step's refused = { code, phrase }: both required.
+void ReadRefusal(KeyReader& r, const toml::table& t, const std::string& p, Step* step) {
+  const toml::table* c = r.Table(t, p, "refused");
+  if (c == nullptr) return;
+  const std::string q = p + "refused.";
+  r.CheckKnown(*c, q, {"code", "phrase"});
+  Step::Refusal refusal;
+  std::string code;
+  bool good = r.Text(*c, q, "code", 40, &code, true);
+  good &= r.Text(*c, q, "phrase", 200, &refusal.phrase, true);
+  if (good && (!Status::ParseCode(code, &refusal.code) || refusal.code == Status::Code::kOk)) {
+    r.Fail(c->get("code")->source(), q + "code",
+           "must be a status code name (\"CheckFailed\", \"InvalidArgument\", \"Busy\", ...), got \"" + code + "\"");
+    good = false;
+  }
+  if (good) step->refused = refusal;
+}
+
 void ReadStep(KeyReader& r, const toml::table& t, const std::string& p, const Scenario& s, Step* step) {
   step->line = static_cast<int>(t.source().begin.line);
   if (!r.Enum(t, p, "action", kActions, &step->action, true)) return;
@@ -360,6 +381,7 @@ void ReadStep(KeyReader& r, const toml::table& t, const std::string& p, const Sc
       step->checkpoint = s.backup.checkpoint;
       r.Enum(t, p, "mode", kMode, &step->mode);
       r.Bool(t, p, "checkpoint", &step->checkpoint);
+      ReadRefusal(r, t, p, step);
       break;
     case Step::Action::kCrash:
       r.Enum(t, p, "target", kTarget, &step->target, true);
@@ -367,6 +389,9 @@ void ReadStep(KeyReader& r, const toml::table& t, const std::string& p, const Sc
       break;
     case Step::Action::kPowerLoss:
       r.Enum(t, p, "mode", kPowerLoss, &step->power_loss_mode);
+      break;
+    case Step::Action::kExpire:
+      r.Int(t, p, "keep_full", 1, 100, &step->keep_full, true);
       break;
     case Step::Action::kRestoreCheck: {
       if (const toml::node* node = t.get("backup")) {
@@ -459,8 +484,8 @@ void ReadFileSystem(KeyReader& r, const toml::table& top, Scenario* s) {
 }
 
 void ReadTop(KeyReader& r, const toml::table& top, Scenario* s) {
-  r.CheckKnown(top, "", {"name", "description", "expect", "trials", "seed", "min_exercised", "workload", "backup",
-                         "faults", "file_system", "steps"});
+  r.CheckKnown(top, "", {"name", "description", "expect", "trials", "seed", "min_exercised", "min_catch_rate",
+                         "workload", "backup", "faults", "file_system", "steps"});
   if (const toml::node* node = r.Get(top, "", "name", true)) {
     auto value = node->as_string();
     if (value == nullptr || value->get().empty() || value->get().size() > 80 || !ValidName(value->get())) {
@@ -476,6 +501,7 @@ void ReadTop(KeyReader& r, const toml::table& top, Scenario* s) {
   int64_t seed = 0;
   if (r.Int(top, "", "seed", 0, INT64_MAX, &seed)) s->seed = static_cast<uint64_t>(seed);
   r.Probability(top, "", "min_exercised", &s->min_exercised);
+  r.Probability(top, "", "min_catch_rate", &s->min_catch_rate);
   ReadWorkload(r, top, &s->workload);
   ReadBackup(r, top, s);
   ReadFaults(r, top, *s, &s->faults);

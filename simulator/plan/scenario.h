@@ -88,6 +88,10 @@ struct BackupSpec {
   // repository (--encrypt-key-file) under a fresh random key per trial, which
   // verify and restore then need.
   bool encrypt = false;
+  // The share of trials in which every listing of a directory of the home
+  // (the program's, through the listing shim, or the engine's) puts log files
+  // and the log directory first; the other trials get a seeded shuffle.
+  double logs_first_share = 0.5;
   // method = command: argv with "{home}" and "{dest}" placeholders left as is;
   // a relative program path containing '/' is resolved against the scenario
   // file's directory by the loader.
@@ -161,6 +165,7 @@ struct Step {
     kQuiesce,         // writers pause and the workload closes the environment
     kResume,
     kWorkloadDone,    // wait until the workload finished every txn and exited
+    kExpire,          // keep_full: bdbackup expire, then every backup still listed must verify
   };
   Action action = Action::kWaitTxns;
   int line = 0;                         // line of the [[steps]] table in the file
@@ -173,7 +178,16 @@ struct Step {
   int backup_index = 0;                 // restore_check: 0 = latest, else 1-based backup step
   std::optional<int64_t> until_txn;     // restore_check: point in time right after txn N's ack
   bool live_logs = false;               // restore_check: also apply the live environment's logs
+  int64_t keep_full = 0;                // expire: --keep-full
   std::optional<AgentPowerCut> power_cut;  // backup, archive, restore_check: cut power in its write path
+  // backup: the engine must refuse this backup, publishing nothing, with a
+  // Status of this code whose message contains this phrase.
+  struct Refusal {
+    Status::Code code = Status::Code::kCheckFailed;
+    std::string phrase;  // a key phrase of the documented cause
+    bool operator==(const Refusal&) const = default;
+  };
+  std::optional<Refusal> refused;
 };
 
 const char* ToString(Step::Action v);
@@ -188,6 +202,9 @@ struct Scenario {
   // expect = "pass": the share of trials whose named faults all fired
   // (exercised) must be at least this, or the scenario fails.
   double min_exercised = 0.8;
+  // expect = "caught": the catch rate the control claims; the scenario fails
+  // when the 95% interval of the measured rate lies wholly below it.
+  double min_catch_rate = 0.5;
   WorkloadSpec workload;
   BackupSpec backup;
   FaultSpec faults;

@@ -85,6 +85,12 @@ class RuleCheck {
       Fail("backup.announce_hotbackup",
            "= false needs workload.bulk = true (without DB_TXN_BULK the announcement changes nothing)");
     }
+    if (Has(top_, "min_catch_rate") && s_.expect != Expect::kCaught) {
+      Fail("min_catch_rate", "is only used with expect = \"caught\"");
+    }
+    if (Has(top_, "min_exercised") && s_.expect != Expect::kPass) {
+      Fail("min_exercised", "is only used with expect = \"pass\"");
+    }
     if (b.encrypt && b.recover_as_you_go) {
       Fail("backup.encrypt",
            "= true cannot be combined with backup.recover_as_you_go = true (an encrypted repository refuses a "
@@ -190,7 +196,11 @@ class RuleCheck {
         waited_ = std::max(waited_, step.txns);
         break;
       case A::kBackup: {
+        if (step.refused && (s_.backup.method != BackupMethod::kEngine || step.power_cut)) {
+          return FailStepKey(i, "refused", "needs backup.method = \"engine\" and no power_cut on the step");
+        }
         bool crash = armed_.erase(CrashTarget::kBackup) > 0;
+        if (crash && step.refused) return FailStepKey(i, "refused", "cannot be combined with a crash of the step");
         ++count_[CrashTarget::kBackup];
         // With faults.power_loss a crash is the whole machine's: the workload dies too.
         if (crash && s_.faults.power_loss) crashed_ = true;
@@ -205,6 +215,9 @@ class RuleCheck {
         if (step.power_cut) crashed_ = true;  // the machine loses power in its write path
         break;
       }
+      case A::kExpire:
+        if (full_backups_ == 0) return FailStep(i, "action", "\"expire\" needs a full backup before it");
+        break;
       case A::kArchive:
         if (armed_.erase(CrashTarget::kArchive) > 0 && s_.faults.power_loss) crashed_ = true;
         ++count_[CrashTarget::kArchive];

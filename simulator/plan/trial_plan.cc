@@ -35,6 +35,7 @@ class Planner {
   Planner(const Scenario& sc, uint64_t seed) : sc_(sc), schedule_(seed) { plan_.seed = seed; }
 
   TrialPlan Run() {
+    PlanListing();
     PlanWorkload();
     const CrashFault* pending = nullptr;  // faults.crash on a backup/archive: its first such step
     if (sc_.faults.crash && sc_.faults.crash->target != CrashTarget::kWorkload) pending = &*sc_.faults.crash;
@@ -97,6 +98,13 @@ class Planner {
 
   void Add(FaultKind kind, int step, std::string description) {
     plan_.faults.push_back(PlannedFault{kind, step, std::move(description)});
+  }
+
+  void PlanListing() {
+    SeededRng rng = Stream("listing");
+    const uint64_t share_per_million = static_cast<uint64_t>(sc_.backup.logs_first_share * 1e6 + 0.5);
+    plan_.listing.order = rng.Chance(share_per_million, 1000000) ? ListingOrder::kLogsFirst : ListingOrder::kShuffle;
+    plan_.listing.seed = rng.Next();
   }
 
   void PlanWorkload() {
@@ -184,7 +192,11 @@ class Planner {
                       strerrorname_np(a.io_errno)));
     }
     if (step.power_cut) PlanAgentPowerCut(n, *step.power_cut, &a);
-    if (IsCopyingBackup(sc_, step)) Add(FaultKind::kCopyUnderLoad, n, "the workload commits while the copy runs");
+    a.listing = plan_.listing;
+    if (IsCopyingBackup(sc_, step)) {
+      Add(FaultKind::kCopyUnderLoad, n, "the workload commits while the copy runs");
+      a.hold_for_commit = true;
+    }
     plan_.agent[n] = a;
   }
 
@@ -229,6 +241,20 @@ const char* ToString(FaultKind kind) {
       return "agent_power_cut";
   }
   return "unknown";
+}
+
+const char* ToString(ListingOrder order) { return order == ListingOrder::kLogsFirst ? "logs_first" : "shuffle"; }
+
+bool ParseFaultKind(const std::string& name, FaultKind* kind) {
+  for (FaultKind k : {FaultKind::kCrash, FaultKind::kPowerLoss, FaultKind::kTornRead, FaultKind::kMmapFault,
+                      FaultKind::kIoError, FaultKind::kWorkloadIoError, FaultKind::kCopyUnderLoad,
+                      FaultKind::kPointInTime, FaultKind::kAgentPowerCut}) {
+    if (name == ToString(k)) {
+      *kind = k;
+      return true;
+    }
+  }
+  return false;
 }
 
 TrialPlan PlanTrial(const Scenario& scenario, uint64_t seed) { return Planner(scenario, seed).Run(); }

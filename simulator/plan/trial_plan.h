@@ -18,6 +18,18 @@
 
 namespace bdb::sim {
 
+// How every listing of a directory of the home is ordered in one trial:
+// log files and the log directory first (then the rest shuffled), or all
+// shuffled; seeded, so the order never depends on the file system.
+enum class ListingOrder { kLogsFirst, kShuffle };
+const char* ToString(ListingOrder order);  // "logs_first", "shuffle"
+
+struct ListingPlan {
+  ListingOrder order = ListingOrder::kShuffle;
+  uint64_t seed = 0;
+  bool operator==(const ListingPlan&) const = default;
+};
+
 // The copy-side faults of one backup or archive step, run by the agent.
 struct AgentFaultPlan {
   uint64_t crash_at_read = 0;  // SIGKILL at the n-th read; 0 = none
@@ -36,6 +48,10 @@ struct AgentFaultPlan {
   uint64_t power_cut_nth = 0;
   WritePhase power_cut_from = WritePhase::kSetup;
   PowerLossMode power_cut_mode = PowerLossMode::kSubset;
+  ListingPlan listing;  // the order the engine's ListDir calls see
+  // copy_under_load is planned: at its first read of the files it copies the
+  // agent waits until a commit lands (CopyWindowFileIO).
+  bool hold_for_commit = false;
   bool operator==(const AgentFaultPlan&) const = default;
 };
 
@@ -52,6 +68,8 @@ enum class FaultKind {
   kAgentPowerCut,    // power lost in the backup agent's write path (a step's power_cut); records the phase
 };
 const char* ToString(FaultKind kind);
+// Exact inverse of ToString; false for anything else.
+bool ParseFaultKind(const std::string& name, FaultKind* kind);
 
 // One fault the scenario names; it must fire for the trial to count.
 struct PlannedFault {
@@ -78,6 +96,7 @@ struct TrialPlan {
   // crash step, a crashed backup/archive); 0 for a cut of faults.crash.
   std::map<int, uint64_t> power_cut_seed;
   std::vector<PlannedFault> faults;
+  ListingPlan listing;  // every backup program's listings of the home (shim or engine)
   bool operator==(const TrialPlan&) const = default;
 };
 

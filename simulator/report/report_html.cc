@@ -23,8 +23,10 @@ struct OutcomeStyle {
 constexpr OutcomeStyle kOutcomeStyles[] = {
     {Outcome::kPass, "pass", "#2f9e55"},
     {Outcome::kNotExercised, "notex", "#9a9a9a"},
-    {Outcome::kDetected, "detected", "#e3a21a"},
     {Outcome::kCleanFailure, "clean", "#6f8fbf"},
+    {Outcome::kDetected, "detected", "#e3a21a"},
+    {Outcome::kHarnessError, "harness", "#8e44ad"},
+    {Outcome::kHang, "hang", "#5d4037"},
     {Outcome::kLoss, "loss", "#d64541"},
 };
 
@@ -39,8 +41,10 @@ int CountOf(const OutcomeCounts& c, Outcome o) {
   switch (o) {
     case Outcome::kPass: return c.pass;
     case Outcome::kNotExercised: return c.not_exercised;
-    case Outcome::kDetected: return c.detected;
     case Outcome::kCleanFailure: return c.clean_failure;
+    case Outcome::kDetected: return c.detected;
+    case Outcome::kHarnessError: return c.harness_error;
+    case Outcome::kHang: return c.hang;
     case Outcome::kLoss: return c.loss;
   }
   return 0;
@@ -152,6 +156,7 @@ std::string SummarySection(const RunReport& report) {
     OutcomeCounts c = CountOutcomes(s);
     total.trials += c.trials, total.pass += c.pass, total.detected += c.detected;
     total.clean_failure += c.clean_failure, total.loss += c.loss, total.not_exercised += c.not_exercised;
+    total.harness_error += c.harness_error, total.hang += c.hang;
     met += Verdict(s) == "PASS" ? 1 : 0;
   }
   int n = static_cast<int>(report.scenarios.size());
@@ -314,10 +319,7 @@ std::string Timeline(const TrialResult& t) {
 std::string TrialBlock(const ScenarioResult& s, const TrialResult& t) {
   const OutcomeStyle& st = StyleOf(t.outcome);
   // Explained or not matters only where a detection can fail the scenario.
-  std::string tag = t.outcome != Outcome::kDetected ? ""
-                    : t.harness_error              ? " (harness error)"
-                    : s.expect == "pass"           ? (t.explained ? " (explained)" : " (unexplained)")
-                                                   : "";
+  std::string tag = t.outcome != Outcome::kDetected ? "" : (t.explained ? " (explained)" : " (unexplained)");
   std::string out = fmt::format(
       "<div class=\"trial\" id=\"trial-{}-{}\"><h3>{} &middot; trial {} &middot; <span class=\"badge o-{}\">{}</span>{}"
       "{}</h3>",

@@ -13,13 +13,18 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kFormatVersion = 2;
+constexpr int kFormatVersion = 3;
 
 json CountsToJson(const OutcomeCounts& c) {
-  return json{{"trials", c.trials},       {"PASS", c.pass},
+  return json{{"trials", c.trials},
+              {"PASS", c.pass},
               {"NOT_EXERCISED", c.not_exercised},
-              {"DETECTED", c.detected},   {"CLEAN_FAILURE", c.clean_failure},
-              {"LOSS", c.loss},           {"unexplained_detected", c.unexplained_detected},
+              {"CLEAN_FAILURE", c.clean_failure},
+              {"DETECTED", c.detected},
+              {"HARNESS_ERROR", c.harness_error},
+              {"HANG", c.hang},
+              {"LOSS", c.loss},
+              {"unexplained_detected", c.unexplained_detected},
               {"exercised", c.exercised}};
 }
 
@@ -30,12 +35,11 @@ json TrialToJson(const TrialResult& t) {
   for (const FaultExercise& e : t.exercise)
     exercise.push_back({{"kind", e.kind}, {"step", e.step}, {"planned", e.planned}, {"fired", e.fired}, {"hit", e.hit}});
   return json{{"index", t.index},
-              {"exercised", t.exercised},
+              {"exercised", t.exercised ? json(*t.exercised) : json(nullptr)},
               {"exercise", std::move(exercise)},
               {"seed", SeedHex(t.seed)},
               {"outcome", OutcomeName(t.outcome)},
               {"explained", t.explained},
-              {"harness_error", t.harness_error},
               {"detail", t.detail},
               {"faults", std::move(faults)},
               {"replay", t.replay},
@@ -46,6 +50,9 @@ json TrialToJson(const TrialResult& t) {
               {"checked", t.checked},
               {"missing", t.missing},
               {"lost_suffix", t.lost_suffix},
+              {"uncovered_pages", t.uncovered_pages},
+              {"commits_during_copy", t.commits_during_copy},
+              {"listing_order", t.listing_order},
               {"sandbox", t.sandbox}};
 }
 
@@ -61,6 +68,7 @@ json ScenarioToJson(const ScenarioResult& s) {
               {"catch_rate", CatchRate(s)},
               {"catch_rate_ci95", {CatchRateInterval(s).first, CatchRateInterval(s).second}},
               {"min_exercised", s.min_exercised},
+              {"min_catch_rate", s.min_catch_rate},
               {"trials", std::move(trials)}};
 }
 
@@ -153,9 +161,10 @@ Status FaultFromJson(const json& j, const std::string& path, FaultEvent* f) {
 
 Status TrialFromJson(const json& j, const std::string& path, const std::string& scenario, TrialResult* t) {
   ObjectReader r(j, path);
-  BDB_RETURN_IF_ERROR(r.Check({"index", "exercised", "exercise", "seed", "outcome", "explained", "harness_error", "detail", "faults", "replay", "duration_ms",
-                               "recovery_ms", "commits_per_sec_during_backup", "acked", "checked", "missing",
-                               "lost_suffix", "sandbox"}));
+  BDB_RETURN_IF_ERROR(r.Check({"index", "exercised", "exercise", "seed", "outcome", "explained", "detail", "faults",
+                               "replay", "duration_ms", "recovery_ms", "commits_per_sec_during_backup", "acked",
+                               "checked", "missing", "lost_suffix", "uncovered_pages", "commits_during_copy",
+                               "listing_order", "sandbox"}));
   t->scenario = scenario;
   BDB_RETURN_IF_ERROR(r.Int("index", &t->index));
   std::string seed_hex, outcome;
@@ -168,7 +177,6 @@ Status TrialFromJson(const json& j, const std::string& path, const std::string& 
     return ObjectReader::Error(r.Path("outcome"), fmt::format("unknown outcome '{}'", outcome));
   }
   BDB_RETURN_IF_ERROR(r.Bool("explained", &t->explained));
-  if (j.contains("harness_error")) BDB_RETURN_IF_ERROR(r.Bool("harness_error", &t->harness_error));  // absent before f70d1bd+1
   BDB_RETURN_IF_ERROR(r.String("detail", &t->detail));
   const json* faults = nullptr;
   BDB_RETURN_IF_ERROR(r.Array("faults", &faults));
@@ -177,7 +185,12 @@ Status TrialFromJson(const json& j, const std::string& path, const std::string& 
     BDB_RETURN_IF_ERROR(FaultFromJson((*faults)[i], fmt::format("{}[{}]", r.Path("faults"), i), &t->faults[i]));
   }
   BDB_RETURN_IF_ERROR(r.String("replay", &t->replay));
-  if (j.contains("exercised")) BDB_RETURN_IF_ERROR(r.Bool("exercised", &t->exercised));  // absent in format 1
+  // Unknown when absent or null: nothing says the trial proved anything.
+  if (j.contains("exercised") && !j.at("exercised").is_null()) {
+    bool exercised = false;
+    BDB_RETURN_IF_ERROR(r.Bool("exercised", &exercised));
+    t->exercised = exercised;
+  }
   if (j.contains("exercise")) {
     const json* exercise = nullptr;
     BDB_RETURN_IF_ERROR(r.Array("exercise", &exercise));
@@ -200,6 +213,9 @@ Status TrialFromJson(const json& j, const std::string& path, const std::string& 
   BDB_RETURN_IF_ERROR(r.Uint("checked", &t->checked));
   BDB_RETURN_IF_ERROR(r.Uint("missing", &t->missing));
   BDB_RETURN_IF_ERROR(r.Uint("lost_suffix", &t->lost_suffix));
+  BDB_RETURN_IF_ERROR(r.Uint("uncovered_pages", &t->uncovered_pages));
+  BDB_RETURN_IF_ERROR(r.Uint("commits_during_copy", &t->commits_during_copy));
+  BDB_RETURN_IF_ERROR(r.String("listing_order", &t->listing_order));
   return r.String("sandbox", &t->sandbox);
 }
 
@@ -207,7 +223,7 @@ Status ScenarioFromJson(const json& j, const std::string& path, ScenarioResult* 
   ObjectReader r(j, path);
   BDB_RETURN_IF_ERROR(
       r.Check({"name", "description", "expect", "file", "verdict", "counts", "catch_rate", "catch_rate_ci95",
-               "min_exercised", "trials"}));
+               "min_exercised", "min_catch_rate", "trials"}));
   BDB_RETURN_IF_ERROR(r.String("name", &s->name));
   BDB_RETURN_IF_ERROR(r.String("description", &s->description));
   BDB_RETURN_IF_ERROR(r.String("expect", &s->expect));
@@ -215,7 +231,8 @@ Status ScenarioFromJson(const json& j, const std::string& path, ScenarioResult* 
     return ObjectReader::Error(r.Path("expect"), fmt::format("must be 'pass' or 'caught', got '{}'", s->expect));
   }
   BDB_RETURN_IF_ERROR(r.String("file", &s->file));
-  if (j.contains("min_exercised")) BDB_RETURN_IF_ERROR(r.Double("min_exercised", &s->min_exercised));
+  BDB_RETURN_IF_ERROR(r.Double("min_exercised", &s->min_exercised));
+  BDB_RETURN_IF_ERROR(r.Double("min_catch_rate", &s->min_catch_rate));
   const json* trials = nullptr;
   BDB_RETURN_IF_ERROR(r.Array("trials", &trials));
   s->trials.resize(trials->size());
@@ -233,12 +250,7 @@ Status ScenarioFromJson(const json& j, const std::string& path, ScenarioResult* 
   }
   const json* counts = nullptr;
   BDB_RETURN_IF_ERROR(r.Object("counts", &counts));
-  json expected_counts = CountsToJson(CountOutcomes(*s));
-  if (!counts->contains("exercised")) {  // format 1 had no exercise accounting
-    expected_counts.erase("exercised");
-    expected_counts.erase("NOT_EXERCISED");
-  }
-  if (*counts != expected_counts) {
+  if (*counts != CountsToJson(CountOutcomes(*s))) {
     return ObjectReader::Error(r.Path("counts"), "do not match the trials");
   }
   double catch_rate = 0;

@@ -54,10 +54,7 @@ std::string FailureBody(const ScenarioResult& s) {
   for (const TrialResult& t : s.trials) {
     if (!TrialFails(s, t)) continue;
     body += fmt::format("trial {} {}{}: {}\n  {}\n", t.index, OutcomeName(t.outcome),
-                        t.outcome != Outcome::kDetected ? ""
-                        : t.harness_error               ? " (harness error)"
-                                                        : " (unexplained)",
-                        t.detail, TrialReplay(t));
+                        t.outcome == Outcome::kDetected ? " (unexplained)" : "", t.detail, TrialReplay(t));
   }
   return body;
 }
@@ -120,9 +117,10 @@ std::string RenderJUnit(const RunReport& report) {
     xml += fmt::format(
         "  <testcase classname=\"bdbsim\" name=\"{}\" file=\"{}\" time=\"{}\" expect=\"{}\" trials=\"{}\" "
         "exercised=\"{}\" pass=\"{}\" not_exercised=\"{}\" detected=\"{}\" unexplained_detected=\"{}\" "
-        "clean_failure=\"{}\" loss=\"{}\" catch_rate=\"{:.4f}\"",
+        "clean_failure=\"{}\" harness_error=\"{}\" hang=\"{}\" loss=\"{}\" catch_rate=\"{:.4f}\"",
         EscapeXml(s.name), EscapeXml(s.file), Seconds(ms), EscapeXml(s.expect), c.trials, c.exercised, c.pass,
-        c.not_exercised, c.detected, c.unexplained_detected, c.clean_failure, c.loss, CatchRate(s));
+        c.not_exercised, c.detected, c.unexplained_detected, c.clean_failure, c.harness_error, c.hang, c.loss,
+        CatchRate(s));
     if (Verdict(s) == "PASS") {
       xml += fmt::format(">\n    <system-out>{}</system-out>\n  </testcase>\n", EscapeXml(VerdictReason(s)));
       continue;

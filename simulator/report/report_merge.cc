@@ -117,6 +117,10 @@ Status MergeScenario(const ScenarioResult& from, size_t report_number, ScenarioR
   if (from.expect != into->expect) return differs("expect", into->expect, from.expect);
   if (from.description != into->description) return differs("description", into->description, from.description);
   if (from.file != into->file) return differs("file", into->file, from.file);
+  if (from.min_exercised != into->min_exercised)
+    return differs("min_exercised", fmt::format("{}", into->min_exercised), fmt::format("{}", from.min_exercised));
+  if (from.min_catch_rate != into->min_catch_rate)
+    return differs("min_catch_rate", fmt::format("{}", into->min_catch_rate), fmt::format("{}", from.min_catch_rate));
   into->trials.insert(into->trials.end(), from.trials.begin(), from.trials.end());
   return Status::OK();
 }

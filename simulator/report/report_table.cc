@@ -19,7 +19,7 @@ constexpr const char* kYellow = "\033[33m";
 constexpr const char* kBold = "\033[1m";
 constexpr const char* kReset = "\033[0m";
 
-constexpr size_t kColumns = 11;
+constexpr size_t kColumns = 13;
 using Row = std::array<std::string, kColumns>;
 
 std::string Paint(const std::string& padded, const char* code, bool color) {
@@ -28,18 +28,17 @@ std::string Paint(const std::string& padded, const char* code, bool color) {
 
 // The ANSI colour of cell `col` of a scenario row, or nullptr.
 const char* CellColor(const ScenarioResult& s, const OutcomeCounts& c, size_t col) {
-  if (col == 8 && c.loss > 0 && s.expect == "pass") return kRed;
-  if (col == 6 && c.unexplained_detected > 0 && s.expect == "pass") return kRed;
+  if (col == 10 && c.loss > 0 && s.expect == "pass") return kRed;
+  if ((col == 8 && c.harness_error > 0) || (col == 9 && c.hang > 0)) return kRed;
+  if (col == 7 && c.unexplained_detected > 0 && s.expect == "pass") return kRed;
   if (col == 4 && c.not_exercised > 0) return kYellow;
-  if (col == 10) return Verdict(s) == "PASS" ? kGreen : kRed;
+  if (col == 12) return Verdict(s) == "PASS" ? kGreen : kRed;
   return nullptr;
 }
 
 std::string TrialLine(const TrialResult& t) {
   std::string line = fmt::format("  {} trial {} {}", t.scenario, t.index, OutcomeName(t.outcome));
-  if (t.outcome == Outcome::kDetected && t.harness_error) {
-    line += " (harness error)";
-  } else if (t.outcome == Outcome::kDetected && !t.explained) {
+  if (t.outcome == Outcome::kDetected && !t.explained) {
     line += " (unexplained)";
   }
   if (!t.detail.empty()) line += ": " + t.detail;
@@ -70,14 +69,14 @@ std::string ReplaySection(const RunReport& report) {
 }  // namespace
 
 std::string RenderTable(const RunReport& report, bool color) {
-  std::vector<Row> rows = {{"scenario", "trials", "exercised", "PASS", "NOT_EXERCISED", "DETECTED", "unexplained",
-                            "CLEAN_FAILURE", "LOSS", "expected", "verdict"}};
+  std::vector<Row> rows = {{"scenario", "trials", "exercised", "PASS", "NOT_EXERCISED", "CLEAN_FAILURE", "DETECTED",
+                            "unexplained", "HARNESS_ERROR", "HANG", "LOSS", "expected", "verdict"}};
   for (const ScenarioResult& s : report.scenarios) {
     OutcomeCounts c = CountOutcomes(s);
     rows.push_back({s.name, std::to_string(c.trials), std::to_string(c.exercised), std::to_string(c.pass),
-                    std::to_string(c.not_exercised), std::to_string(c.detected),
-                    std::to_string(c.unexplained_detected), std::to_string(c.clean_failure), std::to_string(c.loss),
-                    s.expect, Verdict(s)});
+                    std::to_string(c.not_exercised), std::to_string(c.clean_failure), std::to_string(c.detected),
+                    std::to_string(c.unexplained_detected), std::to_string(c.harness_error), std::to_string(c.hang),
+                    std::to_string(c.loss), s.expect, Verdict(s)});
   }
   std::array<size_t, kColumns> width{};
   for (const Row& row : rows) {
@@ -88,7 +87,7 @@ std::string RenderTable(const RunReport& report, bool color) {
     std::string line;
     for (size_t col = 0; col < kColumns; ++col) {
       // Names and words align left, counts right.
-      bool numeric = col >= 1 && col <= 8;
+      bool numeric = col >= 1 && col <= 10;
       std::string cell = numeric ? fmt::format("{:>{}}", rows[r][col], width[col])
                                  : fmt::format("{:<{}}", rows[r][col], width[col]);
       if (col + 1 == kColumns) cell = rows[r][col];  // no trailing spaces

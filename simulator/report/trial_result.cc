@@ -13,15 +13,17 @@ const char* OutcomeName(Outcome outcome) {
   switch (outcome) {
     case Outcome::kPass: return "PASS";
     case Outcome::kNotExercised: return "NOT_EXERCISED";
-    case Outcome::kDetected: return "DETECTED";
     case Outcome::kCleanFailure: return "CLEAN_FAILURE";
+    case Outcome::kDetected: return "DETECTED";
+    case Outcome::kHarnessError: return "HARNESS_ERROR";
+    case Outcome::kHang: return "HANG";
     case Outcome::kLoss: return "LOSS";
   }
   return "UNKNOWN";
 }
 
 bool ParseOutcome(const std::string& name, Outcome* outcome) {
-  for (Outcome o : {Outcome::kPass, Outcome::kNotExercised, Outcome::kDetected, Outcome::kCleanFailure, Outcome::kLoss}) {
+  for (Outcome o : kAllOutcomes) {
     if (name == OutcomeName(o)) {
       *outcome = o;
       return true;
@@ -30,19 +32,34 @@ bool ParseOutcome(const std::string& name, Outcome* outcome) {
   return false;
 }
 
+int Severity(Outcome outcome, bool explained) {
+  switch (outcome) {
+    case Outcome::kPass: return 0;
+    case Outcome::kNotExercised: return 1;
+    case Outcome::kCleanFailure: return 2;
+    case Outcome::kDetected: return explained ? 3 : 4;
+    case Outcome::kHarnessError: return 5;
+    case Outcome::kHang: return 6;
+    case Outcome::kLoss: return 7;
+  }
+  return 7;
+}
+
 OutcomeCounts CountOutcomes(const ScenarioResult& scenario) {
   OutcomeCounts c;
   for (const TrialResult& t : scenario.trials) {
     ++c.trials;
-    if (t.exercised) ++c.exercised;
+    if (t.exercised.value_or(false)) ++c.exercised;
     switch (t.outcome) {
       case Outcome::kPass: ++c.pass; break;
       case Outcome::kNotExercised: ++c.not_exercised; break;
+      case Outcome::kCleanFailure: ++c.clean_failure; break;
       case Outcome::kDetected:
         ++c.detected;
         if (!t.explained) ++c.unexplained_detected;
         break;
-      case Outcome::kCleanFailure: ++c.clean_failure; break;
+      case Outcome::kHarnessError: ++c.harness_error; break;
+      case Outcome::kHang: ++c.hang; break;
       case Outcome::kLoss: ++c.loss; break;
     }
   }
@@ -76,62 +93,62 @@ std::pair<double, double> WilsonInterval95(uint64_t successes, uint64_t trials) 
 }
 
 bool TrialCaught(const TrialResult& trial) {
-  return (trial.outcome == Outcome::kDetected && trial.explained && !trial.harness_error) ||
-         trial.outcome == Outcome::kLoss;
+  return (trial.outcome == Outcome::kDetected && trial.explained) || trial.outcome == Outcome::kLoss;
 }
 
 namespace {
 bool EnoughExercised(const ScenarioResult& scenario, const OutcomeCounts& c) {
   return c.trials == 0 || c.exercised >= scenario.min_exercised * c.trials - 1e-9;
 }
+// The catch rate's interval lies wholly below what the control claims.
+bool CatchRateBelowClaim(const ScenarioResult& scenario) {
+  return CatchRateInterval(scenario).second < scenario.min_catch_rate - 1e-9;
+}
 }  // namespace
 
 bool TrialFails(const ScenarioResult& scenario, const TrialResult& trial) {
+  if (trial.outcome == Outcome::kHang || trial.outcome == Outcome::kHarnessError) return true;
   if (scenario.expect != "pass") return false;
   return trial.outcome == Outcome::kLoss || (trial.outcome == Outcome::kDetected && !trial.explained);
 }
 
 std::string Verdict(const ScenarioResult& scenario) {
-  if (scenario.expect == "pass") {
-    for (const TrialResult& t : scenario.trials) {
-      if (TrialFails(scenario, t)) return "FAIL";
-    }
-    return EnoughExercised(scenario, CountOutcomes(scenario)) ? "PASS" : "FAIL";
+  if (scenario.expect != "pass" && scenario.expect != "caught") return "FAIL";
+  for (const TrialResult& t : scenario.trials) {
+    if (TrialFails(scenario, t)) return "FAIL";
   }
-  if (scenario.expect == "caught") {
-    for (const TrialResult& t : scenario.trials) {
-      if (TrialCaught(t)) return "PASS";
-    }
-  }
-  return "FAIL";
+  if (scenario.expect == "pass") return EnoughExercised(scenario, CountOutcomes(scenario)) ? "PASS" : "FAIL";
+  return scenario.trials.empty() || CatchRateBelowClaim(scenario) ? "FAIL" : "PASS";
 }
 
 std::string VerdictReason(const ScenarioResult& scenario) {
-  OutcomeCounts c = CountOutcomes(scenario);
+  const OutcomeCounts c = CountOutcomes(scenario);
+  if (scenario.expect != "pass" && scenario.expect != "caught")
+    return fmt::format("unknown expectation '{}'", scenario.expect);
+  std::vector<std::string> reasons;
+  if (c.hang > 0) reasons.push_back(fmt::format("{} of {} trials HANG", c.hang, c.trials));
+  if (c.harness_error > 0) reasons.push_back(fmt::format("{} of {} trials HARNESS_ERROR", c.harness_error, c.trials));
   if (scenario.expect == "pass") {
-    const std::string exercised = fmt::format("{} of {} exercised", c.exercised, c.trials);
-    std::string reason;
-    if (c.loss > 0) reason = fmt::format("{} of {} trials lost acknowledged commits", c.loss, c.trials);
-    if (c.unexplained_detected > 0) {
-      if (!reason.empty()) reason += ", ";
-      reason += fmt::format("{} of {} trials unexplained DETECTED", c.unexplained_detected, c.trials);
-    }
-    if (!EnoughExercised(scenario, c)) {
-      if (!reason.empty()) reason += ", ";
-      reason += fmt::format("only {} of {} trials exercised their faults (needs {:.0f}%)", c.exercised, c.trials,
-                            100 * scenario.min_exercised);
-    }
-    if (reason.empty()) return fmt::format("no loss in {} trials, {}", c.trials, exercised);
-    return reason;
-  }
-  if (scenario.expect == "caught") {
-    int caught = CaughtTrials(scenario);
-    if (caught == 0) return fmt::format("no trial of {} was caught (LOSS or explained DETECTED)", c.trials);
+    if (c.loss > 0) reasons.push_back(fmt::format("{} of {} trials lost acknowledged commits", c.loss, c.trials));
+    if (c.unexplained_detected > 0)
+      reasons.push_back(fmt::format("{} of {} trials unexplained DETECTED", c.unexplained_detected, c.trials));
+    if (!EnoughExercised(scenario, c))
+      reasons.push_back(fmt::format("only {} of {} trials exercised their faults (needs {:.0f}%)", c.exercised,
+                                    c.trials, 100 * scenario.min_exercised));
+    if (reasons.empty()) return fmt::format("no loss in {} trials, {} of {} exercised", c.trials, c.exercised, c.trials);
+  } else {
+    if (c.trials == 0) return "no trial ran";
+    const int caught = CaughtTrials(scenario);
     const auto [low, high] = CatchRateInterval(scenario);
-    return fmt::format("caught {} of {} trials ({:.1f}%, 95% CI {:.0f}-{:.0f}%)", caught, c.trials,
-                       100.0 * caught / c.trials, 100 * low, 100 * high);
+    const std::string rate = fmt::format("caught {} of {} trials ({:.1f}%, 95% CI {:.0f}-{:.0f}%)", caught, c.trials,
+                                         c.trials == 0 ? 0.0 : 100.0 * caught / c.trials, 100 * low, 100 * high);
+    if (CatchRateBelowClaim(scenario))
+      reasons.push_back(fmt::format("{}, wholly below the claimed {:.0f}%", rate, 100 * scenario.min_catch_rate));
+    if (reasons.empty()) return fmt::format("{}; claims at least {:.0f}%", rate, 100 * scenario.min_catch_rate);
   }
-  return fmt::format("unknown expectation '{}'", scenario.expect);
+  std::string out;
+  for (const std::string& r : reasons) out += (out.empty() ? "" : ", ") + r;
+  return out;
 }
 
 bool AllMet(const RunReport& report) {
@@ -215,7 +232,7 @@ bool ParseSeedHex(const std::string& hex, uint64_t* seed) {
 }
 
 namespace {
-constexpr std::string_view kOutcomeLetters = "PNDUCL";
+constexpr std::string_view kOutcomeLetters = "PNCDUEHL";
 
 // ".<letter><8 hex>" at the end of a token, or nullopt.
 std::optional<ReplayExpectation> ParseExpectation(const std::string& part) {
@@ -241,8 +258,10 @@ ReplayExpectation ExpectationOf(const TrialResult& trial) {
   switch (trial.outcome) {
     case Outcome::kPass: letter = 'P'; break;
     case Outcome::kNotExercised: letter = 'N'; break;
-    case Outcome::kDetected: letter = trial.explained ? 'D' : 'U'; break;
     case Outcome::kCleanFailure: letter = 'C'; break;
+    case Outcome::kDetected: letter = trial.explained ? 'D' : 'U'; break;
+    case Outcome::kHarnessError: letter = 'E'; break;
+    case Outcome::kHang: letter = 'H'; break;
     case Outcome::kLoss: letter = 'L'; break;
   }
   return ReplayExpectation{letter, FaultSignature(trial.exercise)};
@@ -252,9 +271,11 @@ std::string DescribeExpectedOutcome(char outcome) {
   switch (outcome) {
     case 'P': return "PASS";
     case 'N': return "NOT_EXERCISED";
+    case 'C': return "CLEAN_FAILURE";
     case 'D': return "DETECTED (explained)";
     case 'U': return "DETECTED (unexplained)";
-    case 'C': return "CLEAN_FAILURE";
+    case 'E': return "HARNESS_ERROR";
+    case 'H': return "HANG";
     case 'L': return "LOSS";
   }
   return "unknown";
@@ -317,22 +338,6 @@ std::string ReplayLine(const TrialResult& trial) {
 
 std::string TrialReplay(const TrialResult& trial) {
   return trial.replay.empty() ? ReplayLine(trial.scenario, trial.seed) : trial.replay;
-}
-
-uint64_t Fnv1a64(const std::string& s) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
-uint64_t SplitMix64(uint64_t x) {
-  uint64_t z = x + 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
 }
 
 uint64_t TrialSeed(uint64_t run_seed, const std::string& scenario, int index) {

@@ -13,19 +13,35 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/random.h"
 #include "base/status.h"
 
 namespace bdb::sim {
 
-// NOT_EXERCISED: the oracle held, but a fault the scenario names never fired
-// (a tear on an unchanged page, an I/O error never reached, a crash after the
-// work ended, a copy no commit ran under), so the trial proves nothing.
-enum class Outcome { kPass, kNotExercised, kDetected, kCleanFailure, kLoss };
+// What one trial proved. PASS: every named fault fired, a check ran and the
+// oracle held. NOT_EXERCISED: nothing was lost, but the trial proves nothing
+// (a named fault never fired, or no check ran). CLEAN_FAILURE: an injected
+// I/O error made the backup fail with nothing published. DETECTED: a tool
+// (verify, restore, recovery, the harness's own coverage check) named a
+// problem; explained or not (TrialResult::explained). HARNESS_ERROR: the
+// harness itself could not carry out a step. HANG: a step was killed by a
+// harness timeout. LOSS: the oracle found missing, extra or wrong data.
+enum class Outcome { kPass, kNotExercised, kCleanFailure, kDetected, kHarnessError, kHang, kLoss };
 
-// "PASS", "NOT_EXERCISED", "DETECTED", "CLEAN_FAILURE", "LOSS".
+// "PASS", "NOT_EXERCISED", "CLEAN_FAILURE", "DETECTED", "HARNESS_ERROR",
+// "HANG", "LOSS": the one spelling, used by every report reader and writer.
 const char* OutcomeName(Outcome outcome);
 // Exact (case-sensitive) inverse of OutcomeName; false for anything else.
 bool ParseOutcome(const std::string& name, Outcome* outcome);
+// Every outcome, mildest first.
+inline constexpr Outcome kAllOutcomes[] = {Outcome::kPass,     Outcome::kNotExercised, Outcome::kCleanFailure,
+                                           Outcome::kDetected, Outcome::kHarnessError, Outcome::kHang,
+                                           Outcome::kLoss};
+
+// The ranking of trial results, worst highest: LOSS > HANG > HARNESS_ERROR >
+// unexplained DETECTED > explained DETECTED > CLEAN_FAILURE > NOT_EXERCISED >
+// PASS. `explained` matters only for DETECTED. Pure.
+int Severity(Outcome outcome, bool explained);
 
 // One injected fault, at a time relative to the start of the trial.
 struct FaultEvent {
@@ -49,18 +65,25 @@ struct TrialResult {
   int index = 0;      // 0-based trial number within the scenario
   Outcome outcome = Outcome::kPass;
   // Only for DETECTED: true when the detection names what a fault that fired
-  // in this trial touched (a torn page's file, a failed call's file, a file a
-  // power cut tore). Otherwise the detection is UNEXPLAINED: a failure of the
-  // method under test, never a catch.
+  // in this trial touched (the torn page of that file, the failed call's
+  // file, a file a power cut tore), within what the check read. Otherwise the
+  // detection is UNEXPLAINED: a failure of the method under test, never a catch.
   bool explained = false;
-  // Only for DETECTED: the harness itself could not carry out a step (setup
-  // failed, a wait timed out), so no tool judged the backup. Such a trial
-  // never counts as caught, and fails an expect = "pass" scenario.
-  bool harness_error = false;
   std::string detail;              // one line: why this outcome
   std::vector<FaultEvent> faults;  // the fault timeline, in time order
   std::vector<FaultExercise> exercise;  // the plan's faults, fired or not
-  bool exercised = true;                // every planned fault fired
+  // Every planned fault fired and a check ran (or the step's expected clean
+  // failure or refusal happened). nullopt: unknown (a report that lacks it).
+  std::optional<bool> exercised;
+  // Database pages a copied backup held past the end of its copied logs (the
+  // coverage invariant), summed over the trial's checks.
+  uint64_t uncovered_pages = 0;
+  // Commits acknowledged while the backup copied database pages (or, for an
+  // incremental, logs), summed over the trial's backups.
+  uint64_t commits_during_copy = 0;
+  // The order a backup program saw directories listed in ("" = not recorded):
+  // "logs_first", "shuffle" or "none seen" (a program that sorts or is static).
+  std::string listing_order;
   std::string replay;              // "bdbsim replay <TOKEN>"
   double duration_ms = 0, recovery_ms = 0;
   double commits_per_sec_during_backup = 0;
@@ -71,14 +94,16 @@ struct TrialResult {
 // Number of trials per outcome; computed from the trials, never stored.
 struct OutcomeCounts {
   int trials = 0, pass = 0, not_exercised = 0, detected = 0, clean_failure = 0, loss = 0;
+  int hang = 0, harness_error = 0;
   int unexplained_detected = 0;  // DETECTED trials with explained == false
-  int exercised = 0;             // trials whose planned faults all fired, whatever their outcome
+  int exercised = 0;             // trials known to be exercised, whatever their outcome
 };
 
 struct ScenarioResult {
   std::string name, description, expect, file;  // expect: "pass" | "caught"
   std::vector<TrialResult> trials;
   double min_exercised = 0.8;  // expect = "pass": the share of exercised trials needed
+  double min_catch_rate = 0.5;  // expect = "caught": the catch rate the control claims (see Verdict)
 };
 
 struct RunReport {
@@ -97,16 +122,19 @@ std::pair<double, double> CatchRateInterval(const ScenarioResult& scenario);
 // Wilson score interval (95%) of a proportion of `successes` in `n` trials
 // ({0, 1} when n is 0). Also used for certification's per-device loss rate.
 std::pair<double, double> WilsonInterval95(uint64_t successes, uint64_t n);
-// True when this trial breaks its scenario's expectation on its own: for
-// expect = "pass", a LOSS or an unexplained DETECTED. Never true for "caught".
+// True when this trial breaks its scenario's expectation on its own: a HANG
+// or a HARNESS_ERROR in any scenario; for expect = "pass" also a LOSS or an
+// unexplained DETECTED.
 bool TrialFails(const ScenarioResult& scenario, const TrialResult& trial);
 // True when the oracle or a tool noticed the trial's fault: LOSS, or an
-// explained DETECTED that is not a harness error.
+// explained DETECTED.
 bool TrialCaught(const TrialResult& trial);
-// "PASS" when the scenario met its expectation, else "FAIL". expect = "pass":
-// no trial fails and at least min_exercised of the trials were exercised;
-// expect = "caught": at least one trial was caught. Any other expect value is
-// "FAIL".
+// "PASS" when the scenario met its expectation, else "FAIL". No trial may
+// fail (TrialFails). expect = "pass": at least min_exercised of the trials
+// are known to be exercised. expect = "caught": at least one trial ran and
+// the 95% interval of the catch rate does not lie wholly below
+// min_catch_rate (so five trials without a catch fail a claim of 50%, two do
+// not). Any other expect is "FAIL".
 std::string Verdict(const ScenarioResult& scenario);
 // One line on why the verdict is what it is, e.g. "2 of 100 trials lost
 // acknowledged commits, 1 unexplained DETECTED" or "caught 37 of 100 trials (37.0%)".
@@ -120,7 +148,9 @@ bool ShardMet(const RunReport& report);
 // What a replay must reproduce: the outcome (with DETECTED split into
 // explained and unexplained) and which planned faults fired.
 struct ReplayExpectation {
-  char outcome = 'P';    // P PASS, N NOT_EXERCISED, D DETECTED, U unexplained DETECTED, C CLEAN_FAILURE, L LOSS
+  // P PASS, N NOT_EXERCISED, C CLEAN_FAILURE, D DETECTED, U unexplained DETECTED,
+  // E HARNESS_ERROR, H HANG, L LOSS
+  char outcome = 'P';
   uint32_t faults = 0;   // FaultSignature of the trial
   bool operator==(const ReplayExpectation&) const = default;
 };
@@ -151,10 +181,6 @@ std::string TrialReplay(const TrialResult& trial);
 // splitmix64 chained over run_seed, FNV-1a-64(scenario) and index. Stable
 // across platforms and releases (tests pin golden values).
 uint64_t TrialSeed(uint64_t run_seed, const std::string& scenario, int index);
-// FNV-1a 64-bit hash of the bytes of s (also used by sharding).
-uint64_t Fnv1a64(const std::string& s);
-// The splitmix64 finalizer applied to x + golden gamma.
-uint64_t SplitMix64(uint64_t x);
 
 // The seed as 16 lowercase hex digits, as in tokens and report.json.
 std::string SeedHex(uint64_t seed);

@@ -78,6 +78,18 @@ uint64_t AckLedger::Cutoff() const { std::lock_guard<std::mutex> l(mu_); return 
 uint64_t AckLedger::AckedCount() const { std::lock_guard<std::mutex> l(mu_); return acked_; }
 uint64_t AckLedger::AbortedCount() const { std::lock_guard<std::mutex> l(mu_); return aborted_; }
 uint64_t AckLedger::CheckpointCount() const { std::lock_guard<std::mutex> l(mu_); return checkpoints_; }
+uint64_t AckLedger::AcksBetween(int64_t from_unix_ms, int64_t to_unix_ms) const {
+  std::lock_guard<std::mutex> l(mu_);
+  uint64_t n = 0;
+  // Acknowledgements arrive in time order: walk back from the newest.
+  for (auto it = ack_order_.rbegin(); it != ack_order_.rend(); ++it) {
+    const int64_t at = txns_.at(*it).ack_unix_ms;
+    if (at < from_unix_ms) break;
+    if (at <= to_unix_ms) ++n;
+  }
+  return n;
+}
+
 uint64_t AckLedger::PageWrites() const { std::lock_guard<std::mutex> l(mu_); return page_writes_; }
 bool AckLedger::ready() const { std::lock_guard<std::mutex> l(mu_); return ready_; }
 bool AckLedger::done() const { std::lock_guard<std::mutex> l(mu_); return done_; }

@@ -52,6 +52,8 @@ class AckLedger {
   uint64_t CheckpointCount() const;
   // Database page writes the workload reported ("W"), 0 before the first.
   uint64_t PageWrites() const;
+  // Acknowledgements that arrived in [from_unix_ms, to_unix_ms] (the harness's clock).
+  uint64_t AcksBetween(int64_t from_unix_ms, int64_t to_unix_ms) const;
   // The n-th acknowledgement in arrival order (1-based), or nullopt.
   std::optional<TxnRecord> NthAck(uint64_t n) const;
   bool ready() const;

@@ -6,18 +6,15 @@
 
 #include <fmt/format.h>
 
+#include "base/random.h"
+
 namespace bdb::sim {
 namespace {
 
-uint64_t SplitMix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
 // A deterministic draw for (seed, txn, what), independent of any library RNG.
-uint64_t Draw(uint64_t seed, uint64_t txn, uint64_t what) { return SplitMix(SplitMix(seed ^ SplitMix(txn)) ^ what); }
+uint64_t Draw(uint64_t seed, uint64_t txn, uint64_t what) {
+  return SplitMix64(SplitMix64(seed ^ SplitMix64(txn)) ^ what);
+}
 
 uint32_t InRange(uint64_t r, uint32_t lo, uint32_t hi) { return lo + static_cast<uint32_t>(r % (uint64_t{hi} - lo + 1)); }
 
@@ -106,7 +103,7 @@ std::string MakePayload(uint64_t seed, uint64_t txn, uint32_t key_index, const s
   Put32(v.data() + 16, length);
   uint64_t state = Draw(seed, txn, 0x2000000ull + key_index);
   for (size_t i = kPayloadHeaderBytes; i < length; i += 8) {
-    state = SplitMix(state);
+    state = SplitMix64(state);
     std::memcpy(v.data() + i, &state, std::min<size_t>(8, length - i));
   }
   Put64(v.data() + kChecksumOffset, Checksum(key, v));

@@ -61,7 +61,7 @@ Status WorkloadProcess::Awaited(bool ok, const std::string& what, std::chrono::m
   if (ok) return Status::OK();
   if (ledger_.closed())
     return Status::CheckFailed(fmt::format("workload: ended while waiting for {}", what));
-  return Status::CheckFailed(fmt::format("workload: timed out after {} ms waiting for {}", timeout.count(), what));
+  return Status::TimedOut(fmt::format("workload: timed out after {} ms waiting for {}", timeout.count(), what));
 }
 
 Status WorkloadProcess::WaitReady(std::chrono::milliseconds timeout) {

@@ -24,6 +24,7 @@ inline RunnerOptions TestRunnerOptions() {
   RunnerOptions o;
   o.workload_binary = BDBSIM_WORKLOAD_BIN;
   o.agent_binary = BDBSIM_BIN;
+  o.listing_shim = BDBSIM_LISTING_SHIM;
   o.sandbox_root = DefaultSandboxRoot();
   return o;
 }

@@ -245,7 +245,7 @@ TEST_F(FaultDamageTest, IoErrorFailsTheBackupCleanlyAndTheEarlierBackupStillRest
   failing.faults.io_errno = EIO;
   AgentResponse bad = RunAgentRequest(failing);
   EXPECT_FALSE(bad.ok);
-  EXPECT_EQ(bad.code, "IOError");
+  EXPECT_EQ(bad.code, Status::Code::kIOError);
   EXPECT_NE(bad.message.find("Input/output error"), std::string::npos) << bad.message;
   bool fired = false;
   for (const AgentEvent& e : bad.faults) fired |= e.kind == "io_error" && e.detail.find("armed") == std::string::npos;

@@ -316,7 +316,7 @@ TEST(OracleProcessTest, CodecRoundTripsAndRefusesMalformedInput) {
   EXPECT_EQ(back.ledger[1].aborted, true);
   EXPECT_EQ(OracleRequestFromJson("{}", &back).message().rfind("invalid oracle request: ", 0), 0u);
   EXPECT_EQ(OracleRequestFromJson(R"({"home":"/h","cutoff_seq":1,"allow_lost_suffix":false,"absent_from_unix_ms":0,
-      "ledger":[[1,2,3]],"config":{"home":"/h"}})",
+      "acks_only":false,"skip_rules_if_unreadable":false,"ledger":[[1,2,3]],"config":{"home":"/h"}})",
                                   &back)
                 .message(),
             "invalid oracle request: a ledger entry is not 7 values");

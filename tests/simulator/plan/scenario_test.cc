@@ -58,7 +58,7 @@ TEST(ScenarioTest, EveryShippedScenarioLoads) {
   std::vector<Scenario> all;
   Status s = LoadScenarios({std::string(BDBACKUP_SOURCE_DIR) + "/scenarios"}, &all);
   ASSERT_TRUE(s.ok()) << s.message();
-  ASSERT_EQ(all.size(), 46u);
+  ASSERT_EQ(all.size(), 48u);
   int caught = 0;
   for (const Scenario& sc : all) {
     EXPECT_FALSE(sc.description.empty()) << sc.name;
@@ -500,8 +500,8 @@ TEST(ScenarioErrorTest, WrongValues) {
             "scenarios/x.toml:5: key 'faults.workload_io_error.when' is not a known key");
   EXPECT_EQ(Message(WithSteps("[[steps]]\naction = \"jump\"\n")),
             "scenarios/x.toml:5: key 'steps[1].action' must be \"wait_txns\", \"backup\", \"archive\", \"crash\", "
-            "\"power_loss\", \"restore_check\", \"recover_check\", \"promote_standby\", \"quiesce\", \"resume\" "
-            "or \"workload_done\", got \"jump\"");
+            "\"power_loss\", \"restore_check\", \"recover_check\", \"promote_standby\", \"quiesce\", \"resume\", "
+            "\"workload_done\" or \"expire\", got \"jump\"");
   EXPECT_EQ(Message(WithSteps("[[steps]]\naction = \"restore_check\"\nbackup = \"first\"\n")),
             "scenarios/x.toml:6: key 'steps[1].backup' must be \"latest\" or a backup step number from 1 to 1000, "
             "got \"first\"");
@@ -690,6 +690,60 @@ TEST(ScenarioNamesTest, ToStringMatchesFileSpelling) {
   EXPECT_STREQ(ToString(Step::Action::kPromoteStandby), "promote_standby");
   EXPECT_STREQ(ToString(IoPoint::kRename), "rename");
   EXPECT_STREQ(ToString(Expect::kCaught), "caught");
+}
+
+}  // namespace
+}  // namespace bdb::sim
+
+namespace bdb::sim {
+namespace {
+
+const char kFull[] = "[[steps]]\naction = \"backup\"\nmode = \"hot\"\n";      // 3 lines
+const char kRestore[] = "[[steps]]\naction = \"restore_check\"\n";             // 2 lines
+
+TEST(ScenarioVerdictKeysTest, RefusalExpireCatchRateAndListingShareLoad) {
+  Scenario sc;
+  const std::string text = std::string(kHead) + "min_exercised = 0.9\n[backup]\nlogs_first_share = 0.25\n" + kFull +
+                           "[[steps]]\naction = \"backup\"\nmode = \"incremental\"\n"
+                           "refused = { code = \"CheckFailed\", phrase = \"DB_TXN_BULK\" }\n"
+                           "[[steps]]\naction = \"expire\"\nkeep_full = 2\n" +
+                           kRestore;
+  Status s = Load(text, &sc);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_DOUBLE_EQ(sc.backup.logs_first_share, 0.25);
+  ASSERT_TRUE(sc.steps[1].refused.has_value());
+  EXPECT_EQ(sc.steps[1].refused->code, Status::Code::kCheckFailed);
+  EXPECT_EQ(sc.steps[1].refused->phrase, "DB_TXN_BULK");
+  EXPECT_EQ(sc.steps[2].action, Step::Action::kExpire);
+  EXPECT_EQ(sc.steps[2].keep_full, 2);
+  Scenario caught;
+  ASSERT_TRUE(Load("name = \"c\"\ndescription = \"d\"\nexpect = \"caught\"\nmin_catch_rate = 0.7\n", &caught).ok());
+  EXPECT_DOUBLE_EQ(caught.min_catch_rate, 0.7);
+  EXPECT_DOUBLE_EQ(sc.min_catch_rate, 0.5);
+}
+
+TEST(ScenarioVerdictKeysTest, ErrorsNameTheKey) {
+  EXPECT_EQ(Message(std::string(kHead) + "min_catch_rate = 0.5\n"),
+            "scenarios/x.toml:4: key 'min_catch_rate' is only used with expect = \"caught\"");
+  EXPECT_EQ(Message("name = \"c\"\ndescription = \"d\"\nexpect = \"caught\"\nmin_exercised = 0.5\n"),
+            "scenarios/x.toml:4: key 'min_exercised' is only used with expect = \"pass\"");
+  EXPECT_EQ(Message(std::string(kHead) + "[backup]\nlogs_first_share = 2\n"),
+            "scenarios/x.toml:5: key 'backup.logs_first_share' must be a number from 0.0 to 1.0, got 2");
+  EXPECT_EQ(Message(WithSteps(std::string(kFull) + "[[steps]]\naction = \"backup\"\nmode = \"incremental\"\n"
+                              "refused = { code = \"Nope\", phrase = \"x\" }\n" + kRestore)),
+            "scenarios/x.toml:10: key 'steps[2].refused.code' must be a status code name (\"CheckFailed\", "
+            "\"InvalidArgument\", \"Busy\", ...), got \"Nope\"");
+  EXPECT_EQ(Message(WithSteps(std::string(kFull) + "[[steps]]\naction = \"backup\"\nmode = \"incremental\"\n"
+                              "refused = { code = \"CheckFailed\" }\n" + kRestore)),
+            "scenarios/x.toml:10: key 'steps[2].refused.phrase' is required");
+  EXPECT_EQ(Message(WithSteps("[[steps]]\naction = \"expire\"\nkeep_full = 1\n" + std::string(kFull) + kRestore)),
+            "scenarios/x.toml:4: key 'steps[1].action' \"expire\" needs a full backup before it");
+  EXPECT_EQ(Message(WithSteps(std::string(kFull) + "[[steps]]\naction = \"expire\"\n" + kRestore)),
+            "scenarios/x.toml:7: key 'steps[2].keep_full' is required");
+  EXPECT_EQ(Message(WithSteps(std::string(kFull) + "[[steps]]\naction = \"backup\"\nmode = \"hot\"\n"
+                              "refused = { code = \"CheckFailed\", phrase = \"x\" }\n"
+                              "power_cut = { from = \"copy\", at = [1, 2] }\n" + kRestore)),
+            "scenarios/x.toml:10: key 'steps[2].refused' needs backup.method = \"engine\" and no power_cut on the step");
 }
 
 }  // namespace

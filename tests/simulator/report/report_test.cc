@@ -30,6 +30,7 @@ TrialResult MakeTrial(const std::string& scenario, int index, Outcome outcome, b
   t.seed = TrialSeed(42, scenario, index);
   t.outcome = outcome;
   t.explained = explained;
+  t.exercised = true;
   t.replay = ReplayLine(scenario, t.seed);
   t.duration_ms = 1000 + 37.5 * index;
   t.recovery_ms = 40 + 13.25 * index;
@@ -93,16 +94,25 @@ class TempDir {
 
 TEST(ReportJsonTest, Layout) {
   json j = ReportToJson(SampleReport());
-  EXPECT_EQ(j["format_version"], 2);
+  EXPECT_EQ(j["format_version"], 3);
   EXPECT_EQ(j["all_met"], false);
   EXPECT_EQ(j["timings"], json({{"wall_ms", 5123.5}, {"started_at", "2026-11-23T18:15:00Z"}}));
   const json& hot = j["scenarios"][0];
   EXPECT_EQ(hot["name"], "hot-backup-under-load");
   EXPECT_EQ(hot["expect"], "pass");
   EXPECT_EQ(hot["verdict"], "PASS");
-  EXPECT_EQ(hot["counts"], json({{"trials", 5}, {"PASS", 3}, {"NOT_EXERCISED", 0}, {"DETECTED", 1},
-                                 {"CLEAN_FAILURE", 1}, {"LOSS", 0}, {"unexplained_detected", 0}, {"exercised", 5}}));
+  EXPECT_EQ(hot["counts"], json({{"trials", 5},
+                                 {"PASS", 3},
+                                 {"NOT_EXERCISED", 0},
+                                 {"CLEAN_FAILURE", 1},
+                                 {"DETECTED", 1},
+                                 {"HARNESS_ERROR", 0},
+                                 {"HANG", 0},
+                                 {"LOSS", 0},
+                                 {"unexplained_detected", 0},
+                                 {"exercised", 5}}));
   EXPECT_EQ(hot["min_exercised"], 0.8);
+  EXPECT_EQ(hot["min_catch_rate"], 0.5);
   EXPECT_DOUBLE_EQ(hot["catch_rate"].get<double>(), 0.2);
   const json& t3 = hot["trials"][3];
   EXPECT_EQ(t3["seed"], SeedHex(TrialSeed(42, "hot-backup-under-load", 3)));
@@ -128,29 +138,43 @@ TEST(ReportJsonTest, RoundTripThroughFile) {
   EXPECT_EQ(read.scenarios[2].trials[0].sandbox, "/tmp/bdbsim-keep/1");
 }
 
-// harness_error travels through report.json; a report written before the key
-// existed reads as false.
-TEST(ReportJsonTest, HarnessErrorRoundTripsAndDefaultsToFalse) {
+// An unknown exercise (a report that does not say) reads back as unknown,
+// never as exercised; HANG and HARNESS_ERROR trials and the coverage and load
+// counts travel through report.json.
+TEST(ReportJsonTest, UnknownExerciseHangAndHarnessErrorRoundTrip) {
   TempDir dir;
   RunReport original = SampleReport();
-  original.scenarios[0].trials[3].harness_error = true;
+  original.scenarios[0].trials[1].exercised = std::nullopt;
+  original.scenarios[0].trials[2].outcome = Outcome::kHang;
+  original.scenarios[1].trials[0].outcome = Outcome::kHarnessError;
+  original.scenarios[1].trials[0].uncovered_pages = 12;
+  original.scenarios[1].trials[0].commits_during_copy = 34;
+  original.scenarios[1].trials[0].listing_order = "logs_first";
   json j = ReportToJson(original);
-  EXPECT_EQ(j["scenarios"][0]["trials"][3]["harness_error"], true);
-  EXPECT_EQ(j["scenarios"][0]["trials"][2]["harness_error"], false);
+  EXPECT_TRUE(j["scenarios"][0]["trials"][1]["exercised"].is_null());
+  EXPECT_EQ(j["scenarios"][0]["counts"]["HANG"], 1);
+  EXPECT_EQ(j["scenarios"][0]["counts"]["exercised"], 4);
+  EXPECT_EQ(j["scenarios"][1]["counts"]["HARNESS_ERROR"], 1);
   const std::string path = JoinPath(dir.path(), "report.json");
   ASSERT_TRUE(WriteReportJson(original, path).ok());
   RunReport read;
   ASSERT_TRUE(ReadReportJson(path, &read).ok());
-  EXPECT_TRUE(read.scenarios[0].trials[3].harness_error);
-  EXPECT_FALSE(read.scenarios[0].trials[2].harness_error);
+  EXPECT_FALSE(read.scenarios[0].trials[1].exercised.has_value());
+  EXPECT_EQ(read.scenarios[0].trials[2].outcome, Outcome::kHang);
+  EXPECT_EQ(read.scenarios[1].trials[0].outcome, Outcome::kHarnessError);
+  EXPECT_EQ(read.scenarios[1].trials[0].uncovered_pages, 12u);
+  EXPECT_EQ(read.scenarios[1].trials[0].commits_during_copy, 34u);
+  EXPECT_EQ(read.scenarios[1].trials[0].listing_order, "logs_first");
+  EXPECT_EQ(Verdict(read.scenarios[0]), "FAIL");
+  EXPECT_EQ(Verdict(read.scenarios[1]), "FAIL");
 
-  json old = ReportToJson(SampleReport());
-  for (auto& sc : old["scenarios"])
-    for (auto& t : sc["trials"]) t.erase("harness_error");
-  std::ofstream(path, std::ios::trunc) << old.dump();
+  json absent = ReportToJson(SampleReport());
+  absent["scenarios"][0]["trials"][0].erase("exercised");
+  absent["scenarios"][0]["counts"]["exercised"] = 4;
+  std::ofstream(path, std::ios::trunc) << absent.dump();
   Status s = ReadReportJson(path, &read);
   ASSERT_TRUE(s.ok()) << s.message();
-  EXPECT_FALSE(read.scenarios[0].trials[3].harness_error);
+  EXPECT_FALSE(read.scenarios[0].trials[0].exercised.has_value());
 }
 
 TEST(ReportJsonTest, StrictReadErrors) {
@@ -161,7 +185,7 @@ TEST(ReportJsonTest, StrictReadErrors) {
   const Case cases[] = {
       {[](json& j) { j = json::array(); }, "report: must be an object"},
       {[](json& j) { j["extra"] = 1; }, "report: unknown key 'extra'"},
-      {[](json& j) { j["format_version"] = 3; }, "format_version: is 3, this bdbsim reads 2"},
+      {[](json& j) { j["format_version"] = 2; }, "format_version: is 2, this bdbsim reads 3"},
       {[](json& j) { j.erase("scenarios"); }, "scenarios: missing"},
       {[](json& j) { j["scenarios"] = json::object(); }, "scenarios: must be an array"},
       {[](json& j) { j["scenarios"][0].erase("name"); }, "scenarios[0].name: missing"},
@@ -216,7 +240,7 @@ TEST(ReportJsonTest, ReadFileErrorsNameThePath) {
   EXPECT_EQ(s.message(), "invalid report '" + garbage + "': not valid JSON");
 
   std::string wrong = JoinPath(dir.path(), "wrong.json");
-  ASSERT_TRUE(WriteFileAtomically(DefaultFileIO(), wrong, "{\"format_version\": 2}", 0644).ok());
+  ASSERT_TRUE(WriteFileAtomically(DefaultFileIO(), wrong, "{\"format_version\": 3}", 0644).ok());
   s = ReadReportJson(wrong, &r);
   EXPECT_EQ(s.message(), "invalid report '" + wrong + "': scenarios: missing");
 }
@@ -248,7 +272,8 @@ TEST(JUnitTest, OneTestcasePerScenarioWithFailure) {
       << xml;
   EXPECT_NE(xml.find("<testcase classname=\"bdbsim\" name=\"hot-backup-under-load\" file=\"scenarios/hot.toml\" "
                      "time=\"5.375\" expect=\"pass\" trials=\"5\" exercised=\"5\" pass=\"3\" not_exercised=\"0\" "
-                     "detected=\"1\" unexplained_detected=\"0\" clean_failure=\"1\" loss=\"0\" catch_rate=\"0.2000\">\n"
+                     "detected=\"1\" unexplained_detected=\"0\" clean_failure=\"1\" harness_error=\"0\" hang=\"0\" "
+                     "loss=\"0\" catch_rate=\"0.2000\">\n"
                      "    <system-out>no loss in 5 trials, 5 of 5 exercised</system-out>"),
             std::string::npos)
       << xml;
@@ -271,10 +296,12 @@ TEST(JUnitTest, OneTestcasePerScenarioWithFailure) {
 
 TEST(JUnitTest, CaughtScenarioWithoutCatchFails) {
   RunReport r;
-  ScenarioResult s{"never-caught", "", "caught", "", {MakeTrial("never-caught", 0, Outcome::kPass)}};
+  ScenarioResult s{"never-caught", "", "caught", "", {}};
+  for (int i = 0; i < 5; ++i) s.trials.push_back(MakeTrial("never-caught", i, Outcome::kPass));
   r.scenarios.push_back(s);
   std::string xml = RenderJUnit(r);
-  EXPECT_NE(xml.find("<failure message=\"no trial of 1 was caught (LOSS or explained DETECTED)\" type=\"NOT_CAUGHT\"></failure>"),
+  EXPECT_NE(xml.find("<failure message=\"caught 0 of 5 trials (0.0%, 95% CI 0-43%), wholly below the claimed 50%\" "
+                     "type=\"NOT_CAUGHT\"></failure>"),
             std::string::npos)
       << xml;
 }
@@ -371,15 +398,15 @@ TEST(TableTest, PlainText) {
   std::string seed_m1 = SeedHex(TrialSeed(42, "unsafe-mmap-copy", 1));
   std::string seed_m2 = SeedHex(TrialSeed(42, "unsafe-mmap-copy", 2));
   std::string expected =
-      "scenario                        trials  exercised  PASS  NOT_EXERCISED  DETECTED  unexplained  CLEAN_FAILURE  LOSS  "
-      "expected  verdict\n" +
-      std::string(133, '-') + "\n"
-      "hot-backup-under-load                5          5     3              0         1            0              1     0  "
-      "pass      PASS\n"
-      "unsafe-mmap-copy                     3          3     1              0         1            0              0     1  "
-      "caught    PASS\n"
-      "<script>alert(1)</script> & co       2          2     1              0         0            0              0     1  "
-      "pass      FAIL\n"
+      "scenario                        trials  exercised  PASS  NOT_EXERCISED  CLEAN_FAILURE  DETECTED  unexplained  "
+      "HARNESS_ERROR  HANG  LOSS  expected  verdict\n" +
+      std::string(154, '-') + "\n"
+      "hot-backup-under-load                5          5     3              0              1         1            0  "
+      "            0     0     0  pass      PASS\n"
+      "unsafe-mmap-copy                     3          3     1              0              0         1            0  "
+      "            0     0     1  caught    PASS\n"
+      "<script>alert(1)</script> & co       2          2     1              0              0         0            0  "
+      "            0     0     1  pass      FAIL\n"
       "\n"
       "1 of 3 scenarios did not meet their expectation\n"
       "\n"

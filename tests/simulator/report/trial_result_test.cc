@@ -14,6 +14,7 @@ TrialResult Trial(int index, Outcome outcome, bool explained = false) {
   t.seed = TrialSeed(1, "s", index);
   t.outcome = outcome;
   t.explained = explained;
+  t.exercised = true;
   return t;
 }
 
@@ -26,13 +27,15 @@ ScenarioResult Scenario(const std::string& expect, std::vector<TrialResult> tria
 }
 
 TEST(OutcomeTest, NamesRoundTrip) {
-  for (Outcome o : {Outcome::kPass, Outcome::kNotExercised, Outcome::kDetected, Outcome::kCleanFailure, Outcome::kLoss}) {
+  for (Outcome o : kAllOutcomes) {
     Outcome parsed = Outcome::kPass;
     ASSERT_TRUE(ParseOutcome(OutcomeName(o), &parsed));
     EXPECT_EQ(parsed, o);
   }
   EXPECT_STREQ(OutcomeName(Outcome::kCleanFailure), "CLEAN_FAILURE");
   EXPECT_STREQ(OutcomeName(Outcome::kNotExercised), "NOT_EXERCISED");
+  EXPECT_STREQ(OutcomeName(Outcome::kHarnessError), "HARNESS_ERROR");
+  EXPECT_STREQ(OutcomeName(Outcome::kHang), "HANG");
   Outcome parsed = Outcome::kLoss;
   EXPECT_FALSE(ParseOutcome("pass", &parsed));
   EXPECT_FALSE(ParseOutcome("", &parsed));
@@ -70,38 +73,40 @@ TEST(VerdictTest, PassScenarioAcceptsExplainedDetectedAndCleanFailure) {
   EXPECT_EQ(c.unexplained_detected, 0);
 }
 
-TEST(VerdictTest, CaughtScenarioNeedsOneCaughtTrial) {
-  ScenarioResult s = Scenario("caught", {Trial(0, Outcome::kPass), Trial(1, Outcome::kCleanFailure)});
+TEST(VerdictTest, CaughtScenarioFailsWhenItsRateLiesWhollyBelowItsClaim) {
+  std::vector<TrialResult> none;
+  for (int i = 0; i < 5; ++i) none.push_back(Trial(i, i == 0 ? Outcome::kCleanFailure : Outcome::kPass));
+  ScenarioResult s = Scenario("caught", none);
   EXPECT_EQ(Verdict(s), "FAIL");
-  EXPECT_EQ(VerdictReason(s), "no trial of 2 was caught (LOSS or explained DETECTED)");
+  EXPECT_EQ(VerdictReason(s), "caught 0 of 5 trials (0.0%, 95% CI 0-43%), wholly below the claimed 50%");
   EXPECT_EQ(CatchRate(s), 0.0);
-  s.trials.push_back(Trial(2, Outcome::kLoss));
+  s.trials.push_back(Trial(5, Outcome::kLoss));
   EXPECT_EQ(Verdict(s), "PASS");
-  s.trials.push_back(Trial(3, Outcome::kDetected, false));  // unexplained: not a catch
+  s.trials.push_back(Trial(6, Outcome::kDetected, false));  // unexplained: not a catch
   EXPECT_EQ(Verdict(s), "PASS");
-  EXPECT_DOUBLE_EQ(CatchRate(s), 0.25);
-  s.trials.push_back(Trial(4, Outcome::kDetected, true));
-  EXPECT_DOUBLE_EQ(CatchRate(s), 0.4);
-  EXPECT_EQ(VerdictReason(s), "caught 2 of 5 trials (40.0%, 95% CI 12-77%)");
+  EXPECT_DOUBLE_EQ(CatchRate(s), 1.0 / 7);
+  s.trials.push_back(Trial(7, Outcome::kDetected, true));
+  EXPECT_DOUBLE_EQ(CatchRate(s), 2.0 / 8);
+  EXPECT_EQ(VerdictReason(s), "caught 2 of 8 trials (25.0%, 95% CI 7-59%); claims at least 50%");
   for (const TrialResult& t : s.trials) EXPECT_FALSE(TrialFails(s, t));
+  s.min_catch_rate = 0.6;
+  EXPECT_EQ(Verdict(s), "FAIL");
 }
 
-// A step the harness could not carry out (a wait that timed out, a sandbox it
-// could not create) is a DETECTED that no tool produced: it fails a "pass"
-// scenario like any unexplained DETECTED, and never counts as caught.
-TEST(VerdictTest, HarnessErrorIsNeverCaughtAndFailsAPassScenario) {
-  TrialResult broken = Trial(0, Outcome::kDetected);
-  broken.harness_error = true;
-  EXPECT_FALSE(TrialCaught(broken));
-  ScenarioResult caught = Scenario("caught", {broken, Trial(1, Outcome::kPass)});
-  EXPECT_EQ(Verdict(caught), "FAIL");
-  EXPECT_EQ(VerdictReason(caught), "no trial of 2 was caught (LOSS or explained DETECTED)");
-  EXPECT_EQ(CatchRate(caught), 0.0);
-  caught.trials.push_back(Trial(2, Outcome::kDetected, true));
-  EXPECT_EQ(Verdict(caught), "PASS");
-  ScenarioResult pass = Scenario("pass", {broken});
-  EXPECT_EQ(Verdict(pass), "FAIL");
-  EXPECT_TRUE(TrialFails(pass, broken));
+// A step the harness could not carry out (a sandbox it could not create) and
+// a step its timeout stopped are outcomes of their own: never a catch, and
+// they fail every scenario.
+TEST(VerdictTest, HarnessErrorAndHangAreNeverCaughtAndFailEveryScenario) {
+  for (Outcome o : {Outcome::kHarnessError, Outcome::kHang}) {
+    TrialResult broken = Trial(0, o);
+    EXPECT_FALSE(TrialCaught(broken));
+    ScenarioResult caught = Scenario("caught", {broken, Trial(1, Outcome::kLoss), Trial(2, Outcome::kLoss)});
+    EXPECT_EQ(Verdict(caught), "FAIL");
+    EXPECT_TRUE(TrialFails(caught, broken));
+    ScenarioResult pass = Scenario("pass", {broken});
+    EXPECT_EQ(Verdict(pass), "FAIL");
+    EXPECT_TRUE(TrialFails(pass, broken));
+  }
 }
 
 TEST(VerdictTest, EmptyAndUnknownExpectations) {
@@ -117,6 +122,7 @@ TEST(VerdictTest, AllMetAndShardMet) {
   RunReport r;
   r.scenarios.push_back(Scenario("pass", {Trial(0, Outcome::kPass)}));
   r.scenarios.push_back(Scenario("caught", {Trial(0, Outcome::kPass)}));
+  r.scenarios[1].min_catch_rate = 0.9;  // 0 of 1 lies below 90%
   EXPECT_FALSE(AllMet(r));
   EXPECT_TRUE(ShardMet(r));  // the catch may be in another shard
   r.scenarios[1].trials[0].outcome = Outcome::kDetected;
