@@ -133,6 +133,8 @@ Status SyncDirectoryTree(FileIO* io, const std::string& dir);
 Status MakeScratchDir(const std::string& parent, const std::string& prefix, std::string* dir);
 // Joins two path parts with exactly one '/'.
 std::string JoinPath(const std::string& a, const std::string& b);
+// A path (or a name) as messages show it: in single quotes, "'a.db'".
+std::string Quote(const std::string& path);
 // Directory part of a path ("." if none) and the last component.
 std::string DirName(const std::string& path);
 std::string BaseName(const std::string& path);

@@ -6,6 +6,8 @@
 
 namespace bdb {
 
+std::string Quote(const std::string& path) { return "'" + path + "'"; }
+
 std::string JoinPath(const std::string& a, const std::string& b) {
   if (a.empty()) return b;
   if (b.empty()) return a;

@@ -15,7 +15,6 @@
 namespace bdb {
 namespace {
 
-std::string Quote(const std::string& path) { return "'" + path + "'"; }
 
 class PosixReadableFile : public ReadableFile {
  public:

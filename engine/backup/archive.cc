@@ -13,8 +13,6 @@
 namespace bdb {
 namespace {
 
-constexpr uint32_t kLogChunkBytes = 64 * 1024;
-
 // Copies one finished log into the archive under a temporary name, records its
 // checksum, renames it into place and verifies the archived bytes.
 Status ArchiveOneLog(const EngineContext& ctx, Repository* repo, const std::string& src, uint32_t number,
@@ -23,7 +21,7 @@ Status ArchiveOneLog(const EngineContext& ctx, Repository* repo, const std::stri
   const std::string dst = JoinPath(repo->archive_dir(), name);
   const std::string tmp = dst + ".tmp";
   CopyOptions options;
-  options.unit_bytes = kLogChunkBytes;
+  options.unit_bytes = kLogCopyUnitBytes;
   options.verification = PageVerification::kStableReread;
   options.immutable = true;  // BDB no longer writes a log it lists as removable
   options.progress = ctx.progress;

@@ -33,7 +33,6 @@
 namespace bdb {
 namespace {
 
-constexpr uint32_t kLogChunkBytes = 64 * 1024;
 // Copies are fsynced in a batch before the publish, and the kernel is asked
 // to start writing each one back as soon as it is copied. In the first
 // kEarlyWritebackBytes of a backup it is asked every kWritebackEveryBytes as
@@ -109,7 +108,7 @@ class BackupWriter {
     std::string dst;
     BDB_RETURN_IF_ERROR(Destination(rel, &dst));
     CopyOptions options;
-    options.unit_bytes = kLogChunkBytes;
+    options.unit_bytes = kLogCopyUnitBytes;
     options.verification = PageVerification::kStableReread;
     options.immutable = finished || log.from_archive;  // archived copies are checked against their checksum below
     options.growing_file = !options.immutable;

@@ -23,7 +23,6 @@
 namespace bdb {
 namespace {
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
 std::string Trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t\r");

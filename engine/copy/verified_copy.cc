@@ -30,7 +30,6 @@ enum class Rule {
 // Bound on rounds of "the file grew, copy the new part" for growing files.
 constexpr int kMaxGrowRounds = 64;
 
-std::string Quote(const std::string& path) { return "'" + path + "'"; }
 
 // A tiny backoff so a writer in the middle of a page write can finish.
 void Backoff(int attempt) {

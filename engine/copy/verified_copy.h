@@ -82,6 +82,9 @@ struct CopyResult {
 Status CopyDatabaseFile(FileIO* io, const std::string& src, const std::string& dst, const CopyOptions& options,
                         CopyResult* result);
 
+// The unit log files are copied and verified in (both a backup and archive use it).
+inline constexpr uint32_t kLogCopyUnitBytes = 64 * 1024;
+
 // Copies a log file (append-only; the tail may grow): unit_bytes chunks, each
 // accepted after two identical reads (kNone: one read). With growing_file the
 // copy extends to the size seen at the end; it is always a prefix of src.

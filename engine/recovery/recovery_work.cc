@@ -14,7 +14,6 @@
 namespace bdb {
 namespace {
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
 constexpr uint32_t kRecoveryFlags =
     DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN | DB_PRIVATE;

@@ -8,10 +8,6 @@
 #include "base/safe_path.h"
 
 namespace bdb {
-namespace {
-
-using Json = nlohmann::json;
-using OrderedJson = nlohmann::ordered_json;
 
 bool IsLowerHex16(const std::string& s) {
   if (s.size() != 16) return false;
@@ -20,6 +16,10 @@ bool IsLowerHex16(const std::string& s) {
   }
   return true;
 }
+namespace {
+
+using Json = nlohmann::json;
+using OrderedJson = nlohmann::ordered_json;
 
 bool IsValidPageSize(uint32_t page_size) {
   return page_size >= 512 && page_size <= 65536 && (page_size & (page_size - 1)) == 0;

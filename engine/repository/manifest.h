@@ -13,6 +13,9 @@
 
 namespace bdb {
 
+// True for exactly 16 lowercase hex digits: an XXH3 checksum as manifests and sidecars write it.
+bool IsLowerHex16(const std::string& s);
+
 // The newest manifest format this build reads and the one it writes.
 inline constexpr int kManifestFormatVersion = 2;
 // Version 2 adds `compression`; a manifest without it is still written as

@@ -29,16 +29,9 @@ constexpr auto kLockPollInterval = std::chrono::milliseconds(100);
 constexpr char kReadersLockName[] = "readers.lock";
 constexpr char kPinsName[] = "pins.json";
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-bool IsLowerHex16(const std::string& s) {
-  return s.size() == 16 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
 }
 
 // Creates dir (0700) unless it exists, making the creation durable.

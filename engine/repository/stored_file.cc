@@ -12,7 +12,7 @@
 namespace bdb {
 namespace {
 
-constexpr size_t kMagicBytes = 8, kTrailerBytes = 16;
+constexpr size_t kStoredMagicBytes = 8, kTrailerBytes = 16;
 
 void PutU64(char* at, uint64_t v) {
   for (int i = 0; i < 8; ++i) at[i] = static_cast<char>((v >> (8 * i)) & 0xff);
@@ -41,7 +41,7 @@ class CompressingFile : public FramedWritableFile {
     return Status::OK();
   }
 
-  Status WriteHeader() override { return out()->Append(kStoredMagic, kMagicBytes); }
+  Status WriteHeader() override { return out()->Append(kStoredMagic, kStoredMagicBytes); }
   Status Finish() override {
     ZSTD_inBuffer in{nullptr, 0, 0};
     size_t left = 1;
@@ -105,7 +105,7 @@ class DecodingFile : public ReadableFile {
   }
   void Restart() {
     ZSTD_DCtx_reset(dctx_, ZSTD_reset_session_only);
-    read_at_ = kMagicBytes;
+    read_at_ = kStoredMagicBytes;
     in_buf_ = ZSTD_inBuffer{input_.data(), 0, 0};
     pos_ = 0;
   }
@@ -137,14 +137,14 @@ class DecodingFile : public ReadableFile {
   ZSTD_DCtx* dctx_;
   std::vector<char> input_;
   ZSTD_inBuffer in_buf_{nullptr, 0, 0};
-  uint64_t read_at_ = kMagicBytes, pos_ = 0;
+  uint64_t read_at_ = kStoredMagicBytes, pos_ = 0;
 };
 
 // Reads the container's original size from its trailer.
 Status ReadTrailer(ReadableFile* file, uint64_t stored_size, uint64_t* original) {
   char trailer[kTrailerBytes];
   size_t got = 0;
-  if (stored_size < kMagicBytes + kTrailerBytes)
+  if (stored_size < kStoredMagicBytes + kTrailerBytes)
     return Status::Corruption("compressed file '" + file->path() + "' is damaged: too short for its trailer");
   BDB_RETURN_IF_ERROR(file->Pread(stored_size - kTrailerBytes, kTrailerBytes, trailer, &got));
   if (got != kTrailerBytes || std::memcmp(trailer + 8, kStoredTrailerMagic, 8) != 0)
@@ -189,26 +189,26 @@ Status IsStoredContainer(FileIO* io, const std::string& path, bool* yes) {
   *yes = false;
   std::unique_ptr<ReadableFile> file;
   BDB_RETURN_IF_ERROR(io->OpenForRead(path, &file));
-  char magic[kMagicBytes];
+  char magic[kStoredMagicBytes];
   size_t got = 0;
-  BDB_RETURN_IF_ERROR(file->Pread(0, kMagicBytes, magic, &got));
-  *yes = (got == kMagicBytes && std::memcmp(magic, kStoredMagic, kMagicBytes) == 0) || HasEncryptedMagic(magic, got);
+  BDB_RETURN_IF_ERROR(file->Pread(0, kStoredMagicBytes, magic, &got));
+  *yes = (got == kStoredMagicBytes && std::memcmp(magic, kStoredMagic, kStoredMagicBytes) == 0) || HasEncryptedMagic(magic, got);
   return Status::OK();
 }
 
 Status StoredFileIO::OpenForRead(const std::string& path, std::unique_ptr<ReadableFile>* out) {
   std::unique_ptr<ReadableFile> raw;
   BDB_RETURN_IF_ERROR(target()->OpenForRead(path, &raw));
-  char magic[kMagicBytes];
+  char magic[kStoredMagicBytes];
   size_t got = 0;
-  BDB_RETURN_IF_ERROR(raw->Pread(0, kMagicBytes, magic, &got));
+  BDB_RETURN_IF_ERROR(raw->Pread(0, kStoredMagicBytes, magic, &got));
   if (HasEncryptedMagic(magic, got)) {  // encrypted_file.h; what it holds may be a container
     std::unique_ptr<ReadableFile> plain;
     BDB_RETURN_IF_ERROR(OpenDecrypting(std::move(raw), CurrentRepositoryKey(), &plain));
     raw = std::move(plain);
-    BDB_RETURN_IF_ERROR(raw->Pread(0, kMagicBytes, magic, &got));
+    BDB_RETURN_IF_ERROR(raw->Pread(0, kStoredMagicBytes, magic, &got));
   }
-  if (got != kMagicBytes || std::memcmp(magic, kStoredMagic, kMagicBytes) != 0) {
+  if (got != kStoredMagicBytes || std::memcmp(magic, kStoredMagic, kStoredMagicBytes) != 0) {
     *out = std::move(raw);
     return Status::OK();
   }

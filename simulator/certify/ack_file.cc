@@ -12,36 +12,24 @@
 
 #include <fmt/format.h>
 
+#include "simulator/certify/line_words.h"
+
 namespace bdb::sim::certify {
 namespace {
 
-std::string_view Word(std::string_view* rest) {
-  size_t sp = rest->find(' ');
-  std::string_view w = rest->substr(0, sp);
-  *rest = sp == std::string_view::npos ? std::string_view() : rest->substr(sp + 1);
-  return w;
-}
-
-template <typename T>
-bool Number(std::string_view text, T* out) {
-  if (text.empty()) return false;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
-  return ec == std::errc() && end == text.data() + text.size();
-}
-
 Status ParseLine(std::string_view line, AckFileContents* out) {
   std::string_view rest = line;
-  std::string_view kind = Word(&rest);
+  std::string_view kind = SplitWord(&rest);
   if (kind == "A") {
     AckEntry a;
-    if (!Number(Word(&rest), &a.txn) || !Number(Word(&rest), &a.device_unix_ms) || !Number(rest, &a.listener_unix_ms))
+    if (!ParseWholeNumber(SplitWord(&rest), &a.txn) || !ParseWholeNumber(SplitWord(&rest), &a.device_unix_ms) || !ParseWholeNumber(rest, &a.listener_unix_ms))
       return Status::InvalidArgument("bad acknowledgement");
     out->acks.push_back(a);
     return Status::OK();
   }
   if (kind == "M") {
     int64_t at = 0;
-    if (!Number(Word(&rest), &at)) return Status::InvalidArgument("bad measurement time");
+    if (!ParseWholeNumber(SplitWord(&rest), &at)) return Status::InvalidArgument("bad measurement time");
     nlohmann::json j = nlohmann::json::parse(rest, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object()) return Status::InvalidArgument("measurement is not a JSON object");
     j["listener_unix_ms"] = at;
@@ -49,10 +37,10 @@ Status ParseLine(std::string_view line, AckFileContents* out) {
     return Status::OK();
   }
   if (kind == "H") {
-    std::string_view id = Word(&rest);
+    std::string_view id = SplitWord(&rest);
     int64_t at = 0;
-    if (id.empty() || !Number(Word(&rest), &at)) return Status::InvalidArgument("bad connection line");
-    std::string_view peer = Word(&rest);
+    if (id.empty() || !ParseWholeNumber(SplitWord(&rest), &at)) return Status::InvalidArgument("bad connection line");
+    std::string_view peer = SplitWord(&rest);
     if (rest.empty() || rest.front() != '{') return Status::InvalidArgument("connection line has no configuration");
     if (out->connections++ == 0) {
       out->run_id = std::string(id);

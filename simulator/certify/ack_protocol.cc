@@ -5,25 +5,13 @@
 
 #include <fmt/format.h>
 
+#include "simulator/certify/line_words.h"
+
 namespace bdb::sim::certify {
 namespace {
 
 std::string Prefix() { return fmt::format("{}/{}", kProtocolMagic, kProtocolVersion); }
 
-// Splits off the first space-separated word of *rest.
-std::string_view Word(std::string_view* rest) {
-  size_t sp = rest->find(' ');
-  std::string_view w = rest->substr(0, sp);
-  *rest = sp == std::string_view::npos ? std::string_view() : rest->substr(sp + 1);
-  return w;
-}
-
-template <typename T>
-bool ParseNumber(std::string_view text, T* out) {
-  if (text.empty()) return false;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
-  return ec == std::errc() && end == text.data() + text.size();
-}
 
 }  // namespace
 
@@ -51,17 +39,17 @@ std::string FormatHello(const std::string& run_id, const std::string& config_jso
 
 Status ParseHello(std::string_view line, std::string* run_id, std::string* config_json) {
   std::string_view rest = line;
-  std::string_view magic = Word(&rest);
+  std::string_view magic = SplitWord(&rest);
   const std::string want = std::string(kProtocolMagic) + "/";
   if (magic.substr(0, want.size()) != want)
     return Status::InvalidArgument(
         fmt::format("not a bdbsim certify client (first line '{}')", Printable(line)));
   int version = 0;
-  if (!ParseNumber(magic.substr(want.size()), &version) || version != kProtocolVersion)
+  if (!ParseWholeNumber(magic.substr(want.size()), &version) || version != kProtocolVersion)
     return Status::InvalidArgument(fmt::format("unsupported protocol version '{}' (this listener speaks {})",
                                                Printable(magic.substr(want.size())), kProtocolVersion));
-  if (Word(&rest) != "HELLO") return Status::InvalidArgument("bad hello: the first message must be HELLO");
-  std::string_view id = Word(&rest);
+  if (SplitWord(&rest) != "HELLO") return Status::InvalidArgument("bad hello: the first message must be HELLO");
+  std::string_view id = SplitWord(&rest);
   if (!IsValidRunId(id))
     return Status::InvalidArgument(fmt::format("bad hello: run id '{}' must be 1-64 of A-Z a-z 0-9 . _ -",
                                                Printable(id)));
@@ -77,10 +65,10 @@ std::string FormatHelloError(const std::string& why) { return fmt::format("{} ER
 
 Status ParseHelloReply(std::string_view line, std::string* ack_file) {
   std::string_view rest = line;
-  if (Word(&rest) != Prefix())
+  if (SplitWord(&rest) != Prefix())
     return Status::InvalidArgument(
         fmt::format("the listener's reply is not a bdbsim certify reply: '{}'", Printable(line)));
-  std::string_view verb = Word(&rest);
+  std::string_view verb = SplitWord(&rest);
   if (verb == "OK" && !rest.empty()) {
     *ack_file = std::string(rest);
     return Status::OK();
@@ -94,7 +82,7 @@ std::string FormatAck(uint64_t txn, int64_t unix_ms) { return fmt::format("A {} 
 
 Status ParseAck(std::string_view line, uint64_t* txn, int64_t* unix_ms) {
   std::string_view rest = line;
-  if (Word(&rest) != "A" || !ParseNumber(Word(&rest), txn) || !ParseNumber(rest, unix_ms) || *txn == 0)
+  if (SplitWord(&rest) != "A" || !ParseWholeNumber(SplitWord(&rest), txn) || !ParseWholeNumber(rest, unix_ms) || *txn == 0)
     return Status::InvalidArgument(fmt::format("bad acknowledgement line '{}'", Printable(line)));
   return Status::OK();
 }

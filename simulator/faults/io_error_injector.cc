@@ -14,7 +14,6 @@
 namespace bdb::sim {
 namespace {
 
-std::string Quote(const std::string& path) { return "'" + path + "'"; }
 
 // Countdowns of the points armed with IoErrorInjector::Arm, by point name.
 // libfiu's external callback carries no user data, hence one table per process.

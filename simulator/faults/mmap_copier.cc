@@ -16,7 +16,6 @@
 namespace bdb::sim {
 namespace {
 
-std::string Quote(const std::string& path) { return "'" + path + "'"; }
 
 // Owns a read-only shared mapping of a whole file.
 class Mapping {

@@ -13,7 +13,6 @@
 namespace bdb {
 namespace {
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
 Status MakeDir(const std::string& path) {
   std::error_code ec;
