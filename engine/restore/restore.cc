@@ -11,7 +11,6 @@
 #include "engine/bdb/environment_password.h"
 #include "engine/recovery/recovery.h"
 #include "engine/repository/repository.h"
-#include "engine/restore/log_coverage.h"
 #include "engine/restore/restore_plan.h"
 
 namespace bdb {
@@ -75,25 +74,6 @@ Status CheckRestoreTarget(FileIO* io, const std::string& target, bool force) {
   return Status::OK();
 }
 
-namespace {
-
-// Every copied database page carries an LSN the laid-out logs reach, and the
-// logs are contiguous (log_coverage.h); else recovery would silently miss
-// changes, so the restore refuses, naming the file, page and LSN.
-Status CheckCopiedLogsCoverPages(FileIO* io, const RestorePlan& plan, const std::string& target,
-                                 const std::string& backup_id) {
-  std::vector<std::string> databases, logs;
-  for (const PlannedFile& f : plan.files) {
-    if (f.kind == "database") databases.push_back(JoinPath(target, f.rel));
-    if (f.kind == "log") logs.push_back(JoinPath(target, f.rel));
-  }
-  LogCoverage coverage;
-  BDB_RETURN_IF_ERROR(CheckLogCoverage(io, databases, logs, &coverage));
-  if (coverage.ok()) return Status::OK();
-  return Status::CheckFailed("backup '" + backup_id + "' cannot be recovered: " + coverage.Describe());
-}
-
-}  // namespace
 
 Status RunRestore(const EngineContext& ctx, const RestoreRequest& request, RestoreOutcome* outcome) {
   *outcome = RestoreOutcome();
@@ -176,7 +156,7 @@ Status RunRestore(const EngineContext& ctx, const RestoreRequest& request, Resto
     }
     if (!scanned.ok()) return take_back(scanned);
   }
-  Status covered = CheckCopiedLogsCoverPages(ctx.io, plan, request.target, chosen.id);
+  Status covered = CheckPlannedLogsCoverPages(ctx.io, plan, request.target, chosen.id);
   if (!covered.ok()) return take_back(covered);
   CrashPoint("restore/after_copy_before_recovery");
 

@@ -7,6 +7,7 @@
 #include "engine/bdb/log_names.h"
 #include "base/safe_path.h"
 #include "engine/copy/verified_copy.h"
+#include "engine/restore/log_coverage.h"
 
 namespace bdb {
 namespace {
@@ -158,6 +159,22 @@ Status ExecuteRestorePlan(const EngineContext& ctx, const RestorePlan& plan, con
   // The copied files' names are durable only once their directories are
   // fsynced (log/, data directories), deepest first, then the target itself.
   return SyncDirectoryTree(ctx.io, target);
+}
+
+// Every copied database page carries an LSN the laid-out logs reach, and the
+// logs are contiguous (log_coverage.h); else recovery would silently miss
+// changes, so the restore refuses, naming the file, page and LSN.
+Status CheckPlannedLogsCoverPages(FileIO* io, const RestorePlan& plan, const std::string& target,
+                                  const std::string& backup_id) {
+  std::vector<std::string> databases, logs;
+  for (const PlannedFile& f : plan.files) {
+    if (f.kind == "database") databases.push_back(JoinPath(target, f.rel));
+    if (f.kind == "log") logs.push_back(JoinPath(target, f.rel));
+  }
+  LogCoverage coverage;
+  BDB_RETURN_IF_ERROR(CheckLogCoverage(io, databases, logs, &coverage));
+  if (coverage.ok()) return Status::OK();
+  return Status::CheckFailed("backup '" + backup_id + "' cannot be recovered: " + coverage.Describe());
 }
 
 }  // namespace bdb

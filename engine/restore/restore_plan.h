@@ -50,6 +50,13 @@ Status ExecuteRestorePlan(const EngineContext& ctx, const RestorePlan& plan, con
                           RestoreDurability durability = RestoreDurability::kDurable,
                           const PlannedFile** failed = nullptr);
 
+// Before recovery: every database page laid out in `target` carries an LSN
+// the laid-out logs reach, and the logs are contiguous (log_coverage.h); else
+// recovery would silently miss changes. CheckFailed "backup '<ID>' cannot be
+// recovered: database '<file>' page N has LSN [f][o] ...".
+Status CheckPlannedLogsCoverPages(FileIO* io, const RestorePlan& plan, const std::string& target,
+                                  const std::string& backup_id);
+
 // Creates the parent directories of rel under root (0700).
 Status MakeParentDirs(FileIO* io, const std::string& root, const std::string& rel);
 

@@ -159,6 +159,7 @@ Status VerifyChosen(const EngineContext& ctx, const VerifyRequest& request, Repo
   if (s.ok()) s = CheckFilesAfterTrialRestore(ctx, repo, files, scratch, outcome);
   if (s.ok()) s = CheckChainPassword(chain);
   if (s.ok()) s = CheckChainForUnloggedBulkInserts(repo, chain);
+  if (s.ok()) s = CheckPlannedLogsCoverPages(ctx.io, plan, scratch, chosen.id);
   CrashPoint("verify/during_trial_restore");
   if (s.ok()) {
     ctx.progress->Phase("trial restore: catastrophic recovery", 0);

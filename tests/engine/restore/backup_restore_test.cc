@@ -15,6 +15,7 @@
 #include "engine/repository/repository.h"
 #include "engine/restore/restore.h"
 #include "engine/backup/standby.h"
+#include "engine/copy/content_hash.h"
 #include "engine/restore/verify.h"
 #include "tests/support/run_process.h"
 #include "tests/support/test_env.h"
@@ -384,6 +385,44 @@ TEST_F(BackupRestoreTest, VerifyAndRestoreReportAMissingFile) {
   s = RunRestore(ctx_, RestoreRequest{repo_, tmp_.Sub("t"), "latest", "", "", false}, &restored);
   EXPECT_EQ(s.code(), Status::Code::kCorruption);
   EXPECT_EQ(s.message(), "file 'b.db' of backup " + hot.manifest.id + " is missing");
+}
+
+// A backup whose manifest is faithful but whose database pages are newer than
+// its logs (as a copier that read the databases after the logs would make):
+// every file matches its checksum, yet recovery could not redo those pages.
+// Verify and restore both refuse it before recovery runs, naming a page.
+TEST_F(BackupRestoreTest, VerifyAndRestoreRefuseDatabasePagesNewerThanTheLogs) {
+  ASSERT_TRUE(writer_->Commit(50).ok());
+  BackupOutcome hot = Backup("hot");
+  ASSERT_TRUE(writer_->Commit(400).ok());
+  ASSERT_TRUE(writer_->Checkpoint().ok());  // the live a.db now carries LSNs past the backup's last log
+  std::string bytes;
+  ASSERT_TRUE(ReadWholeFile(ctx_.io, home_ + "/a.db", &bytes).ok());
+  std::unique_ptr<WritableFile> f;
+  ASSERT_TRUE(ctx_.io->CreateForWrite(hot.dir + "/a.db", 0600, &f).ok());
+  ASSERT_TRUE(f->Append(bytes.data(), bytes.size()).ok());
+  ASSERT_TRUE(f->Close().ok());
+  Manifest m = hot.manifest;
+  for (ManifestFile& file : m.files) {
+    if (file.path == "a.db") {
+      ASSERT_TRUE(HashFile(ctx_.io, hot.dir + "/a.db", &file.xxh3, &file.size).ok());
+    }
+  }
+  const std::string manifest = ManifestToJson(m);
+  ASSERT_TRUE(ctx_.io->CreateForWrite(hot.dir + "/manifest.json", 0600, &f).ok());
+  ASSERT_TRUE(f->Append(manifest.data(), manifest.size()).ok());
+  ASSERT_TRUE(f->Close().ok());
+
+  const std::string expected = "backup '" + hot.manifest.id + "' cannot be recovered: database '";
+  VerifyOutcome verified;
+  Status s = RunVerify(ctx_, VerifyRequest{repo_, hot.manifest.id, ""}, &verified);
+  EXPECT_EQ(s.code(), Status::Code::kCheckFailed) << s.message();
+  EXPECT_NE(s.message().find(expected), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("a.db' page "), std::string::npos) << s.message();
+  RestoreOutcome restored;
+  s = RunRestore(ctx_, RestoreRequest{repo_, tmp_.Sub("t"), hot.manifest.id, "", "", false}, &restored);
+  EXPECT_EQ(s.code(), Status::Code::kCheckFailed) << s.message();
+  EXPECT_NE(s.message().find(expected), std::string::npos) << s.message();
 }
 
 TEST_F(BackupRestoreTest, MissingAndNonBdbHomesChangeNothing) {
