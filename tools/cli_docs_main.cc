@@ -1,7 +1,8 @@
 // bdbackup-cli-docs: writes or checks the texts generated from the command
 // tables of bdbackup and bdbsim (tools/cli/cli_docs.h). Not installed.
 //   check SRC        exit 1 naming the first file that differs (a test runs it)
-//   write SRC        docs/cli.md and the generated blocks of README.md and docs/contracts.md
+//   write SRC        docs/cli.md and the generated blocks of README.md, docs/simulator.md,
+//                    docs/certify.md and docs/contracts.md
 //   man DIR          one man page per command, and one per program
 //   completion DIR   bash completion scripts
 #include <CLI/CLI.hpp>
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/file_io.h"
@@ -48,23 +50,28 @@ std::string CliMarkdown(const cli::Program& bdbackup, const cli::Program& bdbsim
          cli::ConfigKeysMarkdown(bdbackup) + "\n" + cli::MarkdownReference(bdbsim);
 }
 
+// One checked-in document with its generated blocks (name, content) replaced.
+Status WithBlocks(const std::string& root, const std::string& path,
+                  const std::vector<std::pair<std::string, std::string>>& blocks, std::vector<Generated>* out) {
+  std::string text;
+  BDB_RETURN_IF_ERROR(ReadText(bdb::JoinPath(root, path), &text));
+  for (const auto& [name, content] : blocks) BDB_RETURN_IF_ERROR(cli::ReplaceGeneratedBlock(name, content, &text));
+  out->push_back({path, text});
+  return Status::OK();
+}
+
 // Every checked-in text the tables produce, as it must be.
 Status Expected(const std::string& root, std::vector<Generated>* out) {
   const cli::Program& bdbackup = bdb::BdbackupProgram();
   const cli::Program& bdbsim = bdb::sim::BdbsimProgram();
   out->push_back({"docs/cli.md", CliMarkdown(bdbackup, bdbsim)});
-  std::string readme, contracts;
-  BDB_RETURN_IF_ERROR(ReadText(bdb::JoinPath(root, "README.md"), &readme));
-  BDB_RETURN_IF_ERROR(cli::ReplaceGeneratedBlock("bdbackup-usage", Fenced(cli::UsageBlock(bdbackup)), &readme));
-  BDB_RETURN_IF_ERROR(cli::ReplaceGeneratedBlock("bdbsim-usage", Fenced(cli::UsageBlock(bdbsim)), &readme));
+  BDB_RETURN_IF_ERROR(WithBlocks(root, "README.md", {{"bdbackup-usage", Fenced(cli::UsageBlock(bdbackup))}}, out));
   BDB_RETURN_IF_ERROR(
-      cli::ReplaceGeneratedBlock("bdbsim-certify-usage", Fenced(cli::UsageBlock(bdbsim, "certify")), &readme));
-  out->push_back({"README.md", readme});
-  BDB_RETURN_IF_ERROR(ReadText(bdb::JoinPath(root, "docs/contracts.md"), &contracts));
-  BDB_RETURN_IF_ERROR(
-      cli::ReplaceGeneratedBlock("usage", Fenced(cli::UsageBlock(bdbackup) + cli::UsageBlock(bdbsim)), &contracts));
-  out->push_back({"docs/contracts.md", contracts});
-  return Status::OK();
+      WithBlocks(root, "docs/simulator.md", {{"bdbsim-usage", Fenced(cli::UsageBlock(bdbsim))}}, out));
+  BDB_RETURN_IF_ERROR(WithBlocks(root, "docs/certify.md",
+                                 {{"bdbsim-certify-usage", Fenced(cli::UsageBlock(bdbsim, "certify"))}}, out));
+  return WithBlocks(root, "docs/contracts.md",
+                    {{"usage", Fenced(cli::UsageBlock(bdbackup) + cli::UsageBlock(bdbsim))}}, out);
 }
 
 // The first line where two texts differ, for the message.

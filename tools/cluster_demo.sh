@@ -3,7 +3,7 @@
 # this machine. Starts munge, slurmctld and slurmd with their configuration
 # and state under a temporary directory (stopped and removed at the end),
 # submits `bdbsim run --shard K/N` as a job array and `bdbsim merge` after it
-# (the README's Slurm recipe, the lines between "recipe" markers below), runs
+# (the Slurm recipe of docs/cluster.md, the lines between "recipe" markers below), runs
 # the same campaign unsharded, and checks that the merged report holds exactly
 # the unsharded run's trials (scenario, index, seed) with equal outcomes; the
 # one difference thread timing can make, PASS against NOT_EXERCISED (a planned
@@ -110,7 +110,7 @@ cd "$OUT"
 export PATH="$BUILD_DIR/bin:$PATH"
 BDBSIM_ARGS="--trials $TRIALS --jobs $JOBS ${SCENARIOS[*]}"
 set +e  # a campaign that fails its scenarios still has reports to compare
-# recipe:begin (README.md, "Slurm array": exactly these lines)
+# recipe:begin (docs/cluster.md, "Slurm array": exactly these lines)
 job=$(sbatch --parsable --array=1-$N --wrap "bdbsim run --seed $SEED --shard \${SLURM_ARRAY_TASK_ID}/$N --report results/shard-\${SLURM_ARRAY_TASK_ID} $BDBSIM_ARGS")
 sbatch --wait --dependency=afterany:$job --wrap "bdbsim merge results/shard-* --report results/merged"
 # recipe:end

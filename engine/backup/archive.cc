@@ -23,7 +23,7 @@ Status ArchiveOneLog(const EngineContext& ctx, Repository* repo, const std::stri
   CopyOptions options;
   options.unit_bytes = kLogCopyUnitBytes;
   options.verification = PageVerification::kStableReread;
-  options.immutable = true;  // BDB no longer writes a log it lists as removable
+  options.immutable = true;  // BDB never writes again to a log it lists as removable
   options.progress = ctx.progress;
   options.buffers = buffers;
   CopyResult copied;

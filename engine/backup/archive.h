@@ -1,10 +1,11 @@
-// ArchiveFinishedLogs: the seeds' "log archive" procedure. Moves every log
-// file BDB lists as no longer needed (log_archive, as of the application's
-// own latest checkpoint; a checkpoint first only when asked: a forced
-// checkpoint is bdbackup's longest stay inside BDB, and a kill during it can
-// leave a mutex held) into the repository's archive/: copy, fsync, record its
-// checksum, re-read and verify the copy, and only then remove it from the
-// environment. A crash at any instant loses no log; re-running is safe.
+// ArchiveFinishedLogs: Berkeley DB's log archival procedure, made crash-safe.
+// Moves every log file BDB lists as not needed any more (log_archive, as of
+// the application's own latest checkpoint; a checkpoint first only when
+// asked: a forced checkpoint is bdbackup's longest stay inside BDB, and a
+// kill during it can leave a mutex held) into the repository's archive/:
+// copy, fsync, record its checksum, re-read and verify the copy, and only
+// then remove it from the environment. A crash at any instant loses no log;
+// re-running is safe.
 #pragma once
 
 #include <cstdint>

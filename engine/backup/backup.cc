@@ -337,7 +337,7 @@ Status CopyIntoPartial(const EngineContext& ctx, const BackupRequest& request, c
   uint32_t first = 0;
   switch (mode.mode) {
     case BackupMode::kCold:
-      first = end.file;  // the seeds: after a checkpoint of a quiet environment, the last log suffices
+      first = end.file;  // after a checkpoint of a quiet environment, the last log suffices
       break;
     case BackupMode::kHot:
       first = logs_at_start.empty() ? end.file : logs_at_start.front();

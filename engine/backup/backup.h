@@ -1,4 +1,4 @@
-// RunBackup: the seeds' cold, hot and incremental backups, published into a
+// RunBackup: cold, hot and incremental backups, published into a
 // repository atomically (written under backups/<ID>.partial, manifest fsynced,
 // renamed, backups/ fsynced). A failed or killed run leaves nothing that list,
 // verify or restore would take for a backup.

@@ -1,4 +1,4 @@
-// UpdateStandby: "recovery as you go" and the seeds' hot failover. Keeps
+// UpdateStandby: "recovery as you go", Berkeley DB's hot failover. Keeps
 // REPO/standby a catastrophically recovered, ready-to-open copy of the newest
 // backup chain. An incremental applies only its new logs (BDB's documented
 // hot-failover step: replace the logs, run catastrophic recovery); anything

@@ -35,16 +35,16 @@
 // unlogged without a split), off-page duplicate pages (P_LDUP), and pages
 // taken from the free list above the watermark. The live check reads one
 // page header (one pread) per tracked page per btree file.
-// Measured (tests/bench/bulk_residual.sh; figures in README "Bulk
-// transactions"): of 300 random small bulk transactions (215 leaving
-// inserts unlogged) the first trace alone let 166 chains publish that
-// restored without records, both split traces 19, all the checks 0; with
-// 20 ordinary transactions after each bulk one, 64 lost records and 36
-// crashed recovery before, none now. No transaction that logged every
-// insert was refused. (First measured with the first trace as "a split of
-// an allocated page with no insert logged on it"; the exact one measures
-// the same: 215 refused, 0 lost; and 134 of 134 with the ordinary
-// transactions after.)
+// Measured (tests/bench/bulk_residual.sh; the runs are in
+// reports/reference/history.md, "Bulk transactions"): of 300 random small bulk
+// transactions (215 leaving inserts unlogged) the first trace alone let 166
+// chains publish that restored without records, both split traces 19, all
+// the checks 0; with 20 ordinary transactions after each bulk one, the first
+// trace alone let 64 lose records and 36 crash recovery, all the checks
+// none. No transaction that logged every insert was refused. (First
+// measured with the first trace as "a split of an allocated page with no
+// insert logged on it"; with the exact first trace: 215 refused, 0 lost; and
+// 134 of 134 with the ordinary transactions after.)
 // Thread-safety: a pure function of the files it reads.
 #pragma once
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # A deliberately WRONG backup script, the negative control for method = "command".
-# It breaks the seeds' rules twice: it copies the log files BEFORE the database
+# It breaks the rules of a hot backup twice: it copies the log files BEFORE the database
 # files (so database pages may be newer than the last copied log record, and
 # recovery can neither redo nor undo what it never saw), and it copies with
 # `dd bs=1024`, smaller than the page size, so a page being written during the

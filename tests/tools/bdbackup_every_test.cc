@@ -70,7 +70,7 @@ class BdbackupEveryTest : public ::testing::Test {
 TEST_F(BdbackupEveryTest, ChainOfIncrementalsWhileAWriterCommitsRestoresEveryEarlierAck) {
   writer_->StartBackground(std::chrono::microseconds(500));
   std::vector<std::string> args = Loop("0.3", "3");
-  args.push_back("--recover-as-you-go");  // the seeds' hot failover, kept current by the loop
+  args.push_back("--recover-as-you-go");  // a hot failover, kept current by the loop
   ProcessResult r = RunBdbackup(args);
   ASSERT_TRUE(writer_->StopBackground().ok());
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -427,9 +427,9 @@ TEST_F(BulkAndAutoRemoveTest, HotIfRefusedTakesAHotBackupInsteadOfARefusedIncrem
 
 // A bulk transaction too small to split the page it added to the file a
 // second time: 30 sorted records after 2,000 split the last leaf once, and
-// BDB logged the split but not one insert on the new page. The incremental
-// published that chain before, and its restore succeeded without 13 of the
-// 30 records.
+// BDB logged the split but not one insert on the new page. Without the
+// second trace the incremental publishes that chain, and its restore
+// succeeds without 13 of the 30 records.
 TEST_F(BulkAndAutoRemoveTest, IncrementalRefusesASmallBulkTransactionThatSplitOnce) {
   BulkLoader loader;
   ASSERT_NO_FATAL_FAILURE(loader.Open(home_));
@@ -496,7 +496,8 @@ TEST_F(BulkAndAutoRemoveTest, IncrementalRefusesABulkInsertOnlyTheLivePageShows)
 // root one-sidedly (the new left page gets all but one pair, no insert
 // logged on it), then a larger value for the fifth record splits that page
 // before anything on it is logged. Nothing is unlogged: the incremental
-// publishes (it refused before: "filled page ... without logging it").
+// publishes (a first trace that held any split of a page with no insert
+// logged on it would refuse it: "filled page ... without logging it").
 TEST_F(BulkAndAutoRemoveTest, IncrementalPublishesAnOrdinarySplitOfAPageAOneSidedSplitFilled) {
   BulkLoader loader;
   ASSERT_NO_FATAL_FAILURE(loader.Open(home_));
@@ -518,7 +519,8 @@ TEST_F(BulkAndAutoRemoveTest, IncrementalPublishesAnOrdinarySplitOfAPageAOneSide
   EXPECT_EQ(got, live);
 }
 
-// What a SIGKILL leaves behind (README): the announcement stays counted and
+// What a SIGKILL leaves behind (docs/bulk-transactions.md,
+// docs/log-auto-removal.md): the announcement stays counted and
 // auto-removal stays off (both in the shared regions) until recovery rebuilds
 // them; the next backups work meanwhile.
 TEST_F(BulkAndAutoRemoveTest, SigkillLeavesTheAnnouncementCountedAndAutoRemovalOff) {

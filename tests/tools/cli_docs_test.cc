@@ -1,5 +1,6 @@
 // The texts generated from the command tables: the checked-in docs/cli.md and
-// the usage blocks of README.md and docs/contracts.md match what the tables
+// the usage blocks of README.md, docs/simulator.md, docs/certify.md and
+// docs/contracts.md match what the tables
 // produce (and a copy that differs is caught); --help shows every option the
 // docs list; --config accepts every key the docs list; every command has a
 // man page with its exit codes and examples that man renders; the bash
@@ -27,7 +28,7 @@ void WriteFile(const std::string& path, const std::string& text) {
 
 void CopyTree(const std::string& root, const std::string& to) {
   ASSERT_EQ(::mkdir((to + "/docs").c_str(), 0755), 0);
-  for (const char* f : {"README.md", "docs/contracts.md", "docs/cli.md"})
+  for (const char* f : {"README.md", "docs/contracts.md", "docs/cli.md", "docs/simulator.md", "docs/certify.md"})
     WriteFile(to + "/" + f, ReadFileContents(root + "/" + f));
 }
 
@@ -61,14 +62,22 @@ TEST(CliDocsTest, ACopyThatDiffersFailsTheCheckAndWriteRepairsIt) {
   WriteFile(tmp.Sub("README.md"), readme);
   std::string cli = ReadFileContents(tmp.Sub("docs/cli.md"));
   WriteFile(tmp.Sub("docs/cli.md"), cli + "\nan edit by hand\n");
+  std::string certify = ReadFileContents(tmp.Sub("docs/certify.md"));
+  const size_t listen = certify.find("bdbsim certify listen   --port P");
+  ASSERT_NE(listen, std::string::npos);
+  certify.replace(listen, 32, "bdbsim certify listen   --port PORT");
+  WriteFile(tmp.Sub("docs/certify.md"), certify);
   ProcessResult r = RunProcess({kDocs, "check", tmp.path()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find(tmp.Sub("README.md") + " differs"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(tmp.Sub("docs/cli.md") + " differs"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(tmp.Sub("docs/certify.md") + " differs"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("simulator.md"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("contracts.md"), std::string::npos) << r.err;
   ASSERT_EQ(RunProcess({kDocs, "write", tmp.path()}).exit_code, 0);
   EXPECT_EQ(RunProcess({kDocs, "check", tmp.path()}).exit_code, 0);
   EXPECT_EQ(ReadFileContents(tmp.Sub("README.md")), ReadFileContents(kSource + "/README.md"));
+  EXPECT_EQ(ReadFileContents(tmp.Sub("docs/certify.md")), ReadFileContents(kSource + "/docs/certify.md"));
   // A document without its markers is named, not silently skipped.
   WriteFile(tmp.Sub("docs/contracts.md"), "# Contracts\n");
   r = RunProcess({kDocs, "check", tmp.path()});

@@ -3,7 +3,7 @@
 // `bdbsim merge` after it; the merged report holds exactly the unsharded
 // run's trials (scenario, index, seed) with equal outcomes. Skipped, with the
 // reason, only where Slurm cannot start here (the script's exit 3). Also: the
-// README's Slurm recipe is the script's, line for line.
+// Slurm recipe of docs/cluster.md is the script's, line for line.
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -29,11 +29,11 @@ std::vector<std::string> ScriptRecipe() {
   return lines;
 }
 
-TEST(ClusterDemoTest, TheReadmeSlurmRecipeIsWhatTheDemoRuns) {
+TEST(ClusterDemoTest, TheDocumentedSlurmRecipeIsWhatTheDemoRuns) {
   const std::vector<std::string> recipe = ScriptRecipe();
   ASSERT_EQ(recipe.size(), 2u);
-  const std::string readme = ReadFileContents(kSource + "/README.md");
-  for (const std::string& line : recipe) EXPECT_NE(readme.find("  " + line + "\n"), std::string::npos) << line;
+  const std::string doc = ReadFileContents(kSource + "/docs/cluster.md");
+  for (const std::string& line : recipe) EXPECT_NE(doc.find("  " + line + "\n"), std::string::npos) << line;
 }
 
 TEST(ClusterDemoTest, ShardedThroughSlurmMergesIntoTheUnshardedReport) {

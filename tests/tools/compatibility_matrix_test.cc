@@ -1,4 +1,4 @@
-// The compatibility matrix (README): each row is a real environment
+// The compatibility matrix (docs/compatibility.md): each row is a real environment
 // configured as an application would (data and log directories, DB_REGISTER,
 // queue extents, partitions, sub-databases, unusual file names, in-memory
 // logs), driven through the real bdbackup binary: a hot backup, more commits,

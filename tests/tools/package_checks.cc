@@ -5,8 +5,10 @@
 //     control file names the Debian dependencies, maintainer scripts and the
 //     conffile; it holds both programs, their helpers, a man page per
 //     command, the bash completion, the example config, the units.
-//   PackageInstallTest.Install (fixture "installed"): the README's three
-//     commands (install, an instance config, the archive timer enabled) on
+//   PackageTest.InstallRecipe: docs/install.md's install recipe is the three
+//     commands the next test runs (checked without root or apt).
+//   PackageInstallTest.Install (fixture "installed"): the three commands of
+//     docs/install.md's install recipe (install, an instance config, the archive timer enabled) on
 //     this machine, then `bdbackup --version`. Where systemd is not PID 1
 //     (containers, CI here) the timer is enabled without --now and nothing
 //     is started: the test says so. Skipped unless root.
@@ -39,14 +41,15 @@ std::string TheDeb() {
 
 bool SystemdIsPid1() { return ::access("/run/systemd/system", F_OK) == 0; }
 
-// The README's install recipe: the lines of the block after its marker.
-std::vector<std::string> ReadmeInstallLines() {
-  const std::string readme = ReadFileContents(std::string(BDBACKUP_SOURCE_DIR) + "/README.md");
-  const size_t at = readme.find("<!-- install recipe");
-  const size_t begin = readme.find("```\n", at) + 4;
-  const size_t end = readme.find("```", begin);
+// docs/install.md's install recipe: the lines of the block after its marker.
+std::vector<std::string> InstallRecipeLines() {
+  const std::string doc = ReadFileContents(std::string(BDBACKUP_SOURCE_DIR) + "/docs/install.md");
+  const size_t at = doc.find("<!-- install recipe");
+  if (at == std::string::npos) return {};
+  const size_t begin = doc.find("```\n", at) + 4;
+  const size_t end = doc.find("```", begin);
   std::vector<std::string> lines;
-  std::istringstream in(readme.substr(begin, end - begin));
+  std::istringstream in(doc.substr(begin, end - begin));
   for (std::string line; std::getline(in, line);)
     if (!line.empty()) lines.push_back(line.substr(0, line.find("  #")));
   return lines;
@@ -55,6 +58,14 @@ std::vector<std::string> ReadmeInstallLines() {
 void Replace(std::string* s, const std::string& from, const std::string& to) {
   for (size_t at = s->find(from); at != std::string::npos; at = s->find(from, at + to.size()))
     s->replace(at, from.size(), to);
+}
+
+TEST(PackageTest, InstallRecipe) {
+  const std::vector<std::string> recipe = InstallRecipeLines();
+  ASSERT_EQ(recipe.size(), 3u) << "docs/install.md's install recipe is not three commands";
+  EXPECT_EQ(recipe[0].rfind("apt-get install ./bdbackup_", 0), 0u) << recipe[0];
+  EXPECT_NE(recipe[1].find("/etc/bdbackup/example.toml > /etc/bdbackup/app.toml"), std::string::npos) << recipe[1];
+  EXPECT_EQ(recipe[2], "systemctl enable --now bdbackup-archive@app.timer");
 }
 
 TEST(PackageTest, Build) {
@@ -109,7 +120,7 @@ void VerifyUnits(const std::string& home, const std::string& repo) {
 const std::string kInstance = "/var/tmp/bdbackup-package-test";
 const std::string kHome = kInstance + "/app", kRepo = kInstance + "/backups/app";
 
-// Set up of the "installed" fixture: the README's install recipe on this
+// Set up of the "installed" fixture: docs/install.md's install recipe on this
 // machine, with this build's package and the instance's paths.
 TEST(PackageInstallTest, Install) {
   if (::geteuid() != 0) GTEST_SKIP() << "installing a package needs root";
@@ -124,8 +135,8 @@ TEST(PackageInstallTest, Install) {
   uint64_t used = 0;
   std::vector<uint64_t> acked;
   ASSERT_TRUE(CommitMore(kHome, 400, &used, &acked).ok());
-  const std::vector<std::string> recipe = ReadmeInstallLines();
-  ASSERT_EQ(recipe.size(), 3u) << "the README's install recipe is not three commands";
+  const std::vector<std::string> recipe = InstallRecipeLines();
+  ASSERT_EQ(recipe.size(), 3u) << "docs/install.md's install recipe is not three commands";
   for (std::string line : recipe) {
     Replace(&line, "./bdbackup_0.1.0_amd64.deb", deb);
     Replace(&line, "/srv/backups/app", kRepo);

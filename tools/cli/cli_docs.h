@@ -1,5 +1,5 @@
 // The texts generated from a command table (command_table.h): usage lines,
-// the usage block of README.md and docs/contracts.md, docs/cli.md, man pages
+// the usage blocks of README.md and docs/, docs/cli.md, man pages
 // (one per command, with exit codes and examples) and a bash completion
 // script. tools/cli_docs_main.cc writes or checks them (`tools/run docs`).
 // Thread-safety: pure functions.

@@ -1,8 +1,8 @@
 // One command table per program: every command with its options (name,
 // value, type, default, help), examples and exit codes, and the function that
 // runs it. The CLI11 parser and --help are built from it (cli_parser.h); so are
-// docs/cli.md, the usage blocks of README.md and docs/contracts.md, the man
-// pages and the bash completion (cli_docs.h), and bdbackup's --config
+// docs/cli.md, the usage blocks of README.md and docs/ (simulator.md,
+// certify.md, contracts.md), the man pages and the bash completion (cli_docs.h), and bdbackup's --config
 // vocabulary. Each command keeps its parsed options in a struct of its own
 // (CommandBuilder<Options>), owned by the Command.
 // Thread-safety: built and used on one thread (the main thread of a tool).

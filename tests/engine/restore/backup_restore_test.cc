@@ -207,7 +207,7 @@ TEST_F(BackupRestoreTest, ColdBackupOfAQuietEnvironment) {
   Snapshot all = writer_->acked();
   writer_.reset();  // nobody else has the environment open
   BackupOutcome cold = Backup("cold");
-  EXPECT_EQ(cold.manifest.first_log, cold.manifest.last_log);  // the seeds: only the last log
+  EXPECT_EQ(cold.manifest.first_log, cold.manifest.last_log);  // a quiet environment: only the last log
   ExpectPresent(Restore("latest"), all);
 }
 
