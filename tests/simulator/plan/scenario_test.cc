@@ -71,6 +71,20 @@ TEST(ScenarioTest, EveryShippedScenarioLoads) {
   EXPECT_EQ(all.front().name, "archive-catastrophic-recovery");  // sorted by file name
 }
 
+// A negative control states the catch rate it claims, measured, rather than
+// leaning on the default.
+TEST(ScenarioTest, EveryShippedCaughtScenarioStatesItsMinimumCatchRate) {
+  std::vector<Scenario> all;
+  ASSERT_TRUE(LoadScenarios({std::string(BDBACKUP_SOURCE_DIR) + "/scenarios"}, &all).ok());
+  for (const Scenario& sc : all) {
+    if (sc.expect != Expect::kCaught) continue;
+    std::string text;
+    ASSERT_TRUE(ReadWholeFile(DefaultFileIO(), sc.source_path, &text).ok()) << sc.source_path;
+    EXPECT_NE(text.find("\nmin_catch_rate = "), std::string::npos) << sc.name;
+    EXPECT_GT(sc.min_catch_rate, 0.0) << sc.name;
+  }
+}
+
 TEST(ScenarioTest, PowerCutStepKeyAndDurabilityShortcut) {
   Scenario sc;
   Status s = LoadScenarioString(
