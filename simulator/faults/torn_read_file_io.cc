@@ -211,13 +211,33 @@ Status TornPageInjector::OnPageReadChanged(FileCursor* cursor, uint64_t page, ui
   auto it = cursor->old_versions.find(page);
   const uint32_t p = cursor->page_bytes;
   if (it == cursor->old_versions.end() || std::memcmp(it->second.data(), buf, p) == 0) return Status::OK();
-  {
+  FiredTear tear{cursor->path, page, page_read, 0, target->order, TearOutcome::kSpliced};
+  // A page whose versions differ within one block cannot be torn visibly:
+  // recorded as harmless, and the planned tear waits for the next changed page.
+  const bool visible = !VisibleBoundaries(it->second, std::string(buf, p)).empty();
+  if (visible) {
     std::lock_guard<std::mutex> lock(mu_);
     ++next_changed_target_;
   }
-  FiredTear tear{cursor->path, page, page_read, 0, target->order, TearOutcome::kSpliced};
   Splice(*target, &tear, it->second, std::string(buf, p), buf);
   return Status::OK();
+}
+
+// Splits only where the result differs from both versions: after the first
+// differing byte, at or before the last one. Versions of equal size that differ.
+std::vector<uint32_t> TornPageInjector::VisibleBoundaries(const std::string& old_version,
+                                                          const std::string& new_version) const {
+  const size_t p = old_version.size();
+  size_t first_diff = 0;
+  while (first_diff < p && old_version[first_diff] == new_version[first_diff]) ++first_diff;
+  if (first_diff == p) return {};
+  size_t last_diff = p - 1;
+  while (old_version[last_diff] == new_version[last_diff]) --last_diff;
+  std::vector<uint32_t> boundaries;
+  for (uint32_t b = options_.boundary_bytes; b < p; b += options_.boundary_bytes) {
+    if (b > first_diff && b <= last_diff) boundaries.push_back(b);
+  }
+  return boundaries;
 }
 
 void TornPageInjector::Splice(const TearTarget& target_ref, FiredTear* tear_out, const std::string& old_version,
@@ -225,16 +245,11 @@ void TornPageInjector::Splice(const TearTarget& target_ref, FiredTear* tear_out,
   const TearTarget* target = &target_ref;
   FiredTear& tear = *tear_out;
   const uint32_t p = static_cast<uint32_t>(old_version.size());
-  // Split only where the result differs from both versions: after the first
-  // differing byte, at or before the last one.
   size_t first_diff = 0;
   while (old_version[first_diff] == new_version[first_diff]) ++first_diff;
   size_t last_diff = p - 1;
   while (old_version[last_diff] == new_version[last_diff]) --last_diff;
-  std::vector<uint32_t> boundaries;
-  for (uint32_t b = options_.boundary_bytes; b < p; b += options_.boundary_bytes) {
-    if (b > first_diff && b <= last_diff) boundaries.push_back(b);
-  }
+  const std::vector<uint32_t> boundaries = VisibleBoundaries(old_version, new_version);
   if (boundaries.empty()) {
     tear.outcome = TearOutcome::kInvisible;
     Record(tear, fmt::format("versions differ only within bytes {}..{}, one {}-byte block (harmless)", first_diff,

@@ -113,6 +113,9 @@ class TornPageInjector {
 
  private:
   Status OnPageReadChanged(FileCursor* cursor, uint64_t page, uint64_t page_read, char* buf);
+  // The split points at which a tear differs from both versions (none: the
+  // versions differ within one block, or not at all).
+  std::vector<uint32_t> VisibleBoundaries(const std::string& old_version, const std::string& new_version) const;
   void Splice(const TearTarget& target, FiredTear* tear, const std::string& old_version, std::string new_version,
               char* buf);
   const TearTarget* FindTarget(uint64_t page_read) const;

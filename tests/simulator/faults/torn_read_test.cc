@@ -306,6 +306,38 @@ TEST(TornReadFileIO, VersionsDifferingInOneBlockAreNotTorn) {
                                         "512-byte block (harmless)");
 }
 
+// Tearing only pages the writer changed (as the agent does): a change within
+// one block cannot be torn visibly, so the planned tear waits for the next
+// changed page rather than being spent on it.
+TEST(TornReadFileIO, AHarmlessChangeDoesNotSpendThePlannedTear) {
+  const uint32_t page_bytes = 4096;
+  TempDir dir("h6-torn");
+  const std::string path = dir.Sub("data.db");
+  WriteAt(path, 0, FileBytes(1, 2, page_bytes));
+  TearOptions o = Options(5, 512, page_bytes, TearOrder::kOldHeadNewTail, 1);  // the target: the first read
+  o.changed_pages_only = true;
+  FaultLog log;
+  std::unique_ptr<TornReadFileIO> io;
+  ASSERT_TRUE(TornReadFileIO::Create(DefaultFileIO(), o, &log, &io).ok());
+  std::unique_ptr<ReadableFile> file;
+  ASSERT_TRUE(io->OpenForRead(path, &file).ok());
+  WriteAt(path, 600, "xy");                                    // page 0: one block changed
+  WriteAt(path, page_bytes, PageBytes(2, 1, page_bytes));     // page 1: rewritten whole
+  std::string got(page_bytes, '\0');
+  size_t n = 0;
+  ASSERT_TRUE(file->Pread(0, page_bytes, got.data(), &n).ok());
+  ASSERT_TRUE(file->Pread(page_bytes, page_bytes, got.data(), &n).ok());
+  const std::vector<FiredTear> fired = io->injector()->fired();
+  ASSERT_EQ(fired.size(), 2u);
+  EXPECT_EQ(fired[0].page, 0u);
+  EXPECT_EQ(fired[0].outcome, TearOutcome::kInvisible);
+  EXPECT_EQ(fired[1].page, 1u);
+  EXPECT_EQ(fired[1].outcome, TearOutcome::kSpliced);
+  const uint32_t b = fired[1].boundary;
+  EXPECT_EQ(got.substr(0, b), PageBytes(1, 1, page_bytes).substr(0, b));
+  EXPECT_EQ(got.substr(b), PageBytes(2, 1, page_bytes).substr(b));
+}
+
 TEST(TornReadFileIO, LogFilesAndRegionFilesAreLeftAloneUnlessAsked) {
   const uint32_t page_bytes = 4096;
   TempDir dir("h6-torn");
