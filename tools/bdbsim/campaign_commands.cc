@@ -98,6 +98,9 @@ int RunScenariosCommand(const RunCommandOptions& o, const std::vector<std::strin
   options.progress = true;
   options.command_line = args;
   const std::string report_dir = o.report.empty() ? DefaultReportDir() : o.report;
+  options.keep.max_count = o.keep_sandboxes;
+  options.keep.max_bytes = static_cast<uint64_t>(o.keep_sandboxes_mib) << 20;
+  options.kept_sandbox_dir = bdb::sim::DiskDirectoryForKeptSandboxes(report_dir);
   bdb::sim::RunReport report;
   bdb::sim::RunCampaign(scenarios, options, &report);
   return PrintAndWrite(report, report_dir, options.shard_n > 1);
