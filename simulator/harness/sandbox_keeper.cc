@@ -90,9 +90,12 @@ uint64_t TreeBytes(const std::string& path) {
 }
 
 std::string DiskDirectoryForKeptSandboxes(const std::string& report_dir) {
-  std::error_code ec;
-  const fs::path report = fs::absolute(report_dir, ec);
-  std::vector<std::string> candidates = {JoinPath(ec ? report_dir : report.string(), "sandboxes")};
+  std::vector<std::string> candidates;
+  if (!report_dir.empty()) {
+    std::error_code ec;
+    const fs::path report = fs::absolute(report_dir, ec);
+    candidates.push_back(JoinPath(ec ? report_dir : report.string(), "sandboxes"));
+  }
   const char* xdg = std::getenv("XDG_CACHE_HOME");
   const char* home = std::getenv("HOME");
   if (xdg != nullptr && *xdg == '/') {

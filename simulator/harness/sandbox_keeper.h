@@ -43,6 +43,7 @@ uint64_t TreeBytes(const std::string& path);
 // $XDG_CACHE_HOME/bdbsim/sandboxes (default ~/.cache/bdbsim/sandboxes),
 // $TMPDIR/bdbsim-sandboxes and /var/tmp/bdbsim-sandboxes that is on disk;
 // "" when none is (kept sandboxes then stay where they are, within the bound).
+// report_dir "" (bdbsim replay): the others only.
 std::string DiskDirectoryForKeptSandboxes(const std::string& report_dir);
 
 // Moves the tree at from to to (which must not exist): a rename, or across

@@ -242,6 +242,12 @@ class Trial {
   // (with every check restore makes before recovery) and the oracle reads
   // it; the others restore again as asked.
   Status RestoreCheck(const Step& step);
+  // until_txn's point lies before the chosen backup's full backup began (on a
+  // loaded machine the agent can start after the workload committed past the
+  // point): no restore of it can reach the point, so the point-in-time check
+  // does not fire (NOT_EXERCISED), rather than restore refusing the harness's
+  // impossible request. True when so.
+  bool PointBeforeTheBackup(const BackupAttempt& attempt, int64_t point_unix_ms, int64_t until_txn);
   // A point-in-time check needs commits on both sides of the point: while the
   // workload runs, keep load on until one began after `unix_ms`, then for
   // kCommitsPastPoint more acknowledgements (bounded in time), so the check

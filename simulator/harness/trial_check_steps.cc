@@ -131,6 +131,7 @@ Status Trial::RestoreCheck(const Step& step) {
     // a second after that is absent. time(2) reads a coarse clock that can
     // trail the precise one by a tick, hence the margin.
     const int64_t point_s = nth->ack_unix_ms / 1000 + 1;
+    if (PointBeforeTheBackup(*attempt, point_s * 1000, *step.until_txn)) return Status::OK();
     request.until = FormatUtcTimestamp(point_s * 1000);
     cutoff = nth->ack_seq;
     absent_from_unix_ms = (point_s + 1) * 1000 + kCoarseClockMarginMs;
@@ -161,6 +162,20 @@ Status Trial::RestoreCheck(const Step& step) {
     }
   }
   return Status::OK();
+}
+
+bool Trial::PointBeforeTheBackup(const BackupAttempt& attempt, int64_t point_unix_ms, int64_t until_txn) {
+  std::unique_ptr<Repository> repo;
+  std::vector<Manifest> chain;
+  if (!Repository::Open(DefaultFileIO(), repo_, false, &repo).ok() || !repo->LoadChain(attempt.backup.id, &chain).ok() ||
+      chain.empty() || point_unix_ms >= chain.front().start_unix_ms)
+    return false;
+  NotFired(FaultKind::kPointInTime, step_,
+           fmt::format("commit #{} was acknowledged before backup '{}' began (its agent started after the workload "
+                       "had committed it): no restore of that backup reaches back to it",
+                       until_txn, chain.front().id));
+  Narrate("point in time before the backup began: not checked");
+  return true;
 }
 
 Status Trial::RestoreUnderPowerCut(const Step& /*step*/, const BackupAttempt& attempt, const DetectionScope& scope,

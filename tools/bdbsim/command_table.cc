@@ -107,7 +107,9 @@ cli::Command Replay() {
   CommandBuilder<ReplayCommandOptions> b("replay", "re-run one trial exactly, narrating every step and fault");
   b.Describe(
        "Re-runs the trial a token names (scenario, seed, outcome, faults fired), narrates each step and "
-       "fault on stderr, keeps its sandbox, and ends with `reproduced` or `not reproduced: <what differed>`.")
+       "fault on stderr, keeps its sandbox (on disk: one made in memory is moved to "
+       "$XDG_CACHE_HOME/bdbsim/sandboxes, $TMPDIR/bdbsim-sandboxes or /var/tmp/bdbsim-sandboxes, the first on "
+       "disk), and ends with `reproduced` or `not reproduced: <what differed>`.")
       .Add(kToken, &ReplayCommandOptions::token)
       .Required()
       .Add(kReplayScenarios, &ReplayCommandOptions::scenarios)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -39,6 +40,7 @@ TEST(KeptSandboxesRunTest, FailingTrialsKeptWithinTheBoundOnDiskAndReported) {
   char templ[] = "/dev/shm/kept-sandboxes-XXXXXX";
   ASSERT_NE(::mkdtemp(templ), nullptr);
   const std::string shm = templ;
+  std::strcpy(templ, "/dev/shm/kept-sandboxes-XXXXXX");  // for the replay's root below
   std::ofstream(dir.Sub("copies-nothing.toml")) << kFailingScenario;
   const std::string report = dir.Sub("report");
   ::setenv("BDBSIM_SANDBOX", shm.c_str(), 1);
@@ -83,6 +85,24 @@ TEST(KeptSandboxesRunTest, FailingTrialsKeptWithinTheBoundOnDiskAndReported) {
   EXPECT_NE(ReadFileContents(JoinPath(report, "junit.xml")).find(summary), std::string::npos);
   EXPECT_NE(ReadFileContents(JoinPath(report, "junit.xml")).find("sandbox kept: "), std::string::npos);
   EXPECT_NE(ReadFileContents(JoinPath(report, "report.html")).find("id=\"kept-sandboxes\""), std::string::npos);
+
+  // A replay keeps its sandbox on disk too: in the cache directory.
+  ASSERT_NE(::mkdtemp(templ), nullptr);
+  const std::string replay_root = templ;
+  const std::string token = trials[0].at("replay").get<std::string>().substr(std::string("bdbsim replay ").size());
+  ::setenv("BDBSIM_SANDBOX", replay_root.c_str(), 1);
+  ::setenv("XDG_CACHE_HOME", dir.Sub("cache").c_str(), 1);
+  ProcessResult replay = RunProcess({BDBSIM_BIN, "replay", token, "--scenarios", dir.Sub("copies-nothing.toml")});
+  ::unsetenv("BDBSIM_SANDBOX");
+  ::unsetenv("XDG_CACHE_HOME");
+  EXPECT_EQ(replay.exit_code, 0) << replay.out << replay.err;
+  EXPECT_NE(replay.out.find("sandbox kept: " + dir.Sub("cache/bdbsim/sandboxes/bdbsim-copies-nothing-0-")),
+            std::string::npos)
+      << replay.out;
+  left.clear();
+  ASSERT_TRUE(DefaultFileIO()->ListDir(replay_root, &left).ok());
+  EXPECT_TRUE(left.empty()) << "left in memory: " << left.front();
+  RemoveTree(DefaultFileIO(), replay_root);
 }
 
 // A bad bound is bad usage, refused before any trial runs.
