@@ -51,8 +51,6 @@ class Copier {
     CopyBuffers* buffers = options.buffers != nullptr ? options.buffers : &own_buffers_;
     first_ = buffers->Get(0, batch_bytes_);
     if (mode_ == PageVerification::kStableReread) second_ = buffers->Get(1, batch_bytes_);
-    page_a_.resize(unit);
-    page_b_.resize(unit);
   }
 
   // Copies [begin, end) of the source. Sets *copied_end to where the copy
@@ -138,6 +136,12 @@ class Copier {
   // Re-reads one unit up to max_rereads times. prev: the previous read of it
   // (unit_len bytes) or null.
   Status Reread(uint64_t offset, size_t unit_len, Rule rule, const char* prev, char* data, size_t* final_len) {
+    // Taken only when a unit needs a re-read: fresh memory costs a page fault
+    // per 4 KiB on first touch, and a restore copies in 1 MiB units.
+    if (page_a_.size() < unit_) {
+      page_a_.resize(unit_);
+      page_b_.resize(unit_);
+    }
     size_t prev_len = 0;
     bool have_prev = prev != nullptr;
     if (have_prev) {

@@ -75,6 +75,27 @@ Status CheckRestoreTarget(FileIO* io, const std::string& target, bool force) {
 }
 
 
+Status CheckLaidOutFiles(FileIO* io, const RestorePlan& plan, const std::vector<Manifest>& chain,
+                         const std::string& target, std::optional<int64_t> until_unix_ms) {
+  // Logs past the chain (archived, or the live environment's) were never
+  // checked by an incremental: refuse to replay a bulk transaction BDB did
+  // not fully log (recovery would crash or lose its inserts).
+  if (std::any_of(plan.files.begin(), plan.files.end(),
+                  [](const PlannedFile& f) { return f.kind == "log" && f.origin.rfind("backup ", 0) != 0; })) {
+    std::string found;
+    BDB_RETURN_IF_ERROR(FindUnloggedBulkInserts(JoinPath(target, chain.back().log_dir_rel), chain.back().end_lsn,
+                                                &found, until_unix_ms ? *until_unix_ms / 1000 : -1));
+    if (!found.empty()) {
+      return Status::CheckFailed(
+          "restore refused: the logs after backup '" + chain.back().id +
+          "' (from the archive or the live environment) show a DB_TXN_BULK transaction BDB did not fully log (" +
+          found + "), so recovery could not rebuild it; restore with --until a time before that transaction, or "
+          "without --live-logs, or take backups with --hold-hotbackup");
+    }
+  }
+  return CheckPlannedLogsCoverPages(io, plan, target, chain.back().id);
+}
+
 Status RunRestore(const EngineContext& ctx, const RestoreRequest& request, RestoreOutcome* outcome) {
   *outcome = RestoreOutcome();
   BDB_RETURN_IF_ERROR(CheckRestoreTarget(ctx.io, request.target, request.force));
@@ -138,26 +159,8 @@ Status RunRestore(const EngineContext& ctx, const RestoreRequest& request, Resto
   };
   Status copied = ExecuteRestorePlan(ctx, plan, request.target);
   if (!copied.ok()) return take_back(copied);
-  // Logs past the chain (archived, or the live environment's) were never
-  // checked by an incremental: refuse to replay a bulk transaction BDB did
-  // not fully log (recovery would crash or lose its inserts).
-  if (std::any_of(plan.files.begin(), plan.files.end(),
-                  [](const PlannedFile& f) { return f.kind == "log" && f.origin.rfind("backup ", 0) != 0; })) {
-    std::string found;
-    Status scanned = FindUnloggedBulkInserts(JoinPath(request.target, chain.back().log_dir_rel),
-                                             chain.back().end_lsn, &found,
-                                             outcome->until_unix_ms ? *outcome->until_unix_ms / 1000 : -1);
-    if (scanned.ok() && !found.empty()) {
-      scanned = Status::CheckFailed(
-          "restore refused: the logs after backup '" + chain.back().id +
-          "' (from the archive or the live environment) show a DB_TXN_BULK transaction BDB did not fully log (" +
-          found + "), so recovery could not rebuild it; restore with --until a time before that transaction, or "
-          "without --live-logs, or take backups with --hold-hotbackup");
-    }
-    if (!scanned.ok()) return take_back(scanned);
-  }
-  Status covered = CheckPlannedLogsCoverPages(ctx.io, plan, request.target, chosen.id);
-  if (!covered.ok()) return take_back(covered);
+  Status checked = CheckLaidOutFiles(ctx.io, plan, chain, request.target, outcome->until_unix_ms);
+  if (!checked.ok()) return take_back(checked);
   CrashPoint("restore/after_copy_before_recovery");
 
   ctx.progress->Phase("catastrophic recovery", 0);

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "engine/engine_context.h"
+#include "engine/repository/manifest.h"
+#include "engine/restore/restore_plan.h"
 
 namespace bdb {
 
@@ -39,6 +41,16 @@ struct RestoreOutcome {
 };
 
 Status RunRestore(const EngineContext& ctx, const RestoreRequest& request, RestoreOutcome* outcome);
+
+// What a restore checks once the plan's files are laid out in target, before
+// recovery: no DB_TXN_BULK transaction BDB did not fully log in the logs past
+// the chain (archived or live; CheckFailed "restore refused: ..."), and every
+// copied database page covered by the copied logs (CheckFailed "backup '<ID>'
+// cannot be recovered: database 'a.db' page 7 has LSN ..."). chain: the
+// backup's chain, full backup first; until_unix_ms as RestoreOutcome's.
+// Verify's trial restore makes the same checks.
+Status CheckLaidOutFiles(FileIO* io, const RestorePlan& plan, const std::vector<Manifest>& chain,
+                         const std::string& target, std::optional<int64_t> until_unix_ms);
 
 // Checks a restore target: absent, or an empty directory (unless force).
 // InvalidArgument "restore target '<dir>' is not empty: use --force to overwrite it".

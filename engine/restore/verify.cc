@@ -1,6 +1,7 @@
 #include "engine/restore/verify.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "engine/copy/page_checksum.h"
 #include "engine/recovery/recovery.h"
 #include "engine/repository/repository.h"
+#include "engine/restore/restore.h"
 #include "engine/restore/restore_plan.h"
 #include "base/safe_path.h"
 #include "engine/repository/stored_file.h"
@@ -125,6 +127,23 @@ Status CheckFilesAfterTrialRestore(const EngineContext& ctx, Repository* repo, c
   return Status::OK();
 }
 
+// The trial restore's catastrophic recovery, then DB->verify of every database.
+Status RecoverAndVerify(const EngineContext& ctx, const std::string& id, const std::string& scratch,
+                        const std::vector<std::string>& databases, VerifyOutcome* outcome) {
+  ctx.progress->Phase("trial restore: catastrophic recovery", 0);
+  const auto started = std::chrono::steady_clock::now();
+  Status s = RecoverCatastrophic(scratch, std::nullopt, RecoveryRun{ctx.recovery_helper, "backup '" + id + "'"});
+  outcome->recovery_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  // CheckFailed is a crash, already named "recovery of backup '<ID>' crashed ...".
+  if (!s.ok() && s.code() != Status::Code::kCheckFailed)
+    return Status::CheckFailed("trial restore of backup '" + id + "' failed: " + s.message());
+  if (!s.ok()) return s;
+  ctx.progress->Phase("trial restore: verifying databases", 0);
+  s = VerifyDatabases(scratch, databases, RecoveryRun{ctx.recovery_helper, ""});
+  return s.ok() ? s : s.WithContext("backup '" + id + "'");
+}
+
 // Everything verify checks, once the backup is chosen. Before recovery runs,
 // every file of the chain has been read whole and matched its manifest.
 Status VerifyChosen(const EngineContext& ctx, const VerifyRequest& request, Repository* repo, const Manifest& chosen,
@@ -153,29 +172,25 @@ Status VerifyChosen(const EngineContext& ctx, const VerifyRequest& request, Repo
     for (const PlannedFile& p : plan.files) c.copied_by_trial_restore |= p.src == src;
   }
 
-  std::string scratch;
-  BDB_RETURN_IF_ERROR(MakeScratchDir(request.scratch_dir, "bdbackup-verify", &scratch));
+  const bool keep = !request.restore_target.empty();
+  std::string scratch = request.restore_target;
+  if (keep) {
+    BDB_RETURN_IF_ERROR(CheckRestoreTarget(ctx.io, scratch, /*force=*/false));
+    BDB_RETURN_IF_ERROR(ctx.io->MakeDir(scratch, 0700));
+  } else {
+    BDB_RETURN_IF_ERROR(MakeScratchDir(request.scratch_dir, "bdbackup-verify", &scratch));
+  }
   Status s = TrialRestoreChecked(ctx, repo, plan, files, scratch);
   if (s.ok()) s = CheckFilesAfterTrialRestore(ctx, repo, files, scratch, outcome);
   if (s.ok()) s = CheckChainPassword(chain);
   if (s.ok()) s = CheckChainForUnloggedBulkInserts(repo, chain);
-  if (s.ok()) s = CheckPlannedLogsCoverPages(ctx.io, plan, scratch, chosen.id);
+  // The checks restore makes before recovery (the coverage invariant among
+  // them), on every verify.
+  if (s.ok()) s = CheckLaidOutFiles(ctx.io, plan, chain, scratch, std::nullopt);
   CrashPoint("verify/during_trial_restore");
-  if (s.ok()) {
-    ctx.progress->Phase("trial restore: catastrophic recovery", 0);
-    const RecoveryRun run{ctx.recovery_helper, "backup '" + chosen.id + "'"};
-    s = RecoverCatastrophic(scratch, std::nullopt, run);
-    // CheckFailed is a crash, already named "recovery of backup '<ID>' crashed ...".
-    if (!s.ok() && s.code() != Status::Code::kCheckFailed)
-      s = Status::CheckFailed("trial restore of backup '" + chosen.id + "' failed: " + s.message());
-  }
-  if (s.ok()) {
-    ctx.progress->Phase("trial restore: verifying databases", 0);
-    s = VerifyDatabases(scratch, databases, RecoveryRun{ctx.recovery_helper, ""});
-    if (!s.ok()) s = s.WithContext("backup '" + chosen.id + "'");
-  }
+  if (s.ok()) s = RecoverAndVerify(ctx, chosen.id, scratch, databases, outcome);
   if (s.ok()) outcome->databases_verified = databases;
-  RemoveTree(ctx.io, scratch);  // best effort
+  if (!s.ok() || !keep) RemoveTree(ctx.io, scratch);  // best effort
   return s;
 }
 

@@ -6,7 +6,13 @@
 // recovery helper process (recovery.h): a crash inside Berkeley DB is
 // CheckFailed "recovery of backup '<ID>' crashed inside Berkeley DB: SIGSEGV"
 // or "backup '<ID>': DB->verify of database 'a.db' crashed inside Berkeley DB:
-// SIGSEGV". The temporary directory is removed whatever the outcome.
+// SIGSEGV". The temporary directory is removed whatever the outcome, unless
+// the caller asks for the trial restore to stay (restore_target): then it is
+// made there, with the checks `restore` makes before recovery too
+// (CheckLaidOutFiles), and kept when verify passes: the environment `restore`
+// would make of the backup (to the end of its logs, without live logs),
+// without restore's fsyncs, verified. The simulator reads it with its oracle
+// instead of restoring the backup a second time.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +27,10 @@ struct VerifyRequest {
   std::string repo;
   std::string backup = "latest";
   std::string scratch_dir;  // where the trial restore goes; "" = the system temp dir
+  // "" = a scratch directory, removed afterwards. Else the trial restore is
+  // made in this directory (absent or empty; InvalidArgument otherwise) and
+  // kept when verify passes (removed when it fails).
+  std::string restore_target = "";
 };
 
 struct VerifyOutcome {
@@ -30,6 +40,7 @@ struct VerifyOutcome {
   uint64_t bytes_checked = 0;
   uint32_t first_log = 0, last_log = 0;
   std::vector<std::string> databases_verified;
+  double recovery_ms = 0;  // the trial restore's catastrophic recovery
 };
 
 // CheckFailed/Corruption name the backup, the file and, where known, the page.

@@ -6,6 +6,7 @@
 #include <db.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include <atomic>
 #include <mutex>
 #include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -501,38 +503,69 @@ std::string FinalName(const std::vector<ParsedRecord>& records, const std::vecto
   return path;
 }
 
-Status ParseJournal(const std::string& journal_path, std::string* buf, std::vector<ParsedRecord>* records,
+// The journal's bytes, mapped read-only and whole (it holds every write's old
+// and new bytes, often 100 MB and more: reading it into a growing string
+// spent most of a power cut's time copying and faulting in fresh memory).
+class JournalBytes {
+ public:
+  JournalBytes() = default;
+  ~JournalBytes() {
+    if (data_ != nullptr) ::munmap(data_, size_);
+  }
+  JournalBytes(const JournalBytes&) = delete;
+  JournalBytes& operator=(const JournalBytes&) = delete;
+
+  Status Map(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::FromErrno(errno, fmt::format("unable to open file '{}'", path));
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      const int err = errno;
+      ::close(fd);
+      return Status::FromErrno(err, fmt::format("unable to read file '{}'", path));
+    }
+    size_t size = static_cast<size_t>(st.st_size);
+    void* data = size == 0 ? nullptr : ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    const int err = errno;
+    ::close(fd);
+    if (data == MAP_FAILED) return Status::FromErrno(err, fmt::format("unable to read file '{}'", path));
+    data_ = data;
+    size_ = size;
+    return Status::OK();
+  }
+  std::string_view view() const { return {static_cast<const char*>(data_), size_}; }
+
+ private:
+  void* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+Status ParseJournal(const std::string& journal_path, JournalBytes* bytes, std::vector<ParsedRecord>* records,
                     uint64_t* ignored_tail) {
-  int fd = ::open(journal_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::FromErrno(errno, fmt::format("unable to open file '{}'", journal_path));
-  char chunk[1 << 16];
-  ssize_t n;
-  while ((n = ::read(fd, chunk, sizeof(chunk))) > 0) buf->append(chunk, n);
-  int err = errno;
-  ::close(fd);
-  if (n < 0) return Status::FromErrno(err, fmt::format("unable to read file '{}'", journal_path));
+  BDB_RETURN_IF_ERROR(bytes->Map(journal_path));
+  const std::string_view buf = bytes->view();
   size_t at = 0;
-  while (at < buf->size()) {
-    if (buf->size() - at < sizeof(RecordHeader)) break;
+  while (at < buf.size()) {
+    if (buf.size() - at < sizeof(RecordHeader)) break;
     ParsedRecord r;
     r.at = at;
-    std::memcpy(&r.h, buf->data() + at, sizeof(RecordHeader));
+    std::memcpy(&r.h, buf.data() + at, sizeof(RecordHeader));
     if (r.h.magic != kRecordMagic || r.h.type < kWrite || r.h.type > kLastRecordType)
       return Status::Corruption(fmt::format("power loss journal '{}' is corrupt at byte {}: bad record header",
                                             journal_path, at));
     uint64_t body = uint64_t{r.h.path_len} + r.h.old_len + ((r.h.type == kWrite || r.h.type == kRename) ? r.h.length : 0);
-    if (buf->size() - at - sizeof(RecordHeader) < body) break;
+    if (buf.size() - at - sizeof(RecordHeader) < body) break;
     size_t p = at + sizeof(RecordHeader);
-    r.raw_path = buf->substr(p, r.h.path_len);
+    r.raw_path = std::string(buf.substr(p, r.h.path_len));
     r.path = r.raw_path;
     r.old_at = p + r.h.path_len;
     r.new_at = r.old_at + r.h.old_len;
-    if (r.h.type == kRename) r.to = buf->substr(r.new_at, r.h.length);
-    if (r.h.type == kRename || r.h.type == kUnlink) r.kept = buf->substr(r.old_at, r.h.old_len);
+    if (r.h.type == kRename) r.to = std::string(buf.substr(r.new_at, r.h.length));
+    if (r.h.type == kRename || r.h.type == kUnlink) r.kept = std::string(buf.substr(r.old_at, r.h.old_len));
     records->push_back(std::move(r));
     at = p + body;
   }
-  *ignored_tail = buf->size() - at;
+  *ignored_tail = buf.size() - at;
   // Name every record after the file's final name, so a file written under a
   // temporary name and then renamed (how BDB creates databases, how the
   // engine publishes files and backups) is one file.
@@ -617,7 +650,7 @@ class FileRewriter {
 };
 
 // Restores the state before record r. REQUIRES: every later change to that file already undone.
-Status Undo(FileRewriter* files, const std::string& buf, const ParsedRecord& r) {
+Status Undo(FileRewriter* files, std::string_view buf, const ParsedRecord& r) {
   int fd = -1;
   bool missing = false;
   BDB_RETURN_IF_ERROR(files->Open(r.path, &fd, &missing));
@@ -628,7 +661,7 @@ Status Undo(FileRewriter* files, const std::string& buf, const ParsedRecord& r) 
 }
 
 // Re-applies record r, whole or a seeded set of its 512-byte sectors.
-Status Redo(FileRewriter* files, const std::string& buf, const ParsedRecord& r, uint64_t draw, PowerLossResult* out) {
+Status Redo(FileRewriter* files, std::string_view buf, const ParsedRecord& r, uint64_t draw, PowerLossResult* out) {
   int fd = -1;
   bool missing = false;
   BDB_RETURN_IF_ERROR(files->Open(r.path, &fd, &missing));
@@ -670,7 +703,7 @@ Status Redo(FileRewriter* files, const std::string& buf, const ParsedRecord& r, 
 
 Status ReadJournalStats(const std::string& journal_path, JournalStats* stats) {
   *stats = JournalStats();
-  std::string buf;
+  JournalBytes buf;
   std::vector<ParsedRecord> records;
   uint64_t tail = 0;
   BDB_RETURN_IF_ERROR(ParseJournal(journal_path, &buf, &records, &tail));
@@ -700,7 +733,7 @@ Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, 
 Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, uint64_t seed, PowerLossMode mode,
                       BdbNames names, PowerLossResult* result) {
   *result = PowerLossResult();
-  std::string buf;
+  JournalBytes buf;
   std::vector<ParsedRecord> records;
   BDB_RETURN_IF_ERROR(ParseJournal(journal_path, &buf, &records, &result->ignored_tail_bytes));
   result->journal_records = records.size();
@@ -722,7 +755,7 @@ Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, 
   {
     FileRewriter files(home);
     std::set<std::string> removed;
-    for (auto it = unsynced.rbegin(); it != unsynced.rend(); ++it) BDB_RETURN_IF_ERROR(Undo(&files, buf, **it));
+    for (auto it = unsynced.rbegin(); it != unsynced.rend(); ++it) BDB_RETURN_IF_ERROR(Undo(&files, buf.view(), **it));
     for (const ParsedRecord& r : records) {
       // BDB never fsyncs a directory: a file whose data was never synced since
       // its creation has no durable directory entry either. (The engine's
@@ -756,7 +789,7 @@ Status ApplyPowerLoss(const std::string& journal_path, const std::string& home, 
       }
       const uint64_t draw =
           FaultSchedule(seed).Stream(fmt::format("write {} @{} #{}", StableName(r->path), r->h.offset, nth)).Next();
-      BDB_RETURN_IF_ERROR(Redo(&files, buf, *r, draw, result));
+      BDB_RETURN_IF_ERROR(Redo(&files, buf.view(), *r, draw, result));
     }
     BDB_RETURN_IF_ERROR(files.SyncAll());
   }
@@ -771,7 +804,7 @@ namespace bdb::sim {
 Status ApplyPowerLossWithFates(const std::string& journal_path, const std::string& home, uint64_t seed,
                                const ChangeFateChooser& choose, PowerLossResult* result) {
   *result = PowerLossResult();
-  std::string buf;
+  JournalBytes buf;
   std::vector<ParsedRecord> records;
   BDB_RETURN_IF_ERROR(ParseJournal(journal_path, &buf, &records, &result->ignored_tail_bytes));
   result->journal_records = records.size();
@@ -800,7 +833,7 @@ Status ApplyPowerLossWithFates(const std::string& journal_path, const std::strin
   }
   const uint64_t cut_at = changes[first].journal_offset;
   FileRewriter files(home);
-  for (size_t i = changed.size(); i-- > first;) BDB_RETURN_IF_ERROR(Undo(&files, buf, *changed[i]));
+  for (size_t i = changed.size(); i-- > first;) BDB_RETURN_IF_ERROR(Undo(&files, buf.view(), *changed[i]));
   std::set<std::string> survivors;  // files with a change kept from the cut point on
   for (size_t i = first; i < changes.size(); ++i)
     if (fates[i] != ChangeFate::kDropped) survivors.insert(changes[i].file);
@@ -823,7 +856,7 @@ Status ApplyPowerLossWithFates(const std::string& journal_path, const std::strin
     // contract and let the rest of the draw choose the torn sectors.
     const uint64_t draw = FaultSchedule(seed).Stream(fmt::format("fate {} @{} #{}", r.path, r.h.offset, i)).Next();
     const uint64_t choice = fates[i] == ChangeFate::kDropped ? 0 : fates[i] == ChangeFate::kKept ? 1 : 2;
-    BDB_RETURN_IF_ERROR(Redo(&files, buf, r, (draw >> 2) * 3 + choice, result));
+    BDB_RETURN_IF_ERROR(Redo(&files, buf.view(), r, (draw >> 2) * 3 + choice, result));
   }
   return files.SyncAll();
 }

@@ -48,8 +48,9 @@ struct TearOptions {
   // when the copy opened the file; a target fires at the first page read at or
   // after its planned position whose content has changed since (a page the
   // workload rewrote while the copy ran), so tears land on pages that really
-  // had two versions. pace_us slows each page read (a slow copier under load),
-  // widening the window in which the workload rewrites pages.
+  // had two versions. pace_us slows each page read (a slow copier under load)
+  // until the last planned tear has landed, widening the window in which the
+  // workload rewrites pages.
   bool changed_pages_only = false;
   uint32_t pace_us = 0;
   uint64_t snapshot_bytes_max = 64ull << 20;

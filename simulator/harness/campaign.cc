@@ -60,6 +60,11 @@ void RunCampaign(const std::vector<Scenario>& scenarios, const CampaignOptions& 
   std::atomic<int> done{0}, failures{0};
   ProgressBar bar;
   std::mutex bar_mu;
+  // Kept sandboxes move to disk only from a file system in memory.
+  const bool root_in_memory = OnMemoryFileSystem(options.runner.sandbox_root);
+  const std::string kept_in = root_in_memory && !options.kept_sandbox_dir.empty() ? options.kept_sandbox_dir
+                                                                                   : options.runner.sandbox_root;
+  SandboxKeeper keeper(options.keep, root_in_memory ? options.kept_sandbox_dir : "");
   auto worker = [&] {
     for (size_t t = next++; t < plan.size(); t = next++) {
       const PlannedTrial& p = plan[t];
@@ -67,6 +72,7 @@ void RunCampaign(const std::vector<Scenario>& scenarios, const CampaignOptions& 
       ScenarioResult probe;
       probe.expect = ToString(scenarios[p.scenario].expect);
       if (TrialFails(probe, results[t])) ++failures;
+      keeper.Offer(&results[t]);  // the last use of results[t] on this thread
       ++done;
       if (options.progress) {
         std::lock_guard<std::mutex> l(bar_mu);
@@ -87,7 +93,12 @@ void RunCampaign(const std::vector<Scenario>& scenarios, const CampaignOptions& 
   report->settings = {{"trials", options.trials},
                       {"jobs", jobs},
                       {"run_seeds", seeds},
-                      {"command_line", options.command_line}};
+                      {"command_line", options.command_line},
+                      {"keep_sandboxes", options.keep.max_count},
+                      {"keep_sandboxes_mib", options.keep.max_bytes >> 20},
+                      {"sandbox_root", options.runner.sandbox_root},
+                      {"sandbox_root_in_memory", root_in_memory},
+                      {"kept_sandboxes_in", kept_in}};
   if (options.shard_n > 1) report->settings["shard"] = ShardName(options.shard_k, options.shard_n);
   report->versions = {{"bdbsim", BDBACKUP_VERSION},
                       {"berkeley_db", DB_VERSION_STRING},

@@ -1,7 +1,9 @@
 // A campaign: every trial of a set of scenarios (or one shard of them), run
 // in parallel on a pool of `jobs` threads, each trial in its own sandbox and
-// processes. Produces the RunReport the writers turn into report.json,
-// junit.xml and report.html. Thread-safe internally; call from one thread.
+// processes. The sandboxes of failing trials are kept within a bound, on disk
+// (sandbox_keeper.h). Produces the RunReport the writers turn into
+// report.json, junit.xml and report.html. Thread-safe internally; call from
+// one thread.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +13,7 @@
 
 #include "simulator/plan/scenario.h"
 #include "simulator/report/trial_result.h"
+#include "simulator/harness/sandbox_keeper.h"
 #include "simulator/harness/trial_runner.h"
 
 namespace bdb::sim {
@@ -23,6 +26,8 @@ struct CampaignOptions {
   bool progress = true;            // progress bar on stderr
   std::vector<std::string> command_line;
   RunnerOptions runner;
+  KeepBound keep;                // how many failing trials' sandboxes, how many bytes
+  std::string kept_sandbox_dir;  // where kept sandboxes on a memory file system go ("" = left in place)
 };
 
 // The run seed a scenario's trials derive from.

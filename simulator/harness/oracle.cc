@@ -260,7 +260,8 @@ OracleReport CheckEnvironment(const std::string& recovered_home, const AckLedger
 
 OracleReport CheckEnvironment(const std::string& recovered_home, const std::vector<TxnRecord>& ledger,
                               uint64_t cutoff_seq, const WorkloadConfig& config, bool allow_lost_suffix,
-                              int64_t absent_from_unix_ms, bool acks_only, bool skip_rules_if_unreadable) {
+                              int64_t absent_from_unix_ms, bool acks_only, bool skip_rules_if_unreadable,
+                              const std::vector<std::string>& already_verified) {
   OracleReport report;
   Checker checker(ledger, cutoff_seq, config, allow_lost_suffix, absent_from_unix_ms, &report);
   checker.set_acks_only(acks_only);
@@ -314,6 +315,7 @@ OracleReport CheckEnvironment(const std::string& recovered_home, const std::vect
   for (const std::string& file : files) {
     // VerifyDatabases takes paths relative to the home; BDB's own opens above find the data directory.
     const std::string rel = config.data_dir.empty() ? file : config.data_dir + "/" + file;
+    if (std::find(already_verified.begin(), already_verified.end(), rel) != already_verified.end()) continue;
     Status s = VerifyDatabases(recovered_home, {rel});
     if (!s.ok()) report.Add({4, 0, file, "", s.message()});
   }

@@ -64,6 +64,10 @@ struct OracleReport {
 // (a LOSS), unless skip_rules_if_unreadable (the live environment after a
 // power cut, where a torn page BDB refuses is the documented damage): then
 // only the rule 4 violation is reported.
+// already_verified: databases (paths relative to the home, as VerifyDatabases
+// takes them) DB->verify already passed in this very directory, as recovered
+// (bdbackup verify's kept trial restore): rule 4 does not run DB->verify on
+// them again. Every other database is verified as usual.
 OracleReport CheckEnvironment(const std::string& recovered_home, const AckLedger& ledger, uint64_t cutoff_seq,
                               const WorkloadConfig& config, bool allow_lost_suffix,
                               int64_t absent_from_unix_ms = 0, bool acks_only = false,
@@ -72,6 +76,7 @@ OracleReport CheckEnvironment(const std::string& recovered_home, const AckLedger
 OracleReport CheckEnvironment(const std::string& recovered_home, const std::vector<TxnRecord>& ledger,
                               uint64_t cutoff_seq, const WorkloadConfig& config, bool allow_lost_suffix,
                               int64_t absent_from_unix_ms = 0, bool acks_only = false,
-                              bool skip_rules_if_unreadable = false);
+                              bool skip_rules_if_unreadable = false,
+                              const std::vector<std::string>& already_verified = {});
 
 }  // namespace bdb::sim

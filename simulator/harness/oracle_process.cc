@@ -25,6 +25,7 @@ std::string OracleRequestToJson(const OracleRequest& r) {
             {"absent_from_unix_ms", r.absent_from_unix_ms},
             {"acks_only", r.acks_only},
             {"skip_rules_if_unreadable", r.skip_rules_if_unreadable},
+            {"already_verified", r.already_verified},
             {"config", json::parse(WorkloadConfigToJson(r.config))},
             {"ledger", ledger}};
   return j.dump();
@@ -46,6 +47,7 @@ Status OracleRequestFromJson(const std::string& text, OracleRequest* out) {
                           t[4].get<bool>(), t[5].get<int64_t>(), t[6].get<int64_t>()});
     }
     BDB_RETURN_IF_ERROR(WorkloadConfigFromJson(j.at("config").dump(), &r.config));
+    r.already_verified = j.at("already_verified").get<std::vector<std::string>>();
   } catch (const std::exception& e) {
     return Status::InvalidArgument(fmt::format("invalid oracle request: {}", e.what()));
   }
@@ -133,7 +135,8 @@ int OracleMain(const std::string& request_path) {
   ScopedThreadPassword password(request.config.password);
   const OracleReport report = CheckEnvironment(request.home, request.ledger, request.cutoff_seq, request.config,
                                                request.allow_lost_suffix, request.absent_from_unix_ms,
-                                               request.acks_only, request.skip_rules_if_unreadable);
+                                               request.acks_only, request.skip_rules_if_unreadable,
+                                               request.already_verified);
   fmt::print("{}\n", OracleReportToJson(report));
   return 0;
 }

@@ -26,6 +26,7 @@ struct OracleRequest {
   int64_t absent_from_unix_ms = 0;
   bool acks_only = false;  // CheckEnvironment's acks_only (bdbsim certify)
   bool skip_rules_if_unreadable = false;  // CheckEnvironment's, for the live environment after a cut
+  std::vector<std::string> already_verified = {};  // CheckEnvironment's: DB->verify passed them here already
 };
 
 // The JSON codec of the request and the report (one document each).

@@ -29,6 +29,7 @@ TrialResult Trial::Run() {
   if (!s.ok()) {
     StepFailed("trial setup", s);
   } else {
+    const int last_reading_workload = LastStepReadingWorkload();
     for (size_t i = 0; i < sc_.steps.size() && !stopped_; ++i) {
       const Step& step = sc_.steps[i];
       step_ = static_cast<int>(i) + 1;
@@ -44,6 +45,7 @@ TrialResult Trial::Run() {
         StepFailed(ToString(step.action), s);
         break;
       }
+      if (step_ == last_reading_workload && i + 1 < sc_.steps.size()) FreezeWorkload();
     }
   }
   NoteAbsorbedWorkloadIoError();
@@ -76,6 +78,36 @@ bool Trial::NeedsLiveWorkload(Step::Action a) {
       return false;
     default:
       return true;
+  }
+}
+
+bool Trial::ReadsWorkloadCommits(const Step& step) {
+  switch (step.action) {
+    case Step::Action::kRestoreCheck:
+      return step.until_txn.has_value() || step.live_logs || step.power_cut.has_value();
+    case Step::Action::kPromoteStandby:
+    case Step::Action::kExpire:
+      return false;
+    default:
+      return true;
+  }
+}
+
+int Trial::LastStepReadingWorkload() const {
+  int last = 0;
+  for (size_t i = 0; i < sc_.steps.size(); ++i) {
+    if (ReadsWorkloadCommits(sc_.steps[i])) last = static_cast<int>(i) + 1;
+  }
+  return last;
+}
+
+void Trial::FreezeWorkload() {
+  if (!workload_ || workload_dead_ || workload_frozen_) return;
+  if (config_.crash_at_write > 0 || config_.io_error_nth > 0 || armed_crash_step_ > 0) return;
+  if (workload_->Signal(SIGSTOP).ok()) {
+    workload_frozen_ = true;
+    Narrate(fmt::format("workload stopped after {} acknowledged commits: no later step reads its commits",
+                        workload_->ledger().AckedCount()));
   }
 }
 

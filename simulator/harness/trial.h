@@ -107,6 +107,19 @@ class Trial {
 
  private:
   static bool NeedsLiveWorkload(Step::Action a);
+  // The step reads the running workload's commits or its live environment:
+  // it waits for commits, copies under load, crashes or cuts the workload,
+  // quiesces or resumes it, recovers its environment, or restores with its
+  // live logs, to a point in time (which needs commits after the point) or
+  // under a power cut (which the workload dies in too).
+  static bool ReadsWorkloadCommits(const Step& step);
+  // The 1-based index of the last step that ReadsWorkloadCommits (0: none).
+  int LastStepReadingWorkload() const;
+  // No later step reads the workload's commits: it is stopped (SIGSTOP), so
+  // its load no longer competes with the checks; the end of the trial kills
+  // it as always. Not when a fault of the workload's own (a crash at its
+  // n-th write, an I/O error) is planned: it must be free to reach it.
+  void FreezeWorkload();
   double MsSinceStart() const;
   void Narrate(const std::string& line);
   void Fault(const std::string& kind, const std::string& detail, double at_ms = -1);
@@ -218,9 +231,23 @@ class Trial {
                               const std::string& target);
   // Runs the oracle on a recovered environment and classifies what it finds.
   // Returns the oracle's report.
+  // already_verified: databases DB->verify passed in `recovered` already
+  // (verify's kept trial restore); the oracle does not verify them again.
   OracleReport Judge(const DetectionScope& scope, const std::string& what, const std::string& recovered,
-                     uint64_t cutoff, bool allow_lost_suffix, int64_t absent_from_unix_ms = 0);
+                     uint64_t cutoff, bool allow_lost_suffix, int64_t absent_from_unix_ms = 0,
+                     const std::vector<std::string>& already_verified = {});
+  // Verifies the backup, then restores it and runs the oracle. A check to
+  // the end of the backup's logs without live logs or a power cut needs
+  // exactly the environment verify's trial restore makes: verify keeps it
+  // (with every check restore makes before recovery) and the oracle reads
+  // it; the others restore again as asked.
   Status RestoreCheck(const Step& step);
+  // until_txn's point lies before the chosen backup's full backup began (on a
+  // loaded machine the agent can start after the workload committed past the
+  // point): no restore of it can reach the point, so the point-in-time check
+  // does not fire (NOT_EXERCISED), rather than restore refusing the harness's
+  // impossible request. True when so.
+  bool PointBeforeTheBackup(const BackupAttempt& attempt, int64_t point_unix_ms, int64_t until_txn);
   // A point-in-time check needs commits on both sides of the point: while the
   // workload runs, keep load on until one began after `unix_ms`, then for
   // kCommitsPastPoint more acknowledgements (bounded in time), so the check
@@ -260,6 +287,7 @@ class Trial {
   bool load_on_ = false;
   bool workload_dead_ = false, power_cut_ = false, stopped_ = false;
   bool workload_io_error_stopped_ = false;  // the workload met its injected I/O error and stopped
+  bool workload_frozen_ = false;            // FreezeWorkload stopped it
   uint64_t crash_cutoff_ = 0;
   int archives_ = 0, restores_ = 0, oracle_runs_ = 0;
   int agent_runs_ = 0;

@@ -22,7 +22,8 @@ uint64_t UncoveredPagesNamedIn(const std::string& message) {
 // Runs the oracle on a recovered environment and classifies what it finds.
 // Returns the oracle's report.
 OracleReport Trial::Judge(const DetectionScope& scope, const std::string& what, const std::string& recovered,
-                          uint64_t cutoff, bool allow_lost_suffix, int64_t absent_from_unix_ms) {
+                          uint64_t cutoff, bool allow_lost_suffix, int64_t absent_from_unix_ms,
+                          const std::vector<std::string>& already_verified) {
   // In its own process (BDB may crash reading a damaged environment), unless
   // the runner has no bdbsim binary to run it with (in-process tests).
   OracleRequest request{recovered, workload_->ledger().Snapshot(), cutoff, config_, allow_lost_suffix,
@@ -30,10 +31,11 @@ OracleReport Trial::Judge(const DetectionScope& scope, const std::string& what, 
   // Only the live environment after a power cut may hold a database BDB
   // refuses (a torn page): elsewhere an unreadable database lost its commits.
   request.skip_rules_if_unreadable = scope.live && power_cut_;
+  request.already_verified = already_verified;
   OracleReport report =
       options_.agent_binary.empty()
           ? CheckEnvironment(request.home, request.ledger, cutoff, config_, allow_lost_suffix, absent_from_unix_ms,
-                             false, request.skip_rules_if_unreadable)
+                             false, request.skip_rules_if_unreadable, already_verified)
           : CheckEnvironmentInChild(options_.agent_binary,
                                     sandbox_.Sub(fmt::format("oracle-{}.json", ++oracle_runs_)), request,
                                     kOracleTimeoutMs);
@@ -96,13 +98,24 @@ Status Trial::RestoreCheck(const Step& step) {
 
   EngineContext ctx = DefaultEngineContext();
   VerifyOutcome verified;
-  Status s = RunVerify(ctx, VerifyRequest{repo_, attempt->backup.id, sandbox_.path()}, &verified);
+  VerifyRequest verify{repo_, attempt->backup.id, sandbox_.path()};
+  const bool one_restore = !step.until_txn && !step.live_logs && !step.power_cut;
+  if (one_restore) verify.restore_target = target;
+  Status s = RunVerify(ctx, verify, &verified);
   if (!s.ok()) {
     result_.uncovered_pages += UncoveredPagesNamedIn(s.message());
     Detected(scope, "bdbackup verify: " + s.message());
     return Status::OK();
   }
   if (step.power_cut) return RestoreUnderPowerCut(step, *attempt, scope, target);
+  if (one_restore) {
+    result_.recovery_ms = std::max(result_.recovery_ms, verified.recovery_ms);
+    Narrate(fmt::format("verified and restored {} in {} ms (verify's trial restore, kept)", attempt->backup.id,
+                        static_cast<int>(MsSinceStart() - started)));
+    Judge(scope, "restore of " + attempt->backup.id, target, attempt->backup.cutoff, false, 0,
+          verified.databases_verified);
+    return Status::OK();
+  }
   RestoreRequest request;
   request.repo = repo_;
   request.target = target;
@@ -118,6 +131,7 @@ Status Trial::RestoreCheck(const Step& step) {
     // a second after that is absent. time(2) reads a coarse clock that can
     // trail the precise one by a tick, hence the margin.
     const int64_t point_s = nth->ack_unix_ms / 1000 + 1;
+    if (PointBeforeTheBackup(*attempt, point_s * 1000, *step.until_txn)) return Status::OK();
     request.until = FormatUtcTimestamp(point_s * 1000);
     cutoff = nth->ack_seq;
     absent_from_unix_ms = (point_s + 1) * 1000 + kCoarseClockMarginMs;
@@ -148,6 +162,20 @@ Status Trial::RestoreCheck(const Step& step) {
     }
   }
   return Status::OK();
+}
+
+bool Trial::PointBeforeTheBackup(const BackupAttempt& attempt, int64_t point_unix_ms, int64_t until_txn) {
+  std::unique_ptr<Repository> repo;
+  std::vector<Manifest> chain;
+  if (!Repository::Open(DefaultFileIO(), repo_, false, &repo).ok() || !repo->LoadChain(attempt.backup.id, &chain).ok() ||
+      chain.empty() || point_unix_ms >= chain.front().start_unix_ms)
+    return false;
+  NotFired(FaultKind::kPointInTime, step_,
+           fmt::format("commit #{} was acknowledged before backup '{}' began (its agent started after the workload "
+                       "had committed it): no restore of that backup reaches back to it",
+                       until_txn, chain.front().id));
+  Narrate("point in time before the backup began: not checked");
+  return true;
 }
 
 Status Trial::RestoreUnderPowerCut(const Step& /*step*/, const BackupAttempt& attempt, const DetectionScope& scope,

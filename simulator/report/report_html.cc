@@ -331,7 +331,7 @@ std::string TrialBlock(const ScenarioResult& s, const TrialResult& t) {
       "<div class=\"note\">acknowledged {} &middot; checked {} &middot; missing {} &middot; lost suffix {} &middot; "
       "trial {} &middot; recovery {}{}</div>",
       t.acked, t.checked, t.missing, t.lost_suffix, FormatMs(t.duration_ms), FormatMs(t.recovery_ms),
-      t.sandbox.empty() ? "" : " &middot; sandbox kept in " + E(t.sandbox));
+      DescribeTrialSandbox(t).empty() ? "" : " &middot; " + E(DescribeTrialSandbox(t)));
   if (!t.exercise.empty()) {
     out += "<table class=\"exercise\"><thead><tr><th>planned fault</th><th>step</th><th>fired</th><th>what it hit"
            "</th></tr></thead><tbody>";
@@ -373,6 +373,8 @@ std::string TrialsSection(const RunReport& report) {
     }
   }
   std::string out = "<section id=\"trials\"><h2>Failing and caught trials</h2>";
+  const std::string sandboxes = DescribeKeptSandboxes(report);
+  if (!sandboxes.empty()) out += "<p class=\"note\" id=\"kept-sandboxes\">" + E(sandboxes) + "</p>";
   if (body.empty()) return out + "<p class=\"empty\">No trial failed or was caught.</p></section>\n";
   return out + body + "</section>\n";
 }

@@ -13,7 +13,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kFormatVersion = 3;
+constexpr int kFormatVersion = 4;
 
 json CountsToJson(const OutcomeCounts& c) {
   return json{{"trials", c.trials},
@@ -53,7 +53,9 @@ json TrialToJson(const TrialResult& t) {
               {"uncovered_pages", t.uncovered_pages},
               {"commits_during_copy", t.commits_during_copy},
               {"listing_order", t.listing_order},
-              {"sandbox", t.sandbox}};
+              {"sandbox", t.sandbox},
+              {"sandbox_bytes", t.sandbox_bytes},
+              {"sandbox_dropped", t.sandbox_dropped}};
 }
 
 json ScenarioToJson(const ScenarioResult& s) {
@@ -164,7 +166,7 @@ Status TrialFromJson(const json& j, const std::string& path, const std::string& 
   BDB_RETURN_IF_ERROR(r.Check({"index", "exercised", "exercise", "seed", "outcome", "explained", "detail", "faults",
                                "replay", "duration_ms", "recovery_ms", "commits_per_sec_during_backup", "acked",
                                "checked", "missing", "lost_suffix", "uncovered_pages", "commits_during_copy",
-                               "listing_order", "sandbox"}));
+                               "listing_order", "sandbox", "sandbox_bytes", "sandbox_dropped"}));
   t->scenario = scenario;
   BDB_RETURN_IF_ERROR(r.Int("index", &t->index));
   std::string seed_hex, outcome;
@@ -216,7 +218,9 @@ Status TrialFromJson(const json& j, const std::string& path, const std::string& 
   BDB_RETURN_IF_ERROR(r.Uint("uncovered_pages", &t->uncovered_pages));
   BDB_RETURN_IF_ERROR(r.Uint("commits_during_copy", &t->commits_during_copy));
   BDB_RETURN_IF_ERROR(r.String("listing_order", &t->listing_order));
-  return r.String("sandbox", &t->sandbox);
+  BDB_RETURN_IF_ERROR(r.String("sandbox", &t->sandbox));
+  BDB_RETURN_IF_ERROR(r.Uint("sandbox_bytes", &t->sandbox_bytes));
+  return r.String("sandbox_dropped", &t->sandbox_dropped);
 }
 
 Status ScenarioFromJson(const json& j, const std::string& path, ScenarioResult* s) {

@@ -55,6 +55,8 @@ std::string FailureBody(const ScenarioResult& s) {
     if (!TrialFails(s, t)) continue;
     body += fmt::format("trial {} {}{}: {}\n  {}\n", t.index, OutcomeName(t.outcome),
                         t.outcome == Outcome::kDetected ? " (unexplained)" : "", t.detail, TrialReplay(t));
+    const std::string sandbox = DescribeTrialSandbox(t);
+    if (!sandbox.empty()) body += "  " + sandbox + "\n";
   }
   return body;
 }
@@ -129,6 +131,9 @@ std::string RenderJUnit(const RunReport& report) {
                        EscapeXml(VerdictReason(s)), s.expect == "caught" ? "NOT_CAUGHT" : "LOSS_OR_UNEXPLAINED",
                        EscapeXml(FailureBody(s)));
   }
+  // The suite's own output comes after its testcases (the JUnit schema's order).
+  const std::string sandboxes = DescribeKeptSandboxes(report);
+  if (!sandboxes.empty()) xml += fmt::format("  <system-out>{}</system-out>\n", EscapeXml(sandboxes));
   xml += "</testsuite>\n";
   return xml;
 }

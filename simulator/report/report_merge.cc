@@ -16,8 +16,14 @@ using nlohmann::json;
 
 namespace {
 
+// Where each shard's sandboxes were: true of one shard's process only.
+bool SandboxSetting(const std::string& key) {
+  return key == "sandbox_root" || key == "sandbox_root_in_memory" || key == "kept_sandboxes_in";
+}
+
 bool PerProcessSetting(const std::string& key) {
-  return key == "shard" || key == "command_line" || key == "jobs" || key == "report";
+  return key == "shard" || key == "command_line" || key == "jobs" || key == "report" || key == "keep_sandboxes" ||
+         key == "keep_sandboxes_mib" || SandboxSetting(key);
 }
 
 std::string Show(const json& settings, const std::string& key) {
@@ -56,6 +62,7 @@ std::vector<std::string> WithoutShardArgs(const std::vector<std::string>& args) 
 
 json UnshardedSettings(json settings) {
   settings.erase("shard");
+  for (const char* key : {"sandbox_root", "sandbox_root_in_memory", "kept_sandboxes_in"}) settings.erase(key);
   auto it = settings.find("command_line");
   if (it == settings.end()) return settings;
   if (it->is_array() && std::all_of(it->begin(), it->end(), [](const json& a) { return a.is_string(); })) {

@@ -15,9 +15,12 @@ namespace bdb::sim {
 
 // Merges shard reports into *merged. Settings must be equal except for keys
 // that differ per process by design: "shard", "command_line", "jobs",
-// "report". The merged settings are the first report's without "shard", and
-// with "--shard K/N" / "--shard=K/N" removed from "command_line" (a string or
-// an array of strings). Versions must be equal. Scenarios keep the order of
+// "report", the bound on kept sandboxes ("keep_sandboxes",
+// "keep_sandboxes_mib") and where the sandboxes were ("sandbox_root",
+// "sandbox_root_in_memory", "kept_sandboxes_in"). The merged settings are the
+// first report's without "shard" and the sandbox places (each trial's own
+// "sandbox" says where it is kept), and with "--shard K/N" / "--shard=K/N"
+// removed from "command_line" (a string or an array of strings). Versions must be equal. Scenarios keep the order of
 // first appearance. When every report has settings.shard, all N shards must be
 // present exactly once. Every scenario's trial indices must be 0..count-1.
 // wall_ms is the longest shard's, started_at the earliest.

@@ -42,7 +42,9 @@ std::string TrialLine(const TrialResult& t) {
     line += " (unexplained)";
   }
   if (!t.detail.empty()) line += ": " + t.detail;
-  return line + "\n    " + TrialReplay(t) + "\n";
+  line += "\n    " + TrialReplay(t) + "\n";
+  const std::string sandbox = DescribeTrialSandbox(t);
+  return sandbox.empty() ? line : line + "    " + sandbox + "\n";
 }
 
 std::string ReplaySection(const RunReport& report) {
@@ -109,6 +111,8 @@ std::string RenderTable(const RunReport& report, bool color) {
   out += "\n" + Paint(summary, met == n ? kGreen : kRed, color) + "\n";
   std::string replays = ReplaySection(report);
   if (!replays.empty()) out += "\nreplay:\n" + replays;
+  const std::string sandboxes = DescribeKeptSandboxes(report);
+  if (!sandboxes.empty()) out += "\n" + sandboxes + "\n";
   return out;
 }
 

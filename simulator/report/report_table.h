@@ -1,7 +1,8 @@
 // The terminal summary bdbsim run prints after its progress bar: one row per
 // scenario (trials, outcome counts, expectation, verdict), then the replay
-// line of every failing trial and of the first caught trials of "caught"
-// scenarios. Stateless functions; thread-compatible.
+// line of every failing trial (with where its sandbox is kept, or why it was
+// dropped) and of the first caught trials of "caught" scenarios, then one
+// line on the kept sandboxes. Stateless functions; thread-compatible.
 #pragma once
 
 #include <string>

@@ -168,6 +168,55 @@ bool ShardMet(const RunReport& report) {
 
 namespace {
 
+std::string Mib(uint64_t bytes) { return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20)); }
+
+// A setting as text ("" when absent).
+std::string SettingText(const RunReport& report, const char* key) {
+  auto it = report.settings.find(key);
+  if (it == report.settings.end()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+}  // namespace
+
+std::string DescribeKeptSandboxes(const RunReport& report) {
+  int kept = 0, dropped = 0, unmovable = 0;
+  uint64_t bytes = 0;
+  for (const ScenarioResult& s : report.scenarios) {
+    for (const TrialResult& t : s.trials) {
+      if (!t.sandbox.empty()) {
+        ++kept;
+        bytes += t.sandbox_bytes;
+      }
+      if (t.sandbox_dropped.empty()) continue;
+      ++(t.sandbox_dropped.rfind("dropped for the bound", 0) == 0 ? dropped : unmovable);
+    }
+  }
+  if (kept == 0 && dropped == 0 && unmovable == 0) return "";
+  std::string line = fmt::format("sandboxes of failing trials: {} kept ({})", kept, Mib(bytes));
+  const std::string count = SettingText(report, "keep_sandboxes"), mib = SettingText(report, "keep_sandboxes_mib");
+  if (!count.empty() && !mib.empty()) line += fmt::format(", at most {} and {} MiB", count, mib);
+  const std::string in = SettingText(report, "kept_sandboxes_in"), root = SettingText(report, "sandbox_root");
+  const bool in_memory = SettingText(report, "sandbox_root_in_memory") == "true";
+  if (!in.empty() && in != root) {
+    line += fmt::format(", in {} (on disk; moved from {}, which is in memory)", in, root);
+  } else if (!in.empty()) {
+    line += fmt::format(", in {}{}", in, in_memory ? " (in memory: no directory on disk was found)" : " (on disk)");
+  }
+  if (dropped > 0) line += fmt::format("; {} dropped for the bound, oldest first", dropped);
+  if (unmovable > 0) line += fmt::format("; {} dropped, unable to move them to disk", unmovable);
+  return line;
+}
+
+std::string DescribeTrialSandbox(const TrialResult& trial) {
+  if (!trial.sandbox.empty()) return fmt::format("sandbox kept: {} ({})", trial.sandbox, Mib(trial.sandbox_bytes));
+  if (!trial.sandbox_dropped.empty())
+    return fmt::format("sandbox ({}) {}", Mib(trial.sandbox_bytes), trial.sandbox_dropped);
+  return "";
+}
+
+namespace {
+
 bool IsTokenSafe(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
          c == '_' || c == '-';

@@ -88,7 +88,12 @@ struct TrialResult {
   double duration_ms = 0, recovery_ms = 0;
   double commits_per_sec_during_backup = 0;
   uint64_t acked = 0, checked = 0, missing = 0, lost_suffix = 0;
-  std::string sandbox;  // kept directory of a failing trial, else ""
+  // A failing trial's sandbox, kept for replay within the campaign's bound
+  // (sandbox_keeper.h): where it is ("" = not kept), the bytes it takes, and
+  // for one that was removed, why ("dropped for the bound: ...").
+  std::string sandbox;
+  uint64_t sandbox_bytes = 0;
+  std::string sandbox_dropped;
 };
 
 // Number of trials per outcome; computed from the trials, never stored.
@@ -144,6 +149,15 @@ bool AllMet(const RunReport& report);
 // For one shard of a run: every "pass" scenario met its expectation. "caught"
 // scenarios are judged only after merge (a shard may hold none of the catches).
 bool ShardMet(const RunReport& report);
+
+// One line on the kept sandboxes of a run ("" when no trial kept or dropped
+// one): how many are kept, their bytes, the bound, where they are and why
+// there (settings "keep_sandboxes", "keep_sandboxes_mib", "sandbox_root",
+// "sandbox_root_in_memory", "kept_sandboxes_in"), and how many were dropped.
+std::string DescribeKeptSandboxes(const RunReport& report);
+// One line on one trial's sandbox: "sandbox kept: PATH (12.3 MiB)",
+// "sandbox dropped (12.3 MiB): WHY", or "" when it had none to keep.
+std::string DescribeTrialSandbox(const TrialResult& trial);
 
 // What a replay must reproduce: the outcome (with DETECTED split into
 // explained and unexplained) and which planned faults fired.

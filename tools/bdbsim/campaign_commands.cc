@@ -98,6 +98,9 @@ int RunScenariosCommand(const RunCommandOptions& o, const std::vector<std::strin
   options.progress = true;
   options.command_line = args;
   const std::string report_dir = o.report.empty() ? DefaultReportDir() : o.report;
+  options.keep.max_count = o.keep_sandboxes;
+  options.keep.max_bytes = static_cast<uint64_t>(o.keep_sandboxes_mib) << 20;
+  options.kept_sandbox_dir = bdb::sim::DiskDirectoryForKeptSandboxes(report_dir);
   bdb::sim::RunReport report;
   bdb::sim::RunCampaign(scenarios, options, &report);
   return PrintAndWrite(report, report_dir, options.shard_n > 1);
@@ -130,6 +133,10 @@ int ReplayCommand(const ReplayCommandOptions& o) {
   runner.narrate = [](const std::string& line) { std::fprintf(stderr, "  %s\n", line.c_str()); };
   std::fprintf(stderr, "replaying %s (seed %s)\n", name.c_str(), bdb::sim::SeedHex(seed).c_str());
   bdb::sim::TrialResult r = bdb::sim::RunTrial(*found, seed, 0, runner);
+  // Kept on disk like a campaign's: a replay made in memory is moved out of it.
+  bdb::sim::SandboxKeeper keeper(bdb::sim::KeepBound{1, UINT64_MAX},
+                                 bdb::sim::DiskDirectoryForKeptSandboxes(""));
+  keeper.Offer(&r);
   std::printf("%s: %s — %s\n", name.c_str(), bdb::sim::OutcomeName(r.outcome), r.detail.c_str());
   for (const auto& f : r.faults) std::printf("  %8.1f ms  %-12s %s\n", f.at_ms, f.kind.c_str(), f.detail.c_str());
   for (const auto& e : r.exercise) {
@@ -137,7 +144,11 @@ int ReplayCommand(const ReplayCommandOptions& o) {
                 e.fired ? "fired: " : "did not fire",
                 e.fired || e.hit.empty() ? e.hit.c_str() : (" (" + e.hit + ")").c_str());
   }
-  std::printf("sandbox kept: %s\n", r.sandbox.c_str());
+  if (!r.sandbox.empty()) {
+    std::printf("sandbox kept: %s\n", r.sandbox.c_str());
+  } else {
+    std::printf("sandbox not kept: %s\n", r.sandbox_dropped.c_str());
+  }
   if (!expected) {
     // A token without the original result: nothing to compare against.
     std::printf("no recorded result in the token to compare against (this run: %s)\n", bdb::sim::ReplayLine(r).c_str());

@@ -18,6 +18,8 @@ struct RunCommandOptions {
   int jobs = 0;                        // 0: the core count
   std::string shard;                   // "K/N"
   std::string report;                  // "": reports/<timestamp>
+  int keep_sandboxes = 8;              // failing trials' sandboxes kept at most
+  int64_t keep_sandboxes_mib = 2048;   // and at most this many MiB of them
 };
 
 struct ReplayCommandOptions {

@@ -46,6 +46,18 @@ const OptionDef kRunReport{.name = "--report",
                            .type = ValueType::kPath,
                            .help = "report directory (report.json, junit.xml, report.html)",
                            .default_text = "reports/<timestamp>/"};
+const OptionDef kKeepSandboxes{.name = "--keep-sandboxes",
+                               .value = "N",
+                               .type = ValueType::kInteger,
+                               .help = "keep the sandboxes of at most N failing trials, the oldest dropped first",
+                               .default_text = "8",
+                               .range = {{0, 100000}}};
+const OptionDef kKeepSandboxesMib{.name = "--keep-sandboxes-mib",
+                                  .value = "MIB",
+                                  .type = ValueType::kInteger,
+                                  .help = "and at most MIB MiB of them on disk, the oldest dropped first",
+                                  .default_text = "2048",
+                                  .range = {{0, 1 << 30}}};
 const OptionDef kToken{
     .name = "token", .value = "TOKEN", .type = ValueType::kString, .help = "the token printed after 'bdbsim replay'"};
 const OptionDef kReplayScenarios{.name = "--scenarios",
@@ -67,16 +79,23 @@ cli::Command Run() {
        "Runs every trial of the scenarios (real workload process, real faults, backups, restores and the "
        "oracle), shows a progress bar and a table per scenario, prints a `bdbsim replay TOKEN` line for "
        "every failing or caught trial, and writes report.json, junit.xml and report.html into --report. "
-       "Trial sandboxes go to /dev/shm when writable (BDBSIM_SANDBOX overrides).")
+       "Trial sandboxes go to /dev/shm when writable (BDBSIM_SANDBOX overrides). The sandbox of a trial that "
+       "broke its scenario's expectation is kept, within --keep-sandboxes and --keep-sandboxes-mib (the oldest "
+       "dropped first); one made in memory (tmpfs) is moved to disk once kept, to REPORT/sandboxes (else "
+       "$XDG_CACHE_HOME/bdbsim/sandboxes, $TMPDIR/bdbsim-sandboxes or /var/tmp/bdbsim-sandboxes, the first on "
+       "disk). The table and the reports say which were kept, where, and which were dropped.")
       .Add(kScenarios, &RunCommandOptions::scenarios)
       .Add(kTrials, &RunCommandOptions::trials)
       .Add(kSeed, &RunCommandOptions::seed)
       .Add(kJobs, &RunCommandOptions::jobs)
       .Add(kShard, &RunCommandOptions::shard)
       .Add(kRunReport, &RunCommandOptions::report)
+      .Add(kKeepSandboxes, &RunCommandOptions::keep_sandboxes)
+      .Add(kKeepSandboxesMib, &RunCommandOptions::keep_sandboxes_mib)
       .Example("run --seed 42 --jobs 2", "the whole suite")
       .Example("run scenarios/hot-backup-under-load.toml --trials 5 --report reports/hot", "one scenario, 5 trials")
       .Example("run --seed 42 --shard 2/4 --report results/shard-2", "the second of four slices of a campaign")
+      .Example("run --keep-sandboxes 2 --keep-sandboxes-mib 500", "keep less of failing trials on disk")
       .ExitCodes({{0, "every scenario met its expectation (with --shard: no trial of the slice failed its scenario)"},
                   {1, "a scenario did not meet its expectation"},
                   {2, "bad usage or a bad scenario file (file, line and key named)"},
@@ -88,7 +107,9 @@ cli::Command Replay() {
   CommandBuilder<ReplayCommandOptions> b("replay", "re-run one trial exactly, narrating every step and fault");
   b.Describe(
        "Re-runs the trial a token names (scenario, seed, outcome, faults fired), narrates each step and "
-       "fault on stderr, keeps its sandbox, and ends with `reproduced` or `not reproduced: <what differed>`.")
+       "fault on stderr, keeps its sandbox (on disk: one made in memory is moved to "
+       "$XDG_CACHE_HOME/bdbsim/sandboxes, $TMPDIR/bdbsim-sandboxes or /var/tmp/bdbsim-sandboxes, the first on "
+       "disk), and ends with `reproduced` or `not reproduced: <what differed>`.")
       .Add(kToken, &ReplayCommandOptions::token)
       .Required()
       .Add(kReplayScenarios, &ReplayCommandOptions::scenarios)

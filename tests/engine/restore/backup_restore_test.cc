@@ -373,6 +373,57 @@ TEST_F(BackupRestoreTest, VerifyNamesADamagedFileAndPage) {
   EXPECT_NE(s.message().find("(page 1 fails its checksum)"), std::string::npos) << s.message();
 }
 
+// Verify asked to keep its trial restore leaves, verified, the environment
+// restore makes of the same backup: the same records in both databases, no
+// region files, every database accepted by db5.3_verify.
+TEST_F(BackupRestoreTest, VerifyKeepsItsTrialRestoreWhenAsked) {
+  ASSERT_TRUE(writer_->Commit(300).ok());
+  writer_->StartBackground();
+  WaitForMoreAcks(100);
+  Snapshot before = writer_->acked();
+  BackupOutcome hot = Backup("hot");
+  WaitForMoreAcks(20);
+  ASSERT_TRUE(writer_->StopBackground().ok());
+  const std::string kept = tmp_.Sub("kept");
+  VerifyOutcome verified;
+  Status s = RunVerify(ctx_, VerifyRequest{repo_, hot.manifest.id, "", kept}, &verified);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(verified.databases_verified, (std::vector<std::string>{"a.db", "b.db"}));
+  ExpectPresent(kept, before);
+  const std::string restored = Restore(hot.manifest.id);
+  for (const char* db : {kBtreeDb, kHashDb}) {
+    std::map<std::string, std::string> from_verify, from_restore;
+    ASSERT_TRUE(ReadDatabase(kept, db, &from_verify).ok());
+    ASSERT_TRUE(ReadDatabase(restored, db, &from_restore).ok());
+    EXPECT_EQ(from_verify, from_restore) << db;
+  }
+  std::vector<std::string> names;
+  ASSERT_TRUE(ctx_.io->ListDir(kept, &names).ok());
+  for (const std::string& n : names) EXPECT_NE(n.rfind("__db.", 0), 0u) << "region file left: " << n;
+}
+
+// The kept trial restore goes only where nothing is, and a backup that fails
+// verify leaves nothing there.
+TEST_F(BackupRestoreTest, VerifyKeepsNothingOfABadBackupAndRefusesABusyTarget) {
+  ASSERT_TRUE(writer_->Commit(30).ok());
+  BackupOutcome hot = Backup("hot");
+  const std::string busy = tmp_.Sub("busy");
+  ASSERT_TRUE(ctx_.io->MakeDir(busy, 0700).ok());
+  ASSERT_TRUE(WriteFileAtomically(ctx_.io, busy + "/precious", "keep me", 0600).ok());
+  VerifyOutcome out;
+  Status s = RunVerify(ctx_, VerifyRequest{repo_, "latest", "", busy}, &out);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(s.message(), "restore target '" + busy + "' is not empty: use --force to overwrite it");
+  EXPECT_EQ(ReadFileContents(busy + "/precious"), "keep me");
+
+  ASSERT_TRUE(ctx_.io->RemoveFile(hot.dir + "/b.db").ok());
+  s = RunVerify(ctx_, VerifyRequest{repo_, "latest", "", tmp_.Sub("kept")}, &out);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption);
+  FileInfo info;
+  ASSERT_TRUE(ctx_.io->Stat(tmp_.Sub("kept"), &info).ok());
+  EXPECT_FALSE(info.exists) << "a failed verify kept its trial restore";
+}
+
 TEST_F(BackupRestoreTest, VerifyAndRestoreReportAMissingFile) {
   ASSERT_TRUE(writer_->Commit(30).ok());
   BackupOutcome hot = Backup("hot");

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "engine/bdb/log_names.h"
+#include "engine/restore/restore.h"
 #include "tests/support/test_env.h"
 
 namespace bdb {
@@ -70,6 +71,27 @@ TEST_F(LogCoverageTest, ALogMissingInTheMiddleIsAGap) {
   ASSERT_EQ(c.missing_logs, std::vector<uint32_t>{2});
   EXPECT_EQ(c.Describe(), "the copied logs have a gap: log file 'log.0000000002' is missing between 'log.0000000001' and '" +
                               LogFileName(c.last_log) + "'");
+}
+
+// What restore (and verify, when it keeps its trial restore) checks of the
+// laid-out files before recovery: a plan without the newest log is refused,
+// naming the backup, the page and how many pages are uncovered.
+TEST_F(LogCoverageTest, LaidOutFilesWithoutTheNewestLogAreRefusedBeforeRecovery) {
+  Manifest full;
+  full.id = "20261207T000000Z-hot";
+  full.log_dir_rel = "log";
+  RestorePlan plan;
+  for (const char* db : {"a.db", "b.db"}) plan.files.push_back({"", db, "database", "", 0, "backup " + full.id});
+  for (size_t i = 0; i < logs_.size(); ++i) {
+    const std::string rel = "log/" + std::filesystem::path(logs_[i]).filename().string();
+    plan.files.push_back({"", rel, "log", "", 0, "backup " + full.id});
+  }
+  EXPECT_TRUE(CheckLaidOutFiles(DefaultFileIO(), plan, {full}, dir_.Sub("home"), std::nullopt).ok());
+  plan.files.pop_back();
+  Status s = CheckLaidOutFiles(DefaultFileIO(), plan, {full}, dir_.Sub("home"), std::nullopt);
+  EXPECT_EQ(s.code(), Status::Code::kCheckFailed);
+  EXPECT_EQ(s.message().rfind("backup '" + full.id + "' cannot be recovered: database '", 0), 0u) << s.message();
+  EXPECT_NE(s.message().find(" such page"), std::string::npos) << s.message();
 }
 
 TEST_F(LogCoverageTest, AFileThatIsNotADatabaseIsRefused) {

@@ -309,11 +309,13 @@ TEST(OracleProcessTest, CodecRoundTripsAndRefusesMalformedInput) {
   request.config.password = "secret";
   request.allow_lost_suffix = true;
   request.absent_from_unix_ms = 123;
+  request.already_verified = {"a.db", "data/b.db"};
   OracleRequest back;
   ASSERT_TRUE(OracleRequestFromJson(OracleRequestToJson(request), &back).ok());
   EXPECT_EQ(OracleRequestToJson(back), OracleRequestToJson(request));
   EXPECT_EQ(back.config.password, "secret");
   EXPECT_EQ(back.ledger[1].aborted, true);
+  EXPECT_EQ(back.already_verified, (std::vector<std::string>{"a.db", "data/b.db"}));
   EXPECT_EQ(OracleRequestFromJson("{}", &back).message().rfind("invalid oracle request: ", 0), 0u);
   EXPECT_EQ(OracleRequestFromJson(R"({"home":"/h","cutoff_seq":1,"allow_lost_suffix":false,"absent_from_unix_ms":0,
       "acks_only":false,"skip_rules_if_unreadable":false,"ledger":[[1,2,3]],"config":{"home":"/h"}})",

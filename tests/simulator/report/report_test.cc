@@ -65,6 +65,7 @@ RunReport SampleReport() {
   bad.trials.push_back(MakeTrial(bad.name, 0, Outcome::kLoss));
   bad.trials[0].detail = "key <k1> missing & more";
   bad.trials[0].sandbox = "/tmp/bdbsim-keep/1";
+  bad.trials[0].sandbox_bytes = 3 << 20;
   bad.trials[0].faults = {{5, "power_loss", "lost 3 of 4 sectors"}};
   bad.trials.push_back(MakeTrial(bad.name, 1, Outcome::kPass));
   bad.trials[1].commits_per_sec_during_backup = 0;  // no backup under load
@@ -94,7 +95,7 @@ class TempDir {
 
 TEST(ReportJsonTest, Layout) {
   json j = ReportToJson(SampleReport());
-  EXPECT_EQ(j["format_version"], 3);
+  EXPECT_EQ(j["format_version"], 4);
   EXPECT_EQ(j["all_met"], false);
   EXPECT_EQ(j["timings"], json({{"wall_ms", 5123.5}, {"started_at", "2026-11-23T18:15:00Z"}}));
   const json& hot = j["scenarios"][0];
@@ -185,7 +186,7 @@ TEST(ReportJsonTest, StrictReadErrors) {
   const Case cases[] = {
       {[](json& j) { j = json::array(); }, "report: must be an object"},
       {[](json& j) { j["extra"] = 1; }, "report: unknown key 'extra'"},
-      {[](json& j) { j["format_version"] = 2; }, "format_version: is 2, this bdbsim reads 3"},
+      {[](json& j) { j["format_version"] = 2; }, "format_version: is 2, this bdbsim reads 4"},
       {[](json& j) { j.erase("scenarios"); }, "scenarios: missing"},
       {[](json& j) { j["scenarios"] = json::object(); }, "scenarios: must be an array"},
       {[](json& j) { j["scenarios"][0].erase("name"); }, "scenarios[0].name: missing"},
@@ -240,7 +241,7 @@ TEST(ReportJsonTest, ReadFileErrorsNameThePath) {
   EXPECT_EQ(s.message(), "invalid report '" + garbage + "': not valid JSON");
 
   std::string wrong = JoinPath(dir.path(), "wrong.json");
-  ASSERT_TRUE(WriteFileAtomically(DefaultFileIO(), wrong, "{\"format_version\": 3}", 0644).ok());
+  ASSERT_TRUE(WriteFileAtomically(DefaultFileIO(), wrong, "{\"format_version\": 4}", 0644).ok());
   s = ReadReportJson(wrong, &r);
   EXPECT_EQ(s.message(), "invalid report '" + wrong + "': scenarios: missing");
 }
@@ -287,7 +288,7 @@ TEST(JUnitTest, OneTestcasePerScenarioWithFailure) {
   std::string replay = ReplayLine("<script>alert(1)</script> & co", TrialSeed(42, "<script>alert(1)</script> & co", 0));
   std::string expected_failure = "<failure message=\"1 of 2 trials lost acknowledged commits\" type=\"LOSS_OR_UNEXPLAINED\">"
                                  "trial 0 LOSS: key &lt;k1&gt; missing &amp; more\n  " + EscapeXml(replay) +
-                                 "\n</failure>";
+                                 "\n  sandbox kept: /tmp/bdbsim-keep/1 (3.0 MiB)\n</failure>";
   EXPECT_NE(xml.find("name=\"" + bad + "\""), std::string::npos);
   EXPECT_NE(xml.find(expected_failure), std::string::npos) << xml;
   EXPECT_EQ(xml.find("<failure"), xml.rfind("<failure"));
@@ -369,7 +370,7 @@ TEST(HtmlTest, HasSummaryBarsHistogramRatesAndTimelines) {
                       SeedHex(TrialSeed(42, "unsafe-mmap-copy", 1)) + "</pre>"),
             std::string::npos);
   EXPECT_NE(html.find("SIGKILL after 812 commits"), std::string::npos);
-  EXPECT_NE(html.find("sandbox kept in /tmp/bdbsim-keep/1"), std::string::npos);
+  EXPECT_NE(html.find("sandbox kept: /tmp/bdbsim-keep/1 (3.0 MiB)"), std::string::npos);
   // Not shown: passing and clean-failure trials.
   EXPECT_EQ(html.find("EIO on pwrite #41"), std::string::npos);
 }
@@ -416,7 +417,10 @@ TEST(TableTest, PlainText) {
       "  unsafe-mmap-copy trial 2 DETECTED\n"
       "    bdbsim replay unsafe-mmap-copy." + seed_m2 + "\n"
       "  <script>alert(1)</script> & co trial 0 LOSS: key <k1> missing & more\n"
-      "    " + ReplayLine("<script>alert(1)</script> & co", TrialSeed(42, "<script>alert(1)</script> & co", 0)) + "\n";
+      "    " + ReplayLine("<script>alert(1)</script> & co", TrialSeed(42, "<script>alert(1)</script> & co", 0)) + "\n"
+      "    sandbox kept: /tmp/bdbsim-keep/1 (3.0 MiB)\n"
+      "\n"
+      "sandboxes of failing trials: 1 kept (3.0 MiB)\n";
   std::string table = RenderTable(SampleReport(), false);
   EXPECT_EQ(table, expected);
   EXPECT_EQ(table.find('\033'), std::string::npos);
@@ -441,6 +445,90 @@ TEST(TableTest, ListsAtMostSomeCaughtTrials) {
   EXPECT_NE(table.find("  many: 2 more caught trials in report.json\n"), std::string::npos);
   EXPECT_NE(table.find("many trial 4 LOSS"), std::string::npos);
   EXPECT_EQ(table.find("many trial 5 LOSS"), std::string::npos);
+}
+
+// A campaign that kept two failing trials' sandboxes on disk (moved from a
+// tmpfs) and dropped one for its bound: every format says which, where, and why.
+RunReport KeptSandboxReport() {
+  RunReport r;
+  ScenarioResult s{"lossy", "a method that loses commits", "pass", "lossy.toml", {}};
+  for (int i = 0; i < 3; ++i) {
+    s.trials.push_back(MakeTrial(s.name, i, Outcome::kLoss));
+    s.trials[i].detail = "acknowledged commits missing";
+    s.trials[i].sandbox_bytes = static_cast<uint64_t>(i + 1) << 20;
+  }
+  s.trials[0].sandbox_dropped = "dropped for the bound: newer sandboxes were kept (at most 2)";
+  s.trials[1].sandbox = "/var/reports/r1/sandboxes/bdbsim-lossy-1-x";
+  s.trials[2].sandbox = "/var/reports/r1/sandboxes/bdbsim-lossy-2-y";
+  r.scenarios = {s};
+  r.settings = {{"keep_sandboxes", 2},
+                {"keep_sandboxes_mib", 2048},
+                {"sandbox_root", "/dev/shm"},
+                {"sandbox_root_in_memory", true},
+                {"kept_sandboxes_in", "/var/reports/r1/sandboxes"}};
+  return r;
+}
+
+TEST(KeptSandboxReportTest, EveryFormatSaysWhatWasKeptWhereAndWhatWasDropped) {
+  const RunReport r = KeptSandboxReport();
+  const std::string summary =
+      "sandboxes of failing trials: 2 kept (5.0 MiB), at most 2 and 2048 MiB, in /var/reports/r1/sandboxes (on "
+      "disk; moved from /dev/shm, which is in memory); 1 dropped for the bound, oldest first";
+  EXPECT_EQ(DescribeKeptSandboxes(r), summary);
+  EXPECT_EQ(DescribeTrialSandbox(r.scenarios[0].trials[0]),
+            "sandbox (1.0 MiB) dropped for the bound: newer sandboxes were kept (at most 2)");
+  EXPECT_EQ(DescribeTrialSandbox(r.scenarios[0].trials[2]),
+            "sandbox kept: /var/reports/r1/sandboxes/bdbsim-lossy-2-y (3.0 MiB)");
+
+  const std::string table = RenderTable(r, false);
+  EXPECT_NE(table.find("lossy trial 0 LOSS: acknowledged commits missing\n    " +
+                       ReplayLine("lossy", r.scenarios[0].trials[0].seed) +
+                       "\n    sandbox (1.0 MiB) dropped for the bound: newer sandboxes were kept (at most 2)\n"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("    sandbox kept: /var/reports/r1/sandboxes/bdbsim-lossy-1-x (2.0 MiB)\n"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("\n" + summary + "\n"), std::string::npos) << table;
+
+  const std::string xml = RenderJUnit(r);
+  EXPECT_NE(xml.find("  sandbox (1.0 MiB) dropped for the bound: newer sandboxes were kept (at most 2)\n"),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("  sandbox kept: /var/reports/r1/sandboxes/bdbsim-lossy-2-y (3.0 MiB)\n"), std::string::npos);
+  EXPECT_NE(xml.find("  <system-out>" + EscapeXml(summary) + "</system-out>\n</testsuite>\n"), std::string::npos)
+      << xml;
+
+  const std::string html = RenderHtml(r);
+  EXPECT_NE(html.find("<p class=\"note\" id=\"kept-sandboxes\">" + summary + "</p>"), std::string::npos);
+  EXPECT_NE(html.find("sandbox kept: /var/reports/r1/sandboxes/bdbsim-lossy-1-x (2.0 MiB)"), std::string::npos);
+  EXPECT_NE(html.find("sandbox (1.0 MiB) dropped for the bound"), std::string::npos);
+
+  const json j = ReportToJson(r);
+  const json& t0 = j["scenarios"][0]["trials"][0];
+  EXPECT_EQ(t0["sandbox"], "");
+  EXPECT_EQ(t0["sandbox_bytes"], 1 << 20);
+  EXPECT_EQ(t0["sandbox_dropped"], "dropped for the bound: newer sandboxes were kept (at most 2)");
+  EXPECT_EQ(j["settings"]["kept_sandboxes_in"], "/var/reports/r1/sandboxes");
+  RunReport read;
+  ASSERT_TRUE(ReportFromJson(j, &read).ok());
+  EXPECT_EQ(ReportToJson(read), j);
+  EXPECT_EQ(read.scenarios[0].trials[1].sandbox_bytes, 2u << 20);
+}
+
+// Sandboxes kept where they ran (a root on disk), or left in memory because
+// no directory on disk was found, are said to be so.
+TEST(KeptSandboxReportTest, SaysWhenSandboxesStayWhereTheyRan) {
+  RunReport r = KeptSandboxReport();
+  r.settings["sandbox_root"] = r.settings["kept_sandboxes_in"] = "/var/tmp/sb";
+  r.settings["sandbox_root_in_memory"] = false;
+  EXPECT_NE(DescribeKeptSandboxes(r).find(", in /var/tmp/sb (on disk);"), std::string::npos);
+  r.settings["sandbox_root"] = r.settings["kept_sandboxes_in"] = "/dev/shm";
+  r.settings["sandbox_root_in_memory"] = true;
+  EXPECT_NE(DescribeKeptSandboxes(r).find(", in /dev/shm (in memory: no directory on disk was found);"),
+            std::string::npos);
+  for (auto& t : r.scenarios[0].trials) t.sandbox.clear(), t.sandbox_dropped.clear();
+  EXPECT_EQ(DescribeKeptSandboxes(r), "");
+  EXPECT_EQ(RenderTable(r, false).find("sandboxes of failing trials"), std::string::npos);
 }
 
 TEST(TableTest, ShouldUseColorIsFalseOffTerminal) {
