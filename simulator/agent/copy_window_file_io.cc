@@ -4,6 +4,7 @@
 #include <chrono>
 #include <thread>
 
+#include "engine/bdb/bdb_environment.h"
 #include "engine/bdb/log_names.h"
 
 namespace bdb::sim {
@@ -55,7 +56,11 @@ CopyWindowFileIO::CopyWindowFileIO(FileIO* target, std::string home, bool hold_f
 }
 
 uint64_t CopyWindowFileIO::NewestLogSize() {
-  for (const std::string& dir : {JoinPath(home_, "log"), home_}) {
+  // The log directory DB_CONFIG names (set_lg_dir), else the usual places.
+  EnvironmentLayout layout;
+  std::vector<std::string> dirs = {JoinPath(home_, "log"), home_};
+  if (InspectEnvironment(target(), home_, &layout).ok()) dirs.insert(dirs.begin(), layout.log_dir);
+  for (const std::string& dir : dirs) {
     std::vector<std::string> names;
     if (!target()->ListDir(dir, &names).ok()) continue;
     uint32_t newest = 0;

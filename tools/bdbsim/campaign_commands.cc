@@ -49,6 +49,7 @@ Status Runner(bdb::sim::RunnerOptions* r) {
   r->workload_binary = bdb::JoinPath(SelfDir(), "bdbsim-workload");
   r->agent_binary = bdb::JoinPath(SelfDir(), "bdbsim");
   r->listing_shim = bdb::JoinPath(SelfDir(), "libbdbsim-listing-shim.so");
+  r->bdb_hooks_shim = bdb::JoinPath(SelfDir(), "libbdbsim-bdb-hooks.so");
   const char* root = std::getenv("BDBSIM_SANDBOX");
   // A user's path: a root that is a symbolic link (or under one) is followed.
   BDB_RETURN_IF_ERROR(ResolveUserPath(root && *root ? root : DefaultSandboxRoot(), &r->sandbox_root));
