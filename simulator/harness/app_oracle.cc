@@ -1,11 +1,11 @@
 #include "simulator/harness/app_oracle.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "base/file_io.h"
 #include "engine/bdb/bdb_environment.h"
@@ -38,7 +38,8 @@ std::string ShownDumpLine(const std::string& line) {
 // Up to three lines of `lines` from `from`, shown: "'a' | 'b' | 'c'"; "(end)" if none.
 std::string DumpLinesFrom(const std::vector<std::string>& lines, size_t from) {
   std::string out;
-  for (size_t i = from; i < lines.size() && i < from + 3; ++i) out += (out.empty() ? "" : " | ") + ShownDumpLine(lines[i]);
+  for (size_t i = from; i < lines.size() && i < from + 3; ++i)
+    out += (out.empty() ? "" : " | ") + ShownDumpLine(lines[i]);
   return out.empty() ? "(end of dump)" : out;
 }
 
@@ -89,7 +90,8 @@ std::string AppOracle::FirstDifference(const std::string& restored, const std::s
   const std::vector<std::string> a = SplitDumpLines(restored), b = SplitDumpLines(replayed);
   size_t i = 0;
   while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
-  return fmt::format("first difference at line {}: restored {}; replayed {}", i + 1, DumpLinesFrom(a, i), DumpLinesFrom(b, i));
+  return fmt::format("first difference at line {}: restored {}; replayed {}", i + 1, DumpLinesFrom(a, i),
+                     DumpLinesFrom(b, i));
 }
 
 bool AppOracle::RunCommand(const std::vector<std::string>& argv, const std::string& what, Outcome failed,
@@ -165,16 +167,18 @@ AppVerdict AppOracle::Check(const std::string& home, uint64_t acked_before, uint
   if (v.count < acked_before) {
     v.outcome = Outcome::kLoss;
     v.missing = acked_before - v.count;
-    v.detail = fmt::format("the state holds {} operations, but {} were acknowledged before it was taken "
-                           "(operations {} to {} are missing)",
-                           v.count, acked_before, v.count + 1, acked_before);
+    v.detail = fmt::format(
+        "the state holds {} operations, but {} were acknowledged before it was taken "
+        "(operations {} to {} are missing)",
+        v.count, acked_before, v.count + 1, acked_before);
     return v;
   }
   if (v.count > acked_ever + kUnackedMargin) {
     v.outcome = Outcome::kLoss;
-    v.detail = fmt::format("the state holds {} operations, but only {} were ever acknowledged (at most {} more can "
-                           "have committed unacknowledged)",
-                           v.count, acked_ever, kUnackedMargin);
+    v.detail = fmt::format(
+        "the state holds {} operations, but only {} were ever acknowledged (at most {} more can "
+        "have committed unacknowledged)",
+        v.count, acked_ever, kUnackedMargin);
     return v;
   }
   std::string restored, replayed;
@@ -189,9 +193,10 @@ AppVerdict AppOracle::Check(const std::string& home, uint64_t acked_before, uint
     v.detail = fmt::format("the state's dump differs from the replay of its {} operations: {}", v.count, diff);
     return v;
   }
-  v.detail = fmt::format("ok: {} operations ({} acknowledged before), {} databases verified, dump of {} lines "
-                         "equals the replay's",
-                         v.count, acked_before, databases.size(), v.dump_lines);
+  v.detail = fmt::format(
+      "ok: {} operations ({} acknowledged before), {} databases verified, dump of {} lines "
+      "equals the replay's",
+      v.count, acked_before, databases.size(), v.dump_lines);
   return v;
 }
 

@@ -3,11 +3,10 @@
 // when the trial needs them, and judging a recovered state by the exact
 // prefix oracle (app_oracle.h). Everything else a trial does is the same for
 // both workloads.
-#include "simulator/harness/trial.h"
-
 #include <fmt/ranges.h>
 
 #include "engine/bdb/bdb_environment.h"
+#include "simulator/harness/trial.h"
 
 namespace bdb::sim::internal {
 
@@ -27,8 +26,7 @@ Status Trial::HookEnvironment(std::vector<std::string>* env) const {
     preload += std::string(":") + existing;
   *env = {"LD_PRELOAD=" + preload, "BDBSIM_HOOKS_HOME=" + home_};
   if (!config_.journal_path.empty()) env->push_back("BDBSIM_HOOKS_JOURNAL=" + config_.journal_path);
-  if (config_.crash_at_write > 0)
-    env->push_back(fmt::format("BDBSIM_HOOKS_CRASH_AT_WRITE={}", config_.crash_at_write));
+  if (config_.crash_at_write > 0) env->push_back(fmt::format("BDBSIM_HOOKS_CRASH_AT_WRITE={}", config_.crash_at_write));
   if (crash_step) env->push_back("BDBSIM_HOOKS_CRASH_ARM=" + config_.crash_arm_file);
   if (config_.io_error_nth > 0) {
     env->push_back(fmt::format("BDBSIM_HOOKS_IO_ERROR={}:{}:{}:{}", WorkloadIoOpName(config_.io_error_op),
@@ -74,8 +72,8 @@ std::string Trial::LiveLogDir() const {
   return JoinPath(home_, "log");
 }
 
-OracleReport Trial::JudgeApplication(const DetectionScope& scope, const std::string& what,
-                                     const std::string& recovered, uint64_t cutoff) {
+OracleReport Trial::JudgeApplication(const DetectionScope& scope, const std::string& what, const std::string& recovered,
+                                     uint64_t cutoff) {
   const uint64_t before = AcksUpTo(cutoff);
   const AppVerdict v = app_oracle_->Check(recovered, before, workload_->ledger().AckedCount());
   OracleReport report;
