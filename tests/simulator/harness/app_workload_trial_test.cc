@@ -51,6 +51,30 @@ TEST(AppWorkloadTrial, CpOfTheLiveCOrdersHomeIsCaught) {
   EXPECT_TRUE(caught) << OutcomeName(r.outcome) << ": " << r.detail;
 }
 
+// faults.workload_io_error through the preloaded hooks: the application's
+// n-th fsync under BDB fails; it stops (or BDB absorbs it), and recovery keeps
+// every acknowledged operation.
+TEST(AppWorkloadTrial, AnFsyncErrorUnderTheApplicationsBdbStopsItAndRecoveryKeepsEveryAck) {
+  const Scenario sc = LoadInlineScenario(R"(name = "orders-fsync-error"
+description = "an fsync under the C application's BDB fails"
+expect = "pass"
+[workload]
+command = ["{bin}/example-orders", "run", "--home", "{home}", "--ack", "{ack}"]
+replay = ["{bin}/example-orders", "replay", "--dest", "{dest}", "--n", "{n}"]
+dump = ["{bin}/example-orders", "dump", "--home", "{home}"]
+count = ["{bin}/example-orders", "count", "--home", "{home}"]
+[faults]
+workload_io_error = { points = ["fsync"], errno = "EIO", at = [20, 40] }
+[[steps]]
+action = "wait_txns"
+txns = 500
+[[steps]]
+action = "recover_check"
+)");
+  const TrialResult r = RunTrial(sc, 16, 0, TestRunnerOptions());
+  ExpectPassExercised(r);
+}
+
 // An "application" that acknowledges but never touches Berkeley DB: a power
 // cut has nothing of it to act on, and the trial says why instead of passing.
 TEST(AppWorkloadTrial, PowerLossOfAnApplicationTheHooksNeverSawIsAHarnessError) {
