@@ -9,7 +9,10 @@ install(TARGETS bdbackup-systemd-generator RUNTIME DESTINATION /lib/systemd/syst
 install(DIRECTORY ${CMAKE_BINARY_DIR}/man/ DESTINATION share/man/man1 FILES_MATCHING PATTERN "*.1.gz")
 install(FILES ${CMAKE_BINARY_DIR}/completion/bdbackup ${CMAKE_BINARY_DIR}/completion/bdbsim
         DESTINATION share/bash-completion/completions)
-install(DIRECTORY ${CMAKE_SOURCE_DIR}/scenarios/ DESTINATION share/bdbackup/scenarios)
+# The libraries bdbsim preloads into the programs it runs (it looks for them in ../lib/bdbackup).
+install(TARGETS bdbsim-listing-shim bdbsim-bdb-hooks LIBRARY DESTINATION lib/bdbackup)
+# scenarios/apps/ runs the example applications of the source tree (examples/), which the package does not hold.
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/scenarios/ DESTINATION share/bdbackup/scenarios PATTERN apps EXCLUDE)
 file(GLOB SYSTEMD_UNITS ${CMAKE_SOURCE_DIR}/packaging/systemd/*)
 install(FILES ${SYSTEMD_UNITS} DESTINATION /lib/systemd/system)
 install(FILES ${CMAKE_SOURCE_DIR}/packaging/example.toml DESTINATION /etc/bdbackup)

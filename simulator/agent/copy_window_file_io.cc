@@ -4,6 +4,7 @@
 #include <chrono>
 #include <thread>
 
+#include "engine/bdb/bdb_environment.h"
 #include "engine/bdb/log_names.h"
 
 namespace bdb::sim {
@@ -52,10 +53,16 @@ CopyWindow CopyWindowFileIO::Window::Get() const { return CopyWindow{from_.load(
 CopyWindowFileIO::CopyWindowFileIO(FileIO* target, std::string home, bool hold_for_commit)
     : FileIOWrapper(target), home_(std::move(home)), hold_for_commit_(hold_for_commit) {
   while (home_.size() > 1 && home_.back() == '/') home_.pop_back();
+  // The log directory DB_CONFIG names (set_lg_dir), read once and beside the
+  // stack: a read through target() would count toward the step's planned faults.
+  EnvironmentLayout layout;
+  if (hold_for_commit_ && InspectEnvironment(DefaultFileIO(), home_, &layout).ok()) log_dir_ = layout.log_dir;
 }
 
 uint64_t CopyWindowFileIO::NewestLogSize() {
-  for (const std::string& dir : {JoinPath(home_, "log"), home_}) {
+  std::vector<std::string> dirs = {JoinPath(home_, "log"), home_};
+  if (!log_dir_.empty()) dirs.insert(dirs.begin(), log_dir_);
+  for (const std::string& dir : dirs) {
     std::vector<std::string> names;
     if (!target()->ListDir(dir, &names).ok()) continue;
     uint32_t newest = 0;

@@ -58,6 +58,7 @@ class CopyWindowFileIO : public FileIOWrapper {
   uint64_t NewestLogSize();
 
   std::string home_;
+  std::string log_dir_;  // DB_CONFIG's set_lg_dir, when the copy is held for a commit
   const bool hold_for_commit_;
   Window database_, logs_;
 };

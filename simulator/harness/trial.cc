@@ -41,6 +41,8 @@ TrialResult Trial::Run() {
       Narrate("step " + std::to_string(i + 1) + ": " + ToString(step.action));
       s = RunStep(step);
       SetLoad(false);
+      if (s.ok() && workload_ && !workload_->ledger().error().ok())
+        s = Status::CheckFailed("the workload's acknowledgements: " + workload_->ledger().error().message());
       if (!s.ok()) {
         StepFailed(ToString(step.action), s);
         break;
@@ -291,7 +293,8 @@ Status Trial::Setup() {
   bool power_steps = false;
   for (const Step& st : sc_.steps) power_steps |= st.action == Step::Action::kPowerLoss || st.power_cut.has_value();
   if (sc_.faults.power_loss || power_steps) config_.journal_path = sandbox_.Sub("power.journal");
-  config_.load_file = sandbox_.Sub("load");
+  // An application's load is its own: it commits at its own pace until stopped.
+  config_.load_file = sc_.workload.application ? "" : sandbox_.Sub("load");
   config_.load_pace_us = kLoadPaceUs;
   config_.load_max_ms = static_cast<uint64_t>(w.load_seconds) * 1000;
   config_.crash_arm_file = sandbox_.Sub("crash.arm");
@@ -307,6 +310,7 @@ Status Trial::Setup() {
                                   config_.io_error_nth, strerrorname_np(config_.io_error_errno),
                                   config_.io_error_short_write ? " after a short write" : ""));
   }
+  if (sc_.workload.application) return StartApplication();
   const std::string config_path = sandbox_.Sub("workload.json");
   BDB_RETURN_IF_ERROR(SaveWorkloadConfig(config_, config_path));
   BDB_RETURN_IF_ERROR(

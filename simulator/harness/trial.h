@@ -38,6 +38,8 @@
 #include "engine/upkeep/expire.h"
 #include "simulator/agent/backup_agent.h"
 #include "simulator/agent/plan_codec.h"
+#include "simulator/harness/app_oracle.h"
+#include "simulator/harness/argv_template.h"
 #include "simulator/faults/journaled_file_io.h"
 #include "simulator/faults/power_cut.h"
 #include "simulator/harness/child_process.h"
@@ -151,6 +153,16 @@ class Trial {
   // it ran), anything else the harness's own failure.
   void StepFailed(const std::string& what, const Status& s);
   Status Setup();
+  // workload.command: starts the application (the BDB hooks preloaded when
+  // the trial journals, crashes or fails its writes) and waits for its first ack.
+  Status StartApplication();
+  // The environment that preloads the BDB hooks into the application, or
+  // none when the trial needs no hook.
+  Status HookEnvironment(std::vector<std::string>* env) const;
+  // Acknowledgements the ledger had received by `cutoff` (a ledger seq).
+  uint64_t AcksUpTo(uint64_t cutoff) const;
+  // The live environment's log directory (its DB_CONFIG's set_lg_dir).
+  std::string LiveLogDir() const;
   // A workload I/O error that fired without stopping the workload (BDB can
   // absorb a failed page write in an eviction and use another buffer) is on
   // the timeline too.
@@ -241,6 +253,10 @@ class Trial {
   // exactly the environment verify's trial restore makes: verify keeps it
   // (with every check restore makes before recovery) and the oracle reads
   // it; the others restore again as asked.
+  // The same for an application (workload.command): the exact prefix oracle
+  // (app_oracle.h), its verdict recorded as the built-in oracle's would be.
+  OracleReport JudgeApplication(const DetectionScope& scope, const std::string& what, const std::string& recovered,
+                                uint64_t cutoff);
   Status RestoreCheck(const Step& step);
   // until_txn's point lies before the chosen backup's full backup began (on a
   // loaded machine the agent can start after the workload committed past the
@@ -279,6 +295,7 @@ class Trial {
   RepositoryKey repository_key_;
   std::unique_ptr<ScopedThreadRepositoryKey> repository_key_scope_;
   std::unique_ptr<WorkloadProcess> workload_;
+  std::unique_ptr<AppOracle> app_oracle_;  // workload.command only
   std::vector<BackupAttempt> attempts_;
   const TrialPlan plan_;
   std::vector<FaultTouch> touched_;

@@ -260,14 +260,8 @@ Status Trial::CommandBackup(int ordinal, BackupAttempt* attempt, int64_t* window
   const std::string dest = sandbox_.Sub("command-backup-" + std::to_string(ordinal));
   const std::string shim_log = sandbox_.Sub(fmt::format("listing-shim-{}.log", ordinal));
   BDB_RETURN_IF_ERROR(DefaultFileIO()->MakeDir(dest, 0700));
-  std::vector<std::string> argv;
-  for (std::string arg : sc_.backup.command) {
-    for (const auto& [key, value] : {std::pair<std::string, std::string>{"{home}", home_}, {"{dest}", dest}}) {
-      for (size_t at = arg.find(key); at != std::string::npos; at = arg.find(key, at + value.size()))
-        arg.replace(at, key.size(), value);
-    }
-    argv.push_back(arg);
-  }
+  const std::vector<std::string> argv = ExpandArgv(
+      sc_.backup.command, {{"{home}", home_}, {"{dest}", dest}, {"{bin}", DirectoryOf(options_.agent_binary)}});
   ChildResult child;
   const int64_t started_unix_ms = NowUnixMs();
   BDB_RETURN_IF_ERROR(RunChild(argv, kCommandTimeoutMs, &child, ShimEnvironment(shim_log)));
@@ -581,7 +575,7 @@ Status Trial::CheckArchivedLogs() {
     readable.insert(log.number);
   }
   std::vector<std::string> live;
-  DefaultFileIO()->ListDir(JoinPath(home_, "log"), &live);
+  DefaultFileIO()->ListDir(LiveLogDir(), &live);
   uint32_t first_live = 0;
   for (const auto& n : live) {
     uint32_t number = 0;
@@ -601,7 +595,7 @@ Status Trial::CheckArchivedLogs() {
 // Every log number from the first ever written to the newest is in the environment or the archive.
 Status Trial::CheckNoLogLost() {
   std::vector<std::string> live, archived;
-  DefaultFileIO()->ListDir(JoinPath(home_, "log"), &live);
+  DefaultFileIO()->ListDir(LiveLogDir(), &live);
   DefaultFileIO()->ListDir(JoinPath(repo_, "archive"), &archived);
   std::set<uint32_t> numbers;
   for (const auto* names : {&live, &archived}) {

@@ -24,6 +24,7 @@ uint64_t UncoveredPagesNamedIn(const std::string& message) {
 OracleReport Trial::Judge(const DetectionScope& scope, const std::string& what, const std::string& recovered,
                           uint64_t cutoff, bool allow_lost_suffix, int64_t absent_from_unix_ms,
                           const std::vector<std::string>& already_verified) {
+  if (app_oracle_) return JudgeApplication(scope, what, recovered, cutoff);
   // In its own process (BDB may crash reading a damaged environment), unless
   // the runner has no bdbsim binary to run it with (in-process tests).
   OracleRequest request{recovered, workload_->ledger().Snapshot(), cutoff, config_, allow_lost_suffix,
@@ -275,7 +276,8 @@ bool Trial::CommandBackupCoversItsPages(const DetectionScope& scope,
     const std::string path = JoinPath(target, rel);
     if (ParseLogFileName(BaseName(rel), &number)) {
       logs.push_back(path);
-    } else if (rel.find('/') == std::string::npos) {
+    } else {
+      // At the top, or in a data directory (set_data_dir): any file with a meta page.
       DatabaseFileInfo info;
       if (ReadDatabaseFileInfo(DefaultFileIO(), path, &info).ok()) databases.push_back(path);
     }

@@ -18,11 +18,17 @@ namespace bdb::sim {
 
 struct RunnerOptions {
   std::string workload_binary;  // bdbsim-workload
+  // The directory of agent_binary also replaces "{bin}" in an application's
+  // commands (where this build puts the example applications).
   std::string agent_binary;     // bdbsim (runs `bdbsim __agent REQUEST`)
   std::string sandbox_root;     // trials get <root>/<scenario>-<index>-<seed>/
   // libbdbsim-listing-shim.so, preloaded into external backup programs ("" = none:
   // their listings are the file system's and their copy window is their whole run).
   std::string listing_shim;
+  // libbdbsim-bdb-hooks.so, preloaded into an application run as the
+  // workload (workload.command) when the trial journals, crashes or fails
+  // its writes ("" = none: such a trial is a harness error).
+  std::string bdb_hooks_shim;
   bool keep_sandboxes = false;  // keep passing trials' sandboxes too
   // Step-by-step narration (replay); null = silent.
   std::function<void(const std::string&)> narrate;

@@ -59,11 +59,9 @@ Status Trial::WaitDone() {
 Status Trial::Crash(const Step& step) {
   if (step.target != CrashTarget::kWorkload) return Status::OK();
   const uint64_t writes = plan_.crash_after_writes.at(step_);
-  BDB_RETURN_IF_ERROR(
-      WriteFileAtomically(DefaultFileIO(), config_.crash_arm_file, std::to_string(writes) + "\n", 0600));
   armed_crash_step_ = step_;
   SetLoad(true);
-  BDB_RETURN_IF_ERROR(workload_->Signal(SIGUSR1));
+  BDB_RETURN_IF_ERROR(workload_->ArmCrash(config_.crash_arm_file, writes));
   Narrate("armed: workload SIGKILL at its write #" + std::to_string(writes) + " from now");
   workload_->ledger().WaitUntil(kArmedCrashTimeout, [] { return false; });
   if (workload_->ledger().closed()) return WorkloadEnded(Status::OK());
@@ -105,6 +103,16 @@ Status Trial::PowerCut(int step, PowerLossMode mode, std::string* described) {
   auto it = plan_.power_cut_seed.find(step);
   if (it == plan_.power_cut_seed.end())
     return Status::InvalidArgument(fmt::format("no power cut planned at step {}", step));
+  if (app_oracle_) {
+    // An application's BDB writes reach the journal only through the preloaded hooks.
+    JournalStats stats;
+    BDB_RETURN_IF_ERROR(ReadJournalStats(config_.journal_path, &stats));
+    if (std::none_of(stats.files.begin(), stats.files.end(), [](const std::string& f) { return f[0] != '/'; }))
+      return Status::CheckFailed(
+          "the power-loss journal holds no write of the application's environment: its Berkeley DB calls did not "
+          "pass through the preloaded hooks (a statically linked libdb, or a program that sets db_env_set_func_* "
+          "itself), so a power cut cannot be simulated for it");
+  }
   PowerLossResult cut;
   BDB_RETURN_IF_ERROR(ApplyPowerLoss(config_.journal_path, home_, it->second, mode, sc_.bdb_names, &cut));
   power_cut_ = true;
@@ -125,7 +133,11 @@ Status Trial::PowerCut(int step, PowerLossMode mode, std::string* described) {
                      {}};
     uint32_t log_number = 0;
     if (lost.torn && lost.bytes > 0 && !ParseLogFileName(BaseName(lost.file), &log_number)) {
-      const uint64_t page_bytes = sc_.workload.page_size;
+      // The file's own page size (an application's need not be workload.page_size).
+      uint64_t page_bytes = sc_.workload.page_size;
+      DatabaseFileInfo info;
+      const std::string path = lost.file[0] == '/' ? lost.file : JoinPath(home_, lost.file);
+      if (ReadDatabaseFileInfo(DefaultFileIO(), path, &info).ok() && info.page_size > 0) page_bytes = info.page_size;
       for (uint64_t page = lost.offset / page_bytes; page <= (lost.offset + lost.bytes - 1) / page_bytes; ++page)
         touch.pages.push_back(page);
     }

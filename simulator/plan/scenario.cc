@@ -93,6 +93,8 @@ const Choices<Step::Action> kActions = {{"wait_txns", Step::Action::kWaitTxns},
 
 bool IsPowerOfTwo(int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
 
+void ReadApplication(KeyReader& r, const toml::table& t, WorkloadSpec* w);
+
 void ReadWorkload(KeyReader& r, const toml::table& top, WorkloadSpec* w) {
   const toml::table* t = r.Table(top, "", "workload");
   if (t == nullptr) return;
@@ -100,7 +102,8 @@ void ReadWorkload(KeyReader& r, const toml::table& top, WorkloadSpec* w) {
   r.CheckKnown(*t, p,
                {"txns", "threads", "value_bytes", "keys_per_txn", "abort_percent", "page_size", "checksums",
                 "cache_bytes", "checkpoint_every_txns", "log_file_bytes", "durability", "bulk", "log_auto_remove",
-                "data_dir", "encrypt", "load_seconds", "queue"});
+                "data_dir", "encrypt", "load_seconds", "queue", "command", "replay", "dump", "count"});
+  ReadApplication(r, *t, w);
   int64_t v = 0;
   r.Int(*t, p, "txns", 1, kMaxTxns, &w->txns);
   if (r.Int(*t, p, "threads", 1, 64, &v)) w->threads = static_cast<int>(v);
@@ -142,15 +145,17 @@ void ReadWorkload(KeyReader& r, const toml::table& top, WorkloadSpec* w) {
 }
 
 // Resolves a relative program path containing '/' against the scenario's
-// directory; checks such a program is executable.
-void ResolveProgram(KeyReader& r, const toml::node& node, std::string* program) {
+// directory; checks such a program is executable. A path under "{bin}/" (the
+// directory of bdbsim's own binaries) is resolved when a trial runs.
+void ResolveProgram(KeyReader& r, const toml::node& node, const std::string& key, std::string* program) {
   if (program->find('/') == std::string::npos) return;  // looked up in PATH at run time
+  if (program->rfind("{bin}/", 0) == 0) return;
   std::filesystem::path resolved(*program);
   if (resolved.is_relative()) {
     resolved = std::filesystem::path(r.path()).parent_path() / resolved;
   }
   if (access(resolved.c_str(), X_OK) != 0) {
-    r.Fail(node.source(), "backup.command",
+    r.Fail(node.source(), key,
            fmt::format("names program '{}' which is not executable: {}", resolved.string(),
                        std::strerror(errno)));
     return;
@@ -158,26 +163,52 @@ void ResolveProgram(KeyReader& r, const toml::node& node, std::string* program) 
   *program = resolved.string();
 }
 
-void ReadCommand(KeyReader& r, const toml::node& node, std::vector<std::string>* command) {
+// An argv: a non-empty array of strings holding every placeholder in
+// `needs`; its program resolved as ResolveProgram says.
+void ReadArgv(KeyReader& r, const toml::node& node, const std::string& key, const std::vector<std::string>& needs,
+              std::vector<std::string>* argv) {
   auto array = node.as_array();
   bool good = array != nullptr && !array->empty() && array->is_homogeneous(toml::node_type::string);
   if (!good) {
-    r.Fail(node.source(), "backup.command", "must be a non-empty array of strings, got " + Shown(node));
+    r.Fail(node.source(), key, "must be a non-empty array of strings, got " + Shown(node));
     return;
   }
-  command->clear();
-  bool has_home = false;
-  bool has_dest = false;
-  for (const auto& element : *array) {
-    command->push_back(element.as_string()->get());
-    has_home |= command->back().find("{home}") != std::string::npos;
-    has_dest |= command->back().find("{dest}") != std::string::npos;
-  }
-  if (!has_home || !has_dest) {
-    r.Fail(node.source(), "backup.command", "must contain both \"{home}\" and \"{dest}\", got " + Shown(node));
+  argv->clear();
+  for (const auto& element : *array) argv->push_back(element.as_string()->get());
+  for (const std::string& placeholder : needs) {
+    const bool found = std::any_of(argv->begin(), argv->end(), [&](const std::string& arg) {
+      return arg.find(placeholder) != std::string::npos;
+    });
+    if (found) continue;
+    std::string wanted = "\"" + needs[0] + "\"";
+    if (needs.size() == 2) wanted = "both " + wanted + " and \"" + needs[1] + "\"";
+    r.Fail(node.source(), key, "must contain " + wanted + ", got " + Shown(node));
     return;
   }
-  ResolveProgram(r, node, &command->front());
+  ResolveProgram(r, node, key, &argv->front());
+}
+
+// workload.command and its oracle's replay, dump and count (each required
+// with the command; the keys without it are refused by a rule).
+void ReadApplication(KeyReader& r, const toml::table& t, WorkloadSpec* w) {
+  const toml::node* command = t.get("command");
+  if (command == nullptr) return;
+  ApplicationSpec app;
+  ReadArgv(r, *command, "workload.command", {"{home}", "{ack}"}, &app.command);
+  const std::vector<std::pair<const char*, std::vector<std::string>>> oracle = {
+      {"replay", {"{dest}", "{n}"}}, {"dump", {"{home}"}}, {"count", {"{home}"}}};
+  for (const auto& [key, needs] : oracle) {
+    const toml::node* node = t.get(key);
+    if (node == nullptr) {
+      r.Fail(command->source(), std::string("workload.") + key, "is required with workload.command");
+      continue;
+    }
+    std::vector<std::string>* argv = std::string_view(key) == "replay" ? &app.replay
+                                      : std::string_view(key) == "dump" ? &app.dump
+                                                                        : &app.count;
+    ReadArgv(r, *node, std::string("workload.") + key, needs, argv);
+  }
+  w->application = app;
 }
 
 void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
@@ -210,7 +241,8 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
   // Whether `command` may be there at all is a rule (scenario_rules.cc); it
   // is read only for the method that runs it.
   const toml::node* command = t->get("command");
-  if (b->method == BackupMethod::kCommand && command != nullptr) ReadCommand(r, *command, &b->command);
+  if (b->method == BackupMethod::kCommand && command != nullptr)
+    ReadArgv(r, *command, "backup.command", {"{home}", "{dest}"}, &b->command);
 }
 
 // Reads `points` (required) at prefix p: a non-empty array of distinct names
@@ -551,15 +583,19 @@ Status LoadScenarios(const std::vector<std::string>& paths, std::vector<Scenario
   for (const std::string& path : paths) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) {
+      // Every *.toml below the directory, in its subdirectories too: a
+      // directory's own files (by name) before its subdirectories' files.
       std::vector<std::string> found;
-      for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
-        if (entry.is_regular_file() && entry.path().extension() == ".toml") {
-          found.push_back(entry.path().string());
-        }
+      for (auto it = std::filesystem::recursive_directory_iterator(path, ec);
+           !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->is_regular_file() && it->path().extension() == ".toml") found.push_back(it->path().string());
       }
       if (ec) return Status::IOError(fmt::format("unable to list directory '{}': {}", path, ec.message()));
       if (found.empty()) return Status::InvalidArgument(fmt::format("no scenario files (*.toml) in directory '{}'", path));
-      std::sort(found.begin(), found.end());
+      std::sort(found.begin(), found.end(), [](const std::string& a, const std::string& b) {
+        const std::filesystem::path pa(a), pb(b);
+        return std::make_pair(pa.parent_path(), pa.filename()) < std::make_pair(pb.parent_path(), pb.filename());
+      });
       files.insert(files.end(), found.begin(), found.end());
     } else {
       files.push_back(path);

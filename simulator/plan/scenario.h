@@ -46,7 +46,22 @@ const char* ToString(TornOrder v);
 const char* ToString(IoPoint v);
 const char* ToString(DurabilityShortcut v);
 
+// workload.command and its oracle: an application runs as the workload and
+// is judged by the exact prefix oracle (simulator/harness/app_oracle.h).
+// Each is an argv with placeholders left as is ("{home}", "{ack}", "{dest}",
+// "{n}", "{bin}"); a relative program path containing '/' is resolved
+// against the scenario file's directory by the loader.
+struct ApplicationSpec {
+  std::vector<std::string> command;  // runs the application: "{home}", "{ack}"
+  std::vector<std::string> replay;   // builds the state after the first "{n}" operations in "{dest}"
+  std::vector<std::string> dump;     // prints a canonical dump of "{home}"
+  std::vector<std::string> count;    // prints how many operations "{home}" holds
+};
+
 struct WorkloadSpec {
+  // Set: the workload is this application, not the built-in one, and none
+  // of the built-in workload's keys below but txns applies.
+  std::optional<ApplicationSpec> application;
   int64_t txns = 1000;                 // acknowledged-commit target per trial
   int threads = 2;
   Range value_bytes{16, 4096};
@@ -221,8 +236,8 @@ Status LoadScenarioFile(const std::string& path, Scenario* out);
 // resolve against its directory.
 Status LoadScenarioString(const std::string& toml, const std::string& path_for_messages,
                           Scenario* out);
-// Expands files and directories (every *.toml directly inside, sorted by name)
-// and loads each; scenario names must be unique. Stops at the first error.
+// Expands files and directories (every *.toml inside, in subdirectories too:
+// a directory's own files by name, then each subdirectory's) and loads each; scenario names must be unique. Stops at the first error.
 Status LoadScenarios(const std::vector<std::string>& paths, std::vector<Scenario>* out);
 
 }  // namespace bdb::sim

@@ -34,6 +34,7 @@ class RuleCheck {
   void Run() {
     Settings();
     ExternalProgram();
+    ApplicationWorkload();
     BoundsFromOtherKeys();
     if (s_.implicit_steps && s_.backup.mode == BackupMode::kIncremental) {
       return Fail("backup.mode", "\"incremental\" needs a full backup before it; write a [[steps]] schedule");
@@ -127,6 +128,45 @@ class RuleCheck {
     if (s_.faults.crash && s_.faults.crash->target != CrashTarget::kWorkload) {
       r_.FailAt(LineOf(top_, "faults.crash"), "faults.crash.target",
                 "must be \"workload\" with backup.method = \"command\"");
+    }
+  }
+
+  // What workload.command allows: the application configures its own
+  // environment, runs until stopped, and is judged by the prefix oracle.
+  void ApplicationWorkload() {
+    if (!s_.workload.application) {
+      for (std::string_view key : {"replay", "dump", "count"}) {
+        const std::string full = "workload." + std::string(key);
+        if (Has(top_, full)) Fail(full, "is only allowed with workload.command");
+      }
+      return;
+    }
+    for (std::string_view key : {"threads", "value_bytes", "keys_per_txn", "abort_percent", "page_size", "checksums",
+                                 "cache_bytes", "checkpoint_every_txns", "log_file_bytes", "durability", "bulk",
+                                 "log_auto_remove", "data_dir", "encrypt", "queue", "load_seconds"}) {
+      const std::string full = "workload." + std::string(key);
+      if (Has(top_, full))
+        Fail(full, "is a setting of the built-in workload; with workload.command the application configures its "
+                   "own environment");
+    }
+    if (s_.backup.mode == BackupMode::kCold && Has(top_, "backup.mode")) {
+      Fail("backup.mode", "\"cold\" needs a quiesced workload, and workload.command runs until it is stopped");
+    }
+    if (s_.faults.mmap_fault) {
+      Fail("faults.mmap_fault", "needs workload.page_size above 4096, which workload.command does not declare");
+    }
+    for (size_t i = 0; i < s_.steps.size(); ++i) {
+      const Step& step = s_.steps[i];
+      if (step.action == A::kQuiesce || step.action == A::kResume) {
+        FailStep(i, "action",
+                 fmt::format("\"{}\" is not allowed with workload.command (the application keeps its environment "
+                             "open until it is stopped)",
+                             ToString(step.action)));
+      } else if (step.until_txn) {
+        FailStepKey(i, "until_txn",
+                    "is not allowed with workload.command (the application reports acknowledgements, not when "
+                    "each commit began)");
+      }
     }
   }
 

@@ -3,14 +3,16 @@
 //  1. Directory order is part of the fault model. Every listing of a
 //     directory inside the live environment's home is served in the order
 //     the trial's plan drew (BDBSIM_SHIM_ORDER): "logs_first:<seed>" (log
-//     files and the log directory before anything else, the rest shuffled) or
+//     files and the log directory, "log" or the name DB_CONFIG's set_lg_dir
+//     gives, before anything else, the rest shuffled) or
 //     "shuffle:<seed>" (a seeded shuffle), whatever file system the sandbox is on.
 //  2. The copy window: every open and close of a file in the home that is not
 //     a log, a region file or DB_CONFIG (a database file) is noted with the
 //     time, so the harness counts the commits acknowledged while the program
 //     read database files.
 //  3. With BDBSIM_SHIM_HOLD=1, the first open of a database file waits
-//     (at most 2 s) until the live log grows, and 20 ms more, so a commit is
+//     (at most 2 s) until the live log grows (in DB_CONFIG's set_lg_dir,
+//     home/log or the home), and 20 ms more, so a commit is
 //     acknowledged while the program copies however fast it is.
 // Both are appended as lines to BDBSIM_SHIM_LOG (O_APPEND, one write(2) a
 // line, so processes of a script share it): "list <n> <dir>", "open <ms>
@@ -46,6 +48,7 @@ static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct Listing g_listings[kMaxDirs];
 static unsigned char g_database_fd[kMaxFds];  // 1: the fd is a database file of the home
 static char g_home[PATH_MAX];
+static char g_log_dir_name[NAME_MAX + 1];  // DB_CONFIG's set_lg_dir, when a plain name other than "log"
 static size_t g_home_len;
 static int g_logs_first;
 static uint64_t g_seed;
@@ -95,6 +98,27 @@ static void ResolveOnce(void) {
   real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
 }
 
+// The value of the home's DB_CONFIG "set_lg_dir DIR" line into dir; 0 if none.
+static int ReadLogDirLine(char* dir, size_t size) {
+  char path[PATH_MAX + 16], line[PATH_MAX + 32], value[PATH_MAX];
+  snprintf(path, sizeof path, "%s/DB_CONFIG", g_home);
+  FILE* f = fopen(path, "re");
+  int found = 0;
+  while (f != NULL && !found && fgets(line, sizeof line, f) != NULL) found = sscanf(line, " set_lg_dir %4095s", value) == 1;
+  if (f != NULL) fclose(f);
+  if (!found) return 0;
+  const int n = snprintf(dir, size, "%s", value);
+  return n > 0 && (size_t)n < size;
+}
+
+// The log directory DB_CONFIG names (relative to the home, or absolute) into out; 0 if none.
+static int ConfiguredLogDir(char* out, size_t size) {
+  char dir[PATH_MAX];
+  if (!ReadLogDirLine(dir, sizeof dir)) return 0;
+  const int n = dir[0] == '/' ? snprintf(out, size, "%s", dir) : snprintf(out, size, "%s/%s", g_home, dir);
+  return n > 0 && (size_t)n < size;
+}
+
 // Every wrapper calls this first: a library's constructor may open a file
 // before the shim's own constructor ran.
 static void Resolve(void) { pthread_once(&g_resolved, ResolveOnce); }
@@ -114,6 +138,10 @@ __attribute__((constructor)) static void ShimInit(void) {
   } else {
     return;
   }
+  // A log directory DB_CONFIG names by a plain name (set_lg_dir logs) ranks as "log" does.
+  char dir[PATH_MAX];
+  if (ReadLogDirLine(dir, sizeof dir) && strchr(dir, '/') == NULL && strlen(dir) < sizeof g_log_dir_name)
+    strcpy(g_log_dir_name, dir);
   const char* hold = getenv("BDBSIM_SHIM_HOLD");
   g_hold = hold != NULL && strcmp(hold, "1") == 0;
   g_log_fd = real_open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -126,7 +154,7 @@ static int InHome(const char* path) {
 }
 
 static int IsLogName(const char* name) {
-  if (strcmp(name, "log") == 0) return 1;
+  if (strcmp(name, "log") == 0 || (g_log_dir_name[0] != '\0' && strcmp(name, g_log_dir_name) == 0)) return 1;
   if (strncmp(name, "log.", 4) != 0 || strlen(name) != 14) return 0;
   for (const char* c = name + 4; *c; ++c)
     if (*c < '0' || *c > '9') return 0;
@@ -248,17 +276,19 @@ int closedir(DIR* dir) {
   return real_closedir(dir);
 }
 
-// (newest log number << 40) + its size, in the home or home/log; 0 if none.
+// (newest log number << 40) + its size, in the configured log directory,
+// home/log or the home; 0 if none.
 static uint64_t NewestLogSize(void) {
   char dir_path[PATH_MAX];
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    snprintf(dir_path, sizeof dir_path, attempt == 0 ? "%s/log" : "%s", g_home);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (attempt == 0 && !ConfiguredLogDir(dir_path, sizeof dir_path)) continue;
+    if (attempt > 0) snprintf(dir_path, sizeof dir_path, attempt == 1 ? "%s/log" : "%s", g_home);
     DIR* dir = opendir(dir_path);
     if (dir == NULL) continue;
     unsigned long newest = 0;
     struct dirent64* e;
     while ((e = real_readdir64(dir)) != NULL) {
-      if (IsLogName(e->d_name) && strcmp(e->d_name, "log") != 0) {
+      if (IsLogName(e->d_name) && strncmp(e->d_name, "log.", 4) == 0) {
         unsigned long n = strtoul(e->d_name + 4, NULL, 10);
         if (n > newest) newest = n;
       }

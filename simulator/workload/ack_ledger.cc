@@ -68,6 +68,32 @@ Status AckLedger::Consume(std::string_view line) {
   return Status::OK();
 }
 
+Status AckLedger::ConsumeApplicationAck(std::string_view line) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const uint64_t want = acked_ + 1;
+  uint64_t n = 0;
+  const char* const last = line.data() + line.size();
+  const bool prefixed = line.size() > 4 && line.substr(0, 4) == "ack ";
+  const auto [end, ec] = prefixed ? std::from_chars(line.data() + 4, last, n) : std::from_chars(last, last, n);
+  if (!prefixed || ec != std::errc() || end != last || n != want) {
+    Status s = Status::InvalidArgument(
+        fmt::format("bad application ack line '{}': expected 'ack {}'", line.substr(0, 80), want));
+    if (error_.ok()) error_ = s;
+    return s;
+  }
+  const uint64_t seq = ++seq_;
+  TxnRecord& r = txns_[n];
+  r.txn = n;
+  r.ack_seq = seq;
+  r.ack_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch()).count();
+  ++acked_;
+  ack_order_.push_back(n);
+  ready_ = true;
+  cv_.notify_all();
+  return Status::OK();
+}
+
 void AckLedger::Close() {
   std::lock_guard<std::mutex> lock(mu_);
   closed_ = true;

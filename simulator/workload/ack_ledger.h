@@ -7,7 +7,10 @@
 // when it arrived), "X <txn>" (aborted on purpose), "W <n>" (the workload has
 // written n database pages so far), "C" (checkpoint), "R" (ready),
 // "D" (target reached), "P" (every writer paused by the pause file, no txn
-// open), "U" (writers resumed). Thread-safe: one reader thread feeds it while test or
+// open), "U" (writers resumed). An application run as the workload
+// (workload.command) reports only acknowledgements, "ack <n>" with n = 1, 2,
+// 3, ... in order (ConsumeApplicationAck): its operations are numbered in
+// commit order, and the first ack makes the ledger ready. Thread-safe: one reader thread feeds it while test or
 // harness threads query and wait on it.
 #pragma once
 
@@ -42,6 +45,11 @@ class AckLedger {
   // "bad workload protocol line '<line>'" for anything else; the line still
   // consumes a sequence number so ordering stays honest.
   Status Consume(std::string_view line);
+  // Records one line of an application's ack file: "ack <n>", n the next
+  // number. InvalidArgument "bad application ack line '<line>': expected
+  // 'ack <n>'" for anything else (the line is not counted; error() keeps the
+  // first). The n-th ack is the ledger's txn n.
+  Status ConsumeApplicationAck(std::string_view line);
   // Marks the stream closed (the process exited or was killed); wakes waiters.
   void Close();
 

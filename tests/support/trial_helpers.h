@@ -25,6 +25,7 @@ inline RunnerOptions TestRunnerOptions() {
   o.workload_binary = BDBSIM_WORKLOAD_BIN;
   o.agent_binary = BDBSIM_BIN;
   o.listing_shim = BDBSIM_LISTING_SHIM;
+  o.bdb_hooks_shim = BDBSIM_BDB_HOOKS;
   o.sandbox_root = DefaultSandboxRoot();
   return o;
 }

@@ -43,12 +43,24 @@ std::string DefaultReportDir() {
   return buf;
 }
 
+// A library the harness preloads into programs it runs: beside this binary
+// (a build tree) or in ../lib/bdbackup (the Debian package); "" if neither
+// has it (the harness then runs without it, or refuses what needs it).
+std::string PreloadLibrary(const std::string& name) {
+  for (const std::string& dir : {SelfDir(), bdb::JoinPath(SelfDir(), "../lib/bdbackup")}) {
+    const std::string path = bdb::JoinPath(dir, name);
+    if (::access(path.c_str(), R_OK) == 0) return path;
+  }
+  return "";
+}
+
 // Where trials make their sandboxes: BDBSIM_SANDBOX, else the default. A
 // root that is not a directory is bad input, named once, before any trial.
 Status Runner(bdb::sim::RunnerOptions* r) {
   r->workload_binary = bdb::JoinPath(SelfDir(), "bdbsim-workload");
   r->agent_binary = bdb::JoinPath(SelfDir(), "bdbsim");
-  r->listing_shim = bdb::JoinPath(SelfDir(), "libbdbsim-listing-shim.so");
+  r->listing_shim = PreloadLibrary("libbdbsim-listing-shim.so");
+  r->bdb_hooks_shim = PreloadLibrary("libbdbsim-bdb-hooks.so");
   const char* root = std::getenv("BDBSIM_SANDBOX");
   // A user's path: a root that is a symbolic link (or under one) is followed.
   BDB_RETURN_IF_ERROR(ResolveUserPath(root && *root ? root : DefaultSandboxRoot(), &r->sandbox_root));

@@ -17,7 +17,7 @@ using cli::ValueType;
 const OptionDef kScenarios{.name = "scenarios",
                            .value = "SCENARIO_OR_DIR",
                            .type = ValueType::kPath,
-                           .help = "scenario files or directories",
+                           .help = "scenario files or directories (every *.toml inside, subdirectories too)",
                            .default_text = "scenarios/",
                            .repeatable = true};
 const OptionDef kTrials{.name = "--trials",

@@ -58,17 +58,20 @@ TEST(ScenarioTest, EveryShippedScenarioLoads) {
   std::vector<Scenario> all;
   Status s = LoadScenarios({std::string(BDBACKUP_SOURCE_DIR) + "/scenarios"}, &all);
   ASSERT_TRUE(s.ok()) << s.message();
-  ASSERT_EQ(all.size(), 49u);
-  int caught = 0;
+  ASSERT_EQ(all.size(), 59u);
+  int caught = 0, applications = 0;
   for (const Scenario& sc : all) {
     EXPECT_FALSE(sc.description.empty()) << sc.name;
     EXPECT_LE(sc.trials, 20) << sc.name;
     EXPECT_LE(sc.workload.txns, 4000) << sc.name;  // torn-read scenarios keep writing through a paced copy
     EXPECT_FALSE(sc.steps.empty()) << sc.name;
     if (sc.expect == Expect::kCaught) ++caught;
+    if (sc.workload.application) ++applications;
   }
-  EXPECT_EQ(caught, 9);
-  EXPECT_EQ(all.front().name, "archive-catastrophic-recovery");  // sorted by file name
+  EXPECT_EQ(caught, 11);
+  EXPECT_EQ(applications, 10);  // scenarios/apps/, found in the subdirectory
+  EXPECT_EQ(all.front().name, "archive-catastrophic-recovery");  // sorted by file name, the top level first
+  EXPECT_EQ(all.back().source_path, std::string(BDBACKUP_SOURCE_DIR) + "/scenarios/apps/orders-power-loss.toml");
 }
 
 // A negative control states the catch rate it claims, measured, rather than
@@ -137,6 +140,27 @@ TEST(ScenarioTest, ShippedNegativeCommandResolvesAgainstScenarioDir) {
   EXPECT_EQ(sc.backup.command[0], dir + "/tools/logs-first-copy.sh");
   EXPECT_EQ(sc.backup.command[1], "{home}");
   EXPECT_EQ(sc.backup.command[2], "{dest}");
+}
+
+// An application as the workload: its four commands, placeholders kept,
+// a relative program resolved against the scenario's directory, "{bin}/" kept.
+TEST(ScenarioTest, ApplicationWorkloadKeys) {
+  Scenario sc;
+  const std::string dir = std::string(BDBACKUP_SOURCE_DIR) + "/scenarios/apps";
+  ASSERT_TRUE(LoadScenarioFile(dir + "/accounts-hot.toml", &sc).ok());
+  ASSERT_TRUE(sc.workload.application.has_value());
+  const std::string program = dir + "/../../examples/accounts-py/accounts.py";
+  EXPECT_EQ(sc.workload.application->command,
+            (std::vector<std::string>{program, "run", "--home", "{home}", "--ack", "{ack}"}));
+  EXPECT_EQ(sc.workload.application->replay,
+            (std::vector<std::string>{program, "replay", "--dest", "{dest}", "--n", "{n}"}));
+  EXPECT_EQ(sc.workload.application->dump, (std::vector<std::string>{program, "dump", "--home", "{home}"}));
+  EXPECT_EQ(sc.workload.application->count, (std::vector<std::string>{program, "count", "--home", "{home}"}));
+  ASSERT_TRUE(LoadScenarioFile(dir + "/orders-cp-a.toml", &sc).ok());
+  EXPECT_EQ(sc.workload.application->command.front(), "{bin}/example-orders");
+  EXPECT_EQ(sc.backup.command, (std::vector<std::string>{"cp", "-a", "{home}/.", "{dest}"}));
+  ASSERT_TRUE(Load(kHead, &sc).ok());
+  EXPECT_FALSE(sc.workload.application.has_value());
 }
 
 TEST(ScenarioTest, DefaultsAndImplicitSchedule) {
@@ -350,6 +374,61 @@ TEST(ScenarioErrorTest, ApplicationSettingErrors) {
   EXPECT_EQ(Message(std::string(kHead) + "[workload]\nencrypt = true\n" + command),
             "scenarios/x.toml:5: key 'workload.encrypt' is only allowed with backup.method = \"engine\" (the "
             "program gets no password)");
+}
+
+// Every bad input of workload.command and its oracle: one line naming the
+// file, the line and the key.
+TEST(ScenarioErrorTest, ApplicationWorkloadErrors) {
+  const std::string app = "[workload]\ncommand = [\"app\", \"{home}\", \"{ack}\"]\n"
+                          "replay = [\"app\", \"{dest}\", \"{n}\"]\ndump = [\"app\", \"{home}\"]\n"
+                          "count = [\"app\", \"{home}\"]\n";
+  Scenario sc;
+  ASSERT_TRUE(Load(std::string(kHead) + app, &sc).ok());
+  EXPECT_EQ(Message(std::string(kHead) + "[workload]\ncommand = [\"app\", \"{home}\"]\n"),
+            "scenarios/x.toml:5: key 'workload.command' must contain both \"{home}\" and \"{ack}\", got [ 'app', "
+            "'{home}' ]");
+  EXPECT_EQ(Message(std::string(kHead) + "[workload]\ncommand = \"app {home} {ack}\"\n"),
+            "scenarios/x.toml:5: key 'workload.command' must be a non-empty array of strings, got \"app {home} {ack}\"");
+  EXPECT_EQ(Message(std::string(kHead) + "[workload]\ncommand = [\"app\", \"{home}\", \"{ack}\"]\n"
+                                         "dump = [\"app\", \"{home}\"]\ncount = [\"app\", \"{home}\"]\n"),
+            "scenarios/x.toml:5: key 'workload.replay' is required with workload.command");
+  EXPECT_EQ(Message(std::string(kHead) + "[workload]\ncommand = [\"app\", \"{home}\", \"{ack}\"]\n"
+                                         "replay = [\"app\", \"{dest}\"]\ndump = [\"app\", \"{home}\"]\n"
+                                         "count = [\"app\", \"{home}\"]\n"),
+            "scenarios/x.toml:6: key 'workload.replay' must contain both \"{dest}\" and \"{n}\", got [ 'app', "
+            "'{dest}' ]");
+  EXPECT_EQ(Message(std::string(kHead) + "[workload]\ncommand = [\"app\", \"{home}\", \"{ack}\"]\n"
+                                         "replay = [\"app\", \"{dest}\", \"{n}\"]\ndump = [\"app\"]\n"
+                                         "count = [\"app\", \"{home}\"]\n"),
+            "scenarios/x.toml:7: key 'workload.dump' must contain \"{home}\", got [ 'app' ]");
+  EXPECT_EQ(Message(std::string(kHead) + "[workload]\ncommand = [\"app\", \"{home}\", \"{ack}\"]\n"
+                                         "replay = [\"app\", \"{dest}\", \"{n}\"]\ndump = [\"app\", \"{home}\"]\n"
+                                         "count = [\"./nope\", \"{home}\"]\n"),
+            "scenarios/x.toml:8: key 'workload.count' names program 'scenarios/./nope' which is not executable: No "
+            "such file or directory");
+  EXPECT_EQ(Message(std::string(kHead) + "[workload]\ndump = [\"app\", \"{home}\"]\n"),
+            "scenarios/x.toml:5: key 'workload.dump' is only allowed with workload.command");
+  EXPECT_EQ(Message(std::string(kHead) + app + "threads = 4\n"),
+            "scenarios/x.toml:9: key 'workload.threads' is a setting of the built-in workload; with workload.command "
+            "the application configures its own environment");
+  EXPECT_EQ(Message(std::string(kHead) + app + "durability = \"nosync\"\n"),
+            "scenarios/x.toml:9: key 'workload.durability' is a setting of the built-in workload; with "
+            "workload.command the application configures its own environment");
+  EXPECT_EQ(Message(std::string(kHead) + app + "[backup]\nmode = \"cold\"\n"),
+            "scenarios/x.toml:10: key 'backup.mode' \"cold\" needs a quiesced workload, and workload.command runs "
+            "until it is stopped");
+  EXPECT_EQ(Message(std::string(kHead) + app + "[faults]\nmmap_fault = {}\n"),
+            "scenarios/x.toml:10: key 'faults.mmap_fault' needs workload.page_size above 4096, which "
+            "workload.command does not declare");
+  EXPECT_EQ(Message(std::string(kHead) + app + "[[steps]]\naction = \"wait_txns\"\ntxns = 10\n"
+                                               "[[steps]]\naction = \"quiesce\"\n"
+                                               "[[steps]]\naction = \"restore_check\"\n"),
+            "scenarios/x.toml:12: key 'steps[2].action' \"quiesce\" is not allowed with workload.command (the "
+            "application keeps its environment open until it is stopped)");
+  EXPECT_EQ(Message(std::string(kHead) + app + "[[steps]]\naction = \"backup\"\n[[steps]]\naction = \"wait_txns\"\n"
+                                               "txns = 10\n[[steps]]\naction = \"restore_check\"\nuntil_txn = 5\n"),
+            "scenarios/x.toml:16: key 'steps[3].until_txn' is not allowed with workload.command (the application "
+            "reports acknowledgements, not when each commit began)");
 }
 
 TEST(ScenarioTest, FaultDefaults) {
@@ -691,6 +770,17 @@ TEST(ScenarioFilesTest, LoadsDirectoriesSortedAndRefusesBadInput) {
   s = LoadScenarios({dir.path() + "/empty"}, &all);
   EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(s.message(), "no scenario files (*.toml) in directory '" + dir.path() + "/empty'");
+
+  // Subdirectories too: a directory's own files first, then each subdirectory's.
+  std::filesystem::create_directory(dir.path() + "/apps");
+  dir.Write("apps/a2.toml", "name = \"a2\"\ndescription = \"d\"\nexpect = \"pass\"\n");
+  std::filesystem::remove(dir.path() + "/c.toml");
+  ASSERT_TRUE(LoadScenarios({dir.path()}, &all).ok());
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].name, "a");
+  EXPECT_EQ(all[1].name, "b");
+  EXPECT_EQ(all[2].name, "a2");
+  EXPECT_EQ(all[2].source_path, dir.path() + "/apps/a2.toml");
 
   dir.Write("bad.toml", "name = \"x\"\ndescription = \"d\"\nexpect = \"maybe\"\n");
   s = LoadScenarioFile(dir.path() + "/bad.toml", &all[0]);
