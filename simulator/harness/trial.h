@@ -258,6 +258,10 @@ class Trial {
   OracleReport JudgeApplication(const DetectionScope& scope, const std::string& what, const std::string& recovered,
                                 uint64_t cutoff);
   Status RestoreCheck(const Step& step);
+  // A check to a point in time or with live logs restores again (RunRestore),
+  // then runs the oracle; for a point in time, whether it was exercised.
+  Status RestoreAgain(const Step& step, const BackupAttempt& attempt, const DetectionScope& scope,
+                      const std::string& target, double started);
   // until_txn's point lies before the chosen backup's full backup began (on a
   // loaded machine the agent can start after the workload committed past the
   // point): no restore of it can reach the point, so the point-in-time check

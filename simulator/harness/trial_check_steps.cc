@@ -117,12 +117,19 @@ Status Trial::RestoreCheck(const Step& step) {
           verified.databases_verified);
     return Status::OK();
   }
+  return RestoreAgain(step, *attempt, scope, target, started);
+}
+
+// The restore a check to a point in time or with live logs needs, apart
+// from verify's: then the oracle, and whether the point was exercised.
+Status Trial::RestoreAgain(const Step& step, const BackupAttempt& attempt, const DetectionScope& scope,
+                           const std::string& target, double started) {
   RestoreRequest request;
   request.repo = repo_;
   request.target = target;
-  request.backup = attempt->backup.id;
+  request.backup = attempt.backup.id;
   request.live_logs_home = step.live_logs ? home_ : "";
-  uint64_t cutoff = attempt->backup.cutoff;
+  uint64_t cutoff = attempt.backup.cutoff;
   int64_t absent_from_unix_ms = 0;
   if (step.until_txn) {
     const std::optional<TxnRecord> nth = workload_->ledger().NthAck(static_cast<uint64_t>(*step.until_txn));
@@ -132,7 +139,7 @@ Status Trial::RestoreCheck(const Step& step) {
     // a second after that is absent. time(2) reads a coarse clock that can
     // trail the precise one by a tick, hence the margin.
     const int64_t point_s = nth->ack_unix_ms / 1000 + 1;
-    if (PointBeforeTheBackup(*attempt, point_s * 1000, *step.until_txn)) return Status::OK();
+    if (PointBeforeTheBackup(attempt, point_s * 1000, *step.until_txn)) return Status::OK();
     request.until = FormatUtcTimestamp(point_s * 1000);
     cutoff = nth->ack_seq;
     absent_from_unix_ms = (point_s + 1) * 1000 + kCoarseClockMarginMs;
@@ -141,16 +148,17 @@ Status Trial::RestoreCheck(const Step& step) {
                         nth->txn, nth->ack_unix_ms));
   }
   RestoreOutcome restored;
-  s = RunRestore(ctx, request, &restored);
+  EngineContext ctx = DefaultEngineContext();
+  Status s = RunRestore(ctx, request, &restored);
   result_.recovery_ms = std::max(result_.recovery_ms, restored.recovery_ms);
   if (!s.ok()) {
     Detected(scope, "bdbackup restore: " + s.message());
     return Status::OK();
   }
-  Narrate("restored " + attempt->backup.id + " in " + std::to_string(static_cast<int>(MsSinceStart() - started)) +
+  Narrate("restored " + attempt.backup.id + " in " + std::to_string(static_cast<int>(MsSinceStart() - started)) +
           " ms");
   const OracleReport report =
-      Judge(scope, "restore of " + attempt->backup.id, target, cutoff, false, absent_from_unix_ms);
+      Judge(scope, "restore of " + attempt.backup.id, target, cutoff, false, absent_from_unix_ms);
   if (step.until_txn) {
     const std::string seen = fmt::format(
         "{} commits acknowledged by the point checked present, {} begun after it "
