@@ -274,6 +274,7 @@ Status Trial::Setup() {
   config_.bulk = w.bulk;
   config_.log_auto_remove = w.log_auto_remove;
   config_.queue = w.queue;
+  config_.close_nosync = w.close_nosync;
   config_.data_dir = w.data_dir;
   if (w.encrypt) {
     // A password per trial, so nothing can open the environment or its backups without it.

@@ -277,6 +277,8 @@ class Trial {
   bool CommandBackupCoversItsPages(const DetectionScope& scope, const std::string& target);
   Status CopyTree(const std::string& from, const std::string& to);
   Status RecoverCheck();
+  // Whether a recovery may lose a suffix of acknowledged commits (the workload's durability and a power cut).
+  bool LostSuffixAllowed() const;
   Status PromoteStandby();
   Status Quiesce();
   Status Resume();

@@ -399,11 +399,21 @@ Status Trial::Expire(const Step& step) {
   ExpireRequest request;
   request.repo = repo_;
   request.policy.keep_full = static_cast<uint32_t>(step.keep_full);
+  std::string command = "bdbackup expire --keep-full " + std::to_string(step.keep_full);
+  if (step.pin > 0) {
+    const BackupAttempt& pinned = attempts_[step.pin - 1];
+    if (!pinned.published || pinned.backup.id.empty()) {
+      Narrate(fmt::format("expire: backup step {} published nothing to pin; the expire step is skipped", step.pin));
+      return Status::OK();
+    }
+    request.policy.pins.push_back(pinned.backup.id);
+    command += " --pin " + pinned.backup.id;
+  }
   ExpireOutcome outcome;
   EngineContext ctx = DefaultEngineContext();
   Status s = RunExpire(ctx, request, &outcome);
   if (!s.ok()) {
-    Detected({}, "bdbackup expire --keep-full " + std::to_string(step.keep_full) + ": " + s.message());
+    Detected({}, command + ": " + s.message());
     return Status::OK();
   }
   std::vector<std::string> ids;

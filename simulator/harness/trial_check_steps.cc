@@ -135,17 +135,29 @@ Status Trial::RestoreAgain(const Step& step, const BackupAttempt& attempt, const
     const std::optional<TxnRecord> nth = workload_->ledger().NthAck(static_cast<uint64_t>(*step.until_txn));
     if (!nth) return Status::CheckFailed(fmt::format("commit #{} was never acknowledged", *step.until_txn));
     // BDB's commit timestamps are whole seconds (time(2) when the commit is
-    // logged): restore to the second after the ack; every commit that began
-    // a second after that is absent. time(2) reads a coarse clock that can
-    // trail the precise one by a tick, hence the margin.
+    // logged), and recovery to a point keeps every commit stamped with it or
+    // earlier: restore to the second after the ack; every commit acknowledged
+    // before that second ended was logged within it or earlier, so it is
+    // present; every commit that began a second after that is absent.
+    // time(2) reads a coarse clock that can trail the precise one by a tick
+    // (never lead it), hence the margin on the absent side only.
     const int64_t point_s = nth->ack_unix_ms / 1000 + 1;
     if (PointBeforeTheBackup(attempt, point_s * 1000, *step.until_txn)) return Status::OK();
     request.until = FormatUtcTimestamp(point_s * 1000);
-    cutoff = nth->ack_seq;
     absent_from_unix_ms = (point_s + 1) * 1000 + kCoarseClockMarginMs;
     WaitForCommitsAfter(absent_from_unix_ms);
+    // After the wait, every acknowledgement of the point's second has arrived.
+    cutoff = workload_->ledger().LastAckBefore((point_s + 1) * 1000).value_or(*nth).ack_seq;
     Narrate(fmt::format("point in time {}: commit #{} (txn {}) acknowledged at {} ms", request.until, *step.until_txn,
                         nth->txn, nth->ack_unix_ms));
+  }
+  bool allow_suffix = false;
+  if (step.live_logs && !step.until_txn && workload_dead_ && crash_cutoff_ > cutoff) {
+    // The live logs hold every commit acknowledged before the workload died,
+    // and the restore replays them all: each must be there, as after the
+    // live environment's own recovery.
+    cutoff = crash_cutoff_;
+    allow_suffix = LostSuffixAllowed();
   }
   RestoreOutcome restored;
   EngineContext ctx = DefaultEngineContext();
@@ -158,7 +170,7 @@ Status Trial::RestoreAgain(const Step& step, const BackupAttempt& attempt, const
   Narrate("restored " + attempt.backup.id + " in " + std::to_string(static_cast<int>(MsSinceStart() - started)) +
           " ms");
   const OracleReport report =
-      Judge(scope, "restore of " + attempt.backup.id, target, cutoff, false, absent_from_unix_ms);
+      Judge(scope, "restore of " + attempt.backup.id, target, cutoff, allow_suffix, absent_from_unix_ms);
   if (step.until_txn) {
     const std::string seen = fmt::format(
         "{} commits acknowledged by the point checked present, {} begun after it "
@@ -331,6 +343,14 @@ Status Trial::CopyTree(const std::string& from, const std::string& to) {
   return Status::OK();
 }
 
+// Only a power cut can lose acknowledged commits, and only without sync commits;
+// a SIGKILL loses nothing but DB_TXN_NOSYNC's log buffer.
+bool Trial::LostSuffixAllowed() const {
+  const bool nosync = sc_.workload.durability == Durability::kNoSync;
+  const bool write_nosync = sc_.workload.durability == Durability::kWriteNoSync;
+  return nosync || (power_cut_ && write_nosync);
+}
+
 Status Trial::RecoverCheck() {
   if (!workload_dead_) BDB_RETURN_IF_ERROR(KillWorkload());
   ++evidence_.checks;
@@ -349,12 +369,7 @@ Status Trial::RecoverCheck() {
     Detected({true, {}}, "normal recovery after the crash failed: " + s.message());
     return Status::OK();
   }
-  // Only a power cut can lose acknowledged commits, and only without sync commits;
-  // a SIGKILL loses nothing but DB_TXN_NOSYNC's log buffer.
-  const bool nosync = sc_.workload.durability == Durability::kNoSync;
-  const bool write_nosync = sc_.workload.durability == Durability::kWriteNoSync;
-  const bool allow_suffix = nosync || (power_cut_ && write_nosync);
-  const OracleReport report = Judge({true, {}}, "recovery after crash", target, crash_cutoff_, allow_suffix);
+  const OracleReport report = Judge({true, {}}, "recovery after crash", target, crash_cutoff_, LostSuffixAllowed());
   if (cut_request_ && report.ok) RerunAfterCut(target);
   return Status::OK();
 }

@@ -102,7 +102,7 @@ void ReadWorkload(KeyReader& r, const toml::table& top, WorkloadSpec* w) {
   r.CheckKnown(*t, p,
                {"txns", "threads", "value_bytes", "keys_per_txn", "abort_percent", "page_size", "checksums",
                 "cache_bytes", "checkpoint_every_txns", "log_file_bytes", "durability", "bulk", "log_auto_remove",
-                "data_dir", "encrypt", "load_seconds", "queue", "command", "replay", "dump", "count"});
+                "data_dir", "encrypt", "load_seconds", "queue", "close_nosync", "command", "replay", "dump", "count"});
   ReadApplication(r, *t, w);
   int64_t v = 0;
   r.Int(*t, p, "txns", 1, kMaxTxns, &w->txns);
@@ -128,6 +128,7 @@ void ReadWorkload(KeyReader& r, const toml::table& top, WorkloadSpec* w) {
   r.Bool(*t, p, "log_auto_remove", &w->log_auto_remove);
   r.Bool(*t, p, "encrypt", &w->encrypt);
   r.Bool(*t, p, "queue", &w->queue);
+  r.Bool(*t, p, "close_nosync", &w->close_nosync);
   r.Int(*t, p, "load_seconds", 1, 3600, &w->load_seconds);
   if (const toml::node* node = t->get("data_dir")) {
     auto value = node->as_string();
@@ -355,7 +356,7 @@ std::vector<std::string_view> StepKeys(Step::Action a) {
     case Step::Action::kCrash: return {"action", "target", "at"};
     case Step::Action::kPowerLoss: return {"action", "mode"};
     case Step::Action::kRestoreCheck: return {"action", "backup", "until_txn", "live_logs", "power_cut"};
-    case Step::Action::kExpire: return {"action", "keep_full"};
+    case Step::Action::kExpire: return {"action", "keep_full", "pin"};
     default: return {"action"};
   }
 }
@@ -424,6 +425,7 @@ void ReadStep(KeyReader& r, const toml::table& t, const std::string& p, const Sc
       break;
     case Step::Action::kExpire:
       r.Int(t, p, "keep_full", 1, 100, &step->keep_full, true);
+      r.Int(t, p, "pin", 1, 1000, &step->pin);
       break;
     case Step::Action::kRestoreCheck: {
       if (const toml::node* node = t.get("backup")) {

@@ -78,6 +78,7 @@ struct WorkloadSpec {
   std::string data_dir;          // DB_CONFIG set_data_dir; "" = databases at the top of the home
   bool encrypt = false;          // DB_ENCRYPT_AES with a password made per trial
   bool queue = false;            // also a queue database with extent files
+  bool close_nosync = false;     // databases closed with DB_NOSYNC: dirty pages stay in the region's cache
   // Load past `txns` (while a backup, archive or check runs) lasts at most
   // this many seconds each time the harness turns it on; 0 = for as long as
   // the step runs.
@@ -180,7 +181,7 @@ struct Step {
     kQuiesce,         // writers pause and the workload closes the environment
     kResume,
     kWorkloadDone,    // wait until the workload finished every txn and exited
-    kExpire,          // keep_full: bdbackup expire, then every backup still listed must verify
+    kExpire,          // keep_full, pin: bdbackup expire, then every backup still listed must verify
   };
   Action action = Action::kWaitTxns;
   int line = 0;                         // line of the [[steps]] table in the file
@@ -194,6 +195,7 @@ struct Step {
   std::optional<int64_t> until_txn;     // restore_check: point in time right after txn N's ack
   bool live_logs = false;               // restore_check: also apply the live environment's logs
   int64_t keep_full = 0;                // expire: --keep-full
+  int64_t pin = 0;                      // expire: --pin the backup of this 1-based backup step (0: none)
   std::optional<AgentPowerCut> power_cut;  // backup, archive, restore_check: cut power in its write path
   // backup: the engine must refuse this backup, publishing nothing, with a
   // Status of this code whose message contains this phrase.

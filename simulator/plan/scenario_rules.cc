@@ -143,7 +143,7 @@ class RuleCheck {
     }
     for (std::string_view key : {"threads", "value_bytes", "keys_per_txn", "abort_percent", "page_size", "checksums",
                                  "cache_bytes", "checkpoint_every_txns", "log_file_bytes", "durability", "bulk",
-                                 "log_auto_remove", "data_dir", "encrypt", "queue", "load_seconds"}) {
+                                 "log_auto_remove", "data_dir", "encrypt", "queue", "close_nosync", "load_seconds"}) {
       const std::string full = "workload." + std::string(key);
       if (Has(top_, full))
         Fail(full, "is a setting of the built-in workload; with workload.command the application configures its "
@@ -251,12 +251,13 @@ class RuleCheck {
           return FailStep(i, "mode", "\"incremental\" needs a full (cold or hot) backup before it");
         }
         if (!crash && step.mode != BackupMode::kIncremental) ++full_backups_;
-        backups_.push_back({crash, waited_});
+        backups_.push_back({crash, waited_, step.refused.has_value()});
         if (step.power_cut) crashed_ = true;  // the machine loses power in its write path
         break;
       }
       case A::kExpire:
         if (full_backups_ == 0) return FailStep(i, "action", "\"expire\" needs a full backup before it");
+        CheckPin(i, step);
         break;
       case A::kArchive:
         if (armed_.erase(CrashTarget::kArchive) > 0 && s_.faults.power_loss) crashed_ = true;
@@ -333,9 +334,24 @@ class RuleCheck {
     }
   }
 
+  // An expire's pin names a backup step before it that publishes.
+  void CheckPin(size_t i, const Step& step) {
+    if (step.pin == 0) return;
+    const int64_t n = static_cast<int64_t>(backups_.size());
+    if (step.pin > n) {
+      return FailStep(i, "pin", fmt::format("names backup {} but only {} backup steps come before it", step.pin, n));
+    }
+    const BackupSeen& pinned = backups_[step.pin - 1];
+    if (pinned.crashed || pinned.refused) {
+      return FailStep(i, "pin", fmt::format("names backup {}, which is {} and never published", step.pin,
+                                            pinned.crashed ? "crashed" : "refused"));
+    }
+  }
+
   struct BackupSeen {
     bool crashed = false;
-    int64_t waited = 0;  // commits waited for when it started
+    int64_t waited = 0;    // commits waited for when it started
+    bool refused = false;  // the step expects a refusal
   };
   const Scenario& s_;
   const toml::table& top_;

@@ -129,6 +129,15 @@ std::optional<TxnRecord> AckLedger::NthAck(uint64_t n) const {
   return txns_.at(ack_order_[n - 1]);
 }
 
+std::optional<TxnRecord> AckLedger::LastAckBefore(int64_t unix_ms) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  // Acknowledgements arrive in time order: walk back from the newest.
+  for (auto it = ack_order_.rbegin(); it != ack_order_.rend(); ++it) {
+    if (txns_.at(*it).ack_unix_ms < unix_ms) return txns_.at(*it);
+  }
+  return std::nullopt;
+}
+
 std::vector<TxnRecord> AckLedger::Snapshot() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<TxnRecord> out;

@@ -64,6 +64,8 @@ class AckLedger {
   uint64_t AcksBetween(int64_t from_unix_ms, int64_t to_unix_ms) const;
   // The n-th acknowledgement in arrival order (1-based), or nullopt.
   std::optional<TxnRecord> NthAck(uint64_t n) const;
+  // The last acknowledgement that arrived before unix_ms (the harness's clock), or nullopt.
+  std::optional<TxnRecord> LastAckBefore(int64_t unix_ms) const;
   bool ready() const;
   bool done() const;
   bool paused() const;  // the last of P / U was P

@@ -75,6 +75,7 @@ std::string WorkloadConfigToJson(const WorkloadConfig& c) {
       {"bulk", c.bulk},
       {"log_auto_remove", c.log_auto_remove},
       {"queue", c.queue},
+      {"close_nosync", c.close_nosync},
       {"data_dir", c.data_dir},
       {"password", c.password},
   };
@@ -134,6 +135,7 @@ Status WorkloadConfigFromJson(const std::string& text, WorkloadConfig* config) {
     Read(j, "bulk", &c.bulk);
     Read(j, "log_auto_remove", &c.log_auto_remove);
     Read(j, "queue", &c.queue);
+    Read(j, "close_nosync", &c.close_nosync);
     Read(j, "data_dir", &c.data_dir);
     Read(j, "password", &c.password);
   } catch (const std::exception& e) {

@@ -62,6 +62,7 @@ struct WorkloadConfig {
   bool bulk = false;             // every txn begins with DB_TXN_BULK
   bool log_auto_remove = false;  // DB_CONFIG: set_flags DB_LOG_AUTO_REMOVE
   bool queue = false;            // also q.db: a queue database with extent files (payload.h)
+  bool close_nosync = false;     // DB->close(DB_NOSYNC): dirty pages stay in the environment's cache
   std::string data_dir;          // DB_CONFIG: set_data_dir <data_dir> ("" = databases at the top)
   // DB_ENCRYPT_AES with this password ("" = not encrypted); the harness makes
   // one per trial (the file is the trial sandbox's, mode 0600).

@@ -58,7 +58,7 @@ TEST(ScenarioTest, EveryShippedScenarioLoads) {
   std::vector<Scenario> all;
   Status s = LoadScenarios({std::string(BDBACKUP_SOURCE_DIR) + "/scenarios"}, &all);
   ASSERT_TRUE(s.ok()) << s.message();
-  ASSERT_EQ(all.size(), 59u);
+  ASSERT_EQ(all.size(), 64u);
   int caught = 0, applications = 0;
   for (const Scenario& sc : all) {
     EXPECT_FALSE(sc.description.empty()) << sc.name;
@@ -282,6 +282,7 @@ TEST(ScenarioTest, ApplicationSettingKeys) {
   EXPECT_EQ(sc.workload.data_dir, "");
   EXPECT_EQ(sc.workload.load_seconds, 0);
   EXPECT_FALSE(sc.workload.queue);
+  EXPECT_FALSE(sc.workload.close_nosync);
   EXPECT_FALSE(sc.backup.hold_hotbackup);
   EXPECT_TRUE(sc.backup.announce_hotbackup);
   Status s = Load(std::string(kHead) + R"([workload]
@@ -292,6 +293,7 @@ encrypt = true
 data_dir = "data-1"
 load_seconds = 5
 queue = true
+close_nosync = true
 [backup]
 hold_hotbackup = true
 )",
@@ -303,6 +305,7 @@ hold_hotbackup = true
   EXPECT_EQ(sc.workload.data_dir, "data-1");
   EXPECT_EQ(sc.workload.load_seconds, 5);
   EXPECT_TRUE(sc.workload.queue);
+  EXPECT_TRUE(sc.workload.close_nosync);
   EXPECT_TRUE(sc.backup.hold_hotbackup);
   ASSERT_TRUE(
       Load(std::string(kHead) + "[workload]\nthreads = 1\nbulk = true\n[backup]\nannounce_hotbackup = false\n", &sc)
@@ -820,6 +823,11 @@ TEST(ScenarioVerdictKeysTest, RefusalExpireCatchRateAndListingShareLoad) {
   EXPECT_EQ(sc.steps[1].refused->phrase, "DB_TXN_BULK");
   EXPECT_EQ(sc.steps[2].action, Step::Action::kExpire);
   EXPECT_EQ(sc.steps[2].keep_full, 2);
+  EXPECT_EQ(sc.steps[2].pin, 0);
+  Scenario pinned;
+  s = Load(std::string(kHead) + kFull + "[[steps]]\naction = \"expire\"\nkeep_full = 1\npin = 1\n" + kRestore, &pinned);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(pinned.steps[1].pin, 1);
   Scenario caught;
   ASSERT_TRUE(Load("name = \"c\"\ndescription = \"d\"\nexpect = \"caught\"\nmin_catch_rate = 0.7\n", &caught).ok());
   EXPECT_DOUBLE_EQ(caught.min_catch_rate, 0.7);
@@ -842,6 +850,12 @@ TEST(ScenarioVerdictKeysTest, ErrorsNameTheKey) {
             "scenarios/x.toml:10: key 'steps[2].refused.phrase' is required");
   EXPECT_EQ(Message(WithSteps("[[steps]]\naction = \"expire\"\nkeep_full = 1\n" + std::string(kFull) + kRestore)),
             "scenarios/x.toml:4: key 'steps[1].action' \"expire\" needs a full backup before it");
+  EXPECT_EQ(Message(WithSteps(std::string(kFull) + "[[steps]]\naction = \"expire\"\nkeep_full = 1\npin = 2\n" + kRestore)),
+            "scenarios/x.toml:7: key 'steps[2].pin' names backup 2 but only 1 backup steps come before it");
+  EXPECT_EQ(Message(WithSteps(std::string(kFull) + "[[steps]]\naction = \"backup\"\nmode = \"incremental\"\n"
+                              "refused = { code = \"CheckFailed\", phrase = \"x\" }\n"
+                              "[[steps]]\naction = \"expire\"\nkeep_full = 1\npin = 2\n" + kRestore)),
+            "scenarios/x.toml:11: key 'steps[3].pin' names backup 2, which is refused and never published");
   EXPECT_EQ(Message(WithSteps(std::string(kFull) + "[[steps]]\naction = \"expire\"\n" + kRestore)),
             "scenarios/x.toml:7: key 'steps[2].keep_full' is required");
   EXPECT_EQ(Message(WithSteps(std::string(kFull) + "[[steps]]\naction = \"backup\"\nmode = \"hot\"\n"

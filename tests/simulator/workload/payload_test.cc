@@ -115,12 +115,14 @@ TEST(WorkloadConfigTest, ApplicationSettingsRoundTrip) {
   c.home = "/h";
   c.bulk = true;
   c.log_auto_remove = true;
+  c.close_nosync = true;
   c.data_dir = "data";
   c.password = "secret";
   WorkloadConfig back;
   ASSERT_TRUE(WorkloadConfigFromJson(WorkloadConfigToJson(c), &back).ok());
   EXPECT_TRUE(back.bulk);
   EXPECT_TRUE(back.log_auto_remove);
+  EXPECT_TRUE(back.close_nosync);
   EXPECT_EQ(back.data_dir, "data");
   EXPECT_EQ(back.password, "secret");
   EXPECT_EQ(WorkloadConfigFromJson(R"({"home":"/h","data_dir":"../x"})", &back).message(),

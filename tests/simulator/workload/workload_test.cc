@@ -5,10 +5,13 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -324,6 +327,30 @@ TEST(AckLedgerTest, SequencesLinesAndRejectsGarbage) {
   EXPECT_EQ(snap[1].thread, 1u);
   EXPECT_EQ(snap[1].start_seq, 2u);
   EXPECT_EQ(snap[1].ack_seq, 4u);
+}
+
+TEST(AckLedgerTest, LastAckBeforeATimeIsTheNewestThatArrivedEarlier) {
+  const auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  AckLedger l;
+  ASSERT_TRUE(l.Consume("S 1").ok());
+  ASSERT_TRUE(l.Consume("A 1").ok());
+  ASSERT_TRUE(l.Consume("S 2").ok());
+  ASSERT_TRUE(l.Consume("A 2").ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const int64_t between = now_ms();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(l.Consume("S 3").ok());
+  ASSERT_TRUE(l.Consume("A 3").ok());
+  std::optional<TxnRecord> before = l.LastAckBefore(between);
+  ASSERT_TRUE(before.has_value());
+  EXPECT_EQ(before->txn, 2u);
+  EXPECT_EQ(before->ack_seq, 4u);
+  ASSERT_TRUE(l.LastAckBefore(now_ms() + 1).has_value());
+  EXPECT_EQ(l.LastAckBefore(now_ms() + 1)->txn, 3u);
+  EXPECT_FALSE(l.LastAckBefore(l.NthAck(1)->ack_unix_ms).has_value());
 }
 
 }  // namespace
