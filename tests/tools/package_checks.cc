@@ -6,7 +6,8 @@
 //     conffile; it holds both programs, their helpers, a man page per
 //     command, the bash completion, the example config, the units.
 //   PackageTest.InstallRecipe: docs/install.md's install recipe is the three
-//     commands the next test runs (checked without root or apt).
+//     commands the next test runs, and the README's Quick start shows the
+//     same three (checked without root or apt).
 //   PackageInstallTest.Install (fixture "installed"): the three commands of
 //     docs/install.md's install recipe (install, an instance config, the archive timer enabled) on
 //     this machine, then `bdbackup --version`. Where systemd is not PID 1
@@ -41,9 +42,10 @@ std::string TheDeb() {
 
 bool SystemdIsPid1() { return ::access("/run/systemd/system", F_OK) == 0; }
 
-// docs/install.md's install recipe: the lines of the block after its marker.
-std::vector<std::string> InstallRecipeLines() {
-  const std::string doc = ReadFileContents(std::string(BDBACKUP_SOURCE_DIR) + "/docs/install.md");
+// The install recipe of a document of the tree (docs/install.md unless
+// named): the lines of the block after its marker.
+std::vector<std::string> InstallRecipeLines(const std::string& document = "docs/install.md") {
+  const std::string doc = ReadFileContents(std::string(BDBACKUP_SOURCE_DIR) + "/" + document);
   const size_t at = doc.find("<!-- install recipe");
   if (at == std::string::npos) return {};
   const size_t begin = doc.find("```\n", at) + 4;
@@ -66,6 +68,8 @@ TEST(PackageTest, InstallRecipe) {
   EXPECT_EQ(recipe[0].rfind("apt-get install ./bdbackup_", 0), 0u) << recipe[0];
   EXPECT_NE(recipe[1].find("/etc/bdbackup/example.toml > /etc/bdbackup/app.toml"), std::string::npos) << recipe[1];
   EXPECT_EQ(recipe[2], "systemctl enable --now bdbackup-archive@app.timer");
+  EXPECT_EQ(InstallRecipeLines("README.md"), recipe)
+      << "the README's Quick start does not show docs/install.md's install recipe";
 }
 
 TEST(PackageTest, Build) {
