@@ -2,12 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <set>
 
 #include "engine/bdb/database_file.h"
 #include "engine/bdb/log_names.h"
+#include "engine/bdb/log_record_reader.h"
 
 namespace bdb {
 namespace {
@@ -21,12 +25,33 @@ uint32_t Get32(const char* p, bool swapped) {
   return swapped ? __builtin_bswap32(v) : v;
 }
 
-// The copied logs reach LSN [file][offset]: its record begins before the end
-// of the last copied log.
+// The copied logs reach LSN [file][offset]: its record is at or before the
+// end of the copied logs.
 bool Reached(const LogCoverage& c, uint32_t file, uint32_t offset) {
   if (file == 0) return true;  // never logged (LSN [0][0], [0][1])
-  if (file < c.last_log) return true;
-  return file == c.last_log && offset < c.last_log_bytes;
+  if (file != c.end_file) return file < c.end_file;
+  return offset <= c.end_offset;
+}
+
+// The LSN of the last valid record of one log file, read by BDB's log cursor
+// from a scratch directory holding only a link to it (so newer files beside
+// it are not read). False when the file holds no record or cannot be read.
+bool LastRecordOf(const std::string& log_path, uint32_t number, DB_LSN* last) {
+  std::string scratch;
+  if (!MakeScratchDir("", "bdbackup-coverage", &scratch).ok()) return false;
+  bool found = false;
+  const std::string link = JoinPath(scratch, BaseName(log_path));
+  std::error_code ec;
+  const std::string target = std::filesystem::absolute(log_path, ec).string();
+  if (!ec && ::symlink(target.c_str(), link.c_str()) == 0) {
+    std::unique_ptr<LogRecordReader> reader;
+    DBT rec;
+    std::memset(&rec, 0, sizeof(rec));
+    found = LogRecordReader::Open(scratch, &reader).ok() && reader->Get(DB_LAST, last, &rec) &&
+            last->file == number;
+  }
+  RemoveTree(DefaultFileIO(), scratch);  // best effort
+  return found;
 }
 
 Status CheckDatabase(FileIO* io, const std::string& path, LogCoverage* out) {
@@ -60,7 +85,7 @@ std::string LogCoverage::Describe() const {
     return fmt::format(
         "database '{}' page {} has LSN [{}][{}], past the end of the copied logs at [{}][{}] ({} such page{}): the "
         "page was copied after changes the copied logs do not hold",
-        p.file, p.page, p.lsn_file, p.lsn_offset, last_log, last_log_bytes, uncovered_pages,
+        p.file, p.page, p.lsn_file, p.lsn_offset, end_file, end_offset, uncovered_pages,
         uncovered_pages == 1 ? "" : "s");
   }
   if (!missing_logs.empty()) {
@@ -88,7 +113,14 @@ Status CheckLogCoverage(FileIO* io, const std::vector<std::string>& database_pat
     out->first_log = *numbers.begin();
     FileInfo info;
     BDB_RETURN_IF_ERROR(io->Stat(last_path, &info));
-    out->last_log_bytes = info.size;
+    DB_LSN last;
+    out->end_file = out->last_log;
+    if (LastRecordOf(last_path, out->last_log, &last)) {
+      out->end_offset = last.offset;
+      out->end_from_records = true;
+    } else {
+      out->end_offset = info.size > 0 ? static_cast<uint32_t>(info.size - 1) : 0;
+    }
     for (uint32_t n = out->first_log; n < out->last_log; ++n) {
       if (!numbers.count(n)) out->missing_logs.push_back(n);
     }

@@ -25,7 +25,14 @@ struct UncoveredPage {
 
 struct LogCoverage {
   uint32_t first_log = 0, last_log = 0;  // 0: no log file
-  uint64_t last_log_bytes = 0;           // the copied size of the last log: where the copied log ends
+  // Where the copied logs end: the LSN of the last valid record in the last
+  // copied log (a page stamped later cannot be recovered). BDB may leave a
+  // log file longer than its records (zeroes or an older file's bytes past
+  // the end), so this is read with BDB's own log cursor, not from the size;
+  // when the logs cannot be read that way (an encrypted log without its
+  // password), the file's size bounds it instead.
+  uint32_t end_file = 0, end_offset = 0;
+  bool end_from_records = false;  // false: end_offset is the last log's size - 1
   std::vector<uint32_t> missing_logs;    // numbers between first and last that were not copied
   uint64_t pages_checked = 0;
   uint64_t uncovered_pages = 0;
@@ -37,7 +44,8 @@ struct LogCoverage {
 };
 
 // Reads every page of each database (whole files, in page-size multiples) and
-// the sizes of the log files (paths whose names are log file names).
+// the last record of the newest log file (paths whose names are log file
+// names; that file is read alone, through a link in a scratch directory).
 // IOError when a file cannot be read; a database whose metadata page is not
 // BDB's is InvalidArgument naming it.
 Status CheckLogCoverage(FileIO* io, const std::vector<std::string>& database_paths,

@@ -311,8 +311,9 @@ bool Trial::CommandBackupCoversItsPages(const DetectionScope& scope,
   result_.uncovered_pages += coverage.uncovered_pages;
   std::string broken = coverage.Describe();
   if (broken.empty() && coverage.first_log == 0) broken = "it holds no log file";
-  Narrate(fmt::format("coverage: {} pages checked against logs {}..{} ({} bytes in the last), {} uncovered",
-                      coverage.pages_checked, coverage.first_log, coverage.last_log, coverage.last_log_bytes,
+  Narrate(fmt::format("coverage: {} pages checked against logs {}..{} (ending at [{}][{}]{}), {} uncovered",
+                      coverage.pages_checked, coverage.first_log, coverage.last_log, coverage.end_file,
+                      coverage.end_offset, coverage.end_from_records ? "" : ", the last log's size",
                       coverage.uncovered_pages));
   if (broken.empty()) return true;
   Detected(scope, "the command's backup breaks the coverage invariant: " + broken);

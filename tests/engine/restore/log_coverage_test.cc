@@ -1,6 +1,7 @@
 // CheckLogCoverage on real environments: a copy made the safe way (databases,
 // then every log to the end) covers every page; dropping the newest log or a
-// log in the middle is found, naming the file, page and LSN.
+// log in the middle is found, naming the file, page and LSN; a last log
+// whose bytes run past its records ends at its last record, not its size.
 #include "engine/restore/log_coverage.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <filesystem>
 
 #include "engine/bdb/log_names.h"
+#include "engine/bdb/log_record_reader.h"
 #include "engine/restore/restore.h"
 #include "tests/support/test_env.h"
 
@@ -37,11 +39,16 @@ class LogCoverageTest : public ::testing::Test {
 };
 
 TEST_F(LogCoverageTest, EveryLogToTheEndCoversEveryPage) {
+  const std::string newest_before = ReadFileContents(logs_.back());
   LogCoverage c;
   ASSERT_TRUE(CheckLogCoverage(DefaultFileIO(), databases_, logs_, &c).ok());
+  EXPECT_EQ(ReadFileContents(logs_.back()), newest_before) << "reading the last record changed the log";
   EXPECT_TRUE(c.ok()) << c.Describe();
   EXPECT_EQ(c.first_log, 1u);
   EXPECT_EQ(c.last_log, logs_.size());
+  EXPECT_TRUE(c.end_from_records);
+  EXPECT_EQ(c.end_file, logs_.size());
+  EXPECT_LT(c.end_offset, std::filesystem::file_size(logs_.back()));
   EXPECT_GT(c.pages_checked, 4u);
   EXPECT_EQ(c.Describe(), "");
 }
@@ -61,6 +68,40 @@ TEST_F(LogCoverageTest, WithoutTheNewestLogThePagesItStampedAreUncovered) {
       << c.Describe();
   EXPECT_NE(c.Describe().find("past the end of the copied logs at [" + std::to_string(logs_.size() - 1) + "]["),
             std::string::npos);
+}
+
+// A copy of a log file can be longer than its records (BDB may extend a log
+// file ahead of its records; a copy can catch a file mid-write): the records
+// of the newest log's second half are replaced by zeroes, keeping its size.
+// The end is then the last record before the zeroes, and the pages stamped
+// by the zeroed records are uncovered, as recovery would find them.
+TEST_F(LogCoverageTest, ALastLogLongerThanItsRecordsEndsAtItsLastRecord) {
+  std::vector<DB_LSN> records;  // of the newest log, in order
+  {
+    std::unique_ptr<LogRecordReader> reader;
+    ASSERT_TRUE(LogRecordReader::Open(dir_.Sub("home/log"), &reader).ok());
+    DB_LSN lsn;
+    DBT rec;
+    std::memset(&rec, 0, sizeof(rec));
+    for (uint32_t flag = DB_LAST; reader->Get(flag, &lsn, &rec) && lsn.file == logs_.size(); flag = DB_PREV)
+      records.insert(records.begin(), lsn);
+  }
+  ASSERT_GE(records.size(), 4u);
+  const DB_LSN cut = records[records.size() / 2];
+  const uint64_t size = std::filesystem::file_size(logs_.back());
+  std::filesystem::resize_file(logs_.back(), cut.offset);
+  std::filesystem::resize_file(logs_.back(), size);  // zeroes from the cut to the old size
+
+  LogCoverage c;
+  ASSERT_TRUE(CheckLogCoverage(DefaultFileIO(), databases_, logs_, &c).ok());
+  EXPECT_TRUE(c.end_from_records);
+  EXPECT_EQ(c.end_file, logs_.size());
+  EXPECT_EQ(c.end_offset, records[records.size() / 2 - 1].offset);
+  EXPECT_FALSE(c.ok()) << "pages stamped by the zeroed records count as covered";
+  EXPECT_NE(c.Describe().find("past the end of the copied logs at [" + std::to_string(logs_.size()) + "][" +
+                              std::to_string(c.end_offset) + "]"),
+            std::string::npos)
+      << c.Describe();
 }
 
 TEST_F(LogCoverageTest, ALogMissingInTheMiddleIsAGap) {
