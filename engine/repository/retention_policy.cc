@@ -79,7 +79,9 @@ Status PlanRetention(const std::vector<Manifest>& backups, const std::vector<uin
     if (IsFull(backups[i])) fulls.push_back(i);
 
   if (policy.keep_full) {
-    const std::string why = "one of the newest " + std::to_string(*policy.keep_full) + " full backups (--keep-full)";
+    const std::string why = *policy.keep_full == 1
+                                ? std::string("the newest full backup (--keep-full)")
+                                : "one of the newest " + std::to_string(*policy.keep_full) + " full backups (--keep-full)";
     std::set<size_t> newest_fulls;
     for (size_t k = 0; k < fulls.size() && k < *policy.keep_full; ++k) newest_fulls.insert(fulls[fulls.size() - 1 - k]);
     for (size_t i = 0; i < backups.size(); ++i) {

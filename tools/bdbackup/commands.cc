@@ -45,6 +45,10 @@ std::string Size(uint64_t bytes) {
   return fmt::format("{} B", bytes);
 }
 
+std::string Counted(uint64_t n, const std::string& noun) {
+  return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
+}
+
 std::string LogRange(uint32_t first, uint32_t last) {
   if (first == 0) return "-";
   return first == last ? LogFileName(first) : LogFileName(first) + ".." + LogFileName(last).substr(4);

@@ -75,8 +75,9 @@ void DescribeExpire(const ExpireOutcome& out, bool dry_run, nlohmann::json* json
            {"kept", kept},
            {"pins", out.pins}};
   const std::string verb = dry_run ? "would expire" : "expired";
-  *text = fmt::format("{} {} backups ({}) and {} archived logs ({}); {} backups kept\n", verb, plan.expired.size(),
-                      Size(out.backup_bytes), plan.expired_logs.size(), Size(out.log_bytes), plan.kept.size());
+  *text = fmt::format("{} {} ({}) and {} ({}); {} kept\n", verb, Counted(plan.expired.size(), "backup"),
+                      Size(out.backup_bytes), Counted(plan.expired_logs.size(), "archived log"), Size(out.log_bytes),
+                      Counted(plan.kept.size(), "backup"));
   for (auto it = plan.expired.rbegin(); it != plan.expired.rend(); ++it)
     *text += fmt::format("  {} backup {}\n", dry_run ? "would remove" : "removed", *it);
   if (!plan.expired_logs.empty())

@@ -13,6 +13,8 @@ namespace bdb {
 
 // "1.5 MiB", "512 B".
 std::string Size(uint64_t bytes);
+// "1 backup", "0 backups", "3 archived logs": a count and its noun.
+std::string Counted(uint64_t n, const std::string& noun);
 // "log.0000000003..0000000005", "log.0000000003", or "-" for 0.
 std::string LogRange(uint32_t first, uint32_t last);
 
