@@ -20,6 +20,8 @@
 namespace bdb::sim {
 
 enum class AgentOp { kBackup, kArchive, kRestore };
+inline const EnumNames<AgentOp> kAgentOpNames = {
+    {"backup", AgentOp::kBackup}, {"archive", AgentOp::kArchive}, {"restore", AgentOp::kRestore}};
 
 struct AgentRequest {
   AgentOp op = AgentOp::kBackup;

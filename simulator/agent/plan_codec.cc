@@ -4,56 +4,37 @@
 
 namespace bdb::sim {
 
-NLOHMANN_JSON_SERIALIZE_ENUM(BackupMode, {{BackupMode::kCold, "cold"},
-                                          {BackupMode::kHot, "hot"},
-                                          {BackupMode::kIncremental, "incremental"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(Copier, {{Copier::kVerified, "verified"},
-                                      {Copier::kUnverified, "unverified"},
-                                      {Copier::kMmap, "mmap"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(TornOrder, {{TornOrder::kOldNew, "old_new"},
-                                         {TornOrder::kNewOld, "new_old"},
-                                         {TornOrder::kBoth, "both"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(IoPoint, {{IoPoint::kRead, "read"},
-                                       {IoPoint::kWrite, "write"},
-                                       {IoPoint::kFsync, "fsync"},
-                                       {IoPoint::kRename, "rename"},
-                                       {IoPoint::kOpen, "open"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(AgentOp, {{AgentOp::kBackup, "backup"},
-                                      {AgentOp::kArchive, "archive"},
-                                      {AgentOp::kRestore, "restore"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(PowerLossMode, {{PowerLossMode::kAll, "all"},
-                                             {PowerLossMode::kNone, "none"},
-                                             {PowerLossMode::kSubset, "subset"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(DurabilityShortcut,
-                             {{DurabilityShortcut::kNone, "none"},
-                              {DurabilityShortcut::kUnsyncedFiles, "unsynced_files"},
-                              {DurabilityShortcut::kManifestAfterRename, "manifest_after_rename"},
-                              {DurabilityShortcut::kNoDirFsync, "no_dir_fsync"},
-                              {DurabilityShortcut::kRemoveBeforeArchiveFsync, "remove_before_archive_fsync"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(WritePhase, {{WritePhase::kSetup, "setup"},
-                                          {WritePhase::kCleanup, "cleanup"},
-                                          {WritePhase::kCopy, "copy"},
-                                          {WritePhase::kFileFsync, "file_fsync"},
-                                          {WritePhase::kManifest, "manifest"},
-                                          {WritePhase::kRename, "rename"},
-                                          {WritePhase::kBackupsFsync, "backups_fsync"},
-                                          {WritePhase::kArchiveCopy, "archive_copy"},
-                                          {WritePhase::kArchivePublish, "archive_publish"},
-                                          {WritePhase::kArchiveRemoval, "archive_removal"},
-                                          {WritePhase::kStandby, "standby"},
-                                          {WritePhase::kRestore, "restore"},
-                                          {WritePhase::kRecovery, "recovery"},
-                                          {WritePhase::kAfterExit, "after_exit"}})
+// An enum in the agent's JSON is its one spelling (the table next to it); a
+// name the table lacks is refused, naming the key.
+#define BDBSIM_JSON_ENUM(E, NAMES)                                 \
+  inline void to_json(nlohmann::json& j, const E& e) { j = NameOf(NAMES, e); } \
+  inline void from_json(const nlohmann::json& j, E& e) {           \
+    if (!j.is_string() || !ParseName(NAMES, j.get<std::string>(), &e)) \
+      throw std::invalid_argument("not a name: " + j.dump());      \
+  }
+
+BDBSIM_JSON_ENUM(BackupMode, kBackupModeNames)
+BDBSIM_JSON_ENUM(Copier, kCopierNames)
+BDBSIM_JSON_ENUM(TornOrder, kTornOrderNames)
+BDBSIM_JSON_ENUM(IoPoint, kIoPointNames)
+BDBSIM_JSON_ENUM(AgentOp, kAgentOpNames)
+BDBSIM_JSON_ENUM(PowerLossMode, kPowerLossModeNames)
+BDBSIM_JSON_ENUM(DurabilityShortcut, kDurabilityShortcutNames)
+BDBSIM_JSON_ENUM(WritePhase, kWritePhaseNames)
+#undef BDBSIM_JSON_ENUM
 
 namespace {
 
-// nlohmann maps an unknown string to the first enumerator; refuse it instead.
+// An enum read by name: std::invalid_argument "unknown <key> <value>" when
+// the value is not one of its names.
 template <typename E>
 E Strict(const nlohmann::json& j, const char* key) {
   const nlohmann::json& v = j.at(key);
-  const E e = v.get<E>();
-  if (nlohmann::json(e) != v) throw std::invalid_argument(std::string("unknown ") + key + " " + v.dump());
-  return e;
+  try {
+    return v.get<E>();
+  } catch (const std::invalid_argument&) {
+    throw std::invalid_argument(std::string("unknown ") + key + " " + v.dump());
+  }
 }
 
 }  // namespace

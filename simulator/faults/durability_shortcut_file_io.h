@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 
+#include "base/enum_names.h"
 #include "base/file_io.h"
 
 namespace bdb::sim {
@@ -22,6 +23,12 @@ enum class DurabilityShortcut {
   kNoDirFsync,                // never fsync backups/ or archive/
   kRemoveBeforeArchiveFsync,  // never fsync an archived log's copy, so its removal from the environment comes first
 };
+inline const EnumNames<DurabilityShortcut> kDurabilityShortcutNames = {
+    {"none", DurabilityShortcut::kNone},
+    {"unsynced_files", DurabilityShortcut::kUnsyncedFiles},
+    {"manifest_after_rename", DurabilityShortcut::kManifestAfterRename},
+    {"no_dir_fsync", DurabilityShortcut::kNoDirFsync},
+    {"remove_before_archive_fsync", DurabilityShortcut::kRemoveBeforeArchiveFsync}};
 
 class DurabilityShortcutFileIO : public FileIOWrapper {
  public:

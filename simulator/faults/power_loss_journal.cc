@@ -435,30 +435,18 @@ uint64_t HookedSyncCount() {
 // ---- harness side ----
 
 Status ParsePowerLossMode(const std::string& text, PowerLossMode* mode) {
-  if (text == "all") *mode = PowerLossMode::kAll;
-  else if (text == "none") *mode = PowerLossMode::kNone;
-  else if (text == "subset") *mode = PowerLossMode::kSubset;
-  else return Status::InvalidArgument(fmt::format("unknown power loss mode '{}'", text));
-  return Status::OK();
+  if (ParseName(kPowerLossModeNames, text, mode)) return Status::OK();
+  return Status::InvalidArgument(fmt::format("unknown power loss mode '{}'", text));
 }
 
 Status ParseBdbNames(const std::string& text, BdbNames* names) {
-  if (text == "durable") *names = BdbNames::kDurable;
-  else if (text == "ordered") *names = BdbNames::kOrdered;
-  else return Status::InvalidArgument(fmt::format("unknown bdb_names model '{}'", text));
-  return Status::OK();
+  if (ParseName(kBdbNamesNames, text, names)) return Status::OK();
+  return Status::InvalidArgument(fmt::format("unknown bdb_names model '{}'", text));
 }
 
-const char* BdbNamesName(BdbNames names) { return names == BdbNames::kOrdered ? "ordered" : "durable"; }
+const char* BdbNamesName(BdbNames names) { return NameOf(kBdbNamesNames, names); }
 
-const char* PowerLossModeName(PowerLossMode mode) {
-  switch (mode) {
-    case PowerLossMode::kAll: return "all";
-    case PowerLossMode::kNone: return "none";
-    case PowerLossMode::kSubset: return "subset";
-  }
-  return "?";
-}
+const char* PowerLossModeName(PowerLossMode mode) { return NameOf(kPowerLossModeNames, mode); }
 
 std::string PowerLossResult::Describe() const {
   uint64_t lost_bytes = 0;

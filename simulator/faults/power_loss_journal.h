@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "base/enum_names.h"
 #include "base/status.h"
 
 namespace bdb::sim {
@@ -92,7 +93,9 @@ struct JournalStats {
 Status ReadJournalStats(const std::string& journal_path, JournalStats* stats);
 
 enum class PowerLossMode { kAll, kNone, kSubset };
-// "all", "none", "subset"; InvalidArgument "unknown power loss mode '<m>'".
+inline const EnumNames<PowerLossMode> kPowerLossModeNames = {
+    {"all", PowerLossMode::kAll}, {"none", PowerLossMode::kNone}, {"subset", PowerLossMode::kSubset}};
+// A name of kPowerLossModeNames; InvalidArgument "unknown power loss mode '<m>'".
 Status ParsePowerLossMode(const std::string& text, PowerLossMode* mode);
 const char* PowerLossModeName(PowerLossMode mode);
 
@@ -105,7 +108,8 @@ const char* PowerLossModeName(PowerLossMode mode);
 //    lost (none) or a seeded prefix of them in journal order kept (subset),
 //    and undone in reverse order (a lost unlink brings the file back).
 enum class BdbNames { kDurable, kOrdered };
-// "durable", "ordered"; InvalidArgument "unknown bdb_names model '<m>'".
+inline const EnumNames<BdbNames> kBdbNamesNames = {{"durable", BdbNames::kDurable}, {"ordered", BdbNames::kOrdered}};
+// A name of kBdbNamesNames; InvalidArgument "unknown bdb_names model '<m>'".
 Status ParseBdbNames(const std::string& text, BdbNames* names);
 const char* BdbNamesName(BdbNames names);
 

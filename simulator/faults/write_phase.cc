@@ -52,33 +52,10 @@ WritePhase InArchive(FileOp op, const std::string& path) {
 
 }  // namespace
 
-const char* ToString(WritePhase phase) {
-  switch (phase) {
-    case WritePhase::kSetup: return "setup";
-    case WritePhase::kCleanup: return "cleanup";
-    case WritePhase::kCopy: return "copy";
-    case WritePhase::kFileFsync: return "file_fsync";
-    case WritePhase::kManifest: return "manifest";
-    case WritePhase::kRename: return "rename";
-    case WritePhase::kBackupsFsync: return "backups_fsync";
-    case WritePhase::kArchiveCopy: return "archive_copy";
-    case WritePhase::kArchivePublish: return "archive_publish";
-    case WritePhase::kArchiveRemoval: return "archive_removal";
-    case WritePhase::kStandby: return "standby";
-    case WritePhase::kRestore: return "restore";
-    case WritePhase::kRecovery: return "recovery";
-    case WritePhase::kAfterExit: return "after_exit";
-  }
-  return "?";
-}
+const char* ToString(WritePhase phase) { return NameOf(kWritePhaseNames, phase); }
 
 Status ParseWritePhase(const std::string& text, WritePhase* phase) {
-  for (int p = static_cast<int>(kFirstWritePhase); p <= static_cast<int>(kLastWritePhase); ++p) {
-    if (text == ToString(static_cast<WritePhase>(p))) {
-      *phase = static_cast<WritePhase>(p);
-      return Status::OK();
-    }
-  }
+  if (ParseName(kWritePhaseNames, text, phase)) return Status::OK();
   return Status::InvalidArgument(fmt::format("unknown write phase '{}'", text));
 }
 

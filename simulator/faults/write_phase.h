@@ -10,6 +10,7 @@
 
 #include <string>
 
+#include "base/enum_names.h"
 #include "base/status.h"
 
 namespace bdb::sim {
@@ -32,12 +33,23 @@ enum class WritePhase {
   kAfterExit,       // the cut came after the agent's last operation
 };
 
-inline constexpr WritePhase kFirstWritePhase = WritePhase::kSetup;
-inline constexpr WritePhase kLastWritePhase = WritePhase::kAfterExit;
+inline const EnumNames<WritePhase> kWritePhaseNames = {
+    {"setup", WritePhase::kSetup},
+    {"cleanup", WritePhase::kCleanup},
+    {"copy", WritePhase::kCopy},
+    {"file_fsync", WritePhase::kFileFsync},
+    {"manifest", WritePhase::kManifest},
+    {"rename", WritePhase::kRename},
+    {"backups_fsync", WritePhase::kBackupsFsync},
+    {"archive_copy", WritePhase::kArchiveCopy},
+    {"archive_publish", WritePhase::kArchivePublish},
+    {"archive_removal", WritePhase::kArchiveRemoval},
+    {"standby", WritePhase::kStandby},
+    {"restore", WritePhase::kRestore},
+    {"recovery", WritePhase::kRecovery},
+    {"after_exit", WritePhase::kAfterExit}};
 
-// "copy", "file_fsync", "manifest", "rename", "backups_fsync", "archive_copy",
-// "archive_publish", "archive_removal", "standby", "restore", "recovery", "setup",
-// "cleanup", "after_exit".
+// The phase's name in kWritePhaseNames.
 const char* ToString(WritePhase phase);
 // InvalidArgument "unknown write phase '<text>'".
 Status ParseWritePhase(const std::string& text, WritePhase* phase);

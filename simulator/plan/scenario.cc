@@ -33,62 +33,8 @@ constexpr int64_t kMaxTrials = 100000;
 constexpr int64_t kMaxTxns = 10000000;
 constexpr int64_t kMaxAt = 1000000000;
 
-const Choices<Expect> kExpect = {{"pass", Expect::kPass}, {"caught", Expect::kCaught}};
-const Choices<Durability> kDurability = {{"sync", Durability::kSync},
-                                         {"write_nosync", Durability::kWriteNoSync},
-                                         {"nosync", Durability::kNoSync}};
-const Choices<BackupMethod> kMethod = {{"engine", BackupMethod::kEngine},
-                                       {"command", BackupMethod::kCommand}};
-const Choices<BackupMode> kMode = {
-    {"cold", BackupMode::kCold}, {"hot", BackupMode::kHot}, {"incremental", BackupMode::kIncremental}};
-const Choices<Copier> kCopier = {
-    {"verified", Copier::kVerified}, {"unverified", Copier::kUnverified}, {"mmap", Copier::kMmap}};
-const Choices<CrashTarget> kTarget = {{"workload", CrashTarget::kWorkload},
-                                      {"backup", CrashTarget::kBackup},
-                                      {"archive", CrashTarget::kArchive}};
-const Choices<PowerLossMode> kPowerLoss = {
-    {"all", PowerLossMode::kAll}, {"none", PowerLossMode::kNone}, {"subset", PowerLossMode::kSubset}};
-const Choices<BdbNames> kBdbNames = {{"durable", BdbNames::kDurable}, {"ordered", BdbNames::kOrdered}};
-const Choices<TornOrder> kOrder = {
-    {"old_new", TornOrder::kOldNew}, {"new_old", TornOrder::kNewOld}, {"both", TornOrder::kBoth}};
-const Choices<IoPoint> kPoints = {{"read", IoPoint::kRead},
-                                  {"write", IoPoint::kWrite},
-                                  {"fsync", IoPoint::kFsync},
-                                  {"rename", IoPoint::kRename},
-                                  {"open", IoPoint::kOpen}};
-const Choices<DurabilityShortcut> kShortcut = {
-    {"none", DurabilityShortcut::kNone},
-    {"unsynced_files", DurabilityShortcut::kUnsyncedFiles},
-    {"manifest_after_rename", DurabilityShortcut::kManifestAfterRename},
-    {"no_dir_fsync", DurabilityShortcut::kNoDirFsync},
-    {"remove_before_archive_fsync", DurabilityShortcut::kRemoveBeforeArchiveFsync}};
-const Choices<WritePhase> kWritePhases = {
-    {"setup", WritePhase::kSetup},
-    {"cleanup", WritePhase::kCleanup},
-    {"copy", WritePhase::kCopy},
-    {"file_fsync", WritePhase::kFileFsync},
-    {"manifest", WritePhase::kManifest},
-    {"rename", WritePhase::kRename},
-    {"backups_fsync", WritePhase::kBackupsFsync},
-    {"archive_copy", WritePhase::kArchiveCopy},
-    {"archive_publish", WritePhase::kArchivePublish},
-    {"archive_removal", WritePhase::kArchiveRemoval},
-    {"standby", WritePhase::kStandby},
-    {"restore", WritePhase::kRestore},
-    {"recovery", WritePhase::kRecovery}};
+const EnumNames<WritePhase> kCutFromPhases = NamesWithout(kWritePhaseNames, WritePhase::kAfterExit);
 const Choices<int> kErrno = {{"EIO", EIO}, {"ENOSPC", ENOSPC}};
-const Choices<Step::Action> kActions = {{"wait_txns", Step::Action::kWaitTxns},
-                                        {"backup", Step::Action::kBackup},
-                                        {"archive", Step::Action::kArchive},
-                                        {"crash", Step::Action::kCrash},
-                                        {"power_loss", Step::Action::kPowerLoss},
-                                        {"restore_check", Step::Action::kRestoreCheck},
-                                        {"recover_check", Step::Action::kRecoverCheck},
-                                        {"promote_standby", Step::Action::kPromoteStandby},
-                                        {"quiesce", Step::Action::kQuiesce},
-                                        {"resume", Step::Action::kResume},
-                                        {"workload_done", Step::Action::kWorkloadDone},
-                                        {"expire", Step::Action::kExpire}};
 
 
 bool IsPowerOfTwo(int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
@@ -123,7 +69,7 @@ void ReadWorkload(KeyReader& r, const toml::table& top, WorkloadSpec* w) {
   r.Int(*t, p, "cache_bytes", 16384, int64_t{1} << 34, &w->cache_bytes);
   r.Int(*t, p, "checkpoint_every_txns", 0, kMaxTxns, &w->checkpoint_every_txns);
   r.Int(*t, p, "log_file_bytes", 65536, int64_t{1} << 30, &w->log_file_bytes);
-  r.Enum(*t, p, "durability", kDurability, &w->durability);
+  r.Enum(*t, p, "durability", kDurabilityNames, &w->durability);
   r.Bool(*t, p, "bulk", &w->bulk);
   r.Bool(*t, p, "log_auto_remove", &w->log_auto_remove);
   r.Bool(*t, p, "encrypt", &w->encrypt);
@@ -222,11 +168,11 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
                {"method", "mode", "start_after_txns", "command", "checkpoint", "copier", "recover_as_you_go",
                 "hold_hotbackup", "announce_hotbackup", "durability_shortcut",
                 "compress", "encrypt", "logs_first_share"});
-  r.Enum(*t, p, "method", kMethod, &b->method);
-  r.Enum(*t, p, "mode", kMode, &b->mode);
+  r.Enum(*t, p, "method", kBackupMethodNames, &b->method);
+  r.Enum(*t, p, "mode", kBackupModeNames, &b->mode);
   r.Int(*t, p, "start_after_txns", 0, kMaxTxns, &b->start_after_txns);
   r.Bool(*t, p, "checkpoint", &b->checkpoint);
-  r.Enum(*t, p, "copier", kCopier, &b->copier);
+  r.Enum(*t, p, "copier", kCopierNames, &b->copier);
   r.Bool(*t, p, "recover_as_you_go", &b->recover_as_you_go);
   r.Bool(*t, p, "hold_hotbackup", &b->hold_hotbackup);
   r.Bool(*t, p, "announce_hotbackup", &b->announce_hotbackup);
@@ -238,7 +184,7 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
   }
   r.Bool(*t, p, "encrypt", &b->encrypt);
   r.Probability(*t, p, "logs_first_share", &b->logs_first_share);
-  r.Enum(*t, p, "durability_shortcut", kShortcut, &b->durability_shortcut);
+  r.Enum(*t, p, "durability_shortcut", kDurabilityShortcutNames, &b->durability_shortcut);
   // Whether `command` may be there at all is a rule (scenario_rules.cc); it
   // is read only for the method that runs it.
   const toml::node* command = t->get("command");
@@ -247,7 +193,7 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
 }
 
 // Reads `points` (required) at prefix p: a non-empty array of distinct names
-// from kPoints; for the workload only "write" and "fsync", the calls its
+// from kIoPointNames; for the workload only "write" and "fsync", the calls its
 // hooks can fail.
 void ReadIoPoints(KeyReader& r, const toml::table& c, const std::string& p, bool workload,
                   std::vector<IoPoint>* points) {
@@ -255,13 +201,13 @@ void ReadIoPoints(KeyReader& r, const toml::table& c, const std::string& p, bool
   if (node == nullptr) return;
   auto array = node->as_array();
   if (array == nullptr || array->empty()) {
-    const std::string choices = workload ? "\"write\", \"fsync\"" : ChoiceList(kPoints);
+    const std::string choices = workload ? "\"write\", \"fsync\"" : ChoiceList(kIoPointNames);
     r.Fail(node->source(), p + "points", "must be a non-empty array of " + choices + ", got " + Shown(*node));
     return;
   }
   for (const auto& element : *array) {
     IoPoint point;
-    if (!r.EnumNode(element, p + "points", kPoints, &point)) return;
+    if (!r.EnumNode(element, p + "points", kIoPointNames, &point)) return;
     const std::string name = "names \"" + std::string(ToString(point)) + "\"";
     if (workload && point != IoPoint::kWrite && point != IoPoint::kFsync) {
       r.Fail(element.source(), p + "points", name + ": the workload's hooks fail only \"write\" or \"fsync\"");
@@ -283,14 +229,14 @@ void ReadFaults(KeyReader& r, const toml::table& top, const Scenario& s, FaultSp
     const std::string p = "faults.crash.";
     r.CheckKnown(*c, p, {"target", "at"});
     CrashFault crash;
-    bool good = r.Enum(*c, p, "target", kTarget, &crash.target, true);
+    bool good = r.Enum(*c, p, "target", kCrashTargetNames, &crash.target, true);
     good &= r.RangeKey(*c, p, "at", 1, kMaxAt, &crash.at, true);
     if (good) f->crash = crash;
   }
   if (const toml::table* c = r.Table(*t, "faults.", "power_loss")) {
     r.CheckKnown(*c, "faults.power_loss.", {"mode"});
     PowerLossFault power_loss;
-    r.Enum(*c, "faults.power_loss.", "mode", kPowerLoss, &power_loss.mode);
+    r.Enum(*c, "faults.power_loss.", "mode", kPowerLossModeNames, &power_loss.mode);
     f->power_loss = power_loss;
   }
   if (const toml::table* c = r.Table(*t, "faults.", "torn_read")) {
@@ -307,7 +253,7 @@ void ReadFaults(KeyReader& r, const toml::table& top, const Scenario& s, FaultSp
         torn.boundary_bytes = value->get();
       }
     }
-    r.Enum(*c, p, "order", kOrder, &torn.order);
+    r.Enum(*c, p, "order", kTornOrderNames, &torn.order);
     r.RangeKey(*c, p, "pages", 1, kMaxAt, &torn.pages);
     f->torn_read = torn;
   }
@@ -368,9 +314,9 @@ void ReadPowerCut(KeyReader& r, const toml::table& t, const std::string& p, Step
   const std::string q = p + "power_cut.";
   r.CheckKnown(*c, q, {"from", "at", "mode"});
   AgentPowerCut cut;
-  bool good = r.Enum(*c, q, "from", kWritePhases, &cut.from, true);
+  bool good = r.Enum(*c, q, "from", kCutFromPhases, &cut.from, true);
   good &= r.RangeKey(*c, q, "at", 1, kMaxAt, &cut.at, true);
-  r.Enum(*c, q, "mode", kPowerLoss, &cut.mode);
+  r.Enum(*c, q, "mode", kPowerLossModeNames, &cut.mode);
   if (cut.mode == PowerLossMode::kAll) {
     r.Fail(c->source(), q + "mode",
            "\"all\" keeps every unsynced write, a power cut that loses nothing (use \"none\" or \"subset\")");
@@ -399,7 +345,7 @@ void ReadRefusal(KeyReader& r, const toml::table& t, const std::string& p, Step*
 
 void ReadStep(KeyReader& r, const toml::table& t, const std::string& p, const Scenario& s, Step* step) {
   step->line = static_cast<int>(t.source().begin.line);
-  if (!r.Enum(t, p, "action", kActions, &step->action, true)) return;
+  if (!r.Enum(t, p, "action", kStepActionNames, &step->action, true)) return;
   r.CheckKnown(t, p, StepKeys(step->action),
                fmt::format(" for action \"{}\"", ToString(step->action)));
   if (step->action == Step::Action::kBackup || step->action == Step::Action::kArchive ||
@@ -412,16 +358,16 @@ void ReadStep(KeyReader& r, const toml::table& t, const std::string& p, const Sc
     case Step::Action::kBackup:
       step->mode = s.backup.mode;
       step->checkpoint = s.backup.checkpoint;
-      r.Enum(t, p, "mode", kMode, &step->mode);
+      r.Enum(t, p, "mode", kBackupModeNames, &step->mode);
       r.Bool(t, p, "checkpoint", &step->checkpoint);
       ReadRefusal(r, t, p, step);
       break;
     case Step::Action::kCrash:
-      r.Enum(t, p, "target", kTarget, &step->target, true);
+      r.Enum(t, p, "target", kCrashTargetNames, &step->target, true);
       r.RangeKey(t, p, "at", 1, kMaxAt, &step->at);
       break;
     case Step::Action::kPowerLoss:
-      r.Enum(t, p, "mode", kPowerLoss, &step->power_loss_mode);
+      r.Enum(t, p, "mode", kPowerLossModeNames, &step->power_loss_mode);
       break;
     case Step::Action::kExpire:
       r.Int(t, p, "keep_full", 1, 100, &step->keep_full, true);
@@ -514,7 +460,7 @@ void ReadFileSystem(KeyReader& r, const toml::table& top, Scenario* s) {
            "database) would lose its name at every cut; use \"ordered\" or \"durable\"");
     return;
   }
-  r.Enum(*t, "file_system.", "bdb_names", kBdbNames, &s->bdb_names);
+  r.Enum(*t, "file_system.", "bdb_names", kBdbNamesNames, &s->bdb_names);
 }
 
 void ReadTop(KeyReader& r, const toml::table& top, Scenario* s) {
@@ -530,7 +476,7 @@ void ReadTop(KeyReader& r, const toml::table& top, Scenario* s) {
     }
   }
   r.Text(top, "", "description", 200, &s->description, true);
-  r.Enum(top, "", "expect", kExpect, &s->expect, true);
+  r.Enum(top, "", "expect", kExpectNames, &s->expect, true);
   r.Int(top, "", "trials", 1, kMaxTrials, &s->trials);
   int64_t seed = 0;
   if (r.Int(top, "", "seed", 0, INT64_MAX, &seed)) s->seed = static_cast<uint64_t>(seed);
@@ -619,16 +565,16 @@ Status LoadScenarios(const std::vector<std::string>& paths, std::vector<Scenario
   return Status::OK();
 }
 
-const char* ToString(Expect v) { return NameOf(kExpect, v); }
-const char* ToString(Durability v) { return NameOf(kDurability, v); }
-const char* ToString(BackupMethod v) { return NameOf(kMethod, v); }
-const char* ToString(BackupMode v) { return NameOf(kMode, v); }
-const char* ToString(Copier v) { return NameOf(kCopier, v); }
-const char* ToString(CrashTarget v) { return NameOf(kTarget, v); }
-const char* ToString(PowerLossMode v) { return NameOf(kPowerLoss, v); }
-const char* ToString(TornOrder v) { return NameOf(kOrder, v); }
-const char* ToString(IoPoint v) { return NameOf(kPoints, v); }
-const char* ToString(DurabilityShortcut v) { return NameOf(kShortcut, v); }
-const char* ToString(Step::Action v) { return NameOf(kActions, v); }
+const char* ToString(Expect v) { return NameOf(kExpectNames, v); }
+const char* ToString(Durability v) { return NameOf(kDurabilityNames, v); }
+const char* ToString(BackupMethod v) { return NameOf(kBackupMethodNames, v); }
+const char* ToString(BackupMode v) { return NameOf(kBackupModeNames, v); }
+const char* ToString(Copier v) { return NameOf(kCopierNames, v); }
+const char* ToString(CrashTarget v) { return NameOf(kCrashTargetNames, v); }
+const char* ToString(PowerLossMode v) { return NameOf(kPowerLossModeNames, v); }
+const char* ToString(TornOrder v) { return NameOf(kTornOrderNames, v); }
+const char* ToString(IoPoint v) { return NameOf(kIoPointNames, v); }
+const char* ToString(DurabilityShortcut v) { return NameOf(kDurabilityShortcutNames, v); }
+const char* ToString(Step::Action v) { return NameOf(kStepActionNames, v); }
 
 }  // namespace bdb::sim

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "base/enum_names.h"
 #include "base/status.h"
 #include "simulator/faults/power_loss_journal.h"
 #include "simulator/faults/durability_shortcut_file_io.h"
@@ -24,15 +25,34 @@ struct Range {
   bool operator==(const Range&) const = default;
 };
 
+// Each enum with its one spelling (scenario files, the agent's JSON, reports).
 enum class Expect { kPass, kCaught };
+inline const EnumNames<Expect> kExpectNames = {{"pass", Expect::kPass}, {"caught", Expect::kCaught}};
 enum class Durability { kSync, kWriteNoSync, kNoSync };
+inline const EnumNames<Durability> kDurabilityNames = {
+    {"sync", Durability::kSync}, {"write_nosync", Durability::kWriteNoSync}, {"nosync", Durability::kNoSync}};
 enum class BackupMethod { kEngine, kCommand };
+inline const EnumNames<BackupMethod> kBackupMethodNames = {{"engine", BackupMethod::kEngine},
+                                                           {"command", BackupMethod::kCommand}};
 enum class BackupMode { kCold, kHot, kIncremental };
+inline const EnumNames<BackupMode> kBackupModeNames = {
+    {"cold", BackupMode::kCold}, {"hot", BackupMode::kHot}, {"incremental", BackupMode::kIncremental}};
 enum class Copier { kVerified, kUnverified, kMmap };
+inline const EnumNames<Copier> kCopierNames = {
+    {"verified", Copier::kVerified}, {"unverified", Copier::kUnverified}, {"mmap", Copier::kMmap}};
 enum class CrashTarget { kWorkload, kBackup, kArchive };
+inline const EnumNames<CrashTarget> kCrashTargetNames = {
+    {"workload", CrashTarget::kWorkload}, {"backup", CrashTarget::kBackup}, {"archive", CrashTarget::kArchive}};
 // PowerLossMode (all | none | subset) is the power-loss journal's own.
 enum class TornOrder { kOldNew, kNewOld, kBoth };
+inline const EnumNames<TornOrder> kTornOrderNames = {
+    {"old_new", TornOrder::kOldNew}, {"new_old", TornOrder::kNewOld}, {"both", TornOrder::kBoth}};
 enum class IoPoint { kRead, kWrite, kFsync, kRename, kOpen };
+inline const EnumNames<IoPoint> kIoPointNames = {{"read", IoPoint::kRead},
+                                                 {"write", IoPoint::kWrite},
+                                                 {"fsync", IoPoint::kFsync},
+                                                 {"rename", IoPoint::kRename},
+                                                 {"open", IoPoint::kOpen}};
 
 // The spelling used in scenario files, e.g. "write_nosync"; for reports.
 const char* ToString(Expect v);
@@ -207,6 +227,18 @@ struct Step {
   std::optional<Refusal> refused;
 };
 
+inline const EnumNames<Step::Action> kStepActionNames = {{"wait_txns", Step::Action::kWaitTxns},
+                                                         {"backup", Step::Action::kBackup},
+                                                         {"archive", Step::Action::kArchive},
+                                                         {"crash", Step::Action::kCrash},
+                                                         {"power_loss", Step::Action::kPowerLoss},
+                                                         {"restore_check", Step::Action::kRestoreCheck},
+                                                         {"recover_check", Step::Action::kRecoverCheck},
+                                                         {"promote_standby", Step::Action::kPromoteStandby},
+                                                         {"quiesce", Step::Action::kQuiesce},
+                                                         {"resume", Step::Action::kResume},
+                                                         {"workload_done", Step::Action::kWorkloadDone},
+                                                         {"expire", Step::Action::kExpire}};
 const char* ToString(Step::Action v);
 
 struct Scenario {

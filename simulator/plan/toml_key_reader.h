@@ -18,31 +18,20 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "base/enum_names.h"
 #include "base/status.h"
 
 namespace bdb::sim {
 
-// The spellings of an enum's values in scenario files.
+// The spellings a key accepts: an enum's one table (base/enum_names.h), or
+// a table of the loader's own (errno names).
 template <typename E>
-using Choices = std::vector<std::pair<std::string_view, E>>;
-
-template <typename E>
-const char* NameOf(const Choices<E>& choices, E v) {
-  for (const auto& [name, value] : choices) {
-    if (value == v) return name.data();
-  }
-  return "?";
-}
+using Choices = EnumNames<E>;
 
 // "\"a\" or \"b\"" / "\"a\", \"b\" or \"c\"".
 template <typename E>
 std::string ChoiceList(const Choices<E>& choices) {
-  std::string out;
-  for (size_t i = 0; i < choices.size(); ++i) {
-    if (i > 0) out += (i + 1 == choices.size()) ? " or " : ", ";
-    out += fmt::format("\"{}\"", choices[i].first);
-  }
-  return out;
+  return NameList(choices);
 }
 
 // The value as the user wrote it, for "got ..." in messages.

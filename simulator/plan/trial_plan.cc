@@ -219,43 +219,11 @@ class Planner {
 
 }  // namespace
 
-const char* ToString(FaultKind kind) {
-  switch (kind) {
-    case FaultKind::kCrash:
-      return "crash";
-    case FaultKind::kPowerLoss:
-      return "power_loss";
-    case FaultKind::kTornRead:
-      return "torn_read";
-    case FaultKind::kMmapFault:
-      return "mmap_fault";
-    case FaultKind::kIoError:
-      return "io_error";
-    case FaultKind::kWorkloadIoError:
-      return "workload_io_error";
-    case FaultKind::kCopyUnderLoad:
-      return "copy_under_load";
-    case FaultKind::kPointInTime:
-      return "point_in_time";
-    case FaultKind::kAgentPowerCut:
-      return "agent_power_cut";
-  }
-  return "unknown";
-}
+const char* ToString(FaultKind kind) { return NameOf(kFaultKindNames, kind); }
 
-const char* ToString(ListingOrder order) { return order == ListingOrder::kLogsFirst ? "logs_first" : "shuffle"; }
+const char* ToString(ListingOrder order) { return NameOf(kListingOrderNames, order); }
 
-bool ParseFaultKind(const std::string& name, FaultKind* kind) {
-  for (FaultKind k : {FaultKind::kCrash, FaultKind::kPowerLoss, FaultKind::kTornRead, FaultKind::kMmapFault,
-                      FaultKind::kIoError, FaultKind::kWorkloadIoError, FaultKind::kCopyUnderLoad,
-                      FaultKind::kPointInTime, FaultKind::kAgentPowerCut}) {
-    if (name == ToString(k)) {
-      *kind = k;
-      return true;
-    }
-  }
-  return false;
-}
+bool ParseFaultKind(const std::string& name, FaultKind* kind) { return ParseName(kFaultKindNames, name, kind); }
 
 TrialPlan PlanTrial(const Scenario& scenario, uint64_t seed) { return Planner(scenario, seed).Run(); }
 

@@ -22,7 +22,9 @@ namespace bdb::sim {
 // log files and the log directory first (then the rest shuffled), or all
 // shuffled; seeded, so the order never depends on the file system.
 enum class ListingOrder { kLogsFirst, kShuffle };
-const char* ToString(ListingOrder order);  // "logs_first", "shuffle"
+inline const EnumNames<ListingOrder> kListingOrderNames = {{"logs_first", ListingOrder::kLogsFirst},
+                                                           {"shuffle", ListingOrder::kShuffle}};
+const char* ToString(ListingOrder order);  // its name in kListingOrderNames
 
 struct ListingPlan {
   ListingOrder order = ListingOrder::kShuffle;
@@ -67,7 +69,16 @@ enum class FaultKind {
   kPointInTime,      // a restore to a point with commits on both sides of it
   kAgentPowerCut,    // power lost in the backup agent's write path (a step's power_cut); records the phase
 };
-const char* ToString(FaultKind kind);
+inline const EnumNames<FaultKind> kFaultKindNames = {{"crash", FaultKind::kCrash},
+                                                     {"power_loss", FaultKind::kPowerLoss},
+                                                     {"torn_read", FaultKind::kTornRead},
+                                                     {"mmap_fault", FaultKind::kMmapFault},
+                                                     {"io_error", FaultKind::kIoError},
+                                                     {"workload_io_error", FaultKind::kWorkloadIoError},
+                                                     {"copy_under_load", FaultKind::kCopyUnderLoad},
+                                                     {"point_in_time", FaultKind::kPointInTime},
+                                                     {"agent_power_cut", FaultKind::kAgentPowerCut}};
+const char* ToString(FaultKind kind);  // its name in kFaultKindNames
 // Exact inverse of ToString; false for anything else.
 bool ParseFaultKind(const std::string& name, FaultKind* kind);
 

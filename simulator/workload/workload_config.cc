@@ -14,31 +14,24 @@ namespace bdb::sim {
 
 using nlohmann::json;
 
-const char* CommitDurabilityName(CommitDurability d) {
-  switch (d) {
-    case CommitDurability::kSync: return "sync";
-    case CommitDurability::kWriteNoSync: return "write_nosync";
-    case CommitDurability::kNoSync: return "nosync";
-  }
-  return "?";
-}
+const char* CommitDurabilityName(CommitDurability d) { return NameOf(kCommitDurabilityNames, d); }
 
-const char* WorkloadIoOpName(WorkloadIoOp op) { return op == WorkloadIoOp::kWrite ? "write" : "fsync"; }
+const char* WorkloadIoOpName(WorkloadIoOp op) { return NameOf(kWorkloadIoOpNames, op); }
 
 namespace {
 
 CommitDurability ParseDurability(const std::string& name) {
-  for (CommitDurability d : {CommitDurability::kSync, CommitDurability::kWriteNoSync, CommitDurability::kNoSync}) {
-    if (name == CommitDurabilityName(d)) return d;
-  }
-  throw std::invalid_argument(fmt::format("'durability' must be sync, write_nosync or nosync, not '{}'", name));
+  CommitDurability d;
+  if (!ParseName(kCommitDurabilityNames, name, &d))
+    throw std::invalid_argument(fmt::format("'durability' must be sync, write_nosync or nosync, not '{}'", name));
+  return d;
 }
 
 WorkloadIoOp ParseWorkloadIoOp(const std::string& name) {
-  for (WorkloadIoOp op : {WorkloadIoOp::kWrite, WorkloadIoOp::kFsync}) {
-    if (name == WorkloadIoOpName(op)) return op;
-  }
-  throw std::invalid_argument(fmt::format("'io_error_op' must be write or fsync, not '{}'", name));
+  WorkloadIoOp op;
+  if (!ParseName(kWorkloadIoOpNames, name, &op))
+    throw std::invalid_argument(fmt::format("'io_error_op' must be write or fsync, not '{}'", name));
+  return op;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "base/enum_names.h"
 #include "base/status.h"
 
 namespace bdb::sim {
@@ -14,9 +15,14 @@ namespace bdb::sim {
 // How a commit reaches the disk: DB_TXN_SYNC (the default), DB_TXN_WRITE_NOSYNC
 // or DB_TXN_NOSYNC. Spelled "sync", "write_nosync", "nosync" in the JSON.
 enum class CommitDurability { kSync, kWriteNoSync, kNoSync };
+inline const EnumNames<CommitDurability> kCommitDurabilityNames = {{"sync", CommitDurability::kSync},
+                                                                   {"write_nosync", CommitDurability::kWriteNoSync},
+                                                                   {"nosync", CommitDurability::kNoSync}};
 const char* CommitDurabilityName(CommitDurability d);
 // The environment call an injected I/O error fails: "write" or "fsync".
 enum class WorkloadIoOp { kWrite, kFsync };
+inline const EnumNames<WorkloadIoOp> kWorkloadIoOpNames = {{"write", WorkloadIoOp::kWrite},
+                                                           {"fsync", WorkloadIoOp::kFsync}};
 const char* WorkloadIoOpName(WorkloadIoOp op);
 
 struct WorkloadConfig {

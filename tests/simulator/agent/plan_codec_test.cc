@@ -1,8 +1,12 @@
 // The agent's request codec carries a step's power cut, its negative-control
-// shortcut, a restore's target and the repository key whole, and refuses an unknown phase.
+// shortcut, a restore's target and the repository key whole, writes every
+// enum by its one name (the table next to the enum), and refuses an unknown
+// name, naming the key.
 #include "simulator/agent/plan_codec.h"
 
 #include <gtest/gtest.h>
+
+#include <functional>
 
 #include "simulator/agent/backup_agent.h"
 
@@ -41,7 +45,53 @@ TEST(PlanCodecTest, UnknownPhaseIsRefused) {
   ASSERT_NE(at, std::string::npos) << json;
   json.replace(at, phase.size(), "\"power_cut_from\":\"publish\"");
   AgentRequest out;
-  EXPECT_FALSE(AgentRequestFromJson(json, &out).ok());
+  Status s = AgentRequestFromJson(json, &out);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(s.message(), "agent request: unknown power_cut_from \"publish\"");
+}
+
+// Each value of each enum the request carries: the JSON holds its name from
+// the enum's table, and reading it back gives the value.
+template <typename E>
+void ExpectEveryNameRoundTrips(const EnumNames<E>& names, const std::string& key,
+                               const std::function<void(AgentRequest*, E)>& set,
+                               const std::function<E(const AgentRequest&)>& get) {
+  for (const auto& [name, value] : names) {
+    AgentRequest in;
+    set(&in, value);
+    const std::string json = AgentRequestToJson(in);
+    EXPECT_NE(json.find("\"" + key + "\":\"" + std::string(name) + "\""), std::string::npos) << json;
+    AgentRequest out;
+    ASSERT_TRUE(AgentRequestFromJson(json, &out).ok()) << json;
+    EXPECT_EQ(get(out), value) << name;
+  }
+}
+
+TEST(PlanCodecTest, EveryEnumIsWrittenByItsOneName) {
+  ExpectEveryNameRoundTrips<AgentOp>(
+      kAgentOpNames, "op", [](AgentRequest* r, AgentOp v) { r->op = v; }, [](const AgentRequest& r) { return r.op; });
+  ExpectEveryNameRoundTrips<BackupMode>(
+      kBackupModeNames, "mode", [](AgentRequest* r, BackupMode v) { r->mode = v; },
+      [](const AgentRequest& r) { return r.mode; });
+  ExpectEveryNameRoundTrips<Copier>(
+      kCopierNames, "copier", [](AgentRequest* r, Copier v) { r->copier = v; },
+      [](const AgentRequest& r) { return r.copier; });
+  ExpectEveryNameRoundTrips<DurabilityShortcut>(
+      kDurabilityShortcutNames, "durability_shortcut",
+      [](AgentRequest* r, DurabilityShortcut v) { r->durability_shortcut = v; },
+      [](const AgentRequest& r) { return r.durability_shortcut; });
+  ExpectEveryNameRoundTrips<TornOrder>(
+      kTornOrderNames, "torn_order", [](AgentRequest* r, TornOrder v) { r->faults.torn_order = v; },
+      [](const AgentRequest& r) { return r.faults.torn_order; });
+  ExpectEveryNameRoundTrips<IoPoint>(
+      kIoPointNames, "io_point", [](AgentRequest* r, IoPoint v) { r->faults.io_point = v; },
+      [](const AgentRequest& r) { return r.faults.io_point; });
+  ExpectEveryNameRoundTrips<WritePhase>(
+      kWritePhaseNames, "power_cut_from", [](AgentRequest* r, WritePhase v) { r->faults.power_cut_from = v; },
+      [](const AgentRequest& r) { return r.faults.power_cut_from; });
+  ExpectEveryNameRoundTrips<PowerLossMode>(
+      kPowerLossModeNames, "power_cut_mode", [](AgentRequest* r, PowerLossMode v) { r->faults.power_cut_mode = v; },
+      [](const AgentRequest& r) { return r.faults.power_cut_mode; });
 }
 
 }  // namespace
