@@ -12,6 +12,7 @@ import dataclasses
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import time
@@ -19,7 +20,9 @@ import time
 RUN_TIMEOUT_S = 3600
 OUTCOMES = ("PASS", "NOT_EXERCISED", "CLEAN_FAILURE", "DETECTED", "LOSS", "HANG", "HARNESS_ERROR")
 FAILURES = ("CLEAN_FAILURE", "DETECTED", "LOSS", "HANG", "HARNESS_ERROR")
-DETAIL_CHARS = 300
+DETAIL_CHARS = 240
+# A trial sandbox's path in a detail ("/dev/shm/bdbsim-<scenario>-<trial>-<seed>-<suffix>/"): machine-specific.
+SANDBOX_PATH = re.compile(r"/[^ ']*/bdbsim-[A-Za-z0-9_.-]+/")
 
 
 @dataclasses.dataclass
@@ -64,7 +67,7 @@ def file_system_type(path: pathlib.Path) -> str:
 def _first_failure(trials: list) -> dict:
     for t in sorted(trials, key=lambda t: t.get("index", 0)):
         if t.get("outcome") in FAILURES:
-            detail = " ".join(str(t.get("detail", "")).split())
+            detail = SANDBOX_PATH.sub("SANDBOX/", " ".join(str(t.get("detail", "")).split()))
             if len(detail) > DETAIL_CHARS:
                 detail = detail[:DETAIL_CHARS - 1] + "…"
             return {"index": t.get("index", 0), "outcome": t["outcome"], "detail": detail,
@@ -85,7 +88,7 @@ def summarize(cell: Cell, report: pathlib.Path) -> None:
     cell.expectation_met = scenario["verdict"] == "PASS"
     trials = scenario.get("trials", [])
     for t in trials:
-        order = t.get("listing_order") or "not recorded"
+        order = t.get("listing_order") or "engine"  # the engine's listings are ordered in its FileIO
         cell.listing_orders[order] = cell.listing_orders.get(order, 0) + 1
     cell.first_failure = _first_failure(trials)
 

@@ -2,11 +2,13 @@
 # generated block and as JSON. Pure functions of the cells.
 import dataclasses
 import json
+import pathlib
 
 from cells import FAILURES, OUTCOMES
 
 DOC_BEGIN = "<!-- generated: verdicts (tools/run verdicts) -->"
 DOC_END = "<!-- end generated: verdicts -->"
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 @dataclasses.dataclass
@@ -29,15 +31,26 @@ class Table:
                 return c
         return None
 
-    def disagreements(self) -> list:
-        """(tool, workload) pairs where one sandbox saw failures and the other none."""
+    def _pairs(self) -> list:
+        """(tool, workload, cells that ran on every sandbox) for pairs run on more than one sandbox."""
         pairs = []
         for t in self.tools:
             for w in self.workloads:
                 ran = [c for s in self.sandboxes if (c := self.cell(t.name, w.name, s.name)) and not c.not_run]
-                if len(ran) == len(self.sandboxes) > 1 and len({c.failures() > 0 for c in ran}) > 1:
-                    pairs.append((t.name, w.name))
+                if len(ran) == len(self.sandboxes) > 1:
+                    pairs.append((t.name, w.name, ran))
         return pairs
+
+    def disagreements(self) -> list:
+        """(tool, workload) pairs whose catch rates' 95% intervals are disjoint between sandboxes."""
+        return [(t, w) for t, w, ran in self._pairs()
+                if max(c.catch_rate_ci95[0] for c in ran) > min(c.catch_rate_ci95[1] for c in ran)]
+
+    def differences(self) -> list:
+        """(tool, workload) pairs with failures on one sandbox and none on another, intervals overlapping."""
+        disagree = set(self.disagreements())
+        return [(t, w) for t, w, ran in self._pairs()
+                if len({c.failures() > 0 for c in ran}) > 1 and (t, w) not in disagree]
 
 
 def outcome_text(cell) -> str:
@@ -69,12 +82,18 @@ def replay_line(table: Table, cell, sandbox) -> str:
     token = cell.first_failure.get("replay", "").removeprefix("bdbsim replay ").strip()
     if not token:
         return ""
-    env = "" if sandbox.name == "tmpfs" else f"BDBSIM_SANDBOX={sandbox.root} "
+    root = display_path(sandbox.root)
+    env = "" if sandbox.name == "tmpfs" else f"BDBSIM_SANDBOX={'$PWD/' if root != str(sandbox.root) else ''}{root} "
     return f"{env}{table.bdbsim} replay {token} --scenarios {table.scenarios_dir}"
 
 
+def display_path(path) -> str:
+    """A path under the repository as relative to it (the doc must not name this machine's checkout)."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def _sandbox_text(s) -> str:
-    return f"{s.name} ({s.fs_type} at {s.root})"
+    return f"{s.name} ({s.fs_type} at {display_path(s.root)})"
 
 
 def terminal(table: Table) -> str:
@@ -83,7 +102,9 @@ def terminal(table: Table) -> str:
         lines.append(f"{c.tool:<14} {c.workload:<12} {c.sandbox:<6} {failed_text(c):>7}  {rate_text(c):<18} "
                      f"{outcome_text(c)}")
     for tool, workload in table.disagreements():
-        lines.append(f"DISAGREE: {tool} × {workload}: one sandbox saw failures, the other none")
+        lines.append(f"DISAGREE: {tool} × {workload}: the sandboxes' catch-rate intervals are disjoint")
+    for tool, workload in table.differences():
+        lines.append(f"differ: {tool} × {workload}: failures on one sandbox only, within the intervals")
     lines.append(f"{len(table.cells)} cells, {table.trials} trials each, seed {table.seed}, "
                  f"{table.wall_seconds:.0f} s")
     return "\n".join(lines) + "\n"
@@ -113,7 +134,7 @@ def _details(table: Table, workload) -> list:
             c = table.cell(t.name, workload.name, s.name)
             if c is None:
                 continue
-            orders = ", ".join(f"{n} {o}" for o, n in sorted(c.listing_orders.items())) or "–"
+            orders = ", ".join(f"{n} {o}" for o, n in sorted(c.listing_orders.items()) if o != "engine") or "–"
             first = "–"
             if c.first_failure:
                 f = c.first_failure
@@ -132,9 +153,10 @@ def markdown_block(table: Table) -> str:
              f"{table.wall_seconds / 60:.0f} min on this machine. Sandboxes: {sandboxes}.", "",
              "Failed trials (restored copy not whole: " + ", ".join(FAILURES) + ") per sandbox:", ""]
     lines += _summary(table) + [""]
-    disagree = table.disagreements()
-    lines.append("tmpfs and disk disagree on: " + ", ".join(f"{t} × {w}" for t, w in disagree) + "."
-                 if disagree else "tmpfs and disk agree on every cell (failures in both or in neither).")
+    disagree, differ = table.disagreements(), table.differences()
+    pairs = lambda ps: ", ".join(f"{t} × {w}" for t, w in ps)  # noqa: E731
+    lines.append(f"Disagree (catch-rate 95% intervals disjoint between tmpfs and disk): {pairs(disagree) or 'none'}. "
+                 f"Failures on one sandbox only, within the intervals: {pairs(differ) or 'none'}.")
     lines.append("")
     for w in table.workloads:
         lines += _details(table, w)
@@ -153,7 +175,7 @@ def to_json(table: Table) -> str:
     doc = {
         "seed": table.seed, "trials": table.trials, "jobs": table.jobs, "started_at": table.started_at,
         "wall_seconds": round(table.wall_seconds, 1),
-        "sandboxes": [{"name": s.name, "root": str(s.root), "fs_type": s.fs_type} for s in table.sandboxes],
+        "sandboxes": [{"name": s.name, "root": display_path(s.root), "fs_type": s.fs_type} for s in table.sandboxes],
         "tools": [{"name": t.name, "label": t.label, "expect": t.expect} for t in table.tools],
         "workloads": [{"name": w.name, "label": w.label} for w in table.workloads],
         "cells": [dict(dataclasses.asdict(c), failures=c.failures(), catch_rate_ci95=list(c.catch_rate_ci95),

@@ -89,10 +89,6 @@ def sandboxes(disk: pathlib.Path) -> list:
     return found
 
 
-def display(path: pathlib.Path) -> str:
-    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
-
-
 def run_cells(cat, tools, paths, boxes, args, trials, seed) -> list:
     done = []
     total = len(tools) * len(cat.workloads) * len(boxes)
@@ -139,7 +135,7 @@ def main(argv) -> int:
     started = time.monotonic()
     done = run_cells(cat, tools, paths, boxes, args, trials, seed)
     table = render.Table(seed, trials, args.jobs, started_at, time.monotonic() - started, boxes, tools,
-                         list(cat.workloads), done, display(scenarios_dir), display(args.bin / "bdbsim"))
+                         list(cat.workloads), done, render.display_path(scenarios_dir), render.display_path(args.bin / "bdbsim"))
     sys.stdout.write(render.terminal(table))
     if args.only:
         (args.scratch / "verdicts.json").write_text(render.to_json(table))
@@ -148,7 +144,7 @@ def main(argv) -> int:
     else:
         REFERENCE_JSON.write_text(render.to_json(table))
         DOC.write_text(render.replace_block(DOC.read_text(), render.markdown_block(table)))
-        progress(f"wrote {display(DOC)} and {display(REFERENCE_JSON)}")
+        progress(f"wrote {render.display_path(DOC)} and {render.display_path(REFERENCE_JSON)}")
     errors = [c for c in done if c.not_run.startswith("bdbsim")]
     return 4 if errors else 0
 
