@@ -115,9 +115,11 @@ def main(argv) -> int:
     trials = args.trials or cat.trials
     seed = args.seed if args.seed is not None else cat.seed
     if args.check:
-        into = args.write_scenarios or pathlib.Path(tempfile.mkdtemp(prefix="verdicts-check-"))
-        paths = write_scenarios(cat, trials, into)
-        print(f"{len(cat.tools)} tools, {len(cat.workloads)} workloads: {len(paths)} scenarios written to {into}")
+        with tempfile.TemporaryDirectory(prefix="verdicts-check-") as scratch:
+            into = args.write_scenarios or pathlib.Path(scratch)
+            paths = write_scenarios(cat, trials, into)
+            kept = f"written to {into}" if args.write_scenarios else "made (none kept: no --write-scenarios)"
+            print(f"{len(cat.tools)} tools, {len(cat.workloads)} workloads: {len(paths)} scenarios {kept}")
         return 0
     tool_names = {t.name for t in cat.tools}
     for name in args.only:
