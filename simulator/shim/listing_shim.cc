@@ -65,6 +65,12 @@ static int (*real_open64)(const char*, int, ...);
 static int (*real_openat)(int, const char*, int, ...);
 static int (*real_openat64)(int, const char*, int, ...);
 static int (*real_close)(int);
+// The _FORTIFY_SOURCE entry points a program calls when its open flags are
+// not known at compile time (GNU tar opens every file it archives so).
+static int (*real_open_2)(const char*, int);
+static int (*real_open64_2)(const char*, int);
+static int (*real_openat_2)(int, const char*, int);
+static int (*real_openat64_2)(int, const char*, int);
 
 static int64_t NowMs(void) {
   struct timespec ts;
@@ -96,6 +102,10 @@ static void ResolveOnce(void) {
   real_openat = (int (*)(int, const char*, int, ...))dlsym(RTLD_NEXT, "openat");
   real_openat64 = (int (*)(int, const char*, int, ...))dlsym(RTLD_NEXT, "openat64");
   real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
+  real_open_2 = (int (*)(const char*, int))dlsym(RTLD_NEXT, "__open_2");
+  real_open64_2 = (int (*)(const char*, int))dlsym(RTLD_NEXT, "__open64_2");
+  real_openat_2 = (int (*)(int, const char*, int))dlsym(RTLD_NEXT, "__openat_2");
+  real_openat64_2 = (int (*)(int, const char*, int))dlsym(RTLD_NEXT, "__openat64_2");
 }
 
 // The value of the home's DB_CONFIG "set_lg_dir DIR" line into dir; 0 if none.
@@ -377,6 +387,34 @@ int openat64(int dirfd_arg, const char* path, int flags, ...) {
   mode_t mode = ModeArg(flags, ap);
   va_end(ap);
   int fd = real_openat64(dirfd_arg, path, flags, mode);
+  NoteOpen(fd, dirfd_arg, path);
+  return fd;
+}
+
+extern "C" int __open_2(const char* path, int flags) {
+  Resolve();
+  int fd = real_open_2(path, flags);
+  NoteOpen(fd, AT_FDCWD, path);
+  return fd;
+}
+
+extern "C" int __open64_2(const char* path, int flags) {
+  Resolve();
+  int fd = real_open64_2(path, flags);
+  NoteOpen(fd, AT_FDCWD, path);
+  return fd;
+}
+
+extern "C" int __openat_2(int dirfd_arg, const char* path, int flags) {
+  Resolve();
+  int fd = real_openat_2(dirfd_arg, path, flags);
+  NoteOpen(fd, dirfd_arg, path);
+  return fd;
+}
+
+extern "C" int __openat64_2(int dirfd_arg, const char* path, int flags) {
+  Resolve();
+  int fd = real_openat64_2(dirfd_arg, path, flags);
   NoteOpen(fd, dirfd_arg, path);
   return fd;
 }

@@ -1,7 +1,8 @@
 // The listing shim preloaded into real programs: GNU find sees the home in
 // the seeded order (logs first when asked), cat's open and close of a
-// database file are logged with their times, directories outside the home
-// keep their order; and the log parser's rules.
+// database file are logged with their times, so are GNU tar's (it opens
+// what it archives through the fortified __openat_2), directories outside the
+// home keep their order; and the log parser's rules.
 #include "simulator/harness/listing_shim_log.h"
 
 #include <gtest/gtest.h>
@@ -78,6 +79,17 @@ TEST_F(ListingShimTest, CatOfADatabaseFileIsAnOpenAndACloseInTime) {
   EXPECT_EQ(seen.opens, 1u) << "only a.db is a database file";
   EXPECT_GE(seen.first_open_ms, before);
   EXPECT_GE(seen.last_close_ms, seen.first_open_ms);
+  EXPECT_FALSE(seen.unclosed);
+}
+
+TEST_F(ListingShimTest, TarOfTheHomeOpensEveryDatabaseFile) {
+  ChildResult r;
+  ASSERT_TRUE(RunChild({"tar", "-C", home_, "-cf", dir_.Sub("home.tar"), "."}, 30000, &r, Env("shuffle:1")).ok());
+  ASSERT_TRUE(r.Succeeded()) << r.err;
+  ShimObservations seen;
+  ASSERT_TRUE(ParseShimLog(ReadFileContents(dir_.Sub("shim.log")), &seen).ok());
+  EXPECT_EQ(seen.listings, 2u) << "the home and its log directory";
+  EXPECT_EQ(seen.opens, 4u) << "a.db, b.db, c.db and d.db";
   EXPECT_FALSE(seen.unclosed);
 }
 
