@@ -394,8 +394,7 @@ bool HotBackupWouldDo(const Status& s) {
 
 Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupOutcome* outcome) {
   *outcome = BackupOutcome();
-  const BackupModeTraits* mode = nullptr;
-  BDB_RETURN_IF_ERROR(ParseBackupMode(request.mode, &mode));
+  const BackupModeTraits* mode = &TraitsOf(request.mode);
   if (request.hot_if_refused && !mode->needs_parent)
     return Status::InvalidArgument("bad usage: --hot-if-refused needs --mode incremental");
   if (!(request.max_rate_mib_s >= 0))  // NaN too
@@ -405,7 +404,7 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
   if (s.ok() || !request.hot_if_refused || !HotBackupWouldDo(s)) return s;
   const std::string why = s.message();
   BackupRequest hot = request;
-  hot.mode = TraitsOf(BackupMode::kHot).name;
+  hot.mode = BackupMode::kHot;
   BDB_RETURN_IF_ERROR(RunBackupOnce(ctx, hot, outcome).WithContext("the incremental backup was refused (" + why +
                                                                     "), and the hot backup taken instead failed"));
   outcome->refused_incremental = why;
@@ -416,9 +415,7 @@ namespace {
 
 Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, BackupOutcome* outcome) {
   *outcome = BackupOutcome();
-  const BackupModeTraits* mode_traits = nullptr;
-  BDB_RETURN_IF_ERROR(ParseBackupMode(request.mode, &mode_traits));
-  const BackupModeTraits& mode = *mode_traits;
+  const BackupModeTraits& mode = TraitsOf(request.mode);
   EnvironmentLayout layout;
   BDB_RETURN_IF_ERROR(InspectEnvironment(ctx.io, request.home, &layout));
   if (request.recover_as_you_go && CurrentRepositoryKey() != nullptr)
@@ -471,7 +468,7 @@ Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, Bac
                                      ctx.announce_hotbackup));
 
   Manifest manifest;
-  manifest.mode = mode.name;
+  manifest.mode = mode.mode;
   manifest.hotbackup_hold = guards.hold_instance();
   manifest.encrypted = HaveEnvironmentPassword();  // the open succeeded with it: BDB0172 otherwise
   manifest.compression = CompressionName(request.compress_level);
@@ -483,7 +480,7 @@ Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, Bac
   manifest.start_unix_ms = ctx.now_unix_ms();
   if (request.checkpoint || mode.offline) BDB_RETURN_IF_ERROR(env->Checkpoint());
 
-  BDB_RETURN_IF_ERROR(repo->NewBackupId(manifest.start_unix_ms, mode.name, &manifest.id));
+  BDB_RETURN_IF_ERROR(repo->NewBackupId(manifest.start_unix_ms, mode.mode, &manifest.id));
   std::string partial_dir;
   BDB_RETURN_IF_ERROR(repo->BeginBackup(manifest.id, &partial_dir));
   CrashPoint("backup/after_partial_dir");

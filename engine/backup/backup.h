@@ -21,7 +21,7 @@ namespace bdb {
 struct BackupRequest {
   std::string home;
   std::string repo;
-  std::string mode;  // "cold" | "hot" | "incremental"
+  BackupMode mode = BackupMode::kHot;
   bool checkpoint = false;         // force a checkpoint first (always for cold)
   bool recover_as_you_go = false;  // also bring standby/ up to date
   // Incremental only: when the log has not moved since the parent's end LSN,

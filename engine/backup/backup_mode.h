@@ -1,22 +1,19 @@
-// BackupMode: the three kinds of backup and, in one table, everything that
-// differs between them, so the backup code asks what a mode does (copies
-// the databases, needs an idle environment, builds on a parent) instead of
-// comparing mode names. The name ("cold", "hot", "incremental") appears in
-// the command line, the manifest and the backup id; it is parsed once, here.
+// BackupModeTraits: in one table, everything that differs between the three
+// kinds of backup, so the backup code asks what a mode does (copies the
+// databases, needs an idle environment, builds on a parent) instead of
+// comparing modes. The enum and its one spelling are the repository's
+// (engine/repository/backup_mode_name.h).
 // Thread-safety: immutable data.
 #pragma once
 
 #include <string>
 
-#include "base/status.h"
+#include "engine/repository/backup_mode_name.h"
 
 namespace bdb {
 
-enum class BackupMode { kCold, kHot, kIncremental };
-
 struct BackupModeTraits {
   BackupMode mode;
-  const char* name;
   // Copies the database files (a full backup); an incremental copies only
   // the log written since its parent.
   bool copies_databases;
@@ -29,8 +26,6 @@ struct BackupModeTraits {
   bool announces_hotbackup;
 };
 
-// InvalidArgument "unknown backup mode '<name>': expected cold, hot or incremental".
-Status ParseBackupMode(const std::string& name, const BackupModeTraits** traits);
 const BackupModeTraits& TraitsOf(BackupMode mode);
 
 }  // namespace bdb

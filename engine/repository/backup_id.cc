@@ -147,16 +147,13 @@ Status ParseUtcTimestamp(const std::string& text, int64_t* unix_ms) {
   return Status::OK();
 }
 
-bool IsValidBackupMode(const std::string& mode) { return mode == "cold" || mode == "hot" || mode == "incremental"; }
-
-std::string MakeBackupId(int64_t unix_ms, const std::string& mode, int uniquifier) {
-  assert(IsValidBackupMode(mode));
+std::string MakeBackupId(int64_t unix_ms, BackupMode mode, int uniquifier) {
   assert(uniquifier >= 0 && uniquifier <= kMaxBackupIdUniquifier);
   const Civil c = CivilFromUnixMs(unix_ms);
   std::string id = fmt::format("{:04d}{:02d}{:02d}T{:02d}{:02d}{:02d}Z", c.year, c.month, c.day, c.hour, c.minute,
                                c.second);
   if (uniquifier > 0) id += fmt::format(".{:03d}", uniquifier);
-  return id + "-" + mode;
+  return id + "-" + BackupModeName(mode);
 }
 
 bool IsValidBackupId(const std::string& id) {
@@ -170,7 +167,8 @@ bool IsValidBackupId(const std::string& id) {
     if (!ReadDigits(id, &pos, 3, &uniquifier) || uniquifier == 0) return false;
   }
   if (!Expect(id, &pos, '-')) return false;
-  return IsValidBackupMode(id.substr(pos));
+  BackupMode mode;
+  return ParseName(kBackupModeNames, id.substr(pos), &mode);
 }
 
 BackupIdParts SplitBackupId(const std::string& id) {
@@ -182,7 +180,7 @@ BackupIdParts SplitBackupId(const std::string& id) {
     parts.uniquifier = std::stoi(id.substr(pos + 1, 3));
     pos += 4;
   }
-  parts.mode = id.substr(pos + 1);
+  ParseName(kBackupModeNames, id.substr(pos + 1), &parts.mode);  // valid: IsValidBackupId
   return parts;
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "engine/repository/backup_mode_name.h"
 
 namespace bdb {
 
@@ -29,19 +30,16 @@ std::string FormatUtcSeconds(int64_t unix_seconds);
 // 0000-9999. InvalidArgument "invalid time '<s>': ..." otherwise.
 Status ParseUtcTimestamp(const std::string& text, int64_t* unix_ms);
 
-// REQUIRES: mode is "cold", "hot" or "incremental"; 0 <= uniquifier <= 999.
-// Uniquifier 0 gives no ".NNN" part.
-std::string MakeBackupId(int64_t unix_ms, const std::string& mode, int uniquifier);
+// REQUIRES: 0 <= uniquifier <= 999. Uniquifier 0 gives no ".NNN" part.
+std::string MakeBackupId(int64_t unix_ms, BackupMode mode, int uniquifier);
 // True for IDs MakeBackupId can produce (a real date and time, a known mode).
 bool IsValidBackupId(const std::string& id);
-// True for "cold", "hot" and "incremental".
-bool IsValidBackupMode(const std::string& mode);
 
 // The parts of a valid ID. REQUIRES: IsValidBackupId(id).
 struct BackupIdParts {
   std::string second;  // "20261123T181500Z"
   int uniquifier = 0;
-  std::string mode;
+  BackupMode mode = BackupMode::kHot;
 };
 BackupIdParts SplitBackupId(const std::string& id);
 

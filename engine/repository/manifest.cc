@@ -136,14 +136,15 @@ Status ParseFile(const FieldReader& r, const Json& entry, size_t index, Manifest
 
 Status ParseIdentity(const FieldReader& r, const Json& doc, Manifest* m) {
   BDB_RETURN_IF_ERROR(r.String(doc, "id", "id", &m->id));
-  BDB_RETURN_IF_ERROR(r.String(doc, "mode", "mode", &m->mode));
+  std::string mode;
+  BDB_RETURN_IF_ERROR(r.String(doc, "mode", "mode", &mode));
   BDB_RETURN_IF_ERROR(r.String(doc, "parent", "parent", &m->parent));
   if (!IsValidBackupId(m->id)) return r.Invalid("id", m->id);
-  if (!IsValidBackupMode(m->mode)) return r.Invalid("mode", m->mode);
+  if (!ParseName(kBackupModeNames, mode, &m->mode)) return r.Invalid("mode", mode);
   if (SplitBackupId(m->id).mode != m->mode) {
-    return r.Corrupt("field 'mode' ('" + m->mode + "') does not match id '" + m->id + "'");
+    return r.Corrupt("field 'mode' ('" + mode + "') does not match id '" + m->id + "'");
   }
-  if (m->mode == "incremental" ? !IsValidBackupId(m->parent) : !m->parent.empty()) {
+  if (m->mode == BackupMode::kIncremental ? !IsValidBackupId(m->parent) : !m->parent.empty()) {
     return r.Invalid("parent", m->parent);
   }
   return Status::OK();
@@ -206,7 +207,7 @@ std::string ManifestToJson(const Manifest& m) {
   OrderedJson doc;
   doc["format_version"] = m.format_version;
   doc["id"] = m.id;
-  doc["mode"] = m.mode;
+  doc["mode"] = BackupModeName(m.mode);
   doc["parent"] = m.parent;
   doc["start_time"] = FormatUtcTimestamp(m.start_unix_ms);
   doc["start_unix_ms"] = m.start_unix_ms;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "engine/repository/backup_mode_name.h"
 
 namespace bdb {
 
@@ -43,7 +44,8 @@ struct ManifestFile {
 
 struct Manifest {
   int format_version = 1;  // 1, or kManifestFormatVersionCompression when compression is set
-  std::string id, mode;  // mode: "cold" | "hot" | "incremental"
+  std::string id;
+  BackupMode mode = BackupMode::kHot;
   std::string parent;    // incrementals: parent id; "" otherwise
   int64_t start_unix_ms = 0, end_unix_ms = 0;  // serialized as ISO strings AND ms numbers
   std::string source_home, tool_version;

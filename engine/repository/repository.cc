@@ -270,10 +270,7 @@ Status Repository::RemoveBackupsEndingWith(const std::string& suffix, std::vecto
   return Status::OK();
 }
 
-Status Repository::NewBackupId(int64_t unix_ms, const std::string& mode, std::string* id) {
-  if (!IsValidBackupMode(mode)) {
-    return Status::InvalidArgument("invalid backup mode '" + mode + "': expected cold, hot or incremental");
-  }
+Status Repository::NewBackupId(int64_t unix_ms, BackupMode mode, std::string* id) {
   std::vector<std::string> names;
   BDB_RETURN_IF_ERROR(ListBackupsDir(&names));
   bool any = false;
@@ -298,7 +295,7 @@ Status Repository::NewBackupId(int64_t unix_ms, const std::string& mode, std::st
                                      second);
     }
   }
-  *id = second + (uniquifier > 0 ? fmt::format(".{:03d}", uniquifier) : "") + "-" + mode;
+  *id = second + (uniquifier > 0 ? fmt::format(".{:03d}", uniquifier) : "") + "-" + BackupModeName(mode);
   return Status::OK();
 }
 
@@ -485,7 +482,7 @@ Status Repository::LoadChain(const std::string& id, std::vector<Manifest>* chain
   // Each parent must sort before its child, so the walk ends (no cycles).
   while (true) {
     chain->push_back(m);
-    if (m.mode != "incremental") break;
+    if (m.mode != BackupMode::kIncremental) break;
     if (!(m.parent < m.id)) {
       return Status::Corruption("backup '" + m.id + "' names parent '" + m.parent + "', which is not older");
     }

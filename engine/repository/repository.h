@@ -93,7 +93,7 @@ class Repository {
   // A fresh ID for a backup started at unix_ms: unique among published and
   // partial backups and sorting after all of them (if the clock went back, the
   // ID takes the newest existing second with a higher uniquifier).
-  Status NewBackupId(int64_t unix_ms, const std::string& mode, std::string* id);
+  Status NewBackupId(int64_t unix_ms, BackupMode mode, std::string* id);
   // REQUIRES: lock held. Creates backups/<id>.partial (0700).
   Status BeginBackup(const std::string& id, std::string* partial_dir);
   // REQUIRES: BeginBackup(id); m.id == id. Writes manifest.json into the

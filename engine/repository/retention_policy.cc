@@ -9,7 +9,7 @@
 namespace bdb {
 namespace {
 
-bool IsFull(const Manifest& m) { return m.mode != "incremental"; }
+bool IsFull(const Manifest& m) { return m.mode != BackupMode::kIncremental; }
 
 // Index of each backup's chain, newest member first: itself, its parent, ...
 // ending at a full backup; `complete` is false when a parent is missing.

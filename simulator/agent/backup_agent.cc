@@ -333,7 +333,7 @@ Status RunEngineProcedure(const AgentRequest& request, const EngineContext& ctx,
     return ArchiveFinishedLogs(ctx, archive, &out);
   }
   BackupOutcome out;
-  BackupRequest backup{request.home, request.repo, ToString(request.mode), request.checkpoint,
+  BackupRequest backup{request.home, request.repo, request.mode, request.checkpoint,
                        request.recover_as_you_go};
   backup.hold_hotbackup = request.hold_hotbackup && request.mode != BackupMode::kCold;
   backup.compress_level = request.compress_level;

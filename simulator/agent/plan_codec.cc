@@ -2,8 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-namespace bdb::sim {
-
 // An enum in the agent's JSON is its one spelling (the table next to it); a
 // name the table lacks is refused, naming the key.
 #define BDBSIM_JSON_ENUM(E, NAMES)                                 \
@@ -13,7 +11,13 @@ namespace bdb::sim {
       throw std::invalid_argument("not a name: " + j.dump());      \
   }
 
+namespace bdb {
+// The engine's enum: its functions live in its namespace, where nlohmann looks.
 BDBSIM_JSON_ENUM(BackupMode, kBackupModeNames)
+}  // namespace bdb
+
+namespace bdb::sim {
+
 BDBSIM_JSON_ENUM(Copier, kCopierNames)
 BDBSIM_JSON_ENUM(TornOrder, kTornOrderNames)
 BDBSIM_JSON_ENUM(IoPoint, kIoPointNames)

@@ -12,6 +12,7 @@
 
 #include "base/enum_names.h"
 #include "base/status.h"
+#include "engine/repository/backup_mode_name.h"
 #include "simulator/faults/power_loss_journal.h"
 #include "simulator/faults/durability_shortcut_file_io.h"
 #include "simulator/faults/write_phase.h"
@@ -34,9 +35,8 @@ inline const EnumNames<Durability> kDurabilityNames = {
 enum class BackupMethod { kEngine, kCommand };
 inline const EnumNames<BackupMethod> kBackupMethodNames = {{"engine", BackupMethod::kEngine},
                                                            {"command", BackupMethod::kCommand}};
-enum class BackupMode { kCold, kHot, kIncremental };
-inline const EnumNames<BackupMode> kBackupModeNames = {
-    {"cold", BackupMode::kCold}, {"hot", BackupMode::kHot}, {"incremental", BackupMode::kIncremental}};
+// The engine's own, spelled as its command line and manifests spell it.
+using BackupMode = ::bdb::BackupMode;
 enum class Copier { kVerified, kUnverified, kMmap };
 inline const EnumNames<Copier> kCopierNames = {
     {"verified", Copier::kVerified}, {"unverified", Copier::kUnverified}, {"mmap", Copier::kMmap}};

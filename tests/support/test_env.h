@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <string>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "engine/bdb/bdb_environment.h"
+#include "engine/repository/backup_mode_name.h"
 #include "base/status.h"
 
 namespace bdb {
@@ -125,6 +127,14 @@ class TestWriter {
 // writers took (a new writer counts from 1; they are aborted, never visible),
 // commits n more and appends their ids to *acked.
 Status CommitMore(const std::string& home, int n, uint64_t* used_ids, std::vector<uint64_t>* acked);
+
+// The mode a test names ("cold", "hot", "incremental"); aborts on any other
+// name (a test's own mistake).
+inline BackupMode ModeNamed(const std::string& name) {
+  BackupMode mode = BackupMode::kHot;
+  if (!ParseBackupMode(name, &mode).ok()) std::abort();
+  return mode;
+}
 
 }  // namespace bdb
 

@@ -334,7 +334,7 @@ void PublishUncheckedIncremental(const std::string& home, const std::string& rep
   DB_LOG_STAT* stat = nullptr;
   ASSERT_EQ(env->log_stat(env, &stat, 0), 0);
   Manifest m;
-  m.mode = "incremental";
+  m.mode = BackupMode::kIncremental;
   m.parent = parent.id;
   m.start_unix_ms = m.end_unix_ms = parent.end_unix_ms + 1000;
   m.source_home = home;

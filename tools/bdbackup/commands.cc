@@ -24,7 +24,7 @@ uint64_t ManifestBytes(const Manifest& m) {
 
 nlohmann::json ManifestSummary(const Manifest& m) {
   return {{"id", m.id},
-          {"mode", m.mode},
+          {"mode", BackupModeName(m.mode)},
           {"parent", m.parent},
           {"start_time", FormatUtcTimestamp(m.start_unix_ms)},
           {"end_time", FormatUtcTimestamp(m.end_unix_ms)},
@@ -79,8 +79,8 @@ Status RunArchiveCommand(const EngineContext& ctx, const ArchiveOptions& o, Comm
 }
 
 Status RunBackupCommand(const EngineContext& ctx, const BackupOptions& o, CommandResult* r) {
-  BackupRequest request{o.home,           o.repo,         o.mode, o.checkpoint, o.recover_as_you_go, o.skip_if_unchanged,
-                        o.hold_hotbackup, o.hot_if_refused};
+  BackupRequest request{o.home,           o.repo,         BackupMode::kHot, o.checkpoint, o.recover_as_you_go,
+                        o.skip_if_unchanged, o.hold_hotbackup, o.hot_if_refused};
   BDB_RETURN_IF_ERROR(ParseCompression(o.compress, &request.compress_level));
   request.max_rate_mib_s = o.max_rate_mib_s;
   ExpireRequest expire;
@@ -88,6 +88,7 @@ Status RunBackupCommand(const EngineContext& ctx, const BackupOptions& o, Comman
     expire.repo = o.repo;
     BDB_RETURN_IF_ERROR(RetentionPolicyFromOptions(o, "backup --expire", /*pins_only=*/false, &expire.policy));
   }
+  BDB_RETURN_IF_ERROR(ParseBackupMode(o.mode, &request.mode));  // the one place the text becomes a mode
   BackupOutcome out;
   BDB_RETURN_IF_ERROR(RunBackup(ctx, request, &out));
   if (out.unchanged) {
@@ -105,7 +106,8 @@ Status RunBackupCommand(const EngineContext& ctx, const BackupOptions& o, Comman
   r->json["standby_updated"] = out.standby_updated;
   r->json["removed_partials"] = out.removed_partials;
   const Manifest& m = out.manifest;
-  r->text = fmt::format("backup {} published: {} backup, {} files, {}, logs {}{}\n", m.id, m.mode, m.files.size(),
+  r->text = fmt::format("backup {} published: {} backup, {} files, {}, logs {}{}\n", m.id, BackupModeName(m.mode),
+                        m.files.size(),
                         Size(out.bytes), LogRange(m.first_log, m.last_log),
                         m.parent.empty() ? "" : ", parent " + m.parent);
   if (!out.refused_incremental.empty()) {
@@ -151,7 +153,8 @@ Status RunListCommand(const EngineContext& ctx, const ListOptions& o, CommandRes
     const bool pinned = std::binary_search(pins.begin(), pins.end(), m.id);
     backups.push_back(ManifestSummary(m));
     backups.back()["pinned"] = pinned;
-    r->text += fmt::format("{:<34} {:<12} {:<34} {:>10}  {:<26} {}{}\n", m.id, m.mode, m.parent.empty() ? "-" : m.parent,
+    r->text += fmt::format("{:<34} {:<12} {:<34} {:>10}  {:<26} {}{}\n", m.id, BackupModeName(m.mode),
+                           m.parent.empty() ? "-" : m.parent,
                            Size(ManifestBytes(m)), LogRange(m.first_log, m.last_log),
                            FormatUtcTimestamp(m.start_unix_ms), pinned ? "  pinned" : "");
   }

@@ -60,7 +60,8 @@ Status ValidateRepeat(const BackupOptions& o) {
   const double every = o.every_seconds.value_or(0);
   if (!(every > 0) || !std::isfinite(every))
     return Status::InvalidArgument("bad usage: --every needs a positive number of seconds");
-  if (o.mode != "incremental")
+  BackupMode mode = BackupMode::kHot;
+  if (!ParseBackupMode(o.mode, &mode).ok() || mode != BackupMode::kIncremental)
     return Status::InvalidArgument(
         "bad usage: --every repeats incremental backups: use it with --mode incremental (take "
         "the full backup first)");

@@ -7,12 +7,12 @@
 namespace bdb {
 namespace {
 
-TEST(BackupModeTest, EachNameParsesToItsRowAndBack) {
+TEST(BackupModeTest, EachNameParsesToItsModeAndRow) {
   for (BackupMode m : {BackupMode::kCold, BackupMode::kHot, BackupMode::kIncremental}) {
-    const BackupModeTraits* parsed = nullptr;
-    ASSERT_TRUE(ParseBackupMode(TraitsOf(m).name, &parsed).ok());
-    EXPECT_EQ(parsed->mode, m);
-    EXPECT_EQ(parsed, &TraitsOf(m));
+    BackupMode parsed = m == BackupMode::kCold ? BackupMode::kHot : BackupMode::kCold;
+    ASSERT_TRUE(ParseBackupMode(BackupModeName(m), &parsed).ok());
+    EXPECT_EQ(parsed, m);
+    EXPECT_EQ(TraitsOf(m).mode, m);
   }
 }
 
@@ -20,9 +20,9 @@ TEST(BackupModeTest, WhatEachModeDoes) {
   const BackupModeTraits& cold = TraitsOf(BackupMode::kCold);
   const BackupModeTraits& hot = TraitsOf(BackupMode::kHot);
   const BackupModeTraits& incremental = TraitsOf(BackupMode::kIncremental);
-  EXPECT_STREQ(cold.name, "cold");
-  EXPECT_STREQ(hot.name, "hot");
-  EXPECT_STREQ(incremental.name, "incremental");
+  EXPECT_STREQ(BackupModeName(cold.mode), "cold");
+  EXPECT_STREQ(BackupModeName(hot.mode), "hot");
+  EXPECT_STREQ(BackupModeName(incremental.mode), "incremental");
   // Full backups copy the databases; only the incremental builds on a parent.
   EXPECT_TRUE(cold.copies_databases && hot.copies_databases && !incremental.copies_databases);
   EXPECT_TRUE(!cold.needs_parent && !hot.needs_parent && incremental.needs_parent);
@@ -33,11 +33,11 @@ TEST(BackupModeTest, WhatEachModeDoes) {
 
 TEST(BackupModeTest, UnknownNamesAreRefusedByName) {
   for (const char* name : {"", "Hot", "warm", "incremental "}) {
-    const BackupModeTraits* parsed = nullptr;
+    BackupMode parsed = BackupMode::kCold;
     Status s = ParseBackupMode(name, &parsed);
     EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << name;
     EXPECT_EQ(s.message(), std::string("unknown backup mode '") + name + "': expected cold, hot or incremental");
-    EXPECT_EQ(parsed, nullptr);
+    EXPECT_EQ(parsed, BackupMode::kCold);
   }
 }
 

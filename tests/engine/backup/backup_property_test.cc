@@ -183,7 +183,9 @@ class PropertyRun {
   void Backup(const std::string& mode) {
     const size_t acked = ledger_.size();
     BackupOutcome out;
-    Check(RunBackup(ctx_, BackupRequest{home_, repo_, mode, false, false}, &out), mode + " backup");
+    BackupMode parsed = BackupMode::kHot;
+    Check(ParseBackupMode(mode, &parsed), "mode");
+    Check(RunBackup(ctx_, BackupRequest{home_, repo_, parsed, false, false}, &out), mode + " backup");
     Published p{out.manifest.id, mode, acked, out.manifest.start_unix_ms, out.manifest.id,
                 out.manifest.start_unix_ms};
     if (mode == "incremental") {

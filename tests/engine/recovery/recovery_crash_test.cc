@@ -68,7 +68,7 @@ class RecoveryCrashTest : public ::testing::Test {
 
   std::string Backup(const std::string& mode, bool recover_as_you_go = false, Status* status = nullptr) {
     BackupOutcome out;
-    Status s = RunBackup(ctx_, BackupRequest{home_, repo_, mode, false, recover_as_you_go}, &out);
+    Status s = RunBackup(ctx_, BackupRequest{home_, repo_, ModeNamed(mode), false, recover_as_you_go}, &out);
     if (status != nullptr) {
       *status = s;
     } else {

@@ -75,9 +75,9 @@ RC_GTEST_PROP(UtcTimestamp, ParseInvertsFormat, ()) {
 }
 
 TEST(BackupId, Format) {
-  EXPECT_EQ(MakeBackupId(k20261123T181500 + 999, "hot", 0), "20261123T181500Z-hot");
-  EXPECT_EQ(MakeBackupId(k20261123T181500, "cold", 1), "20261123T181500Z.001-cold");
-  EXPECT_EQ(MakeBackupId(k20261123T181500, "incremental", 999), "20261123T181500Z.999-incremental");
+  EXPECT_EQ(MakeBackupId(k20261123T181500 + 999, BackupMode::kHot, 0), "20261123T181500Z-hot");
+  EXPECT_EQ(MakeBackupId(k20261123T181500, BackupMode::kCold, 1), "20261123T181500Z.001-cold");
+  EXPECT_EQ(MakeBackupId(k20261123T181500, BackupMode::kIncremental, 999), "20261123T181500Z.999-incremental");
 }
 
 TEST(BackupId, Validity) {
@@ -97,26 +97,26 @@ TEST(BackupId, SplitsIntoItsParts) {
   BackupIdParts p = SplitBackupId("20261123T181500Z.042-incremental");
   EXPECT_EQ(p.second, "20261123T181500Z");
   EXPECT_EQ(p.uniquifier, 42);
-  EXPECT_EQ(p.mode, "incremental");
+  EXPECT_EQ(p.mode, BackupMode::kIncremental);
   p = SplitBackupId("20261123T181500Z-hot");
   EXPECT_EQ(p.uniquifier, 0);
-  EXPECT_EQ(p.mode, "hot");
+  EXPECT_EQ(p.mode, BackupMode::kHot);
 }
 
 TEST(BackupId, ByteOrderIsTimeOrderAcrossModesAndUniquifiers) {
   // In creation order: the mode must never decide the order.
   const std::vector<std::string> created = {
-      MakeBackupId(k20261123T181500, "incremental", 0), MakeBackupId(k20261123T181500, "cold", 1),
-      MakeBackupId(k20261123T181500, "hot", 2),         MakeBackupId(k20261123T181500, "cold", 10),
-      MakeBackupId(k20261123T181500, "cold", 999),      MakeBackupId(k20261123T181500 + 1000, "cold", 0),
-      MakeBackupId(k20261123T181500 + 60000, "hot", 0), MakeBackupId(kYear9999End, "cold", 0)};
+      MakeBackupId(k20261123T181500, BackupMode::kIncremental, 0), MakeBackupId(k20261123T181500, BackupMode::kCold, 1),
+      MakeBackupId(k20261123T181500, BackupMode::kHot, 2),         MakeBackupId(k20261123T181500, BackupMode::kCold, 10),
+      MakeBackupId(k20261123T181500, BackupMode::kCold, 999),      MakeBackupId(k20261123T181500 + 1000, BackupMode::kCold, 0),
+      MakeBackupId(k20261123T181500 + 60000, BackupMode::kHot, 0), MakeBackupId(kYear9999End, BackupMode::kCold, 0)};
   std::vector<std::string> sorted = created;
   std::sort(sorted.begin(), sorted.end());
   EXPECT_EQ(sorted, created);
 }
 
 RC_GTEST_PROP(BackupId, SortsLikeSecondThenUniquifier, ()) {
-  const std::vector<std::string> modes = {"cold", "hot", "incremental"};
+  const std::vector<BackupMode> modes = {BackupMode::kCold, BackupMode::kHot, BackupMode::kIncremental};
   const int64_t a_ms = *rc::gen::inRange<int64_t>(0, kYear9999End + 1);
   const int64_t b_ms = *rc::gen::oneOf(rc::gen::just(a_ms), rc::gen::inRange<int64_t>(0, kYear9999End + 1));
   const int a_u = *rc::gen::inRange(0, 1000);
@@ -158,11 +158,11 @@ std::string RandomHex16() {
 
 Manifest RandomManifest() {
   Manifest m;
-  m.mode = *rc::gen::element<std::string>("cold", "hot", "incremental");
+  m.mode = *rc::gen::element(BackupMode::kCold, BackupMode::kHot, BackupMode::kIncremental);
   m.start_unix_ms = *rc::gen::inRange<int64_t>(1000, kYear9999End);
   m.end_unix_ms = *rc::gen::inRange<int64_t>(0, kYear9999End + 1);
   m.id = MakeBackupId(m.start_unix_ms, m.mode, *rc::gen::inRange(0, 1000));
-  if (m.mode == "incremental") m.parent = MakeBackupId(m.start_unix_ms - 1000, "hot", 0);
+  if (m.mode == BackupMode::kIncremental) m.parent = MakeBackupId(m.start_unix_ms - 1000, BackupMode::kHot, 0);
   m.source_home = RandomText();
   m.tool_version = RandomText();
   m.log_dir_rel = *rc::gen::element<std::string>("", "log", "logs/bdb");
@@ -201,7 +201,7 @@ RC_GTEST_PROP(ManifestJson, RoundTripsEveryValidManifest, ()) {
 Manifest SampleManifest() {
   Manifest m;
   m.id = "20261123T181500Z-hot";
-  m.mode = "hot";
+  m.mode = BackupMode::kHot;
   m.start_unix_ms = k20261123T181500 + 123;
   m.end_unix_ms = k20261123T181500 + 4567;
   m.source_home = "/srv/db";

@@ -19,8 +19,8 @@ Manifest Backup(double days_ago, const std::string& mode, uint32_t first, uint32
   Manifest m;
   m.start_unix_ms = kNow - static_cast<int64_t>(days_ago * kDay);
   m.end_unix_ms = m.start_unix_ms + 1000;
-  m.mode = mode;
-  m.id = MakeBackupId(m.start_unix_ms, mode, 0);
+  m.mode = ModeNamed(mode);
+  m.id = MakeBackupId(m.start_unix_ms, m.mode, 0);
   m.parent = parent;
   m.first_log = first;
   m.last_log = last;

@@ -156,7 +156,7 @@ class RetentionRun {
   void Backup(const std::string& mode) {
     const size_t acked = ledger_.size();
     BackupOutcome out;
-    Check(RunBackup(ctx_, BackupRequest{home_, repo_, mode, false, false}, &out), mode + " backup");
+    Check(RunBackup(ctx_, BackupRequest{home_, repo_, ModeNamed(mode), false, false}, &out), mode + " backup");
     published_.push_back(Published{out.manifest.id, acked});
   }
 

@@ -48,7 +48,7 @@ TEST(RestoreRecoveryCutTest, ADatabaseRecoveryCreatedSurvivesACutAfterTheRestore
   ASSERT_TRUE(TestWriter::Open(home, &writer).ok());
   ASSERT_TRUE(writer->Commit(20).ok());
   BackupOutcome backup;
-  Status s = RunBackup(DefaultEngineContext(), BackupRequest{home, repo, "hot", false, false}, &backup);
+  Status s = RunBackup(DefaultEngineContext(), BackupRequest{home, repo, BackupMode::kHot, false, false}, &backup);
   ASSERT_TRUE(s.ok()) << s.message();
   CreateDatabaseAfterBackup(writer.get());
   ASSERT_TRUE(writer->Commit(20).ok());
