@@ -19,6 +19,7 @@
 #include "simulator/faults/fault_schedule.h"
 #include "simulator/faults/io_error_injector.h"
 #include "simulator/faults/mmap_copier.h"
+#include "simulator/faults/power_loss_hooks.h"
 #include "simulator/faults/power_loss_journal.h"
 #include "simulator/agent/plan_codec.h"
 #include "simulator/faults/torn_read_file_io.h"

@@ -1,7 +1,7 @@
 // FileOpJournal: records the file-system operations the engine makes through
 // its FileIO (the backup agent writing the repository, removing archived logs
 // from the environment, writing a restore target) in the power-loss journal
-// that BDB's hooks write (power_loss_journal.h), so one journal holds every
+// that BDB's hooks write (power_loss_hooks.h), so one journal holds every
 // process's writes, fsyncs, creates, renames, unlinks, mkdirs and directory
 // fsyncs in one order (O_APPEND: each record is one write(2); its offset is
 // its place). ApplyPowerLoss then rewinds both sides of a cut alike.

@@ -1,4 +1,5 @@
 #include "simulator/faults/power_cut.h"
+#include "simulator/faults/power_loss_hooks.h"
 
 namespace bdb::sim {
 

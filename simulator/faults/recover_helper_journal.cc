@@ -10,6 +10,7 @@
 #include "base/file_io.h"
 #include "simulator/faults/journal_writer.h"
 #include "simulator/faults/journaled_file_io.h"
+#include "simulator/faults/power_loss_hooks.h"
 #include "simulator/faults/power_loss_journal.h"
 #include "simulator/faults/shared_cut_counter.h"
 

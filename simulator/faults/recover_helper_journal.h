@@ -1,6 +1,6 @@
 // What makes bdbsim-recover (the simulator's build of the recovery helper,
 // tools/bdbsim_recover_main.cc) differ from bdbackup-recover: before the
-// shared request code runs, Berkeley DB's I/O hooks (power_loss_journal.h)
+// shared request code runs, Berkeley DB's I/O hooks (power_loss_hooks.h)
 // journal every write, truncate, fsync, create, rename and unlink BDB makes
 // to files of the helper's home (a restore target, a standby) into the
 // agent's power-loss journal, with absolute paths, so a power cut rolls

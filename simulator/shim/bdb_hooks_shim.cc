@@ -1,6 +1,6 @@
 // libbdbsim-bdb-hooks.so: preloaded (LD_PRELOAD) into an application that runs
 // as a trial's workload (workload.command). Its constructor installs the
-// built-in workload's own I/O hooks (power_loss_journal.h: InstallIoHooks,
+// built-in workload's own I/O hooks (power_loss_hooks.h: InstallIoHooks,
 // through BDB's db_env_set_func_* calls) in the process's Berkeley DB, so the
 // application's BDB writes, fsyncs, creates, renames and unlinks in its home
 // reach the trial's power-loss journal, its n-th write can SIGKILL it, and a
@@ -33,6 +33,7 @@
 #include <thread>
 
 #include "simulator/faults/io_error_injector.h"
+#include "simulator/faults/power_loss_hooks.h"
 #include "simulator/faults/power_loss_journal.h"
 
 namespace {

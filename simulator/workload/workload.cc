@@ -20,6 +20,7 @@
 
 #include "simulator/workload/payload.h"
 #include "simulator/faults/io_error_injector.h"
+#include "simulator/faults/power_loss_hooks.h"
 #include "simulator/faults/power_loss_journal.h"
 
 namespace bdb::sim {
