@@ -114,98 +114,39 @@ void AckListener::Release(const std::string& run_id) {
   active_runs_.erase(run_id);
 }
 
+namespace {
+
+// Every complete line already received, from `line` on, as the ack file's
+// records: one batch for one fsync and one reply. Stops at a malformed line
+// (*why names it).
+std::string ReadBatch(LineSocket& sock, std::string line, uint64_t* lines, std::string* why) {
+  std::string batch;
+  *lines = 0;
+  for (;;) {
+    uint64_t txn = 0;
+    int64_t ms = 0;
+    if (!line.empty() && line[0] == 'A' && ParseAck(line, &txn, &ms).ok()) {
+      batch += fmt::format("A {} {} {}\n", txn, ms, NowMs());
+    } else if (line.size() > 2 && line.compare(0, 2, "M ") == 0 &&
+               nlohmann::json::parse(line.substr(2), nullptr, false).is_object()) {
+      batch += fmt::format("M {} {}\n", NowMs(), line.substr(2));
+    } else {
+      *why = fmt::format("malformed line '{}'", Printable(line));
+      return batch;
+    }
+    ++*lines;
+    if (!sock.HasBufferedLine() || !sock.ReadLine(&line).ok()) return batch;
+  }
+}
+
+}  // namespace
+
 void AckListener::Serve(int fd) {
   LineSocket sock(fd);
   const std::string peer = sock.PeerName();
-  auto drop = [&](const std::string& why) {
-    ++dropped_;
-    Log(fmt::format("dropped {}: {}", peer, why));
-  };
-  sock.SetReadTimeout(options_.hello_timeout);
-  std::string line, run_id, config_json, path;
-  Status s = sock.ReadLine(&line);
-  if (!s.ok()) {
-    drop(s.IsNotFound() ? "closed the connection before saying hello"
-         : s.code() == Status::Code::kIOError && s.message() == "timed out"
-             ? fmt::format("said nothing within {} ms of connecting", options_.hello_timeout.count())
-             : s.message());
-  } else if (!(s = ParseHello(line, &run_id, &config_json)).ok()) {
-    (void)sock.Send(FormatHelloError(s.message()));
-    drop(s.message());
-  } else if (!nlohmann::json::parse(config_json, nullptr, false).is_object()) {
-    (void)sock.Send(FormatHelloError("the workload configuration is not a JSON object"));
-    drop(fmt::format("run '{}': the workload configuration is not a JSON object", run_id));
-  } else if (!(s = Claim(run_id, &path)).ok()) {
-    (void)sock.Send(FormatHelloError(s.message()));
-    drop(s.message());
-  } else {
-    AckFileWriter writer;
-    Status w = writer.Open(path);
-    if (w.ok()) w = writer.AppendAndSync(fmt::format("H {} {} {} {}\n", run_id, NowMs(), peer, config_json));
-    if (!w.ok()) {
-      (void)sock.Send(FormatHelloError(w.message()));
-      Log(fmt::format("run '{}' from {}: {}", run_id, peer, w.message()));
-    } else if (sock.Send(FormatHelloOk(path)).ok()) {
-      Log(fmt::format("run '{}' from {}: acknowledgements go to {}", run_id, peer, path));
-      sock.SetReadTimeout(std::chrono::milliseconds(0));
-      uint64_t recorded = 0, reported = 0;
-      auto last_report = std::chrono::steady_clock::now();
-      size_t partial = 0;
-      std::string why;
-      for (;;) {
-        Status r = sock.ReadLine(&line, &partial);
-        if (!r.ok()) {
-          why = r.IsNotFound() ? "connection closed" : r.message();
-          break;
-        }
-        // One batch: every complete line already received, one fsync, one reply.
-        std::string batch;
-        uint64_t lines = 0;
-        for (;;) {
-          uint64_t txn = 0;
-          int64_t ms = 0;
-          if (!line.empty() && line[0] == 'A' && ParseAck(line, &txn, &ms).ok()) {
-            batch += fmt::format("A {} {} {}\n", txn, ms, NowMs());
-          } else if (line.size() > 2 && line.compare(0, 2, "M ") == 0 &&
-                     nlohmann::json::parse(line.substr(2), nullptr, false).is_object()) {
-            batch += fmt::format("M {} {}\n", NowMs(), line.substr(2));
-          } else {
-            why = fmt::format("malformed line '{}'", Printable(line));
-            break;
-          }
-          ++lines;
-          if (!sock.HasBufferedLine() || !sock.ReadLine(&line).ok()) break;
-        }
-        if (!batch.empty()) {
-          if (!(w = writer.AppendAndSync(batch)).ok()) {
-            why = w.message();
-            (void)sock.Send("ERR " + w.message() + "\n");
-            break;
-          }
-          recorded += lines;
-          if (!sock.Send(fmt::format("R {}\n", recorded)).ok() && why.empty()) why = "connection lost";
-          // The operator on this machine sees the run is alive, and at what rate.
-          const auto now = std::chrono::steady_clock::now();
-          if (now - last_report >= options_.report_every) {
-            const double secs = std::chrono::duration<double>(now - last_report).count();
-            Log(fmt::format("run '{}': {} lines recorded ({:.0f}/s over the last {:.0f} s)", run_id, recorded,
-                            (recorded - reported) / secs, secs));
-            last_report = now;
-            reported = recorded;
-          }
-        }
-        if (!why.empty()) {
-          if (why.rfind("malformed", 0) == 0) {
-            (void)sock.Send("ERR " + why + "\n");
-            ++dropped_;
-          }
-          break;
-        }
-      }
-      Log(fmt::format("run '{}' from {}: {} after {} lines recorded{}", run_id, peer,
-                      why.rfind("malformed", 0) == 0 ? "dropped: " + why : why, recorded,
-                      partial > 0 ? fmt::format(" (an unfinished line of {} bytes was discarded)", partial) : ""));
-    }
+  std::string run_id, path, hello;
+  if (Greet(sock, peer, &run_id, &path, &hello)) {
+    Record(sock, run_id, peer, path, hello);
     Release(run_id);
   }
   {
@@ -213,6 +154,95 @@ void AckListener::Serve(int fd) {
     open_fds_.erase(fd);
   }
   ++finished_;
+}
+
+bool AckListener::Greet(LineSocket& sock, const std::string& peer, std::string* run_id, std::string* path,
+                        std::string* hello) {
+  auto drop = [&](const std::string& why) {
+    ++dropped_;
+    Log(fmt::format("dropped {}: {}", peer, why));
+    return false;
+  };
+  sock.SetReadTimeout(options_.hello_timeout);
+  std::string line, config_json;
+  Status s = sock.ReadLine(&line);
+  if (!s.ok()) {
+    return drop(s.IsNotFound() ? "closed the connection before saying hello"
+                : s.code() == Status::Code::kIOError && s.message() == "timed out"
+                    ? fmt::format("said nothing within {} ms of connecting", options_.hello_timeout.count())
+                    : s.message());
+  }
+  if (!(s = ParseHello(line, run_id, &config_json)).ok()) {
+    (void)sock.Send(FormatHelloError(s.message()));
+    return drop(s.message());
+  }
+  if (!nlohmann::json::parse(config_json, nullptr, false).is_object()) {
+    (void)sock.Send(FormatHelloError("the workload configuration is not a JSON object"));
+    return drop(fmt::format("run '{}': the workload configuration is not a JSON object", *run_id));
+  }
+  if (!(s = Claim(*run_id, path)).ok()) {
+    (void)sock.Send(FormatHelloError(s.message()));
+    return drop(s.message());
+  }
+  // The hello line opens the ack file: the run's id, when, from where, its workload.
+  *hello = fmt::format("H {} {} {} {}\n", *run_id, NowMs(), peer, config_json);
+  return true;
+}
+
+void AckListener::Record(LineSocket& sock, const std::string& run_id, const std::string& peer,
+                         const std::string& path, const std::string& hello) {
+  AckFileWriter writer;
+  Status w = writer.Open(path);
+  if (w.ok()) w = writer.AppendAndSync(hello);
+  if (!w.ok()) {
+    (void)sock.Send(FormatHelloError(w.message()));
+    Log(fmt::format("run '{}' from {}: {}", run_id, peer, w.message()));
+    return;
+  }
+  if (!sock.Send(FormatHelloOk(path)).ok()) return;
+  Log(fmt::format("run '{}' from {}: acknowledgements go to {}", run_id, peer, path));
+  sock.SetReadTimeout(std::chrono::milliseconds(0));
+  uint64_t recorded = 0, reported = 0;
+  auto last_report = std::chrono::steady_clock::now();
+  size_t partial = 0;
+  std::string line, why;
+  for (;;) {
+    Status r = sock.ReadLine(&line, &partial);
+    if (!r.ok()) {
+      why = r.IsNotFound() ? "connection closed" : r.message();
+      break;
+    }
+    uint64_t lines = 0;
+    const std::string batch = ReadBatch(sock, line, &lines, &why);
+    if (!batch.empty()) {
+      if (!(w = writer.AppendAndSync(batch)).ok()) {
+        why = w.message();
+        (void)sock.Send("ERR " + w.message() + "\n");
+        break;
+      }
+      recorded += lines;
+      if (!sock.Send(fmt::format("R {}\n", recorded)).ok() && why.empty()) why = "connection lost";
+      // The operator on this machine sees the run is alive, and at what rate.
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_report >= options_.report_every) {
+        const double secs = std::chrono::duration<double>(now - last_report).count();
+        Log(fmt::format("run '{}': {} lines recorded ({:.0f}/s over the last {:.0f} s)", run_id, recorded,
+                        (recorded - reported) / secs, secs));
+        last_report = now;
+        reported = recorded;
+      }
+    }
+    if (!why.empty()) {
+      if (why.rfind("malformed", 0) == 0) {
+        (void)sock.Send("ERR " + why + "\n");
+        ++dropped_;
+      }
+      break;
+    }
+  }
+  Log(fmt::format("run '{}' from {}: {} after {} lines recorded{}", run_id, peer,
+                  why.rfind("malformed", 0) == 0 ? "dropped: " + why : why, recorded,
+                  partial > 0 ? fmt::format(" (an unfinished line of {} bytes was discarded)", partial) : ""));
 }
 
 }  // namespace bdb::sim::certify

@@ -24,6 +24,8 @@
 
 namespace bdb::sim::certify {
 
+class LineSocket;  // line_socket.h
+
 struct ListenerOptions {
   int port = 0;  // 0: an ephemeral port (tests)
   std::string ack_file;
@@ -54,6 +56,15 @@ class AckListener {
   AckListener() = default;
   void AcceptLoop();
   void Serve(int fd);
+  // The hello: the run's id, its ack file (claimed) and the line that opens
+  // that file, or false when the
+  // connection was dropped (counted, logged, the peer told why).
+  bool Greet(LineSocket& sock, const std::string& peer, std::string* run_id, std::string* path,
+             std::string* hello);
+  // Records the run's acknowledgements in its ack file until the connection
+  // ends, one fsync and one reply per batch of received lines.
+  void Record(LineSocket& sock, const std::string& run_id, const std::string& peer, const std::string& path,
+              const std::string& hello);
   void Log(const std::string& line);
   // Registers run_id as connected and picks its ack file; InvalidArgument when
   // the id is already connected.
