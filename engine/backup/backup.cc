@@ -413,37 +413,30 @@ Status RunBackup(const EngineContext& ctx, const BackupRequest& request, BackupO
 
 namespace {
 
-Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, BackupOutcome* outcome) {
-  *outcome = BackupOutcome();
-  const BackupModeTraits& mode = TraitsOf(request.mode);
-  EnvironmentLayout layout;
-  BDB_RETURN_IF_ERROR(InspectEnvironment(ctx.io, request.home, &layout));
-  if (request.recover_as_you_go && CurrentRepositoryKey() != nullptr)
-    return Status::InvalidArgument("bad usage: --recover-as-you-go keeps a plaintext standby environment in the "
-                                   "repository, which an encrypted repository refuses");
-  std::unique_ptr<Repository> repo;
-  BDB_RETURN_IF_ERROR(Repository::Open(ctx.io, request.repo, /*create_if_missing=*/true, &repo));
-  std::unique_ptr<FileLock> lock;
-  BDB_RETURN_IF_ERROR(repo->Lock(ctx.lock_wait_seconds, &lock));
-  CrashPoint("lock/after_acquire");
-  BDB_RETURN_IF_ERROR(repo->RemoveStalePartials(&outcome->removed_partials));
-
-  Manifest parent;  // incremental: its parent; hot: the latest backup, if any (a kept announcement)
-  bool have_latest = false;
+// A hot backup or an incremental reads the repository's latest backup: an
+// incremental's parent (which must exist), a hot backup's possible kept
+// announcement. *have_latest: there is one.
+Status LoadLatestIfAnnounced(Repository* repo, const BackupRequest& request, const BackupModeTraits& mode,
+                             Manifest* parent, bool* have_latest) {
+  *have_latest = false;
   if (mode.announces_hotbackup) {
-    Status s = repo->LoadManifest("latest", &parent);
+    Status s = repo->LoadManifest("latest", parent);
     if (s.IsNotFound() && mode.needs_parent)
       return Status::InvalidArgument("incremental backup needs a full backup in repository '" + request.repo +
                                      "': take a hot or cold backup first");
     if (!s.IsNotFound()) BDB_RETURN_IF_ERROR(s);
-    have_latest = s.ok();
+    *have_latest = s.ok();
   }
   if (request.hold_hotbackup && !mode.announces_hotbackup)
     return Status::InvalidArgument("bad usage: --hold-hotbackup needs --mode hot or incremental");
+  return Status::OK();
+}
 
-  std::unique_ptr<LiveEnvironment> env;
-  BDB_RETURN_IF_ERROR(LiveEnvironment::Open(ctx.io, request.home, &env));
-  BDB_RETURN_IF_ERROR(CheckEnvironmentSupported(env.get()));
+// Before anything is copied: an incremental with --skip-if-unchanged whose
+// log has not moved since its parent sets outcome->unchanged; a cold backup
+// refuses an environment another process has open.
+Status CheckBeforeCopy(LiveEnvironment* env, const EnvironmentLayout& layout, const BackupRequest& request,
+                       const BackupModeTraits& mode, const Manifest& parent, BackupOutcome* outcome) {
   if (mode.needs_parent && request.skip_if_unchanged) {
     Lsn now;
     BDB_RETURN_IF_ERROR(env->CurrentLsn(&now));
@@ -461,12 +454,12 @@ Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, Bac
       return Status::Busy("environment '" + layout.home + "' is in use: " + detail +
                           "; a cold backup needs it idle (use --mode hot)");
   }
+  return Status::OK();
+}
 
-  BackupGuards guards;  // destroyed after env's last use below, before env closes
-  if (mode.announces_hotbackup)
-    BDB_RETURN_IF_ERROR(guards.Begin(env.get(), mode, have_latest ? &parent : nullptr, request.hold_hotbackup,
-                                     ctx.announce_hotbackup));
-
+// The new backup's manifest as far as it is known before the copy.
+Manifest StartManifest(const EngineContext& ctx, const BackupRequest& request, const BackupModeTraits& mode,
+                       const BackupGuards& guards, const Manifest& parent, const EnvironmentLayout& layout) {
   Manifest manifest;
   manifest.mode = mode.mode;
   manifest.hotbackup_hold = guards.hold_instance();
@@ -478,26 +471,64 @@ Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, Bac
   manifest.source_home = layout.home;
   manifest.tool_version = BDBACKUP_VERSION;
   manifest.start_unix_ms = ctx.now_unix_ms();
-  if (request.checkpoint || mode.offline) BDB_RETURN_IF_ERROR(env->Checkpoint());
+  return manifest;
+}
 
-  BDB_RETURN_IF_ERROR(repo->NewBackupId(manifest.start_unix_ms, mode.mode, &manifest.id));
+// Copies into backups/<id>.partial and publishes it; a failure abandons the
+// partial backup.
+Status CopyAndPublish(const EngineContext& ctx, const BackupRequest& request, const BackupModeTraits& mode,
+                      LiveEnvironment* env, Repository* repo, const Manifest& parent, const EnvironmentLayout& layout,
+                      const BackupGuards& guards, Manifest* manifest, BackupOutcome* outcome) {
+  BDB_RETURN_IF_ERROR(repo->NewBackupId(manifest->start_unix_ms, mode.mode, &manifest->id));
   std::string partial_dir;
-  BDB_RETURN_IF_ERROR(repo->BeginBackup(manifest.id, &partial_dir));
+  BDB_RETURN_IF_ERROR(repo->BeginBackup(manifest->id, &partial_dir));
   CrashPoint("backup/after_partial_dir");
-  Status s = CopyIntoPartial(ctx, request, mode, env.get(), repo.get(), mode.needs_parent ? &parent : nullptr,
-                             partial_dir, guards.auto_removal_on(), &manifest, outcome);
-  manifest.end_unix_ms = ctx.now_unix_ms();
+  Status s = CopyIntoPartial(ctx, request, mode, env, repo, mode.needs_parent ? &parent : nullptr, partial_dir,
+                             guards.auto_removal_on(), manifest, outcome);
+  manifest->end_unix_ms = ctx.now_unix_ms();
   // Even under a held announcement: another process may withdraw it. Not in the
   // negative control that does not announce (it stands for a tool unaware of bulk).
   if (s.ok() && mode.needs_parent && ctx.announce_hotbackup)
-    s = RefuseUnloggedBulkInserts(ctx.io, env.get(), JoinPath(partial_dir, manifest.log_dir_rel), layout.home,
-                                  parent);
+    s = RefuseUnloggedBulkInserts(ctx.io, env, JoinPath(partial_dir, manifest->log_dir_rel), layout.home, parent);
   if (s.ok()) s = SyncDirectoryTree(ctx.io, partial_dir);  // the copied files' names, before publishing
-  if (s.ok()) s = repo->PublishBackup(manifest.id, manifest);
-  if (!s.ok()) {
-    repo->AbandonBackup(manifest.id);  // best effort; a leftover .partial is never read and is removed next run
-    return s;
-  }
+  if (s.ok()) s = repo->PublishBackup(manifest->id, *manifest);
+  // Best effort: a leftover .partial is never read and is removed by the next run.
+  if (!s.ok()) repo->AbandonBackup(manifest->id);
+  return s;
+}
+
+Status RunBackupOnce(const EngineContext& ctx, const BackupRequest& request, BackupOutcome* outcome) {
+  *outcome = BackupOutcome();
+  const BackupModeTraits& mode = TraitsOf(request.mode);
+  EnvironmentLayout layout;
+  BDB_RETURN_IF_ERROR(InspectEnvironment(ctx.io, request.home, &layout));
+  if (request.recover_as_you_go && CurrentRepositoryKey() != nullptr)
+    return Status::InvalidArgument("bad usage: --recover-as-you-go keeps a plaintext standby environment in the "
+                                   "repository, which an encrypted repository refuses");
+  std::unique_ptr<Repository> repo;
+  BDB_RETURN_IF_ERROR(Repository::Open(ctx.io, request.repo, /*create_if_missing=*/true, &repo));
+  std::unique_ptr<FileLock> lock;
+  BDB_RETURN_IF_ERROR(repo->Lock(ctx.lock_wait_seconds, &lock));
+  CrashPoint("lock/after_acquire");
+  BDB_RETURN_IF_ERROR(repo->RemoveStalePartials(&outcome->removed_partials));
+  Manifest parent;  // incremental: its parent; hot: the latest backup, if any (a kept announcement)
+  bool have_latest = false;
+  BDB_RETURN_IF_ERROR(LoadLatestIfAnnounced(repo.get(), request, mode, &parent, &have_latest));
+
+  std::unique_ptr<LiveEnvironment> env;
+  BDB_RETURN_IF_ERROR(LiveEnvironment::Open(ctx.io, request.home, &env));
+  BDB_RETURN_IF_ERROR(CheckEnvironmentSupported(env.get()));
+  BDB_RETURN_IF_ERROR(CheckBeforeCopy(env.get(), layout, request, mode, parent, outcome));
+  if (outcome->unchanged) return Status::OK();
+
+  BackupGuards guards;  // destroyed after env's last use below, before env closes
+  if (mode.announces_hotbackup)
+    BDB_RETURN_IF_ERROR(guards.Begin(env.get(), mode, have_latest ? &parent : nullptr, request.hold_hotbackup,
+                                     ctx.announce_hotbackup));
+  Manifest manifest = StartManifest(ctx, request, mode, guards, parent, layout);
+  if (request.checkpoint || mode.offline) BDB_RETURN_IF_ERROR(env->Checkpoint());
+  BDB_RETURN_IF_ERROR(
+      CopyAndPublish(ctx, request, mode, env.get(), repo.get(), parent, layout, guards, &manifest, outcome));
   outcome->manifest = manifest;
   outcome->dir = repo->BackupDir(manifest.id);
   BDB_RETURN_IF_ERROR(guards.Published().WithContext("backup '" + manifest.id + "' was published"));
