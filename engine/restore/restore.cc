@@ -96,6 +96,69 @@ Status CheckLaidOutFiles(FileIO* io, const RestorePlan& plan, const std::vector<
   return CheckPlannedLogsCoverPages(io, plan, target, chain.back().id);
 }
 
+namespace {
+
+// The backup to restore and its chain (full backup first), and the point in
+// time when one was asked for.
+Status LoadTheChain(Repository* repo, const RestoreRequest& request, Manifest* chosen, std::vector<Manifest>* chain,
+                    RestoreOutcome* outcome) {
+  BDB_RETURN_IF_ERROR(repo->LoadManifest(request.backup, chosen));
+  BDB_RETURN_IF_ERROR(repo->LoadChain(chosen->id, chain));
+  for (const auto& m : *chain) outcome->chain.push_back(m.id);
+  outcome->backup_id = chosen->id;
+  return ResolveUntil(request.until, chain->front(), &outcome->until_unix_ms);
+}
+
+// The target overlaps neither the live environment whose logs are asked for
+// (*live_log_dir: its log directory) nor any environment the chain was taken of.
+Status CheckTargetApart(const EngineContext& ctx, const RestoreRequest& request, const std::vector<Manifest>& chain,
+                        std::string* live_log_dir) {
+  if (!request.live_logs_home.empty()) {
+    EnvironmentLayout live;
+    BDB_RETURN_IF_ERROR(InspectEnvironment(ctx.io, request.live_logs_home, &live));
+    if (IsInside(request.target, live.home) || IsInside(live.home, request.target))
+      return Status::InvalidArgument("restore target '" + request.target + "' overlaps the live environment '" +
+                                     live.home + "'");
+    *live_log_dir = live.log_dir;
+  }
+  for (const auto& m : chain) {
+    if (!m.source_home.empty() && IsInside(request.target, m.source_home))
+      return Status::InvalidArgument("restore target '" + request.target +
+                                     "' is inside the backed-up environment '" + m.source_home + "'");
+  }
+  return Status::OK();
+}
+
+// Catastrophic recovery of the laid-out target, to the point in time if one
+// was asked for.
+Status RecoverTheTarget(const EngineContext& ctx, const RestoreRequest& request, const Manifest& chosen,
+                        RestoreOutcome* outcome) {
+  ctx.progress->Phase("catastrophic recovery", 0);
+  const auto started = std::chrono::steady_clock::now();
+  std::optional<int64_t> until_seconds;
+  if (outcome->until_unix_ms) until_seconds = *outcome->until_unix_ms / 1000;
+  const RecoveryRun run{ctx.recovery_helper, "backup '" + chosen.id + "'"};
+  BDB_RETURN_IF_ERROR(RecoverCatastrophic(request.target, until_seconds, run));
+  outcome->recovery_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  return Status::OK();
+}
+
+// Recovery fsyncs the pages and the log it wrote (its closing checkpoint),
+// but BDB never fsyncs a directory: a file it made in the target (a database
+// created after the backup, replayed from the log) has a durable name only
+// once its directory is fsynced. Then the marker goes; a target this restore
+// created has a durable name only once its parent is fsynced.
+Status MakeTheTargetDurable(const EngineContext& ctx, const std::string& target, const std::string& marker,
+                            bool target_existed) {
+  BDB_RETURN_IF_ERROR(SyncDirectoryTree(ctx.io, target));
+  BDB_RETURN_IF_ERROR(ctx.io->RemoveFile(marker));
+  BDB_RETURN_IF_ERROR(ctx.io->SyncDir(target));
+  return target_existed ? Status::OK() : ctx.io->SyncDir(DirName(target));
+}
+
+}  // namespace
+
 Status RunRestore(const EngineContext& ctx, const RestoreRequest& request, RestoreOutcome* outcome) {
   *outcome = RestoreOutcome();
   BDB_RETURN_IF_ERROR(CheckRestoreTarget(ctx.io, request.target, request.force));
@@ -107,27 +170,10 @@ Status RunRestore(const EngineContext& ctx, const RestoreRequest& request, Resto
   std::unique_ptr<FileLock> reading;  // expire waits until this restore is done
   BDB_RETURN_IF_ERROR(repo->LockForReading(ctx.lock_wait_seconds, &reading));
   Manifest chosen;
-  BDB_RETURN_IF_ERROR(repo->LoadManifest(request.backup, &chosen));
   std::vector<Manifest> chain;
-  BDB_RETURN_IF_ERROR(repo->LoadChain(chosen.id, &chain));
-  for (const auto& m : chain) outcome->chain.push_back(m.id);
-  outcome->backup_id = chosen.id;
-  BDB_RETURN_IF_ERROR(ResolveUntil(request.until, chain.front(), &outcome->until_unix_ms));
-
+  BDB_RETURN_IF_ERROR(LoadTheChain(repo.get(), request, &chosen, &chain, outcome));
   std::string live_log_dir;
-  if (!request.live_logs_home.empty()) {
-    EnvironmentLayout live;
-    BDB_RETURN_IF_ERROR(InspectEnvironment(ctx.io, request.live_logs_home, &live));
-    if (IsInside(request.target, live.home) || IsInside(live.home, request.target))
-      return Status::InvalidArgument("restore target '" + request.target + "' overlaps the live environment '" +
-                                     live.home + "'");
-    live_log_dir = live.log_dir;
-  }
-  for (const auto& m : chain) {
-    if (!m.source_home.empty() && IsInside(request.target, m.source_home))
-      return Status::InvalidArgument("restore target '" + request.target +
-                                     "' is inside the backed-up environment '" + m.source_home + "'");
-  }
+  BDB_RETURN_IF_ERROR(CheckTargetApart(ctx, request, chain, &live_log_dir));
   BDB_RETURN_IF_ERROR(CheckChainPassword(chain));
   BDB_RETURN_IF_ERROR(CheckChainForUnloggedBulkInserts(repo.get(), chain));
   RestorePlan plan;
@@ -162,26 +208,10 @@ Status RunRestore(const EngineContext& ctx, const RestoreRequest& request, Resto
   Status checked = CheckLaidOutFiles(ctx.io, plan, chain, request.target, outcome->until_unix_ms);
   if (!checked.ok()) return take_back(checked);
   CrashPoint("restore/after_copy_before_recovery");
-
-  ctx.progress->Phase("catastrophic recovery", 0);
-  const auto started = std::chrono::steady_clock::now();
-  std::optional<int64_t> until_seconds;
-  if (outcome->until_unix_ms) until_seconds = *outcome->until_unix_ms / 1000;
-  Status recovered =
-      RecoverCatastrophic(request.target, until_seconds, RecoveryRun{ctx.recovery_helper, "backup '" + chosen.id + "'"});
+  Status recovered = RecoverTheTarget(ctx, request, chosen, outcome);
   if (!recovered.ok()) return take_back(recovered);
-  outcome->recovery_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   CrashPoint("restore/after_recovery");
-  // Recovery fsyncs the pages and the log it wrote (its closing checkpoint),
-  // but BDB never fsyncs a directory: a file it made in the target (a
-  // database created after the backup, replayed from the log) has a durable
-  // name only once its directory is fsynced. Before the marker goes.
-  BDB_RETURN_IF_ERROR(SyncDirectoryTree(ctx.io, request.target));
-  BDB_RETURN_IF_ERROR(ctx.io->RemoveFile(marker));
-  BDB_RETURN_IF_ERROR(ctx.io->SyncDir(request.target));
-  // A target this restore created has a durable name only once its parent is fsynced.
-  return target_before.exists ? Status::OK() : ctx.io->SyncDir(DirName(request.target));
+  return MakeTheTargetDurable(ctx, request.target, marker, target_before.exists);
 }
 
 }  // namespace bdb

@@ -172,7 +172,8 @@ void TallyViolations(const OracleReport& report, const AckFileContents& acks,
   r->corrupted = corrupted.size();
   r->present = r->acknowledged - std::min(r->acknowledged, r->lost + r->corrupted);
   for (const BadPage& p : r->after_recovery.bad)
-    r->problems.push_back(fmt::format("page {} of '{}' fails its checksum after recovery (torn or corrupt)", p.page, p.file));
+    r->problems.push_back(
+        fmt::format("page {} of '{}' fails its checksum after recovery (torn or corrupt)", p.page, p.file));
 }
 
 // PASS or FAIL, and the one sentence that says why.
