@@ -98,37 +98,35 @@ std::string LabelValue(const std::string& s) {
 
 }  // namespace
 
-Status CheckRepositoryHealth(const EngineContext& ctx, const HealthRequest& request, HealthReport* r) {
-  *r = HealthReport();
-  r->now_unix_ms = ctx.now_unix_ms();
-  std::unique_ptr<Repository> repo;
-  BDB_RETURN_IF_ERROR(Repository::Open(ctx.io, request.repo, /*create_if_missing=*/false, &repo));
-  BDB_RETURN_IF_ERROR(repo->RequireKeyToRead());  // an encrypted repository: refused up front, not file by file
-  std::unique_ptr<FileLock> reading;  // expire waits until this check is done
-  BDB_RETURN_IF_ERROR(repo->LockForReading(ctx.lock_wait_seconds, &reading));
-  r->repository = repo->root();
+namespace {
 
+// The newest backup and its age against --max-age; *newest keeps no id when
+// there is none.
+Status CheckNewestBackup(Repository* repo, const HealthRequest& request, Manifest* newest, HealthReport* r) {
   std::vector<std::string> ids;
   BDB_RETURN_IF_ERROR(repo->ListBackupIds(&ids));
   r->backups = ids.size();
-  Manifest newest;
   if (ids.empty()) {
     r->problems.push_back("the repository has no backups");
-  } else {
-    Status s = repo->LoadManifest(ids.back(), &newest);
-    if (s.ok()) {
-      r->newest_backup = newest.id;
-      r->newest_backup_end_unix_ms = newest.end_unix_ms;
-      const int64_t age = r->now_unix_ms - newest.end_unix_ms;
-      if (request.max_age_ms && age > *request.max_age_ms)
-        r->problems.push_back("newest backup " + newest.id + " is " + FormatAge(age) + " old, over --max-age " +
-                              FormatDuration(*request.max_age_ms));
-    } else {
-      r->newest_backup = ids.back();
-      r->problems.push_back("newest backup " + ids.back() + " cannot be read: " + s.message());
-    }
+    return Status::OK();
   }
+  Status s = repo->LoadManifest(ids.back(), newest);
+  if (!s.ok()) {
+    r->newest_backup = ids.back();
+    r->problems.push_back("newest backup " + ids.back() + " cannot be read: " + s.message());
+    return Status::OK();
+  }
+  r->newest_backup = newest->id;
+  r->newest_backup_end_unix_ms = newest->end_unix_ms;
+  const int64_t age = r->now_unix_ms - newest->end_unix_ms;
+  if (request.max_age_ms && age > *request.max_age_ms)
+    r->problems.push_back("newest backup " + newest->id + " is " + FormatAge(age) + " old, over --max-age " +
+                          FormatDuration(*request.max_age_ms));
+  return Status::OK();
+}
 
+// The newest archived log and its age against --max-archive-lag.
+void CheckArchive(Repository* repo, const HealthRequest& request, HealthReport* r) {
   std::vector<ArchivedLog> archived;
   Status listed = repo->ListArchivedLogs(&archived);
   if (!listed.ok()) r->problems.push_back("the archive cannot be read: " + listed.message());
@@ -139,50 +137,73 @@ Status CheckRepositoryHealth(const EngineContext& ctx, const HealthRequest& requ
       r->newest_archived_log = log.number;
     }
   }
-  if (request.max_archive_lag_ms) {
-    const int64_t lag = r->now_unix_ms - r->newest_archived_unix_ms;
-    if (archived.empty())
-      r->problems.push_back("no log was ever archived (--max-archive-lag " +
-                            FormatDuration(*request.max_archive_lag_ms) + ")");
-    else if (lag > *request.max_archive_lag_ms)
-      r->problems.push_back("newest archived log " + LogFileName(r->newest_archived_log) + " is " + FormatAge(lag) +
-                            " old, over --max-archive-lag " + FormatDuration(*request.max_archive_lag_ms));
-  }
+  if (!request.max_archive_lag_ms) return;
+  const int64_t lag = r->now_unix_ms - r->newest_archived_unix_ms;
+  if (archived.empty())
+    r->problems.push_back("no log was ever archived (--max-archive-lag " +
+                          FormatDuration(*request.max_archive_lag_ms) + ")");
+  else if (lag > *request.max_archive_lag_ms)
+    r->problems.push_back("newest archived log " + LogFileName(r->newest_archived_log) + " is " + FormatAge(lag) +
+                          " old, over --max-archive-lag " + FormatDuration(*request.max_archive_lag_ms));
+}
 
-  if (!newest.id.empty()) {
-    std::vector<Manifest> chain;
-    RestorePlan plan;
-    Status chain_status = CheckChain(ctx.io, repo.get(), newest.id, &chain, &plan);
-    r->chain_complete = chain_status.ok();
-    if (!chain_status.ok()) {
-      if (chain_status.IsIOError()) return chain_status;
-      r->chain_problem = chain_status.message();
-      r->problems.push_back("the chain of the latest backup is incomplete: " + chain_status.message());
-    } else {
-      r->chain_length = chain.size();
-      r->chain_first_log = plan.first_log;
-      r->chain_last_log = plan.last_log;
-      Status password = CheckChainPassword(chain);
-      Status found = password.ok() ? FindRecoveryPoint(ctx, plan, request.scratch_dir, &r->recovery_point_unix_s)
-                                   : password;
-      if (!found.ok()) r->recovery_point_problem = found.message();
-      else if (!r->recovery_point_unix_s) r->recovery_point_problem = "no commit in the last logs";
-    }
+// The newest backup's chain is whole, and the newest commit a restore of it
+// reaches. IOError only when the repository cannot be read.
+Status CheckNewestChain(const EngineContext& ctx, Repository* repo, const HealthRequest& request,
+                        const Manifest& newest, HealthReport* r) {
+  std::vector<Manifest> chain;
+  RestorePlan plan;
+  Status chain_status = CheckChain(ctx.io, repo, newest.id, &chain, &plan);
+  r->chain_complete = chain_status.ok();
+  if (!chain_status.ok()) {
+    if (chain_status.IsIOError()) return chain_status;
+    r->chain_problem = chain_status.message();
+    r->problems.push_back("the chain of the latest backup is incomplete: " + chain_status.message());
+    return Status::OK();
   }
+  r->chain_length = chain.size();
+  r->chain_first_log = plan.first_log;
+  r->chain_last_log = plan.last_log;
+  Status password = CheckChainPassword(chain);
+  Status found =
+      password.ok() ? FindRecoveryPoint(ctx, plan, request.scratch_dir, &r->recovery_point_unix_s) : password;
+  if (!found.ok()) r->recovery_point_problem = found.message();
+  else if (!r->recovery_point_unix_s) r->recovery_point_problem = "no commit in the last logs";
+  return Status::OK();
+}
 
+// What the last `bdbackup verify` of this repository recorded.
+void CheckLastVerify(const EngineContext& ctx, Repository* repo, HealthReport* r) {
   std::optional<VerifyRecord> verified;
-  Status read = ReadVerifyRecord(ctx.io, repo.get(), &verified);
+  Status read = ReadVerifyRecord(ctx.io, repo, &verified);
   if (!read.ok()) r->problems.push_back(read.message());
-  if (verified) {
-    r->verified = true;
-    r->last_verify_ok = verified->ok;
-    r->last_verify_backup = verified->backup_id;
-    r->last_verify_problem = verified->problem;
-    r->last_verify_unix_ms = verified->at_unix_ms;
-    if (!verified->ok)
-      r->problems.push_back("the last verify (backup " + verified->backup_id + ", " +
-                            FormatUtcTimestamp(verified->at_unix_ms) + ") failed: " + verified->problem);
-  }
+  if (!verified) return;
+  r->verified = true;
+  r->last_verify_ok = verified->ok;
+  r->last_verify_backup = verified->backup_id;
+  r->last_verify_problem = verified->problem;
+  r->last_verify_unix_ms = verified->at_unix_ms;
+  if (!verified->ok)
+    r->problems.push_back("the last verify (backup " + verified->backup_id + ", " +
+                          FormatUtcTimestamp(verified->at_unix_ms) + ") failed: " + verified->problem);
+}
+
+}  // namespace
+
+Status CheckRepositoryHealth(const EngineContext& ctx, const HealthRequest& request, HealthReport* r) {
+  *r = HealthReport();
+  r->now_unix_ms = ctx.now_unix_ms();
+  std::unique_ptr<Repository> repo;
+  BDB_RETURN_IF_ERROR(Repository::Open(ctx.io, request.repo, /*create_if_missing=*/false, &repo));
+  BDB_RETURN_IF_ERROR(repo->RequireKeyToRead());  // an encrypted repository: refused up front, not file by file
+  std::unique_ptr<FileLock> reading;  // expire waits until this check is done
+  BDB_RETURN_IF_ERROR(repo->LockForReading(ctx.lock_wait_seconds, &reading));
+  r->repository = repo->root();
+  Manifest newest;
+  BDB_RETURN_IF_ERROR(CheckNewestBackup(repo.get(), request, &newest, r));
+  CheckArchive(repo.get(), request, r);
+  if (!newest.id.empty()) BDB_RETURN_IF_ERROR(CheckNewestChain(ctx, repo.get(), request, newest, r));
+  CheckLastVerify(ctx, repo.get(), r);
   Summarize(request, r);
   return Status::OK();
 }
