@@ -168,6 +168,78 @@ void Follow(const PageChange& c, const DB_LSN& lsn, Scan* scan) {
   page.stamp = ManifestLsn{lsn.file, lsn.offset};
 }
 
+// A __bam_split record of transaction t: the traces of an unlogged bulk
+// insert it leaves (a followed page split with more entries than the log put
+// there; a split of a page the transaction allocated, before the insert that
+// needed the room), and the halves it allocated, followed from here on.
+void ApplySplit(const DBT& rec, const DB_LSN& lsn, TxnTrace& t, Scan* scan) {
+  const uint32_t image_size = U32(rec, 80);
+  if (image_size < 26 || 84 + image_size > rec.size) return;
+  const auto* image = static_cast<const unsigned char*>(rec.data) + 84;
+  if (image[25] != kLeafBtree && image[25] != kLeafRecno) return;  // internal splits come and go in between
+  uint32_t pgno = 0;
+  std::memcpy(&pgno, image + 8, sizeof(pgno));
+  ManifestLsn image_lsn;
+  std::memcpy(&image_lsn.file, image, 4);
+  std::memcpy(&image_lsn.offset, image + 4, 4);
+  uint16_t entries = 0;
+  std::memcpy(&entries, image + 20, sizeof(entries));
+  const uint32_t fileid = U32(rec, 16);
+  // The split restamps the next leaf (npgno@52, its LSN before @56) with its
+  // own LSN, changing only its prev pointer: a page still as its split left
+  // it stays so.
+  auto next = scan->latest.find(Page{fileid, U32(rec, 52)});
+  if (U32(rec, 52) != 0 && next != scan->latest.end() &&
+      scan->pages[next->second].stamp == ManifestLsn{U32(rec, 56), U32(rec, 60)})
+    scan->pages[next->second].stamp = ManifestLsn{lsn.file, lsn.offset};
+  const Page p{fileid, pgno}, left{fileid, U32(rec, 24)}, right{fileid, U32(rec, 36)};
+  // The first trace: a split of a followed page, still stamped as the log
+  // left it, whose image holds more entries than the log put there. (A
+  // page the transaction allocated may hold entries no insert of it logged
+  // and still be exact: one-sided splits leave one nearly full.)
+  auto followed = scan->latest.find(p);
+  if (followed != scan->latest.end()) {
+    SplitPage& page = scan->pages[followed->second];
+    if (page.stamp == image_lsn && page.unlogged_proof == ManifestLsn{} && entries > page.entries) {
+      if (t.allocated.count(p) != 0) {
+        Suspect(&t, p, false);
+      } else {  // filled unlogged by the transaction that made it, before this one split it
+        page.unlogged_proof = ManifestLsn{lsn.file, lsn.offset};
+        page.proof_entries = entries;
+      }
+    }
+  }
+  // What the split left on each half it allocated (a re-split's too): entries [0, indx) went left, the rest right.
+  const uint32_t indx = U32(rec, 48);
+  if (indx <= entries) {
+    for (const auto& [half, half_entries] : {std::pair{left, indx}, std::pair{right, entries - indx}}) {
+      if (t.allocated.count(half) == 0) continue;
+      SplitPage page;
+      page.fileid = half.first;
+      page.pgno = half.second;
+      page.stamp = ManifestLsn{lsn.file, lsn.offset};
+      page.entries = half_entries;
+      scan->latest[half] = scan->pages.size();
+      t.new_pages.push_back(scan->pages.size());
+      scan->pages.push_back(page);
+    }
+  }
+  if (t.awaiting) {
+    if (t.halves.count(p) != 0) {  // the retried insert still did not fit: a half splits again
+      t.halves.insert(left);
+      t.halves.insert(right);
+      return;
+    }
+    Suspect(&t, t.awaited_split, true);  // another leaf split before the insert the first one made room for
+    t.awaiting = false;
+  }
+  if (t.allocated.count(left) != 0 || t.allocated.count(right) != 0) {
+    t.awaiting = true;
+    t.awaited_split = p;
+    t.halves = {left, right};
+  }
+}
+
 void Apply(const DBT& rec, const DB_LSN& lsn, Scan* scan) {
   const uint32_t type = U32(rec, 0), txnid = U32(rec, 4);
   PageChange change;
@@ -199,71 +271,7 @@ void Apply(const DBT& rec, const DB_LSN& lsn, Scan* scan) {
       t.awaiting = false;
     }
   } else if (type == kSplit) {
-    const uint32_t image_size = U32(rec, 80);
-    if (image_size < 26 || 84 + image_size > rec.size) return;
-    const auto* image = static_cast<const unsigned char*>(rec.data) + 84;
-    if (image[25] != kLeafBtree && image[25] != kLeafRecno) return;  // internal splits come and go in between
-    uint32_t pgno = 0;
-    std::memcpy(&pgno, image + 8, sizeof(pgno));
-    ManifestLsn image_lsn;
-    std::memcpy(&image_lsn.file, image, 4);
-    std::memcpy(&image_lsn.offset, image + 4, 4);
-    uint16_t entries = 0;
-    std::memcpy(&entries, image + 20, sizeof(entries));
-    const uint32_t fileid = U32(rec, 16);
-    // The split restamps the next leaf (npgno@52, its LSN before @56) with its
-    // own LSN, changing only its prev pointer: a page still as its split left
-    // it stays so.
-    auto next = scan->latest.find(Page{fileid, U32(rec, 52)});
-    if (U32(rec, 52) != 0 && next != scan->latest.end() &&
-        scan->pages[next->second].stamp == ManifestLsn{U32(rec, 56), U32(rec, 60)})
-      scan->pages[next->second].stamp = ManifestLsn{lsn.file, lsn.offset};
-    const Page p{fileid, pgno}, left{fileid, U32(rec, 24)}, right{fileid, U32(rec, 36)};
-    // The first trace: a split of a followed page, still stamped as the log
-    // left it, whose image holds more entries than the log put there. (A
-    // page the transaction allocated may hold entries no insert of it logged
-    // and still be exact: one-sided splits leave one nearly full.)
-    auto followed = scan->latest.find(p);
-    if (followed != scan->latest.end()) {
-      SplitPage& page = scan->pages[followed->second];
-      if (page.stamp == image_lsn && page.unlogged_proof == ManifestLsn{} && entries > page.entries) {
-        if (t.allocated.count(p) != 0) {
-          Suspect(&t, p, false);
-        } else {  // filled unlogged by the transaction that made it, before this one split it
-          page.unlogged_proof = ManifestLsn{lsn.file, lsn.offset};
-          page.proof_entries = entries;
-        }
-      }
-    }
-    // What the split left on each half it allocated (a re-split's too): entries [0, indx) went left, the rest right.
-    const uint32_t indx = U32(rec, 48);
-    if (indx <= entries) {
-      for (const auto& [half, half_entries] : {std::pair{left, indx}, std::pair{right, entries - indx}}) {
-        if (t.allocated.count(half) == 0) continue;
-        SplitPage page;
-        page.fileid = half.first;
-        page.pgno = half.second;
-        page.stamp = ManifestLsn{lsn.file, lsn.offset};
-        page.entries = half_entries;
-        scan->latest[half] = scan->pages.size();
-        t.new_pages.push_back(scan->pages.size());
-        scan->pages.push_back(page);
-      }
-    }
-    if (t.awaiting) {
-      if (t.halves.count(p) != 0) {  // the retried insert still did not fit: a half splits again
-        t.halves.insert(left);
-        t.halves.insert(right);
-        return;
-      }
-      Suspect(&t, t.awaited_split, true);  // another leaf split before the insert the first one made room for
-      t.awaiting = false;
-    }
-    if (t.allocated.count(left) != 0 || t.allocated.count(right) != 0) {
-      t.awaiting = true;
-      t.awaited_split = p;
-      t.halves = {left, right};
-    }
+    ApplySplit(rec, lsn, t, scan);
   }
 }
 
