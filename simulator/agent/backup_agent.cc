@@ -74,26 +74,6 @@ class CrashingFileIO : public FileIOWrapper {
   std::atomic<uint64_t> reads_{0};
 };
 
-TearOrder ToTearOrder(TornOrder order) {
-  switch (order) {
-    case TornOrder::kOldNew: return TearOrder::kOldHeadNewTail;
-    case TornOrder::kNewOld: return TearOrder::kNewHeadOldTail;
-    case TornOrder::kBoth: return TearOrder::kSeeded;
-  }
-  return TearOrder::kSeeded;
-}
-
-IoOp ToIoOp(IoPoint point) {
-  switch (point) {
-    case IoPoint::kRead: return IoOp::kRead;
-    case IoPoint::kWrite: return IoOp::kWrite;
-    case IoPoint::kFsync: return IoOp::kFsync;
-    case IoPoint::kRename: return IoOp::kRename;
-    case IoPoint::kOpen: return IoOp::kOpen;
-  }
-  return IoOp::kRead;
-}
-
 // How many pages the environment's databases hold now: the window torn reads are drawn from.
 uint64_t CountDatabasePages(const std::string& home) {
   std::unique_ptr<LiveEnvironment> env;
@@ -212,7 +192,7 @@ class AgentIoStack {
 Status AgentIoStack::AddIoErrors(const AgentFaultPlan& plan, FaultLog* log) {
   if (plan.io_nth == 0) return Status::OK();
   IoFault fault;
-  fault.op = ToIoOp(plan.io_point);
+  fault.op = plan.io_point;
   fault.nth_call = plan.io_nth;
   fault.error = plan.io_errno;
   fault.short_write = plan.io_short_write && fault.op == IoOp::kWrite;
@@ -235,7 +215,7 @@ Status AgentIoStack::AddTears(const AgentRequest& request, FaultLog* log) {
     options.boundary_bytes = plan.torn_boundary_bytes;
     options.tear_count = plan.torn_pages;
   }
-  options.order = ToTearOrder(plan.torn_order);
+  options.order = plan.torn_order;
   // Tear pages the workload really rewrote during the copy, and copy slowly
   // (1 ms a page, a loaded disk) so that it does.
   options.changed_pages_only = true;

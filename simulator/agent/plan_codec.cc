@@ -19,8 +19,8 @@ BDBSIM_JSON_ENUM(BackupMode, kBackupModeNames)
 namespace bdb::sim {
 
 BDBSIM_JSON_ENUM(Copier, kCopierNames)
-BDBSIM_JSON_ENUM(TornOrder, kTornOrderNames)
-BDBSIM_JSON_ENUM(IoPoint, kIoPointNames)
+BDBSIM_JSON_ENUM(TornOrder, kTearOrderNames)
+BDBSIM_JSON_ENUM(IoPoint, kIoOpNames)
 BDBSIM_JSON_ENUM(AgentOp, kAgentOpNames)
 BDBSIM_JSON_ENUM(PowerLossMode, kPowerLossModeNames)
 BDBSIM_JSON_ENUM(DurabilityShortcut, kDurabilityShortcutNames)

@@ -24,10 +24,10 @@ void FaultLog::Record(std::string kind, std::string detail) {
   const auto now = std::chrono::steady_clock::now();
   const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - start_).count();
   std::lock_guard<std::mutex> lock(mu_);
-  events_.push_back(FaultEvent{ms, std::move(kind), std::move(detail)});
+  events_.push_back(LoggedFault{ms, std::move(kind), std::move(detail)});
 }
 
-std::vector<FaultEvent> FaultLog::Events() const {
+std::vector<LoggedFault> FaultLog::Events() const {
   std::lock_guard<std::mutex> lock(mu_);
   return events_;
 }

@@ -31,7 +31,8 @@ class FaultSchedule {
   uint64_t seed_;
 };
 
-struct FaultEvent {
+// One entry of a FaultLog (the report's FaultEvent is what a trial keeps of it).
+struct LoggedFault {
   int64_t at_ms = 0;  // milliseconds since the log was created (steady clock)
   std::string kind;   // "torn_read", "mmap_fault", "io_error", ...
   std::string detail;
@@ -43,13 +44,13 @@ class FaultLog {
   FaultLog() : start_(std::chrono::steady_clock::now()) {}
   void Record(std::string kind, std::string detail);
   // A copy of the events in the order they were recorded.
-  std::vector<FaultEvent> Events() const;
+  std::vector<LoggedFault> Events() const;
   size_t Size() const;
 
  private:
   const std::chrono::steady_clock::time_point start_;
   mutable std::mutex mu_;
-  std::vector<FaultEvent> events_;
+  std::vector<LoggedFault> events_;
 };
 
 }  // namespace bdb::sim

@@ -16,12 +16,16 @@
 #include <string_view>
 #include <vector>
 
+#include "base/enum_names.h"
 #include "base/file_io.h"
 #include "simulator/faults/fault_schedule.h"
 
 namespace bdb::sim {
 
 enum class IoOp { kOpen, kRead, kWrite, kFsync, kRename };
+// Its one spelling (scenario files' io_error.point, the agent's JSON).
+inline const EnumNames<IoOp> kIoOpNames = {
+    {"read", IoOp::kRead}, {"write", IoOp::kWrite}, {"fsync", IoOp::kFsync}, {"rename", IoOp::kRename}, {"open", IoOp::kOpen}};
 
 struct IoFaultPoint {
   IoOp op;

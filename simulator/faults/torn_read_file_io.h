@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "base/enum_names.h"
 #include "base/file_io.h"
 #include "simulator/faults/fault_schedule.h"
 
@@ -32,6 +33,11 @@ namespace bdb::sim {
 //   items: silent loss unless a checksum or DB->verify notices. This is the
 //   order recovery cannot repair.
 enum class TearOrder { kOldHeadNewTail, kNewHeadOldTail, kSeeded };
+// Its one spelling (scenario files' torn_reads.order, the agent's JSON).
+inline const EnumNames<TearOrder> kTearOrderNames = {{"old_new", TearOrder::kOldHeadNewTail},
+                                                     {"new_old", TearOrder::kNewHeadOldTail},
+                                                     {"both", TearOrder::kSeeded}};
+// What a tear did, for narration: "old head + new tail", "new head + old tail", "seeded".
 const char* TearOrderName(TearOrder order);
 
 struct TearOptions {

@@ -1,18 +1,6 @@
 #include "simulator/harness/trial.h"
 
 namespace bdb::sim::internal {
-namespace {
-
-CommitDurability CommitDurabilityFor(Durability d) {
-  switch (d) {
-    case Durability::kSync: return CommitDurability::kSync;
-    case Durability::kWriteNoSync: return CommitDurability::kWriteNoSync;
-    case Durability::kNoSync: return CommitDurability::kNoSync;
-  }
-  return CommitDurability::kSync;
-}
-
-}  // namespace
 
 Trial::Trial(const Scenario& sc, uint64_t seed, int index, const RunnerOptions& options)
     : sc_(sc), seed_(seed), options_(options), started_(std::chrono::steady_clock::now()), plan_(PlanTrial(sc, seed)) {
@@ -270,7 +258,7 @@ Status Trial::Setup() {
   config_.cache_bytes = static_cast<uint64_t>(w.cache_bytes);
   config_.checkpoint_every_txns = static_cast<uint64_t>(w.checkpoint_every_txns);
   config_.log_file_bytes = static_cast<uint64_t>(w.log_file_bytes);
-  config_.durability = CommitDurabilityFor(w.durability);
+  config_.durability = w.durability;
   config_.bulk = w.bulk;
   config_.log_auto_remove = w.log_auto_remove;
   config_.queue = w.queue;

@@ -69,7 +69,7 @@ void ReadWorkload(KeyReader& r, const toml::table& top, WorkloadSpec* w) {
   r.Int(*t, p, "cache_bytes", 16384, int64_t{1} << 34, &w->cache_bytes);
   r.Int(*t, p, "checkpoint_every_txns", 0, kMaxTxns, &w->checkpoint_every_txns);
   r.Int(*t, p, "log_file_bytes", 65536, int64_t{1} << 30, &w->log_file_bytes);
-  r.Enum(*t, p, "durability", kDurabilityNames, &w->durability);
+  r.Enum(*t, p, "durability", kCommitDurabilityNames, &w->durability);
   r.Bool(*t, p, "bulk", &w->bulk);
   r.Bool(*t, p, "log_auto_remove", &w->log_auto_remove);
   r.Bool(*t, p, "encrypt", &w->encrypt);
@@ -193,7 +193,7 @@ void ReadBackup(KeyReader& r, const toml::table& top, Scenario* s) {
 }
 
 // Reads `points` (required) at prefix p: a non-empty array of distinct names
-// from kIoPointNames; for the workload only "write" and "fsync", the calls its
+// from kIoOpNames; for the workload only "write" and "fsync", the calls its
 // hooks can fail.
 void ReadIoPoints(KeyReader& r, const toml::table& c, const std::string& p, bool workload,
                   std::vector<IoPoint>* points) {
@@ -201,13 +201,13 @@ void ReadIoPoints(KeyReader& r, const toml::table& c, const std::string& p, bool
   if (node == nullptr) return;
   auto array = node->as_array();
   if (array == nullptr || array->empty()) {
-    const std::string choices = workload ? "\"write\", \"fsync\"" : ChoiceList(kIoPointNames);
+    const std::string choices = workload ? "\"write\", \"fsync\"" : ChoiceList(kIoOpNames);
     r.Fail(node->source(), p + "points", "must be a non-empty array of " + choices + ", got " + Shown(*node));
     return;
   }
   for (const auto& element : *array) {
     IoPoint point;
-    if (!r.EnumNode(element, p + "points", kIoPointNames, &point)) return;
+    if (!r.EnumNode(element, p + "points", kIoOpNames, &point)) return;
     const std::string name = "names \"" + std::string(ToString(point)) + "\"";
     if (workload && point != IoPoint::kWrite && point != IoPoint::kFsync) {
       r.Fail(element.source(), p + "points", name + ": the workload's hooks fail only \"write\" or \"fsync\"");
@@ -253,7 +253,7 @@ void ReadFaults(KeyReader& r, const toml::table& top, const Scenario& s, FaultSp
         torn.boundary_bytes = value->get();
       }
     }
-    r.Enum(*c, p, "order", kTornOrderNames, &torn.order);
+    r.Enum(*c, p, "order", kTearOrderNames, &torn.order);
     r.RangeKey(*c, p, "pages", 1, kMaxAt, &torn.pages);
     f->torn_read = torn;
   }
@@ -566,14 +566,14 @@ Status LoadScenarios(const std::vector<std::string>& paths, std::vector<Scenario
 }
 
 const char* ToString(Expect v) { return NameOf(kExpectNames, v); }
-const char* ToString(Durability v) { return NameOf(kDurabilityNames, v); }
+const char* ToString(Durability v) { return NameOf(kCommitDurabilityNames, v); }
 const char* ToString(BackupMethod v) { return NameOf(kBackupMethodNames, v); }
 const char* ToString(BackupMode v) { return NameOf(kBackupModeNames, v); }
 const char* ToString(Copier v) { return NameOf(kCopierNames, v); }
 const char* ToString(CrashTarget v) { return NameOf(kCrashTargetNames, v); }
 const char* ToString(PowerLossMode v) { return NameOf(kPowerLossModeNames, v); }
-const char* ToString(TornOrder v) { return NameOf(kTornOrderNames, v); }
-const char* ToString(IoPoint v) { return NameOf(kIoPointNames, v); }
+const char* ToString(TornOrder v) { return NameOf(kTearOrderNames, v); }
+const char* ToString(IoPoint v) { return NameOf(kIoOpNames, v); }
 const char* ToString(DurabilityShortcut v) { return NameOf(kDurabilityShortcutNames, v); }
 const char* ToString(Step::Action v) { return NameOf(kStepActionNames, v); }
 

@@ -15,7 +15,10 @@
 #include "engine/repository/backup_mode_name.h"
 #include "simulator/faults/power_loss_journal.h"
 #include "simulator/faults/durability_shortcut_file_io.h"
+#include "simulator/faults/io_error_injector.h"
+#include "simulator/faults/torn_read_file_io.h"
 #include "simulator/faults/write_phase.h"
+#include "simulator/workload/workload_config.h"
 
 namespace bdb::sim {
 
@@ -29,9 +32,8 @@ struct Range {
 // Each enum with its one spelling (scenario files, the agent's JSON, reports).
 enum class Expect { kPass, kCaught };
 inline const EnumNames<Expect> kExpectNames = {{"pass", Expect::kPass}, {"caught", Expect::kCaught}};
-enum class Durability { kSync, kWriteNoSync, kNoSync };
-inline const EnumNames<Durability> kDurabilityNames = {
-    {"sync", Durability::kSync}, {"write_nosync", Durability::kWriteNoSync}, {"nosync", Durability::kNoSync}};
+// How the workload commits: the workload's own enum and spelling.
+using Durability = CommitDurability;
 enum class BackupMethod { kEngine, kCommand };
 inline const EnumNames<BackupMethod> kBackupMethodNames = {{"engine", BackupMethod::kEngine},
                                                            {"command", BackupMethod::kCommand}};
@@ -44,15 +46,9 @@ enum class CrashTarget { kWorkload, kBackup, kArchive };
 inline const EnumNames<CrashTarget> kCrashTargetNames = {
     {"workload", CrashTarget::kWorkload}, {"backup", CrashTarget::kBackup}, {"archive", CrashTarget::kArchive}};
 // PowerLossMode (all | none | subset) is the power-loss journal's own.
-enum class TornOrder { kOldNew, kNewOld, kBoth };
-inline const EnumNames<TornOrder> kTornOrderNames = {
-    {"old_new", TornOrder::kOldNew}, {"new_old", TornOrder::kNewOld}, {"both", TornOrder::kBoth}};
-enum class IoPoint { kRead, kWrite, kFsync, kRename, kOpen };
-inline const EnumNames<IoPoint> kIoPointNames = {{"read", IoPoint::kRead},
-                                                 {"write", IoPoint::kWrite},
-                                                 {"fsync", IoPoint::kFsync},
-                                                 {"rename", IoPoint::kRename},
-                                                 {"open", IoPoint::kOpen}};
+// The torn-read injector's order and the I/O error injector's call, with their spellings.
+using TornOrder = TearOrder;
+using IoPoint = IoOp;
 
 // The spelling used in scenario files, e.g. "write_nosync"; for reports.
 const char* ToString(Expect v);
@@ -143,7 +139,7 @@ struct PowerLossFault {
 };
 struct TornReadFault {
   int64_t boundary_bytes = 512;
-  TornOrder order = TornOrder::kBoth;
+  TornOrder order = TornOrder::kSeeded;
   Range pages{1, 4};  // how many page reads of one backup are torn
 };
 struct MmapFault {

@@ -37,7 +37,7 @@ struct AgentFaultPlan {
   uint64_t crash_at_read = 0;  // SIGKILL at the n-th read; 0 = none
   uint64_t torn_pages = 0;     // page reads torn at torn_boundary_bytes; 0 = none
   uint32_t torn_boundary_bytes = 512;
-  TornOrder torn_order = TornOrder::kBoth;
+  TornOrder torn_order = TornOrder::kSeeded;
   uint64_t mmap_fault_pages = 0;  // page reads torn at 4096 bytes; 0 = none
   IoPoint io_point = IoPoint::kRead;
   uint64_t io_nth = 0;  // the n-th call at io_point fails; 0 = none

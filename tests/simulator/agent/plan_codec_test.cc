@@ -81,10 +81,10 @@ TEST(PlanCodecTest, EveryEnumIsWrittenByItsOneName) {
       [](AgentRequest* r, DurabilityShortcut v) { r->durability_shortcut = v; },
       [](const AgentRequest& r) { return r.durability_shortcut; });
   ExpectEveryNameRoundTrips<TornOrder>(
-      kTornOrderNames, "torn_order", [](AgentRequest* r, TornOrder v) { r->faults.torn_order = v; },
+      kTearOrderNames, "torn_order", [](AgentRequest* r, TornOrder v) { r->faults.torn_order = v; },
       [](const AgentRequest& r) { return r.faults.torn_order; });
   ExpectEveryNameRoundTrips<IoPoint>(
-      kIoPointNames, "io_point", [](AgentRequest* r, IoPoint v) { r->faults.io_point = v; },
+      kIoOpNames, "io_point", [](AgentRequest* r, IoPoint v) { r->faults.io_point = v; },
       [](const AgentRequest& r) { return r.faults.io_point; });
   ExpectEveryNameRoundTrips<WritePhase>(
       kWritePhaseNames, "power_cut_from", [](AgentRequest* r, WritePhase v) { r->faults.power_cut_from = v; },

@@ -86,7 +86,7 @@ TEST(FaultLog, RecordsInOrder) {
   FaultLog log;
   log.Record("torn_read", "one");
   log.Record("io_error", "two");
-  std::vector<FaultEvent> e = log.Events();
+  std::vector<LoggedFault> e = log.Events();
   ASSERT_EQ(e.size(), 2u);
   EXPECT_EQ(e[0].kind, "torn_read");
   EXPECT_EQ(e[1].detail, "two");
@@ -191,7 +191,7 @@ TEST_P(TornReadSplice, ReturnsHeadOfOneVersionAndTailOfTheOther) {
   ASSERT_TRUE(file->Pread(t.page * page_bytes, page_bytes, again.data(), &n).ok());
   EXPECT_EQ(again, v2);
 
-  std::vector<FaultEvent> events = log.Events();
+  std::vector<LoggedFault> events = log.Events();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].kind, "torn_read");
   EXPECT_EQ(events[0].detail, "'" + path + "' page " + std::to_string(t.page) + " (page read " +

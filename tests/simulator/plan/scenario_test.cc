@@ -265,7 +265,7 @@ io_error = { points = ["open", "fsync"], errno = "ENOSPC", probability = 1 }
   EXPECT_EQ(sc.faults.crash->at, (Range{5, 9}));
   EXPECT_EQ(sc.faults.power_loss->mode, PowerLossMode::kNone);
   EXPECT_EQ(sc.faults.torn_read->boundary_bytes, 1024);
-  EXPECT_EQ(sc.faults.torn_read->order, TornOrder::kNewOld);
+  EXPECT_EQ(sc.faults.torn_read->order, TornOrder::kNewHeadOldTail);
   EXPECT_EQ(sc.faults.torn_read->pages, (Range{2, 2}));
   EXPECT_EQ(sc.faults.mmap_fault->pages, (Range{3, 4}));
   EXPECT_EQ(sc.faults.io_error->points, (std::vector<IoPoint>{IoPoint::kOpen, IoPoint::kFsync}));
@@ -440,7 +440,7 @@ TEST(ScenarioTest, FaultDefaults) {
                    "[faults]\ntorn_read = {}\nmmap_fault = {}\nio_error = { points = [\"read\"] }\n", &sc)
                   .ok());
   EXPECT_EQ(sc.faults.torn_read->boundary_bytes, 512);
-  EXPECT_EQ(sc.faults.torn_read->order, TornOrder::kBoth);
+  EXPECT_EQ(sc.faults.torn_read->order, TornOrder::kSeeded);
   EXPECT_EQ(sc.faults.torn_read->pages, (Range{1, 4}));
   EXPECT_EQ(sc.faults.mmap_fault->pages, (Range{1, 4}));
   EXPECT_EQ(sc.faults.io_error->error_number, EIO);
@@ -793,7 +793,7 @@ TEST(ScenarioFilesTest, LoadsDirectoriesSortedAndRefusesBadInput) {
 TEST(ScenarioNamesTest, ToStringMatchesFileSpelling) {
   EXPECT_STREQ(ToString(Durability::kWriteNoSync), "write_nosync");
   EXPECT_STREQ(ToString(Copier::kUnverified), "unverified");
-  EXPECT_STREQ(ToString(TornOrder::kOldNew), "old_new");
+  EXPECT_STREQ(ToString(TornOrder::kOldHeadNewTail), "old_new");
   EXPECT_STREQ(ToString(Step::Action::kPromoteStandby), "promote_standby");
   EXPECT_STREQ(ToString(IoPoint::kRename), "rename");
   EXPECT_STREQ(ToString(Expect::kCaught), "caught");
