@@ -8,6 +8,8 @@
 // writes never reach the hooks a power cut needs.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <string>
 
 #include "simulator/harness/trial_runner.h"
@@ -16,6 +18,12 @@
 
 namespace bdb::sim {
 namespace {
+
+// A failing trial keeps its sandbox for the one who debugs it; a test that
+// expects the failure removes it, so the runs leave nothing behind.
+void RemoveKeptSandbox(const TrialResult& r) {
+  if (!r.sandbox.empty()) std::filesystem::remove_all(r.sandbox);
+}
 
 Scenario Shipped(const std::string& name) {
   Scenario sc;
@@ -97,6 +105,7 @@ mode = "none"
 action = "recover_check"
 )");
   const TrialResult r = RunTrial(sc, 14, 0, TestRunnerOptions());
+  RemoveKeptSandbox(r);
   EXPECT_EQ(r.outcome, Outcome::kHarnessError);
   EXPECT_NE(r.detail.find("the power-loss journal holds no write of the application's environment"), std::string::npos)
       << r.detail;
@@ -113,6 +122,7 @@ dump = ["/bin/true", "{home}"]
 count = ["/bin/true", "{home}"]
 )");
   const TrialResult r = RunTrial(sc, 15, 0, TestRunnerOptions());
+  RemoveKeptSandbox(r);
   EXPECT_EQ(r.outcome, Outcome::kHarnessError);
   EXPECT_EQ(r.detail,
             "trial setup: the application ended (exit code 4) before its first ack: cannot open the "
