@@ -10,14 +10,12 @@ import pathlib
 import re
 import tomllib
 
+from runner_support import CatalogueError, require
+
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 TEST_BINARY_PATTERN = re.compile(r"^[a-z0-9_]+_tests$")
 MAX_TRIALS = 100
 MAX_DESCRIPTION = 200
-
-
-class CatalogueError(Exception):
-    """Bad input in the catalogue; its message is one line."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,15 +58,6 @@ class Catalogue:
         return seen
 
 
-def _require(table: dict, key: str, kind, where: str):
-    if key not in table:
-        raise CatalogueError(f"{where}: key '{key}' is required")
-    value = table[key]
-    if not isinstance(value, kind) or isinstance(value, bool) != (kind is bool):
-        raise CatalogueError(f"{where}: key '{key}' must be a {kind.__name__}")
-    return value
-
-
 def _string_list(table: dict, key: str, where: str, required: bool) -> list:
     if key not in table:
         if required:
@@ -93,17 +82,17 @@ def _unit_tests(table: dict, where: str) -> tuple:
 def _mutant(table: dict, index: int) -> Mutant:
     where = f"mutant {index}"
     known = {"name", "description", "file", "find", "replace", "scenarios", "unit_tests", "trials"}
-    name = _require(table, "name", str, where)
+    name = require(table, "name", str, where)
     if not NAME_PATTERN.match(name):
         raise CatalogueError(f"{where}: name '{name}' must be lower-case words joined by '-'")
     where = f"mutant '{name}'"
     for key in table:
         if key not in known:
             raise CatalogueError(f"{where}: key '{key}' is not a known key")
-    description = _require(table, "description", str, where)
+    description = require(table, "description", str, where)
     if not description or "\n" in description or len(description) > MAX_DESCRIPTION:
         raise CatalogueError(f"{where}: description must be one line of at most {MAX_DESCRIPTION} characters")
-    trials = _require(table, "trials", int, where)
+    trials = require(table, "trials", int, where)
     if not 1 <= trials <= MAX_TRIALS:
         raise CatalogueError(f"{where}: trials must be from 1 to {MAX_TRIALS}, got {trials}")
     scenarios = _string_list(table, "scenarios", where, required=True)
@@ -111,8 +100,8 @@ def _mutant(table: dict, index: int) -> Mutant:
         raise CatalogueError(f"{where}: it names no scenario")
     if len(set(scenarios)) != len(scenarios):
         raise CatalogueError(f"{where}: it names a scenario twice")
-    return Mutant(name=name, description=description, file=_require(table, "file", str, where),
-                  find=_require(table, "find", str, where), replace=_require(table, "replace", str, where),
+    return Mutant(name=name, description=description, file=require(table, "file", str, where),
+                  find=require(table, "find", str, where), replace=require(table, "replace", str, where),
                   scenarios=tuple(scenarios), unit_tests=_unit_tests(table, where), trials=trials)
 
 
@@ -125,7 +114,7 @@ def parse(text: str, source: str) -> Catalogue:
     for key in doc:
         if key not in ("seed", "mutant"):
             raise CatalogueError(f"{source}: key '{key}' is not a known key")
-    seed = _require(doc, "seed", int, source)
+    seed = require(doc, "seed", int, source)
     tables = doc.get("mutant", [])
     if not isinstance(tables, list) or not tables:
         raise CatalogueError(f"{source}: it lists no [[mutant]]")

@@ -4,6 +4,7 @@ import dataclasses
 import json
 
 from campaign import ERROR, KILLED, SURVIVED
+from runner_support import replace_generated_block
 
 DOC_BEGIN = "<!-- generated: mutants (tools/run mutants) -->"
 DOC_END = "<!-- end generated: mutants -->"
@@ -149,12 +150,8 @@ def markdown_block(c: Campaign) -> str:
 
 
 def replace_block(document: str, block: str) -> str:
-    """document with the text between DOC_BEGIN and DOC_END (inclusive) replaced by block."""
-    begin, end = document.find(DOC_BEGIN), document.find(DOC_END)
-    if begin < 0 or end < begin:
-        raise ValueError(f"the document has no '{DOC_BEGIN}' ... '{DOC_END}' block")
-    return document[:begin] + block + document[end + len(DOC_END):]
-
+    """document with its generated block replaced by block."""
+    return replace_generated_block(document, DOC_BEGIN, DOC_END, block)
 
 def _run_json(run) -> dict:
     return {"scenario": run.scenario, "result": run.result, "trials": run.trials, "outcomes": run.outcomes,

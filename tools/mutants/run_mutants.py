@@ -21,8 +21,10 @@ import sys
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree (the scratch copy would take it along)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # tools/runner_support.py
 
 import campaign  # noqa: E402 (after the line above)
+import runner_support  # noqa: E402
 import catalogue  # noqa: E402
 import render  # noqa: E402
 from scratch_tree import SIMULATOR_TARGETS, BuildError, ScratchTree  # noqa: E402
@@ -33,13 +35,9 @@ DOC = ROOT / "docs" / "mutants.md"
 REFERENCE_JSON = ROOT / "reports" / "reference" / "mutants.json"
 
 
-def fail(message: str, code: int) -> None:
-    print(f"mutants: error: {message}", file=sys.stderr)
-    sys.exit(code)
-
-
-def progress(text: str) -> None:
-    print(f"mutants: {text}", file=sys.stderr, flush=True)
+_messages = runner_support.Messages("mutants")
+fail = _messages.fail
+progress = _messages.progress
 
 
 def parse_args(argv) -> argparse.Namespace:

@@ -10,14 +10,12 @@ import json
 import re
 import tomllib
 
+from runner_support import CatalogueError, require
+
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_TRIALS = 100
 EXPECTS = ("pass", "caught")
 METHODS = ("command", "engine")
-
-
-class CatalogueError(Exception):
-    """Bad input in the catalogue; its message is one line."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,15 +47,6 @@ def scenario_name(tool: Tool, workload: Workload) -> str:
     return f"verdict-{tool.name}-{workload.name}"
 
 
-def _require(table: dict, key: str, kind, where: str):
-    if key not in table:
-        raise CatalogueError(f"{where}: key '{key}' is required")
-    value = table[key]
-    if not isinstance(value, kind) or isinstance(value, bool) != (kind is bool):
-        raise CatalogueError(f"{where}: key '{key}' must be a {kind.__name__}")
-    return value
-
-
 def _check_keys(table: dict, known: set, where: str) -> None:
     for key in table:
         if key not in known:
@@ -65,15 +54,15 @@ def _check_keys(table: dict, known: set, where: str) -> None:
 
 
 def _name(table: dict, kind: str, index: int) -> str:
-    name = _require(table, "name", str, f"{kind} {index}")
+    name = require(table, "name", str, f"{kind} {index}")
     if not NAME_PATTERN.match(name):
         raise CatalogueError(f"{kind} {index}: name '{name}' must be lower-case words joined by '-'")
     return name
 
 
 def _backup(table: dict, where: str) -> dict:
-    backup = _require(table, "backup", dict, where)
-    method = _require(backup, "method", str, f"{where}: backup")
+    backup = require(table, "backup", dict, where)
+    method = require(backup, "method", str, f"{where}: backup")
     if method not in METHODS:
         raise CatalogueError(f"{where}: backup method '{method}' must be one of {', '.join(METHODS)}")
     if "start_after_txns" in backup:
@@ -92,25 +81,25 @@ def _tool(table: dict, index: int) -> Tool:
     name = _name(table, "tool", index)
     where = f"tool '{name}'"
     _check_keys(table, {"name", "label", "expect", "needs", "backup"}, where)
-    expect = _require(table, "expect", str, where)
+    expect = require(table, "expect", str, where)
     if expect not in EXPECTS:
         raise CatalogueError(f"{where}: expect '{expect}' must be one of {', '.join(EXPECTS)}")
-    needs = _require(table, "needs", list, where)
+    needs = require(table, "needs", list, where)
     if not all(isinstance(n, str) and n for n in needs):
         raise CatalogueError(f"{where}: key 'needs' must be a list of program names")
-    return Tool(name, _require(table, "label", str, where), expect, tuple(needs), _backup(table, where))
+    return Tool(name, require(table, "label", str, where), expect, tuple(needs), _backup(table, where))
 
 
 def _workload(table: dict, index: int) -> Workload:
     name = _name(table, "workload", index)
     where = f"workload '{name}'"
     _check_keys(table, {"name", "label", "start_after_txns", "settings"}, where)
-    start = _require(table, "start_after_txns", int, where)
-    settings = _require(table, "settings", dict, where)
-    txns = _require(settings, "txns", int, f"{where}: settings")
+    start = require(table, "start_after_txns", int, where)
+    settings = require(table, "settings", dict, where)
+    txns = require(settings, "txns", int, f"{where}: settings")
     if not 0 < start < txns:
         raise CatalogueError(f"{where}: start_after_txns must be from 1 to its txns - 1, got {start}")
-    return Workload(name, _require(table, "label", str, where), start, settings)
+    return Workload(name, require(table, "label", str, where), start, settings)
 
 
 def _unique(items, kind: str, source: str) -> None:
@@ -128,12 +117,12 @@ def parse(text: str, source: str) -> Catalogue:
         raise CatalogueError(f"{source}: invalid TOML: {e}") from None
     try:
         _check_keys(doc, {"seed", "trials", "tool", "workload"}, source)
-        seed = _require(doc, "seed", int, source)
-        trials = _require(doc, "trials", int, source)
+        seed = require(doc, "seed", int, source)
+        trials = require(doc, "trials", int, source)
         if not 1 <= trials <= MAX_TRIALS:
             raise CatalogueError(f"trials must be from 1 to {MAX_TRIALS}, got {trials}")
-        tools = [_tool(t, i) for i, t in enumerate(_require(doc, "tool", list, source), start=1)]
-        workloads = [_workload(w, i) for i, w in enumerate(_require(doc, "workload", list, source), start=1)]
+        tools = [_tool(t, i) for i, t in enumerate(require(doc, "tool", list, source), start=1)]
+        workloads = [_workload(w, i) for i, w in enumerate(require(doc, "workload", list, source), start=1)]
     except CatalogueError as e:
         message = str(e)
         raise CatalogueError(message if message.startswith(source) else f"{source}: {message}") from None

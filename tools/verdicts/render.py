@@ -5,6 +5,7 @@ import json
 import pathlib
 
 from cells import FAILURES, OUTCOMES
+from runner_support import replace_generated_block
 
 DOC_BEGIN = "<!-- generated: verdicts (tools/run verdicts) -->"
 DOC_END = "<!-- end generated: verdicts -->"
@@ -164,12 +165,9 @@ def markdown_block(table: Table) -> str:
     return "\n".join(lines) + "\n"
 
 
-def replace_block(doc: str, block: str) -> str:
-    begin, end = doc.find(DOC_BEGIN), doc.find(DOC_END)
-    if begin < 0 or end < begin:
-        raise ValueError(f"the document has no '{DOC_BEGIN}' … '{DOC_END}' block")
-    return doc[:begin] + block + doc[end + len(DOC_END) + 1:]
-
+def replace_block(document: str, block: str) -> str:
+    """document with its generated block replaced by block."""
+    return replace_generated_block(document, DOC_BEGIN, DOC_END, block)
 
 def to_json(table: Table) -> str:
     doc = {

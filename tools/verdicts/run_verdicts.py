@@ -21,7 +21,9 @@ import tempfile
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # tools/runner_support.py
 
+import runner_support  # noqa: E402
 import catalogue  # noqa: E402 (after the line above)
 import cells  # noqa: E402
 import render  # noqa: E402
@@ -33,13 +35,9 @@ REFERENCE_JSON = ROOT / "reports" / "reference" / "verdicts.json"
 BUILD_DIR = pathlib.Path(os.environ.get("BUILD_DIR", ROOT / "build"))
 
 
-def fail(message: str, code: int) -> None:
-    print(f"verdicts: error: {message}", file=sys.stderr)
-    sys.exit(code)
-
-
-def progress(text: str) -> None:
-    print(f"verdicts: {text}", file=sys.stderr, flush=True)
+_messages = runner_support.Messages("verdicts")
+fail = _messages.fail
+progress = _messages.progress
 
 
 def parse_args(argv) -> argparse.Namespace:
