@@ -8,10 +8,9 @@
 // writes never reach the hooks a power cut needs.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
 #include <string>
 
+#include "base/file_io.h"
 #include "simulator/harness/trial_runner.h"
 #include "simulator/plan/scenario.h"
 #include "tests/support/trial_helpers.h"
@@ -22,7 +21,7 @@ namespace {
 // A failing trial keeps its sandbox for the one who debugs it; a test that
 // expects the failure removes it, so the runs leave nothing behind.
 void RemoveKeptSandbox(const TrialResult& r) {
-  if (!r.sandbox.empty()) std::filesystem::remove_all(r.sandbox);
+  if (!r.sandbox.empty()) RemoveTree(DefaultFileIO(), r.sandbox);  // best effort
 }
 
 Scenario Shipped(const std::string& name) {
